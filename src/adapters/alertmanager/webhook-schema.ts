@@ -1,0 +1,115 @@
+/**
+ * The Alertmanager webhook (version "4") schema. Tolerant of extra fields (newer
+ * Alertmanagers add notification_reason, routeLabels); strict on what we rely on.
+ */
+import { z } from 'zod';
+import { ChatopsError } from '../../core/errors.js';
+import type { AlertEvent, Delivery, Labels } from '../../core/types.js';
+
+/** Alertmanager's "not set" time for a firing alert's endsAt. */
+const ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
+/** Farthest in the future a startsAt may lie: beyond that it is a broken clock, and it would make every later event look stale. */
+const MAX_FUTURE_MS = 24 * 3_600_000;
+
+const labelSet = z.record(z.string(), z.string());
+
+const alertSchema = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: labelSet,
+  annotations: labelSet.default({}),
+  startsAt: z.string(),
+  endsAt: z.string().default('0001-01-01T00:00:00Z'),
+  generatorURL: z.string().default(''),
+  fingerprint: z.string().min(1).max(128),
+});
+
+const payloadSchema = z.object({
+  version: z.string(),
+  receiver: z.string().default(''),
+  status: z.enum(['firing', 'resolved']),
+  alerts: z.array(alertSchema),
+  groupLabels: labelSet.default({}),
+  commonLabels: labelSet.default({}),
+  commonAnnotations: labelSet.default({}),
+  externalURL: z.string().default(''),
+  groupKey: z.string().min(1),
+  truncatedAlerts: z.number().int().nonnegative().default(0),
+});
+
+function pathOf(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(body)';
+}
+
+function parseTime(text: string, where: string, now: number, zeroIsNull: boolean): number | null {
+  if (zeroIsNull && ZERO_TIME.test(text)) return null;
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
+    throw new ChatopsError('usage', `${where} is not an RFC 3339 time: ${JSON.stringify(text.slice(0, 40))}.`);
+  }
+  if (ms > now + MAX_FUTURE_MS) throw new ChatopsError('usage', `${where} lies more than 24h in the future (${text}): check the sender's clock.`);
+  return ms;
+}
+
+/**
+ * Validates a parsed JSON body as a version-4 webhook payload and normalises it.
+ * Throws ChatopsError('usage') naming the first bad field.
+ */
+export function parseWebhookPayload(body: unknown, now: number): Delivery {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ChatopsError('usage', 'The body must be a JSON object (an Alertmanager webhook payload).');
+  }
+  const version = (body as { version?: unknown }).version;
+  if (version !== '4') {
+    throw new ChatopsError('usage', `version must be "4" (Alertmanager webhook v4), got ${JSON.stringify(version ?? null)}.`);
+  }
+  const parsed = payloadSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
+    throw new ChatopsError('usage', `${pathOf(issue.path)}: ${issue.message}${more}.`);
+  }
+  const p = parsed.data;
+  const seen = new Map<string, number>();
+  const alerts: AlertEvent[] = p.alerts.map((a, i) => {
+    const at = `alerts[${i}]`;
+    const startsAt = parseTime(a.startsAt, `${at}.startsAt`, now, false)!;
+    const endsAt = parseTime(a.endsAt, `${at}.endsAt`, Number.MAX_SAFE_INTEGER, true);
+    if (seen.has(a.fingerprint)) {
+      throw new ChatopsError('usage', `${at}.fingerprint repeats alerts[${seen.get(a.fingerprint)}].fingerprint (${a.fingerprint}): one delivery reports each alert once.`);
+    }
+    seen.set(a.fingerprint, i);
+    return {
+      fingerprint: a.fingerprint,
+      status: a.status,
+      labels: a.labels as Labels,
+      annotations: a.annotations as Labels,
+      startsAt,
+      endsAt,
+      generatorURL: a.generatorURL,
+    };
+  });
+  return {
+    receiver: p.receiver,
+    status: p.status,
+    groupKey: p.groupKey,
+    groupLabels: p.groupLabels,
+    commonLabels: p.commonLabels,
+    commonAnnotations: p.commonAnnotations,
+    externalURL: p.externalURL,
+    truncatedAlerts: p.truncatedAlerts,
+    alerts,
+  };
+}
+
+/** Parses raw bytes: JSON first (400 when it is not), then the schema. */
+export function parseWebhookBody(raw: string, now: number): Delivery {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch (e) {
+    throw new ChatopsError('usage', `The body is not valid JSON (${(e as Error).message}).`);
+  }
+  return parseWebhookPayload(body, now);
+}

@@ -1,0 +1,94 @@
+/**
+ * Schema migrations, keyed by PRAGMA user_version. Append only: never edit a shipped step.
+ * Each step runs in one transaction with the version bump.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the spine — deliveries, incidents, alerts, audit chain, outbox, meta.
+  `
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    alert_count INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    outcome TEXT NOT NULL DEFAULT 'pending',
+    raw TEXT NOT NULL
+  );
+  CREATE INDEX deliveries_received ON deliveries(received_at);
+
+  CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('firing', 'acknowledged', 'resolved')),
+    alertname TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    target TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    annotations TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    external_url TEXT NOT NULL,
+    firing INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    opened_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    resolved_at INTEGER,
+    acknowledged_by TEXT,
+    acknowledged_at INTEGER
+  );
+  CREATE INDEX incidents_key ON incidents(key, id);
+  CREATE INDEX incidents_status ON incidents(status, id);
+
+  CREATE TABLE alerts (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+    labels TEXT NOT NULL,
+    annotations TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER,
+    generator_url TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, fingerprint)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    source TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    incident_id INTEGER,
+    result TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_incident ON audit(incident_id, seq);
+  -- Guards against accidents; the hash chain is what detects deliberate edits.
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    incident_id INTEGER,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    done_at INTEGER,
+    last_error TEXT
+  );
+  CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE done_at IS NULL;
+
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,285 @@
+/** SqliteStore: the one SQLite database shared by the daemon and every CLI/TUI process. */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { chainHash, GENESIS_HASH } from '../../core/audit-chain.js';
+import { ChatopsError } from '../../core/errors.js';
+import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
+import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
+import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, IncidentStatus, OutboxEntry, StoredAlert } from '../../core/types.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface StoreOptions {
+  path: string;
+  /** File mode for the database and its WAL/SHM files (0o600 unless opened to a group). */
+  mode?: number;
+  busyTimeoutMs?: number;
+  synchronous?: 'full' | 'normal';
+  /** Refuse to create a database that does not exist yet (read commands). */
+  mustExist?: boolean;
+}
+
+type Row = Record<string, unknown>;
+
+const json = (text: unknown): Record<string, string> => (typeof text === 'string' ? (JSON.parse(text) as Record<string, string>) : {});
+
+function toIncident(r: Row): Incident {
+  return {
+    id: r.id as number,
+    key: r.key as string,
+    status: r.status as IncidentStatus,
+    alertname: r.alertname as string,
+    severity: r.severity as string,
+    namespace: r.namespace as string,
+    target: r.target as string,
+    labels: json(r.labels),
+    annotations: json(r.annotations),
+    groupKey: r.group_key as string,
+    externalURL: r.external_url as string,
+    firing: r.firing as number,
+    total: r.total as number,
+    openedAt: r.opened_at as number,
+    updatedAt: r.updated_at as number,
+    resolvedAt: (r.resolved_at as number | null) ?? null,
+    acknowledgedBy: (r.acknowledged_by as string | null) ?? null,
+    acknowledgedAt: (r.acknowledged_at as number | null) ?? null,
+  };
+}
+
+function toAlert(r: Row): StoredAlert {
+  return {
+    incidentId: r.incident_id as number,
+    fingerprint: r.fingerprint as string,
+    status: r.status as 'firing' | 'resolved',
+    labels: json(r.labels),
+    annotations: json(r.annotations),
+    startsAt: r.starts_at as number,
+    endsAt: (r.ends_at as number | null) ?? null,
+    generatorURL: r.generator_url as string,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+function toAudit(r: Row): AuditRecord {
+  return {
+    seq: r.seq as number,
+    ts: r.ts as number,
+    actor: r.actor as string,
+    source: r.source as AuditSource,
+    action: r.action as string,
+    target: (r.target as string | null) ?? null,
+    incidentId: (r.incident_id as number | null) ?? null,
+    result: r.result as string,
+    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+    prevHash: r.prev_hash as string,
+    hash: r.hash as string,
+  };
+}
+
+/** SQLite error codes that mean "cannot commit now", as opposed to a bug. */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
+
+export function isStoreUnavailable(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && UNAVAILABLE.test(code);
+}
+
+export class SqliteStore implements IncidentStore {
+  readonly db: Database.Database;
+  readonly path: string;
+  private readonly stmts = new Map<string, Database.Statement>();
+
+  constructor(options: StoreOptions) {
+    this.path = options.path;
+    const mode = options.mode ?? 0o600;
+    if (options.path !== ':memory:') {
+      const exists = fs.existsSync(options.path);
+      if (!exists && options.mustExist) {
+        throw new ChatopsError('not_found', `No database at ${options.path}: start 'chatops daemon' first, or point --config / CHATOPS_DB at the daemon's database.`);
+      }
+      fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true, mode: 0o750 });
+      if (!exists) {
+        // Create the file with its mode before SQLite opens it: SQLite gives the WAL and SHM
+        // files the same permissions as the database.
+        fs.closeSync(fs.openSync(options.path, fs.constants.O_CREAT | fs.constants.O_RDWR, mode));
+        fs.chmodSync(options.path, mode);
+      }
+    }
+    this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  /** Applies pending migrations; safe when several processes open the database at once. */
+  private migrate(): void {
+    const known = MIGRATIONS.length;
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > known) {
+      throw new ChatopsError('config', `The database ${this.path} has schema version ${current}, newer than this chatops knows (${known}): upgrade chatops.`);
+    }
+    if (current === known) return;
+    this.db.transaction(() => {
+      const now = this.db.pragma('user_version', { simple: true }) as number; // re-read under the write lock
+      for (let v = now; v < known; v++) {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }
+    }).immediate();
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  transaction<T>(fn: () => T): T {
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** A cheap query proving the database answers (for /ready). */
+  ping(): void {
+    this.stmt('SELECT 1').get();
+  }
+
+  recordDelivery(d: DeliveryRecord): number {
+    const r = this.stmt(
+      `INSERT INTO deliveries (received_at, source, group_key, status, alert_count, content_hash, raw)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(d.receivedAt, d.source, d.groupKey, d.status, d.alertCount, d.contentHash, d.raw);
+    return Number(r.lastInsertRowid);
+  }
+
+  markDelivery(id: number, outcome: string): void {
+    this.stmt('UPDATE deliveries SET outcome = ? WHERE id = ?').run(outcome, id);
+  }
+
+  countDeliveries(): number {
+    return (this.stmt('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
+  }
+
+  latestIncidentByKey(key: string): IncidentSnapshot | null {
+    const row = this.stmt('SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1').get(key) as Row | undefined;
+    if (!row) return null;
+    const incident = toIncident(row);
+    const alerts = new Map(this.alertsOf(incident.id).map((a) => [a.fingerprint, a]));
+    return { incident, alerts };
+  }
+
+  insertIncident(i: IncidentNew): number {
+    const r = this.stmt(
+      `INSERT INTO incidents (key, status, alertname, severity, namespace, target, labels, annotations, group_key, external_url,
+         firing, total, opened_at, updated_at, resolved_at, acknowledged_by, acknowledged_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(i.key, i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
+      i.groupKey, i.externalURL, i.firing, i.total, i.openedAt, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt);
+    return Number(r.lastInsertRowid);
+  }
+
+  updateIncident(i: Incident): void {
+    this.stmt(
+      `UPDATE incidents SET status = ?, alertname = ?, severity = ?, namespace = ?, target = ?, labels = ?, annotations = ?,
+         group_key = ?, external_url = ?, firing = ?, total = ?, updated_at = ?, resolved_at = ?, acknowledged_by = ?, acknowledged_at = ?
+       WHERE id = ?`,
+    ).run(i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
+      i.groupKey, i.externalURL, i.firing, i.total, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.id);
+  }
+
+  upsertAlerts(incidentId: number, alerts: readonly AlertEvent[], now: number): void {
+    const s = this.stmt(
+      `INSERT INTO alerts (incident_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (incident_id, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
+         annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+         generator_url = excluded.generator_url, updated_at = excluded.updated_at`,
+    );
+    for (const a of alerts) {
+      s.run(incidentId, a.fingerprint, a.status, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
+    }
+  }
+
+  getIncident(id: number): Incident | null {
+    const row = this.stmt('SELECT * FROM incidents WHERE id = ?').get(id) as Row | undefined;
+    return row ? toIncident(row) : null;
+  }
+
+  listIncidents(filter: IncidentFilter): Incident[] {
+    const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : null;
+    const where = statuses ? `WHERE status IN (${statuses.map(() => '?').join(',')})` : '';
+    const limit = filter.limit !== undefined ? 'LIMIT ?' : '';
+    const params: unknown[] = [...(statuses ?? [])];
+    if (filter.limit !== undefined) params.push(filter.limit);
+    // Not cached: the IN list varies. Newest first (ids grow with opening time).
+    return (this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`).all(...params) as Row[]).map(toIncident);
+  }
+
+  countIncidentsByStatus(): Record<IncidentStatus, number> {
+    const out: Record<IncidentStatus, number> = { firing: 0, acknowledged: 0, resolved: 0 };
+    for (const r of this.stmt('SELECT status, count(*) AS n FROM incidents GROUP BY status').all() as { status: IncidentStatus; n: number }[]) {
+      out[r.status] = r.n;
+    }
+    return out;
+  }
+
+  alertsOf(incidentId: number): StoredAlert[] {
+    return (this.stmt('SELECT * FROM alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint').all(incidentId) as Row[]).map(toAlert);
+  }
+
+  appendAudit(entry: AuditEntry): AuditRecord {
+    const last = this.stmt('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const seq = (last?.seq ?? 0) + 1;
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const hash = chainHash(prevHash, seq, entry);
+    this.stmt(
+      `INSERT INTO audit (seq, ts, actor, source, action, target, incident_id, result, detail, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, JSON.stringify(entry.detail), prevHash, hash);
+    return { ...entry, seq, prevHash, hash };
+  }
+
+  auditOf(incidentId: number): AuditRecord[] {
+    return (this.stmt('SELECT * FROM audit WHERE incident_id = ? ORDER BY seq').all(incidentId) as Row[]).map(toAudit);
+  }
+
+  /** Every audit row in chain order, streamed (the chain can be long). */
+  *auditRows(filter: { sinceTs?: number; incidentId?: number } = {}): Generator<AuditRecord> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (filter.sinceTs !== undefined) { clauses.push('ts >= ?'); params.push(filter.sinceTs); }
+    if (filter.incidentId !== undefined) { clauses.push('incident_id = ?'); params.push(filter.incidentId); }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    for (const r of this.db.prepare(`SELECT * FROM audit ${where} ORDER BY seq`).iterate(...params)) yield toAudit(r as Row);
+  }
+
+  enqueue(entry: OutboxEntry, now: number): void {
+    this.stmt('INSERT INTO outbox (kind, incident_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)')
+      .run(entry.kind, entry.incidentId, JSON.stringify(entry.payload), now, now);
+  }
+
+  /** Pending outbox rows and the age of the oldest, for /metrics. */
+  outboxDepth(now: number): { depth: number; oldestAgeMs: number } {
+    const r = this.stmt('SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE done_at IS NULL').get() as { n: number; oldest: number | null };
+    return { depth: r.n, oldestAgeMs: r.oldest === null ? 0 : Math.max(0, now - r.oldest) };
+  }
+
+  setMeta(key: string, value: string, now: number): void {
+    this.stmt('INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(key, value, now);
+  }
+
+  getMeta(key: string): { value: string; updatedAt: number } | null {
+    const r = this.stmt('SELECT value, updated_at FROM meta WHERE key = ?').get(key) as { value: string; updated_at: number } | undefined;
+    return r ? { value: r.value, updatedAt: r.updated_at } : null;
+  }
+}

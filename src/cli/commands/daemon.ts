@@ -1,0 +1,22 @@
+/** `chatops daemon`: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. */
+import { createLogger } from '../../logger.js';
+import { load, type GlobalOptions } from '../context.js';
+
+export async function runDaemonCommand(globals: GlobalOptions, opts: { listen?: string }): Promise<number> {
+  const loaded = load(globals, { 'webhook.listen': opts.listen });
+  const logger = await createLogger({ level: globals.debug ? 'debug' : loaded.config.log.level, pretty: process.stderr.isTTY });
+  const { startDaemon } = await import('../../daemon/daemon.js');
+  const daemon = await startDaemon(loaded, logger);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await daemon.stop();
+  return 0;
+}

@@ -1,0 +1,72 @@
+/** `chatops incidents list|show` and `chatops ack`. */
+import { ChatopsError } from '../../core/errors.js';
+import { acknowledge } from '../../core/incident-actions.js';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
+import { openExisting, type GlobalOptions } from '../context.js';
+import { alertJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
+import { terminalIdentity } from '../identity.js';
+import type { Io } from '../main.js';
+
+export function parseStatuses(text: string | undefined): IncidentStatus[] | undefined {
+  if (text === undefined) return undefined;
+  const out = new Set<IncidentStatus>();
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (part === 'open') {
+      out.add('firing');
+      out.add('acknowledged');
+    } else if ((INCIDENT_STATUSES as readonly string[]).includes(part)) {
+      out.add(part as IncidentStatus);
+    } else {
+      throw new ChatopsError('usage', `--status ${JSON.stringify(part)} is not a status: use firing, acknowledged, resolved or open.`);
+    }
+  }
+  return [...out];
+}
+
+export function parseIncidentId(text: string): number {
+  if (!/^\d+$/.test(text)) throw new ChatopsError('usage', `${JSON.stringify(text)} is not an incident id: ids are numbers, see 'chatops incidents list'.`);
+  return Number(text);
+}
+
+export function listIncidents(globals: GlobalOptions, opts: { status?: string; json?: boolean; limit?: number }, io: Io): void {
+  const statuses = parseStatuses(opts.status);
+  const rt = openExisting(globals);
+  try {
+    const rows = rt.store.listIncidents({ statuses, limit: opts.limit });
+    io.stdout(opts.json ? `${JSON.stringify(rows.map(incidentJson), null, 2)}\n` : `${incidentTable(rows, rt.clock.now())}\n`);
+  } finally {
+    rt.close();
+  }
+}
+
+export function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): void {
+  const id = parseIncidentId(idText);
+  const rt = openExisting(globals);
+  try {
+    const incident = rt.store.getIncident(id);
+    if (!incident) throw new ChatopsError('not_found', `No incident ${id}: list them with 'chatops incidents list'.`);
+    const alerts = rt.store.alertsOf(id);
+    const timeline = rt.store.auditOf(id);
+    if (opts.json) {
+      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), timeline: timeline.map(auditJson) }, null, 2)}\n`);
+    } else {
+      io.stdout(`${incidentDetail(incident, alerts, timeline, rt.clock.now())}\n`);
+    }
+  } finally {
+    rt.close();
+  }
+}
+
+export function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): void {
+  const id = parseIncidentId(idText);
+  const rt = openExisting(globals);
+  try {
+    const who = terminalIdentity(rt.loaded.config.users);
+    const result = acknowledge(rt.actions, id, { id: who.actor, source: 'cli' });
+    if (opts.json) io.stdout(`${JSON.stringify({ outcome: result.outcome, incident: incidentJson(result.incident) }, null, 2)}\n`);
+    else if (result.outcome === 'already') io.stdout(`Incident ${id} was already acknowledged by ${result.incident.acknowledgedBy}.\n`);
+    else io.stdout(`Incident ${id} acknowledged by ${who.actor}.\n`);
+  } finally {
+    rt.close();
+  }
+}

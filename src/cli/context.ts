@@ -1,0 +1,23 @@
+/** What every command needs: configuration from the global flags, a logger, the runtime. */
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { createLogger, silentLogger, type Logger } from '../logger.js';
+import { openRuntime, type Runtime } from '../app.js';
+
+export interface GlobalOptions {
+  config?: string;
+  debug?: boolean;
+}
+
+export function load(globals: GlobalOptions, overrides: Record<string, string | undefined> = {}): LoadedConfig {
+  return loadConfig({ configPath: globals.config, overrides });
+}
+
+/** Commands log only with --debug (stdout stays clean for output and --json). */
+export async function commandLogger(globals: GlobalOptions): Promise<Logger> {
+  return globals.debug ? createLogger({ level: 'debug', pretty: process.stderr.isTTY }) : silentLogger();
+}
+
+/** Opens the runtime for a command that reads or acts on existing state. */
+export function openExisting(globals: GlobalOptions): Runtime {
+  return openRuntime(load(globals), { mustExist: true });
+}

@@ -1,0 +1,133 @@
+/**
+ * The `chatops` command line. Each action imports what it needs when it runs, so a quick
+ * command never pays for Bolt, client-node or Ink.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { reportError } from './errors.js';
+import type { GlobalOptions } from './context.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const defaultIo: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+    return Number(v);
+  };
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('chatops')
+    .description('Incident ChatOps: Alertmanager → SQLite incidents → Slack threads, approvals and remediation.')
+    .version(version(), '-V, --version')
+    .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else ./config/chatops.yaml, else embedded defaults)')
+    .option('--debug', 'log to stderr and show stack traces')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command('daemon')
+    .description('receive Alertmanager webhooks, keep Slack threads, run approved actions')
+    .option('--listen <host:port>', 'webhook listen address (default 127.0.0.1:9095; env CHATOPS_LISTEN)')
+    .action(async (opts: { listen?: string }) => {
+      const { runDaemonCommand } = await import('./commands/daemon.js');
+      setExit(await runDaemonCommand(globals(), opts));
+    });
+
+  const statusOption = new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)');
+  const incidents = program
+    .command('incidents')
+    .description('incidents: on a terminal the live UI, otherwise the list')
+    .addOption(statusOption)
+    .option('--json', 'one JSON array on stdout')
+    .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
+    .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
+      const { listIncidents } = await import('./commands/incidents.js');
+      listIncidents(globals(), opts, io);
+    });
+  incidents
+    .command('list')
+    .description('incidents, newest first')
+    .addOption(new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)'))
+    .option('--json', 'one JSON array on stdout')
+    .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
+    .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
+      const { listIncidents } = await import('./commands/incidents.js');
+      listIncidents(globals(), opts, io);
+    });
+  incidents
+    .command('show <id>')
+    .description('one incident: alerts and timeline')
+    .option('--json', 'one JSON object on stdout')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const { showIncident } = await import('./commands/incidents.js');
+      showIncident(globals(), id, opts, io);
+    });
+
+  program
+    .command('ack <incident>')
+    .description('acknowledge an incident')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const { ackIncident } = await import('./commands/incidents.js');
+      ackIncident(globals(), id, opts, io);
+    });
+
+  const alerts = program.command('alerts').description('alerts');
+  alerts
+    .command('ingest <file>')
+    .description("ingest an Alertmanager webhook payload from a file or '-' (stdin): the webhook's one-shot twin")
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { ingestFile } = await import('./commands/alerts.js');
+      await ingestFile(globals(), file, opts, io);
+    });
+
+  const audit = program
+    .command('audit')
+    .description('the audit trail')
+    .option('--since <time>', 'only rows at or after this time (ISO 8601, or a duration such as 2h)')
+    .option('--incident <id>', 'only rows of this incident', positiveInt('--incident'))
+    .option('--json', 'one JSON array on stdout')
+    .option('--limit <n>', 'at most the last n rows', positiveInt('--limit'))
+    .action(async (opts: { since?: string; incident?: number; json?: boolean; limit?: number }) => {
+      const { listAudit } = await import('./commands/audit.js');
+      listAudit(globals(), opts, io);
+    });
+  audit
+    .command('verify')
+    .description('check the hash chain; exit 1 naming the first bad row')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { verifyAudit } = await import('./commands/audit.js');
+      setExit(verifyAudit(globals(), opts, io));
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (c) => {
+    exitCode = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (err) {
+    return reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), io.stderr);
+  }
+}

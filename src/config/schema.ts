@@ -1,0 +1,167 @@
+/**
+ * The configuration schema: what `config/chatops.example.yaml` documents, as code.
+ * `parseConfig` turns what the user wrote into a normalised Config, reporting every problem
+ * at once by key path. No I/O here.
+ */
+import bytes from 'bytes';
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+
+const duration = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = typeof v === 'number' ? v * 1000 : parseDuration(v);
+      if (ms === null || ms < 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "15m" or "1h", got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const size = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((v, ctx) => {
+      const n = typeof v === 'number' ? v : bytes.parse(v);
+      if (n === null || !Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a size such as "1mb" or "512kb", got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const listen = z
+  .string()
+  .default('127.0.0.1:9095')
+  .transform((v, ctx) => {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(v);
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `expected host:port such as "127.0.0.1:9095", got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return { host: (m[1] ?? m[2])!, port };
+  });
+
+const fileMode = z
+  .union([z.string(), z.number()])
+  .default('0600')
+  .transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : /^0?[0-7]{3}$/.test(v) ? parseInt(v, 8) : NaN;
+    if (!Number.isInteger(n) || (n & 0o007) !== 0) {
+      ctx.addIssue({ code: 'custom', message: `expected an octal mode with no access for others ("0600" or "0660"), got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+const labelMap = z.record(z.string(), z.string());
+const RISKS = ['read', 'low', 'mutate', 'destructive'] as const;
+const SOURCES = ['slack', 'cli', 'tui'] as const;
+const principals = z.array(z.string());
+
+export const configSchema = z.strictObject({
+  webhook: z
+    .strictObject({
+      listen,
+      token_file: z.string().optional(),
+      max_body: size('1mb'),
+      request_timeout: duration('10s'),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      path: z.string().min(1).default('./data/chatops.db'),
+      mode: fileMode,
+      group: z.string().optional(),
+      synchronous: z.enum(['full', 'normal']).default('full'),
+      busy_timeout: duration('5s'),
+    })
+    .prefault({}),
+  incidents: z
+    .strictObject({
+      key_labels: z.array(z.string().min(1)).default([]),
+      reopen_window: duration('1h'),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
+  slack: z
+    .strictObject({
+      bot_token_file: z.string().optional(),
+      app_token_file: z.string().optional(),
+      api_url: url.optional(),
+      channel: z.string().optional(),
+      routes: z.array(z.strictObject({ match: labelMap, channel: z.string().min(1) })).default([]),
+      storm: z.strictObject({ threshold: z.number().int().positive().default(10), window: duration('60s') }).prefault({}),
+      post_interval: duration('1s'),
+    })
+    .prefault({}),
+  prometheus: z.strictObject({ url: url.optional(), timeout: duration('3s') }).prefault({}),
+  alertmanager: z.strictObject({ url: url.optional(), timeout: duration('5s') }).prefault({}),
+  links: z.strictObject({ dashboard: z.string().optional(), logs: z.string().optional() }).prefault({}),
+  kubernetes: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      kubeconfig: z.string().optional(),
+      context: z.string().optional(),
+      rollout_timeout: duration('5m'),
+      request_timeout: duration('10s'),
+    })
+    .prefault({}),
+  policy: z
+    .strictObject({
+      max_risk: z.enum(RISKS).default('read'),
+      namespaces: z.array(z.string()).default([]),
+      deployment_selector: z.string().optional(),
+      production: z.array(z.string()).default([]),
+      approval_ttl: duration('15m'),
+      scale: z.strictObject({ min: z.number().int().nonnegative().default(1), max: z.number().int().positive().default(10) }).prefault({}),
+      requesters: z.partialRecord(z.enum(RISKS), principals).default({}),
+      approvers: z.partialRecord(z.enum(RISKS), principals).default({}),
+      approve_from: z.partialRecord(z.enum(RISKS), z.array(z.enum(SOURCES))).default({}),
+    })
+    .prefault({}),
+  users: labelMap.default({}),
+  audit: z
+    .strictObject({
+      sinks: z
+        .array(
+          z.discriminatedUnion('type', [
+            z.strictObject({ type: z.literal('loki'), url, labels: labelMap.default({}) }),
+            z.strictObject({ type: z.literal('elasticsearch'), url, index: z.string().default('chatops-audit') }),
+            z.strictObject({ type: z.literal('file'), path: z.string().min(1) }),
+          ]),
+        )
+        .default([]),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.') || '(top level)';
+}
+
+/** Validates raw configuration; every problem is reported, each with its key path. */
+export function parseConfig(raw: unknown): ConfigResult {
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      if (i.code === 'unrecognized_keys') return `${keyPath(i.path)}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`;
+      return `${keyPath(i.path)}: ${i.message}`;
+    });
+    return { ok: false, problems };
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.policy.scale.min > config.policy.scale.max) problems.push('policy.scale: min is larger than max');
+  return problems.length ? { ok: false, problems } : { ok: true, config };
+}

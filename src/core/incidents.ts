@@ -1,0 +1,249 @@
+/**
+ * Incident grouping and lifecycle: pure functions from (current state, delivery) to a plan.
+ * The store applies a plan inside one transaction; nothing here touches I/O.
+ */
+import type { AlertEvent, Delivery, Incident, IncidentStatus, Labels, StoredAlert } from './types.js';
+
+export interface LifecycleOptions {
+  /** Labels that form the incident key; empty = the delivery's groupKey. */
+  keyLabels: readonly string[];
+  /** A re-fire within this long after resolution reopens the same incident. */
+  reopenWindowMs: number;
+}
+
+/** The incident as it stands before the delivery, with its alerts by fingerprint. */
+export interface IncidentSnapshot {
+  incident: Incident;
+  alerts: Map<string, StoredAlert>;
+}
+
+export type AlertChangeKind =
+  | 'new' // first time this fingerprint is seen in the incident, firing
+  | 'new-resolved' // first seen, already resolved
+  | 'refired' // a newer instance fires after the previous one resolved
+  | 'resolved' // was firing, now resolved
+  | 'updated' // same state, different details (annotations, newer instance)
+  | 'same' // nothing changed (a duplicate delivery)
+  | 'stale'; // older than what is stored: ignored (out-of-order delivery)
+
+export interface AlertChange {
+  kind: AlertChangeKind;
+  alert: AlertEvent;
+}
+
+export type IncidentNew = Omit<Incident, 'id'>;
+
+export interface IncidentPlan {
+  key: string;
+  /** open: insert a new incident; update/reopen: write the existing one; none: nothing to store. */
+  action: 'open' | 'reopen' | 'update' | 'none';
+  /** The previous incident, when the plan touches or supersedes one. */
+  previous: Incident | null;
+  /** The incident's state after the delivery (id null until inserted). */
+  incident: IncidentNew & { id: number | null };
+  /** Alerts to upsert (only those whose stored row changes). */
+  upserts: AlertEvent[];
+  changes: AlertChange[];
+  /** The incident flipped to resolved with this delivery. */
+  resolvedNow: boolean;
+}
+
+/** Key of the incident an alert belongs to. */
+export function incidentKey(delivery: Delivery, alert: AlertEvent, keyLabels: readonly string[]): string {
+  if (keyLabels.length === 0) return delivery.groupKey;
+  return keyLabels.map((l) => `${l}=${JSON.stringify(alert.labels[l] ?? '')}`).join(',');
+}
+
+/** Splits a delivery's alerts by incident key, keeping their order. */
+export function groupByIncidentKey(delivery: Delivery, keyLabels: readonly string[]): Map<string, AlertEvent[]> {
+  const groups = new Map<string, AlertEvent[]>();
+  for (const alert of delivery.alerts) {
+    const key = incidentKey(delivery, alert, keyLabels);
+    const list = groups.get(key);
+    if (list) list.push(alert);
+    else groups.set(key, [alert]);
+  }
+  return groups;
+}
+
+const sameRecord = (a: Labels, b: Labels): boolean => {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
+};
+
+/**
+ * Compares an incoming alert with the stored one for the same fingerprint. Instances are told
+ * apart by startsAt: Prometheus gives a re-fire a new startsAt, so an event about an older
+ * instance than the stored one is stale, and a firing event for an instance already seen
+ * resolved is a late (out-of-order) delivery.
+ */
+export function classifyAlert(stored: AlertEvent | undefined, incoming: AlertEvent): AlertChangeKind {
+  if (!stored) return incoming.status === 'firing' ? 'new' : 'new-resolved';
+  if (incoming.startsAt < stored.startsAt) return 'stale';
+  if (incoming.startsAt > stored.startsAt) {
+    if (incoming.status === 'firing') return stored.status === 'resolved' ? 'refired' : 'updated';
+    return stored.status === 'firing' ? 'resolved' : 'updated';
+  }
+  if (stored.status === 'firing' && incoming.status === 'resolved') return 'resolved';
+  if (stored.status === 'resolved' && incoming.status === 'firing') return 'stale';
+  const same =
+    stored.endsAt === incoming.endsAt &&
+    stored.generatorURL === incoming.generatorURL &&
+    sameRecord(stored.labels, incoming.labels) &&
+    sameRecord(stored.annotations, incoming.annotations);
+  return same ? 'same' : 'updated';
+}
+
+const FIRES: ReadonlySet<AlertChangeKind> = new Set(['new', 'refired']);
+const WRITES: ReadonlySet<AlertChangeKind> = new Set(['new', 'new-resolved', 'refired', 'resolved', 'updated']);
+
+/** Labels shared by every alert (same name and value). */
+export function commonLabels(sets: readonly Labels[]): Labels {
+  if (sets.length === 0) return {};
+  const [first, ...rest] = sets;
+  // fromEntries defines own properties, so a label named "__proto__" stays a plain label.
+  return Object.fromEntries(Object.entries(first!).filter(([k, v]) => rest.every((s) => Object.hasOwn(s, k) && s[k] === v)));
+}
+
+const TARGET_LABELS = ['deployment', 'statefulset', 'daemonset', 'service', 'job_name', 'pod', 'instance', 'job'];
+
+/** Descriptive fields of an incident, derived from its alerts. */
+export function describe(alerts: readonly AlertEvent[]): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {
+  const labels = commonLabels(alerts.map((a) => a.labels));
+  const annotations = commonLabels(alerts.map((a) => a.annotations));
+  const first = alerts[0]?.labels ?? {};
+  const own = (set: Labels, name: string): string | undefined => (Object.hasOwn(set, name) ? set[name] : undefined);
+  const pick = (name: string): string => own(labels, name) ?? own(first, name) ?? '';
+  const targetLabel = TARGET_LABELS.find((l) => own(labels, l) !== undefined) ?? TARGET_LABELS.find((l) => own(first, l) !== undefined);
+  return {
+    alertname: pick('alertname'),
+    severity: pick('severity'),
+    namespace: pick('namespace'),
+    target: targetLabel ? pick(targetLabel) : '',
+    labels,
+    annotations,
+  };
+}
+
+function statusAfter(firing: number, previous: IncidentStatus | null, reopened: boolean): IncidentStatus {
+  if (firing === 0) return 'resolved';
+  if (previous === 'acknowledged' && !reopened) return 'acknowledged';
+  return 'firing';
+}
+
+/** The latest end time among resolved alerts, bounded by now (clocks of senders drift). */
+function resolvedTime(alerts: Iterable<AlertEvent>, now: number): number {
+  let latest = 0;
+  for (const a of alerts) if (a.status === 'resolved' && a.endsAt !== null && a.endsAt > latest) latest = a.endsAt;
+  return latest > 0 && latest <= now ? latest : now;
+}
+
+/**
+ * Plans what one key group of a delivery does to its incident.
+ * `latest` is the newest incident with that key (open or resolved), or null.
+ */
+export function planIncident(
+  key: string,
+  events: readonly AlertEvent[],
+  latest: IncidentSnapshot | null,
+  delivery: Pick<Delivery, 'groupKey' | 'externalURL'>,
+  options: LifecycleOptions,
+  now: number,
+): IncidentPlan {
+  const against = (stored: Map<string, StoredAlert> | null): AlertChange[] =>
+    events.map((alert) => ({ kind: classifyAlert(stored?.get(alert.fingerprint), alert), alert }));
+
+  if (latest) {
+    const changes = against(latest.alerts);
+    const fires = changes.some((c) => FIRES.has(c.kind));
+    const prev = latest.incident;
+    const isOpen = prev.status !== 'resolved';
+    const withinWindow = prev.resolvedAt !== null && now - prev.resolvedAt <= options.reopenWindowMs;
+    if (isOpen || !fires || withinWindow) {
+      const reopened = !isOpen && fires;
+      return mergeInto(key, latest, changes, delivery, reopened, now);
+    }
+    // Resolved long enough ago: a re-fire is a new incident. Alerts the old one already
+    // recorded as resolved are history and stay with it.
+    const fresh = changes.filter((c) => c.kind !== 'same' && c.kind !== 'stale' && !(c.kind === 'updated' && c.alert.status === 'resolved'));
+    return openNew(key, fresh.map((c) => c.alert), prev, delivery, now);
+  }
+  const changes = against(null);
+  if (!changes.some((c) => c.kind === 'new')) {
+    // Only resolutions for an incident we never saw (e.g. the store was replaced): nothing to open.
+    return {
+      key, action: 'none', previous: null, upserts: [], changes, resolvedNow: false,
+      incident: { id: null, key, status: 'resolved', ...describe(events), groupKey: delivery.groupKey, externalURL: delivery.externalURL,
+        firing: 0, total: 0, openedAt: now, updatedAt: now, resolvedAt: now, acknowledgedBy: null, acknowledgedAt: null },
+    };
+  }
+  return openNew(key, events, null, delivery, now);
+}
+
+function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, now: number): IncidentPlan {
+  const firing = alerts.filter((a) => a.status === 'firing').length;
+  const changes: AlertChange[] = alerts.map((alert) => ({ kind: alert.status === 'firing' ? 'new' : 'new-resolved', alert }));
+  return {
+    key,
+    action: 'open',
+    previous,
+    upserts: [...alerts],
+    changes,
+    resolvedNow: false,
+    incident: {
+      id: null,
+      key,
+      status: statusAfter(firing, null, false),
+      ...describe(alerts),
+      groupKey: delivery.groupKey,
+      externalURL: delivery.externalURL,
+      firing,
+      total: alerts.length,
+      openedAt: now,
+      updatedAt: now,
+      resolvedAt: firing === 0 ? resolvedTime(alerts, now) : null,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+    },
+  };
+}
+
+function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, reopened: boolean, now: number): IncidentPlan {
+  const prev = latest.incident;
+  const merged = new Map<string, AlertEvent>(latest.alerts);
+  const upserts: AlertEvent[] = [];
+  for (const c of changes) {
+    if (!WRITES.has(c.kind)) continue;
+    merged.set(c.alert.fingerprint, c.alert);
+    upserts.push(c.alert);
+  }
+  const all = [...merged.values()];
+  const firing = all.filter((a) => a.status === 'firing').length;
+  const status = statusAfter(firing, prev.status, reopened);
+  const resolvedNow = status === 'resolved' && prev.status !== 'resolved';
+  const changed = upserts.length > 0;
+  const keepAck = status === 'acknowledged';
+  return {
+    key,
+    action: !changed ? 'none' : reopened ? 'reopen' : 'update',
+    previous: prev,
+    upserts,
+    changes,
+    resolvedNow,
+    incident: {
+      ...prev,
+      ...describe(all),
+      id: prev.id,
+      status,
+      groupKey: delivery.groupKey || prev.groupKey,
+      externalURL: delivery.externalURL || prev.externalURL,
+      firing,
+      total: all.length,
+      updatedAt: changed ? now : prev.updatedAt,
+      resolvedAt: status === 'resolved' ? (resolvedNow ? resolvedTime(all, now) : prev.resolvedAt) : null,
+      acknowledgedBy: keepAck ? prev.acknowledgedBy : null,
+      acknowledgedAt: keepAck ? prev.acknowledgedAt : null,
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Ingest: one delivery becomes, in ONE transaction, a delivery row, alert upserts, incidents
+ * opened/updated/resolved, audit rows and outbox rows. Same code for the webhook and
+ * `chatops alerts ingest`.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './audit-chain.js';
+import { groupByIncidentKey, planIncident, type IncidentPlan, type LifecycleOptions } from './incidents.js';
+import type { Clock, IncidentStore } from './ports.js';
+import type { AuditSource, Delivery } from './types.js';
+
+export interface IngestContext {
+  store: IncidentStore;
+  clock: Clock;
+  lifecycle: LifecycleOptions;
+  /** Write outbox rows for Slack (false when Slack is not configured). */
+  notify: boolean;
+}
+
+export interface IngestOrigin {
+  source: 'webhook' | 'cli';
+  actor: string;
+  auditSource: AuditSource;
+}
+
+export interface IngestResult {
+  deliveryId: number;
+  /** applied: something changed; noop: everything was already known (a duplicate or stale delivery). */
+  outcome: 'applied' | 'noop';
+  incidents: { id: number | null; key: string; action: IncidentPlan['action']; status: string }[];
+  alerts: { firing: number; resolved: number };
+}
+
+/** Hash of what a delivery says, ignoring fields that differ between Alertmanager HA peers. */
+export function deliveryHash(d: Delivery): string {
+  return createHash('sha256')
+    .update(canonicalJson({ groupKey: d.groupKey, status: d.status, alerts: d.alerts }))
+    .digest('hex');
+}
+
+export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: string, origin: IngestOrigin): IngestResult {
+  const { store, clock } = ctx;
+  return store.transaction(() => {
+    const now = clock.now();
+    const deliveryId = store.recordDelivery({
+      receivedAt: now,
+      source: origin.source,
+      groupKey: delivery.groupKey,
+      status: delivery.status,
+      alertCount: delivery.alerts.length,
+      contentHash: deliveryHash(delivery),
+      raw,
+    });
+    const results: IngestResult['incidents'] = [];
+    let changed = false;
+    for (const [key, events] of groupByIncidentKey(delivery, ctx.lifecycle.keyLabels)) {
+      const plan = planIncident(key, events, store.latestIncidentByKey(key), delivery, ctx.lifecycle, now);
+      const id = applyPlan(ctx, plan, deliveryId, origin, now);
+      if (plan.action !== 'none') changed = true;
+      results.push({ id, key, action: plan.action, status: plan.incident.status });
+    }
+    const outcome = changed ? 'applied' : 'noop';
+    store.markDelivery(deliveryId, outcome);
+    return {
+      deliveryId,
+      outcome,
+      incidents: results,
+      alerts: {
+        firing: delivery.alerts.filter((a) => a.status === 'firing').length,
+        resolved: delivery.alerts.filter((a) => a.status === 'resolved').length,
+      },
+    };
+  });
+}
+
+function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, origin: IngestOrigin, now: number): number | null {
+  const { store } = ctx;
+  const audit = (action: string, incidentId: number | null, target: string | null, result: string, detail: Record<string, unknown>) =>
+    store.appendAudit({ ts: now, actor: origin.actor, source: origin.auditSource, action, target, incidentId, result, detail: { deliveryId, ...detail } });
+  const outbox = (kind: string, incidentId: number, payload: Record<string, unknown> = {}) => {
+    if (ctx.notify) store.enqueue({ kind, incidentId, payload }, now);
+  };
+
+  if (plan.action === 'none') {
+    for (const c of plan.changes) {
+      if (c.kind === 'stale') {
+        audit('alert.stale_ignored', plan.previous?.id ?? null, c.alert.fingerprint, 'ignored', {
+          status: c.alert.status, startsAt: c.alert.startsAt, reason: 'older than the state already stored' });
+      }
+    }
+    return plan.previous?.id ?? null;
+  }
+
+  let id: number;
+  if (plan.action === 'open') {
+    id = store.insertIncident(plan.incident);
+    audit('incident.opened', id, plan.incident.key, 'ok', {
+      alertname: plan.incident.alertname, firing: plan.incident.firing, supersedes: plan.previous?.id ?? null });
+    outbox('incident.opened', id);
+  } else {
+    id = plan.previous!.id;
+    store.updateIncident({ ...plan.incident, id });
+    if (plan.action === 'reopen') {
+      audit('incident.reopened', id, plan.incident.key, 'ok', { resolvedAt: plan.previous!.resolvedAt });
+      outbox('incident.reopened', id);
+    } else {
+      outbox('incident.updated', id);
+    }
+  }
+  store.upsertAlerts(id, plan.upserts, now);
+  for (const c of plan.changes) {
+    const fp = c.alert.fingerprint;
+    switch (c.kind) {
+      case 'new':
+        audit('alert.firing', id, fp, 'ok', { alertname: c.alert.labels.alertname ?? '', startsAt: c.alert.startsAt });
+        if (plan.action !== 'open') outbox('alert.joined', id, { fingerprint: fp });
+        break;
+      case 'new-resolved':
+        audit('alert.resolved', id, fp, 'ok', { endsAt: c.alert.endsAt, firstSeenResolved: true });
+        break;
+      case 'refired':
+        audit('alert.refired', id, fp, 'ok', { startsAt: c.alert.startsAt });
+        if (plan.action !== 'reopen') outbox('alert.refired', id, { fingerprint: fp });
+        break;
+      case 'resolved':
+        audit('alert.resolved', id, fp, 'ok', { endsAt: c.alert.endsAt });
+        break;
+      case 'stale':
+        audit('alert.stale_ignored', id, fp, 'ignored', {
+          status: c.alert.status, startsAt: c.alert.startsAt, reason: 'older than the state already stored' });
+        break;
+      default:
+        break;
+    }
+  }
+  if (plan.resolvedNow) {
+    audit('incident.resolved', id, plan.incident.key, 'ok', { durationMs: (plan.incident.resolvedAt ?? now) - plan.incident.openedAt });
+    outbox('incident.resolved', id);
+  }
+  return id;
+}

@@ -1,0 +1,43 @@
+/** Ports: what the core needs from the outside, implemented by adapters. */
+import type { AuditEntry, AuditRecord, Incident, IncidentStatus, OutboxEntry, StoredAlert } from './types.js';
+import type { IncidentNew, IncidentSnapshot } from './incidents.js';
+import type { AlertEvent } from './types.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface DeliveryRecord {
+  receivedAt: number;
+  source: 'webhook' | 'cli';
+  groupKey: string;
+  status: string;
+  alertCount: number;
+  contentHash: string;
+  raw: string;
+}
+
+export interface IncidentFilter {
+  statuses?: readonly IncidentStatus[];
+  limit?: number;
+}
+
+/**
+ * The incident store. Methods are synchronous (SQLite is in-process); `transaction` runs its
+ * callback atomically and serialised against every other writer, in every process.
+ */
+export interface IncidentStore {
+  transaction<T>(fn: () => T): T;
+  recordDelivery(d: DeliveryRecord): number;
+  markDelivery(id: number, outcome: string): void;
+  latestIncidentByKey(key: string): IncidentSnapshot | null;
+  insertIncident(incident: IncidentNew): number;
+  updateIncident(incident: Incident): void;
+  upsertAlerts(incidentId: number, alerts: readonly AlertEvent[], now: number): void;
+  getIncident(id: number): Incident | null;
+  listIncidents(filter: IncidentFilter): Incident[];
+  alertsOf(incidentId: number): StoredAlert[];
+  appendAudit(entry: AuditEntry): AuditRecord;
+  auditOf(incidentId: number): AuditRecord[];
+  enqueue(entry: OutboxEntry, now: number): void;
+}

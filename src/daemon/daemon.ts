@@ -1,0 +1,105 @@
+/** `chatops daemon`: webhook ingress now; Slack, outbox, expiry and audit shipping join here. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { openRuntime, slackConfigured, type Runtime } from '../app.js';
+import { isLoopback, type LoadedConfig } from '../config/load.js';
+import { ChatopsError } from '../core/errors.js';
+import { ingestDelivery } from '../core/ingest.js';
+import { createHttpApp } from './http.js';
+import { Metrics } from './metrics.js';
+
+export interface RunningDaemon {
+  url: string;
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+const HEARTBEAT_MS = 2000;
+
+export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise<RunningDaemon> {
+  const { config, secrets } = loaded;
+  const { host, port } = config.webhook.listen;
+  if (!isLoopback(host) && !secrets.webhookToken) {
+    throw new ChatopsError('config', `Refusing to listen on ${host}:${port} without a webhook token: anyone who reaches that address could inject alerts. Set CHATOPS_WEBHOOK_TOKEN (or webhook.token_file), or listen on 127.0.0.1.`);
+  }
+  const runtime = openRuntime(loaded);
+  const { store, clock } = runtime;
+  const metrics = new Metrics(store, clock.now);
+  const app = createHttpApp({
+    ingest: (delivery, raw) => ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' }),
+    now: clock.now,
+    metrics,
+    logger,
+    readiness: {
+      notReadyReason: () => {
+        try {
+          store.ping();
+          return null;
+        } catch (e) {
+          return `the store does not answer: ${(e as Error).message}`;
+        }
+      },
+    },
+    webhookToken: secrets.webhookToken,
+    maxBodyBytes: config.webhook.max_body,
+  });
+
+  const server = http.createServer(app);
+  // Cut off slow clients (slowloris) instead of holding sockets forever.
+  server.requestTimeout = config.webhook.request_timeout;
+  server.headersTimeout = Math.min(config.webhook.request_timeout, 10_000);
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      reject(e.code === 'EADDRINUSE'
+        ? new ChatopsError('config', `${host}:${port} is already in use: stop the other process or set CHATOPS_LISTEN / webhook.listen to a free port.`)
+        : e.code === 'EADDRNOTAVAIL'
+          ? new ChatopsError('config', `${host} is not an address of this host: fix CHATOPS_LISTEN / webhook.listen.`)
+          : e);
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const startedAt = clock.now();
+  const beat = () => {
+    try {
+      store.setMeta('daemon.heartbeat', JSON.stringify({ pid: process.pid, startedAt, url }), clock.now());
+    } catch (e) {
+      logger.warn({ err: e }, 'heartbeat not written');
+    }
+  };
+  beat();
+  const heartbeat = setInterval(beat, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)' }, 'listening');
+  if (!slackConfigured(loaded)) {
+    logger.info('Slack is off: set SLACK_BOT_TOKEN (xoxb-) and SLACK_APP_TOKEN (xapp-) to keep one thread per incident in Slack');
+  }
+  if (!config.kubernetes.enabled) {
+    logger.info('Kubernetes is off: set kubernetes.enabled: true (and KUBECONFIG or kubernetes.kubeconfig) to run approved remediation');
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(heartbeat);
+      // Stop accepting, let in-flight requests finish, then close the database.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      try {
+        store.setMeta('daemon.heartbeat', JSON.stringify({ pid: process.pid, startedAt, url, stoppedAt: clock.now() }), clock.now());
+      } catch {
+        // The store may be the reason we stop.
+      }
+      runtime.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { url, runtime, stop };
+}

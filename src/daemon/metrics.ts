@@ -1,0 +1,37 @@
+/** Prometheus metrics for the daemon. One registry per daemon (tests run several at once). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SqliteStore } from '../adapters/store/sqlite-store.js';
+import { INCIDENT_STATUSES } from '../core/types.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly alertsReceived = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts received in webhook deliveries, by alert status.', labelNames: ['status'], registers: [this.registry] });
+  readonly deliveries = new Counter({ name: 'chatops_deliveries_total', help: 'Webhook deliveries by outcome (applied, noop, rejected, unauthorized, too_large, unavailable, error).', labelNames: ['outcome'], registers: [this.registry] });
+  readonly ingestSeconds = new Histogram({ name: 'chatops_ingest_duration_seconds', help: 'Time to validate and commit one delivery.', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
+
+  constructor(store: SqliteStore, now: () => number) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'chatops_process_' });
+    new Gauge({
+      name: 'chatops_incidents', help: 'Incidents by status.', labelNames: ['status'], registers: [this.registry],
+      collect() {
+        const counts = store.countIncidentsByStatus();
+        for (const s of INCIDENT_STATUSES) this.set({ status: s }, counts[s]);
+      },
+    });
+    new Gauge({
+      name: 'chatops_incidents_open', help: 'Incidents not yet resolved (firing or acknowledged).', registers: [this.registry],
+      collect() {
+        const c = store.countIncidentsByStatus();
+        this.set(c.firing + c.acknowledged);
+      },
+    });
+    new Gauge({
+      name: 'chatops_outbox_depth', help: 'Outbox rows not yet delivered.', registers: [this.registry],
+      collect() { this.set(store.outboxDepth(now()).depth); },
+    });
+    new Gauge({
+      name: 'chatops_outbox_oldest_age_seconds', help: 'Age of the oldest undelivered outbox row.', registers: [this.registry],
+      collect() { this.set(store.outboxDepth(now()).oldestAgeMs / 1000); },
+    });
+  }
+}
