@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/schema.js';
+import { isChatopsError } from '../../src/core/errors.js';
+import { tempDir } from '../support/tmp.js';
+
+describe('configuration', () => {
+  it('embedded defaults', () => {
+    const r = parseConfig({});
+    assert.ok(r.ok);
+    assert.deepEqual(r.config.webhook.listen, { host: '127.0.0.1', port: 9095 });
+    assert.equal(r.config.store.path, './data/chatops.db');
+    assert.equal(r.config.store.mode, 0o600);
+    assert.equal(r.config.webhook.max_body, 1024 * 1024);
+    assert.equal(r.config.incidents.reopen_window, 3_600_000);
+    assert.equal(r.config.policy.max_risk, 'read');
+  });
+
+  it('reports every problem at once, each by key path', () => {
+    const r = parseConfig({ webhook: { listen: 'nope', max_body: 'big' }, incidents: { reopen_window: 'soon' }, webhok: {}, store: { mode: '0644' } });
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    const text = r.problems.join('\n');
+    for (const want of ['webhook.listen', 'webhook.max_body', 'incidents.reopen_window', 'webhok', 'store.mode']) {
+      assert.ok(text.includes(want), `missing ${want} in:\n${text}`);
+    }
+  });
+
+  it('precedence: defaults < file < environment < flags; secrets stay out of config', (t) => {
+    const dir = tempDir(t);
+    const file = path.join(dir, 'c.yaml');
+    const tokenFile = path.join(dir, 'token');
+    fs.writeFileSync(tokenFile, 'from-file\n');
+    fs.writeFileSync(file, `webhook:\n  listen: 127.0.0.1:1000\n  token_file: ${tokenFile}\nstore:\n  path: /file.db\nincidents:\n  key_labels: [alertname, namespace]\n`);
+    const fromFile = loadConfig({ configPath: file, env: {} });
+    assert.equal(fromFile.config.webhook.listen.port, 1000);
+    assert.equal(fromFile.config.store.path, '/file.db');
+    assert.equal(fromFile.secrets.webhookToken, 'from-file');
+    const fromEnv = loadConfig({ configPath: file, env: { CHATOPS_LISTEN: '127.0.0.1:2000', CHATOPS_DB: '/env.db', CHATOPS_WEBHOOK_TOKEN: 'from-env' } });
+    assert.equal(fromEnv.config.webhook.listen.port, 2000);
+    assert.equal(fromEnv.config.store.path, '/env.db');
+    assert.equal(fromEnv.secrets.webhookToken, 'from-env');
+    assert.ok(!JSON.stringify(fromEnv.config).includes('from-env'));
+    const fromFlag = loadConfig({ configPath: file, env: { CHATOPS_LISTEN: '127.0.0.1:2000' }, overrides: { 'webhook.listen': '127.0.0.1:3000' } });
+    assert.equal(fromFlag.config.webhook.listen.port, 3000);
+  });
+
+  it('a missing --config file and invalid YAML are config errors with a fix', (t) => {
+    const dir = tempDir(t);
+    assert.throws(() => loadConfig({ configPath: path.join(dir, 'missing.yaml'), env: {} }), (e) => isChatopsError(e) && e.kind === 'config' && /does not exist/.test(e.message));
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, 'webhook: [\n');
+    assert.throws(() => loadConfig({ configPath: bad, env: {} }), (e) => isChatopsError(e) && /not valid YAML/.test(e.message));
+  });
+
+  it('the example config parses and documents every top-level section', () => {
+    const example = path.resolve(import.meta.dirname, '../../config/chatops.example.yaml');
+    const loaded = loadConfig({ configPath: example, env: {} });
+    assert.ok(loaded.config.webhook);
+    const text = fs.readFileSync(example, 'utf8');
+    for (const section of ['webhook:', 'store:', 'incidents:', 'log:', 'slack:', 'prometheus:', 'alertmanager:', 'links:', 'kubernetes:', 'policy:', 'users:', 'audit:']) {
+      assert.ok(text.includes(section), `example lacks ${section}`);
+    }
+  });
+});
