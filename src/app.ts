@@ -2,20 +2,25 @@
  * The composition root: the one place that builds adapters from configuration and hands
  * them to the core. Every face (daemon, CLI, TUI) gets its collaborators from here.
  */
+import { SlackStore } from './adapters/store/slack-store.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ActionContext } from './core/incident-actions.js';
 import type { IngestContext } from './core/ingest.js';
 import type { Clock } from './core/ports.js';
+import type { SilenceDeps } from './services/silence.js';
 
 export interface Runtime {
   loaded: LoadedConfig;
   store: SqliteStore;
+  /** Slack messages, digests and silences, in the same database. */
+  slack: SlackStore;
   clock: Clock;
   /** Slack is configured: state changes also write outbox rows for the daemon to deliver. */
   notify: boolean;
   ingest: IngestContext;
   actions: ActionContext;
+  silences: SilenceDeps;
   close(): void;
 }
 
@@ -36,9 +41,11 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   });
   const clock = options.clock ?? systemClock;
   const notify = slackConfigured(loaded);
+  const slack = new SlackStore(store);
   return {
     loaded,
     store,
+    slack,
     clock,
     notify,
     ingest: {
@@ -48,6 +55,7 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window },
     },
     actions: { store, clock, notify },
+    silences: { store, slack, clock, notify, alertmanagerUrl: config.alertmanager.url, timeoutMs: config.alertmanager.timeout },
     close: () => store.close(),
   };
 }

@@ -8,6 +8,7 @@ import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
+import { startSlack, type RunningSlack } from './slack.js';
 
 export interface RunningDaemon {
   url: string;
@@ -26,8 +27,13 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const runtime = openRuntime(loaded);
   const { store, clock } = runtime;
   const metrics = new Metrics(store, clock.now);
+  const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger) : null;
   const app = createHttpApp({
-    ingest: (delivery, raw) => ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' }),
+    ingest: (delivery, raw) => {
+      const result = ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
+      slack?.nudge();
+      return result;
+    },
     now: clock.now,
     metrics,
     logger,
@@ -35,10 +41,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
       notReadyReason: () => {
         try {
           store.ping();
-          return null;
         } catch (e) {
           return `the store does not answer: ${(e as Error).message}`;
         }
+        return slack ? slack.notReadyReason() : null;
       },
     },
     webhookToken: secrets.webhookToken,
@@ -86,6 +92,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
+      await slack?.stop();
       // Stop accepting, let in-flight requests finish, then close the database.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

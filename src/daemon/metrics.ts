@@ -9,7 +9,22 @@ export class Metrics {
   readonly deliveries = new Counter({ name: 'chatops_deliveries_total', help: 'Webhook deliveries by outcome (applied, noop, rejected, unauthorized, too_large, unavailable, error).', labelNames: ['outcome'], registers: [this.registry] });
   readonly ingestSeconds = new Histogram({ name: 'chatops_ingest_duration_seconds', help: 'Time to validate and commit one delivery.', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
 
+  readonly slackCalls = new Counter({ name: 'chatops_slack_calls_total', help: 'Slack Web API calls by method and outcome (ok, rate_limited, uncertain, permanent).', labelNames: ['method', 'outcome'], registers: [this.registry] });
+  private slackConnected: (() => boolean) | null = null;
+
+  /** Slack is configured: report the socket state. */
+  setSlackState(connected: () => boolean): void {
+    this.slackConnected = connected;
+  }
+
   constructor(store: SqliteStore, now: () => number) {
+    const self = this;
+    new Gauge({
+      name: 'chatops_slack_socket_connected', help: 'Slack Socket Mode connection: 1 connected, 0 not (absent when Slack is off).', registers: [this.registry],
+      collect() {
+        if (self.slackConnected) this.set(self.slackConnected() ? 1 : 0);
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'chatops_process_' });
     new Gauge({
       name: 'chatops_incidents', help: 'Incidents by status.', labelNames: ['status'], registers: [this.registry],

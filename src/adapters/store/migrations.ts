@@ -91,4 +91,45 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 2: Slack — one message per incident (or a line in a storm digest), digests, silences, outbox claims.
+  `
+  CREATE TABLE slack_digests (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    ts TEXT,
+    post_started_at INTEGER,
+    opened_at INTEGER NOT NULL,
+    last_added_at INTEGER NOT NULL,
+    dirty INTEGER NOT NULL DEFAULT 1,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX slack_digests_channel ON slack_digests(channel, id);
+
+  CREATE TABLE slack_messages (
+    incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
+    channel TEXT NOT NULL,
+    ts TEXT,
+    digest_id INTEGER REFERENCES slack_digests(id),
+    -- set before chat.postMessage is sent, cleared when its ts is stored: a row with this set
+    -- and no ts had a post of uncertain outcome, so look it up before posting again.
+    post_started_at INTEGER,
+    enrichment TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX slack_messages_channel ON slack_messages(channel, created_at);
+
+  CREATE TABLE silences (
+    id TEXT PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    matchers TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    expired_at INTEGER,
+    expired_by TEXT
+  );
+  CREATE INDEX silences_incident ON silences(incident_id, starts_at);
+  `,
 ];

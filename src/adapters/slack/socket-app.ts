@@ -1,0 +1,172 @@
+/**
+ * The Bolt app over Socket Mode: outbound WebSocket only. Acks every interaction at once and
+ * hands the click to a callback; keeps its connection state for /ready; a watchdog rebuilds
+ * the whole client when it stays disconnected (the SDK has known reconnect-loop bugs:
+ * bolt-js #929, node-slack-sdk #1495/#1500).
+ */
+import type { Logger } from 'pino';
+import { slackLogger } from './web-api.js';
+
+/** One click on one of our buttons or menus, as the handlers see it. */
+export interface Click {
+  actionId: string;
+  /** The button value or the selected option's value: an opaque id. */
+  value: string;
+  userId: string;
+  channelId: string | null;
+  messageTs: string | null;
+  threadTs: string | null;
+}
+
+export type SocketState = 'starting' | 'connected' | 'disconnected' | 'stopped';
+
+export interface SlackSocketAppOptions {
+  botToken: string;
+  appToken: string;
+  apiUrl?: string;
+  /** clientPingTimeout of the socket-mode client (also its reconnect delay unit). */
+  pingTimeoutMs: number;
+  /** Rebuild the client after this long without a connection. */
+  watchdogMs: number;
+  logger: Logger;
+  onAction(click: Click): Promise<void>;
+}
+
+interface Built {
+  app: { start(): Promise<unknown>; stop(): Promise<unknown>; init(): Promise<void> };
+  generation: number;
+}
+
+const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
+
+function timeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+}
+
+export class SlackSocketApp {
+  private stateValue: SocketState = 'starting';
+  private since = Date.now();
+  private built: Built | null = null;
+  private generation = 0;
+  private watchdog: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private rebuilding: Promise<void> | null = null;
+  /** How many times the watchdog rebuilt the client (for tests and metrics). */
+  rebuilds = 0;
+
+  constructor(private readonly opts: SlackSocketAppOptions) {}
+
+  get state(): SocketState {
+    return this.stateValue;
+  }
+
+  /** Why /ready should say no, or null when connected. */
+  notReadyReason(): string | null {
+    if (this.stateValue === 'connected') return null;
+    return `the Slack socket is ${this.stateValue} (for ${Math.round((Date.now() - this.since) / 1000)} s)`;
+  }
+
+  private setState(s: SocketState, generation: number): void {
+    if (generation !== this.generation || this.stopped) return;
+    if (s !== this.stateValue) {
+      this.stateValue = s;
+      this.since = Date.now();
+      this.opts.logger.info({ state: s }, `slack socket ${s}`);
+    }
+  }
+
+  /** Starts connecting in the background; never throws (failures are retried, state shows them). */
+  start(): void {
+    const every = Math.max(250, Math.min(5000, Math.floor(this.opts.watchdogMs / 4)));
+    this.watchdog = setInterval(() => {
+      if (this.stopped || this.rebuilding || this.stateValue === 'connected') return;
+      if (Date.now() - this.since >= this.opts.watchdogMs) {
+        this.opts.logger.warn({ state: this.stateValue, forMs: Date.now() - this.since }, 'slack socket stuck; rebuilding the client');
+        this.rebuilds++;
+        this.rebuilding = this.rebuild().finally(() => { this.rebuilding = null; });
+      }
+    }, every);
+    this.watchdog.unref();
+    this.rebuilding = this.rebuild().finally(() => { this.rebuilding = null; });
+  }
+
+  private async rebuild(): Promise<void> {
+    const old = this.built;
+    this.built = null;
+    const generation = ++this.generation;
+    this.stateValue = 'starting';
+    this.since = Date.now();
+    if (old) await timeout(old.app.stop().catch(() => undefined), 5000);
+    if (this.stopped) return;
+    try {
+      const built = await this.build(generation);
+      if (this.stopped || generation !== this.generation) {
+        await timeout(built.app.stop().catch(() => undefined), 5000);
+        return;
+      }
+      this.built = built;
+      await built.app.init(); // auth.test
+      // start() resolves on `hello`; the state events below track the socket after that.
+      await built.app.start();
+      this.setState('connected', generation);
+    } catch (e) {
+      // Unrecoverable for this client (invalid_auth, retries exhausted): the watchdog builds a new one.
+      this.opts.logger.error({ err: { message: (e as Error).message, code: (e as { code?: string }).code } }, 'slack socket could not start; retrying');
+      this.setState('disconnected', generation);
+    }
+  }
+
+  private async build(generation: number): Promise<Built> {
+    const { App, SocketModeReceiver } = await import('@slack/bolt');
+    const slackApiUrl = this.opts.apiUrl ? withSlash(this.opts.apiUrl) : undefined;
+    // Separate option objects: the socket-mode client writes its retry policy into the object
+    // it gets, and headers set here would leak the bot token into apps.connections.open.
+    const receiver = new SocketModeReceiver({
+      appToken: this.opts.appToken,
+      clientPingTimeout: this.opts.pingTimeoutMs,
+      logger: slackLogger(this.opts.logger, 'slack-socket'),
+      installerOptions: { clientOptions: { slackApiUrl } },
+    });
+    const app = new App({
+      token: this.opts.botToken,
+      receiver,
+      clientOptions: { slackApiUrl, retryConfig: { retries: 2 } },
+      logger: slackLogger(this.opts.logger, 'bolt'),
+      deferInitialization: true,
+    });
+    const client = receiver.client;
+    client.on('connected', () => this.setState('connected', generation));
+    client.on('reconnecting', () => this.setState('disconnected', generation));
+    client.on('disconnected', () => this.setState('disconnected', generation));
+    client.on('disconnecting', () => this.setState('disconnected', generation));
+
+    app.action(/^chatops:/, async ({ ack, body, action }) => {
+      // Ack first (Slack's deadline is 3 s); the work happens after and answers through the outbox.
+      await ack();
+      const b = body as { user?: { id?: string }; channel?: { id?: string }; container?: { message_ts?: string; thread_ts?: string }; message?: { ts?: string; thread_ts?: string } };
+      const a = action as { action_id: string; value?: string; selected_option?: { value?: string } };
+      const click: Click = {
+        actionId: a.action_id,
+        value: a.value ?? a.selected_option?.value ?? '',
+        userId: b.user?.id ?? '',
+        channelId: b.channel?.id ?? null,
+        messageTs: b.container?.message_ts ?? b.message?.ts ?? null,
+        threadTs: b.message?.thread_ts ?? null,
+      };
+      this.opts.onAction(click).catch((e: unknown) => this.opts.logger.error({ err: e, actionId: click.actionId }, 'slack action failed'));
+    });
+    app.error(async (e) => {
+      this.opts.logger.error({ err: { message: e.message, code: (e as { code?: string }).code } }, 'bolt error');
+    });
+    return { app, generation };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.stateValue = 'stopped';
+    const built = this.built;
+    this.built = null;
+    if (built) await timeout(built.app.stop().catch(() => undefined), 5000);
+  }
+}

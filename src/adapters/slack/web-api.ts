@@ -1,0 +1,148 @@
+/**
+ * SlackWebApi: the few Web API calls the outbox worker makes, on a WebClient that never
+ * retries or pauses by itself (rejectRateLimitedCalls, retries 0), so pacing, 429
+ * Retry-After and retries are decided in one place, per channel and per method.
+ */
+import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Block } from './render.js';
+
+/** What a failed call means for the caller. */
+export type CallFailure =
+  | { kind: 'rate_limited'; retryAfterMs: number; error: string }
+  /** The request may or may not have taken effect (network error, timeout, 5xx). */
+  | { kind: 'uncertain'; error: string }
+  /** Slack refused it for good (channel_not_found, invalid_blocks …): retrying will not help. */
+  | { kind: 'permanent'; error: string };
+
+export class SlackCallError extends Error {
+  constructor(readonly method: string, readonly failure: CallFailure) {
+    super(`${method}: ${failure.error}`);
+    this.name = 'SlackCallError';
+  }
+}
+
+const TRANSIENT_PLATFORM = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+
+/** Maps a web-api error to what it means; exported for tests. */
+export function classifyError(e: unknown): CallFailure {
+  const err = e as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
+  switch (err?.code) {
+    case ErrorCode.RateLimitedError:
+      return { kind: 'rate_limited', retryAfterMs: Math.max(1, err.retryAfter ?? 1) * 1000, error: 'rate limited (429)' };
+    case ErrorCode.PlatformError: {
+      const code = err.data?.error ?? 'unknown_error';
+      if (code === 'ratelimited' || code === 'rate_limited') return { kind: 'rate_limited', retryAfterMs: 1000, error: code };
+      if (TRANSIENT_PLATFORM.has(code)) return { kind: 'uncertain', error: code };
+      return { kind: 'permanent', error: code };
+    }
+    case ErrorCode.HTTPError:
+      return (err.statusCode ?? 500) >= 500 ? { kind: 'uncertain', error: `HTTP ${err.statusCode}` } : { kind: 'permanent', error: `HTTP ${err.statusCode}` };
+    case ErrorCode.RequestError:
+      return { kind: 'uncertain', error: `request failed: ${err.message ?? 'network error'}` };
+    default:
+      // A 429 without Retry-After arrives as a plain Error; treat it as a short rate limit.
+      if (/rate limit|Retry header/i.test(err?.message ?? '')) return { kind: 'rate_limited', retryAfterMs: 1000, error: err.message ?? 'rate limited' };
+      return { kind: 'uncertain', error: err?.message ?? String(e) };
+  }
+}
+
+/** Bridges the SDK's logger to pino (its debug lines go to trace: they are chatty). */
+export function slackLogger(logger: Logger, name = 'slack'): SlackLogger {
+  const child = logger.child({ component: name });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...msg: unknown[]) => child.trace(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    setLevel: (l: LogLevel) => { level = l; },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+export interface SlackWebApiOptions {
+  token: string;
+  apiUrl?: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** Called once per call with its method and outcome (ok, rate_limited, uncertain, permanent). */
+  onCall?: (method: string, outcome: string) => void;
+}
+
+export const INCIDENT_EVENT = 'chatops_incident';
+export const DIGEST_EVENT = 'chatops_digest';
+
+export class SlackWebApi {
+  readonly client: WebClient;
+  private readonly onCall: (method: string, outcome: string) => void;
+
+  constructor(opts: SlackWebApiOptions) {
+    this.client = new WebClient(opts.token, {
+      slackApiUrl: opts.apiUrl ? withSlash(opts.apiUrl) : undefined,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      timeout: opts.timeoutMs,
+      logger: slackLogger(opts.logger, 'slack-web'),
+    });
+    this.onCall = opts.onCall ?? (() => {});
+  }
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      const r = await fn();
+      this.onCall(method, 'ok');
+      return r;
+    } catch (e) {
+      const failure = classifyError(e);
+      this.onCall(method, failure.kind);
+      throw new SlackCallError(method, failure);
+    }
+  }
+
+  async post(args: { channel: string; text: string; blocks: Block[]; threadTs?: string; metadata?: { event_type: string; event_payload: Record<string, string | number> } }): Promise<{ ts: string; channel: string }> {
+    const r = await this.call('chat.postMessage', () => this.client.chat.postMessage({
+      channel: args.channel,
+      text: args.text,
+      blocks: args.blocks as never,
+      thread_ts: args.threadTs,
+      metadata: args.metadata,
+      unfurl_links: false,
+      unfurl_media: false,
+    }));
+    return { ts: r.ts as string, channel: (r.channel as string) ?? args.channel };
+  }
+
+  async update(args: { channel: string; ts: string; text: string; blocks: Block[] }): Promise<void> {
+    await this.call('chat.update', () => this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks as never }));
+  }
+
+  async ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
+    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text, thread_ts: args.threadTs }));
+  }
+
+  /**
+   * After a post of uncertain outcome: the ts of an earlier top-level message carrying this
+   * metadata in the channel, posted at or after `sinceMs`, or null.
+   */
+  async findByMetadata(channel: string, eventType: string, key: string, value: number, sinceMs: number): Promise<string | null> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const r = await this.call('conversations.history', () => this.client.conversations.history({
+        channel, oldest: String(Math.floor(sinceMs / 1000) - 60), include_all_metadata: true, limit: 200, cursor,
+      }));
+      for (const m of r.messages ?? []) {
+        const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
+        if (meta?.event_type === eventType && Number(meta.event_payload?.[key]) === value && m.ts) return m.ts;
+      }
+      cursor = r.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return null;
+  }
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

@@ -1,0 +1,73 @@
+/**
+ * What a click on one of our Slack buttons does. Every click is re-checked against the
+ * current state by the core; refusals and errors come back to the clicker as an ephemeral
+ * note (the Slack face of the error funnel), written to the outbox like every Slack effect.
+ */
+import type { Logger } from 'pino';
+import type { Click } from '../adapters/slack/socket-app.js';
+import { ACTION } from '../adapters/slack/render.js';
+import type { Runtime } from '../app.js';
+import { parseDuration } from '../core/duration.js';
+import { isChatopsError } from '../core/errors.js';
+import { acknowledge, type Actor } from '../core/incident-actions.js';
+import { silenceIncident, unsilenceIncident } from '../services/silence.js';
+
+/** A handler for one action id; returns the ephemeral note for the clicker, or null. */
+export type ActionHandler = (click: Click, actor: Actor) => Promise<string | null>;
+
+/**
+ * The registry of action handlers by action id. The approvals work adds its remediation
+ * handlers here (matching the buttons its ActionsFor puts on the message).
+ */
+export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
+  const incidentId = (value: string): number => Number.parseInt(value.split(':')[0] ?? '', 10);
+  const handlers = new Map<string, ActionHandler>();
+  handlers.set(ACTION.ack, async (click, actor) => {
+    const r = acknowledge(rt.actions, incidentId(click.value), actor);
+    return r.outcome === 'already' ? `Incident #${r.incident.id} was already acknowledged by ${r.incident.acknowledgedBy?.startsWith('U') ? `<@${r.incident.acknowledgedBy}>` : r.incident.acknowledgedBy}.` : null;
+  });
+  handlers.set(ACTION.silence, async (click, actor) => {
+    const [id, d] = click.value.split(':');
+    const ms = parseDuration(d ?? '');
+    if (!ms || !['1h', '4h', '24h'].includes(d ?? '')) return 'That silence duration is not offered; choose 1h, 4h or 24h.';
+    const r = await silenceIncident(rt.silences, Number(id), ms, actor);
+    return r.outcome === 'already' ? `Incident #${id} is already silenced (silence ${r.silence.id}).` : null;
+  });
+  handlers.set(ACTION.unsilence, async (click, actor) => {
+    const r = await unsilenceIncident(rt.silences, incidentId(click.value), actor);
+    return r.outcome === 'none' ? 'That incident has no active silence any more.' : null;
+  });
+  // A URL button's click also arrives; the browser already opened the link.
+  handlers.set(ACTION.runbook, async () => null);
+  return handlers;
+}
+
+export function createActionDispatcher(rt: Runtime, handlers: Map<string, ActionHandler>, logger: Logger, nudge: () => void): (click: Click) => Promise<void> {
+  const reply = (click: Click, text: string, incidentId: number | null) => {
+    if (!click.channelId || !click.userId) return;
+    const now = rt.clock.now();
+    rt.store.enqueue({ kind: 'slack.ephemeral', incidentId, payload: { channel: click.channelId, user: click.userId, text, threadTs: click.threadTs ?? undefined } }, now);
+    nudge();
+  };
+  return async (click) => {
+    const actor: Actor = { id: click.userId, source: 'slack' };
+    const id = Number.parseInt(click.value.split(':')[0] ?? '', 10);
+    const handler = handlers.get(click.actionId);
+    try {
+      if (!handler) {
+        reply(click, 'This button is not known to this chatops version; the message may be outdated.', null);
+        return;
+      }
+      const note = await handler(click, actor);
+      if (note) reply(click, note, Number.isFinite(id) ? id : null);
+      nudge();
+    } catch (e) {
+      if (isChatopsError(e)) {
+        reply(click, e.message, Number.isFinite(id) ? id : null);
+      } else {
+        logger.error({ err: e, actionId: click.actionId }, 'slack action failed');
+        reply(click, 'That did not work because of an internal error; the chatops daemon log has the details.', Number.isFinite(id) ? id : null);
+      }
+    }
+  };
+}

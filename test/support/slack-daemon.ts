@@ -1,0 +1,52 @@
+/** A spawned daemon wired to a Slack emulator (and optionally Alertmanager/Prometheus). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnDaemon, type SpawnedDaemon } from './daemon.js';
+import type { SlackEmulator } from './slack-emulator.js';
+
+export const BOT_TOKEN = 'xoxb-test';
+export const APP_TOKEN = 'xapp-1-A0TEST-1-abc';
+
+/** Writes a config file tuned for fast tests (short socket ping timeout, short request timeout). */
+export function writeSlackConfig(dir: string, extra = ''): string {
+  const file = path.join(dir, 'chatops.yaml');
+  fs.writeFileSync(file, `slack:
+  ping_timeout: 500ms
+  request_timeout: 2s
+  watchdog: 10s
+  post_interval: 200ms
+${extra}`);
+  return file;
+}
+
+export interface SlackDaemonOptions {
+  dir: string;
+  emulator: SlackEmulator;
+  env?: Record<string, string | undefined>;
+  /** Extra YAML appended to the config (indented under nothing: top-level sections). */
+  config?: string;
+  channel?: string;
+}
+
+export async function spawnSlackDaemon(opts: SlackDaemonOptions): Promise<SpawnedDaemon> {
+  const config = writeSlackConfig(opts.dir, opts.config ?? '');
+  return spawnDaemon({
+    CHATOPS_DB: path.join(opts.dir, 'chatops.db'),
+    CHATOPS_CONFIG: config,
+    SLACK_API_URL: opts.emulator.apiUrl,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_APP_TOKEN: APP_TOKEN,
+    SLACK_CHANNEL: opts.channel ?? 'C0OPS',
+    ...opts.env,
+  });
+}
+
+/** /ready as JSON with its status. */
+export async function ready(url: string): Promise<{ status: number; body: { status: string; reason?: string } }> {
+  const r = await fetch(`${url}/ready`);
+  return { status: r.status, body: (await r.json()) as { status: string; reason?: string } };
+}
+
+export async function postWebhook(url: string, body: unknown): Promise<Response> {
+  return fetch(`${url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
