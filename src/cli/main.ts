@@ -85,6 +85,26 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       ackIncident(globals(), id, opts, io);
     });
 
+  program
+    .command('silence <incident>')
+    .description("silence an incident's alerts in Alertmanager (ALERTMANAGER_URL)")
+    .option('--duration <duration>', 'how long, e.g. 30m, 2h, 1d', '2h')
+    .option('--comment <text>', 'comment stored with the silence')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { duration?: string; comment?: string; json?: boolean }) => {
+      const { silenceCommand } = await import('./commands/silence.js');
+      await silenceCommand(globals(), id, opts, io);
+    });
+
+  program
+    .command('render <payload-file>')
+    .description("print the Slack message(s) a webhook payload would produce ('-' for stdin), for template work")
+    .option('--json', 'the Block Kit JSON as posted')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { renderPayload } = await import('./commands/render.js');
+      renderPayload(globals(), file, opts, io);
+    });
+
   const alerts = program.command('alerts').description('alerts');
   alerts
     .command('ingest <file>')

@@ -97,8 +97,9 @@ export function incidentLinks(incident: Incident, alerts: readonly StoredAlert[]
   };
   const labels: Labels = { ...(alerts[0]?.labels ?? {}), ...incident.labels };
   add('Runbook', httpUrl(incident.annotations.runbook_url ?? alerts[0]?.annotations.runbook_url));
-  if (templates.dashboard) add('Dashboard', fillTemplate(templates.dashboard, labels));
-  if (templates.logs) add('Logs', fillTemplate(templates.logs, labels));
+  const ann = (name: string) => incident.annotations[name] ?? alerts[0]?.annotations[name];
+  add('Dashboard', templates.dashboard ? fillTemplate(templates.dashboard, labels) : httpUrl(ann('dashboard_url')));
+  add('Logs', templates.logs ? fillTemplate(templates.logs, labels) : httpUrl(ann('logs_url')));
   const am = httpUrl(incident.externalURL);
   if (am) {
     const filter = Object.entries(incident.labels).filter(([k]) => k === 'alertname' || k === 'namespace').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
