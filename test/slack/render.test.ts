@@ -148,3 +148,14 @@ describe('message states', () => {
     assert.deepEqual(formatQueryResult('1+1', { resultType: 'scalar', result: [1, '2'] }).lines, ['2']);
   });
 });
+
+describe('the emulator validates like Slack', () => {
+  test('over-long texts and too many blocks are refused with json pointers', () => {
+    assert.deepEqual(validateBlocks([{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }]), ['must be less than 3001 characters [json-pointer:/blocks/0/text/text]']);
+    assert.deepEqual(validateBlocks([{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }]), ['must be less than 151 characters [json-pointer:/blocks/0/text/text]']);
+    assert.deepEqual(validateBlocks([{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'a' })) }]), ['no more than 10 items allowed [json-pointer:/blocks/0/fields]']);
+    assert.equal(validateBlocks(Array.from({ length: 51 }, () => ({ type: 'divider' }))).length, 1);
+    assert.deepEqual(validateBlocks([{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'b'.repeat(76) } }] }]), ['must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]']);
+    assert.equal(validateBlocks('nope'), 'format');
+  });
+});

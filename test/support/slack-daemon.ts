@@ -8,14 +8,10 @@ export const BOT_TOKEN = 'xoxb-test';
 export const APP_TOKEN = 'xapp-1-A0TEST-1-abc';
 
 /** Writes a config file tuned for fast tests (short socket ping timeout, short request timeout). */
-export function writeSlackConfig(dir: string, extra = ''): string {
+export function writeSlackConfig(dir: string, extra = '', slack: Record<string, string> = {}): string {
   const file = path.join(dir, 'chatops.yaml');
-  fs.writeFileSync(file, `slack:
-  ping_timeout: 500ms
-  request_timeout: 2s
-  watchdog: 10s
-  post_interval: 200ms
-${extra}`);
+  const keys = { ping_timeout: '500ms', request_timeout: '2s', watchdog: '10s', post_interval: '200ms', ...slack };
+  fs.writeFileSync(file, `slack:\n${Object.entries(keys).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n${extra}`);
   return file;
 }
 
@@ -25,11 +21,13 @@ export interface SlackDaemonOptions {
   env?: Record<string, string | undefined>;
   /** Extra YAML appended to the config (indented under nothing: top-level sections). */
   config?: string;
+  /** Keys under slack: (scalars), overriding the fast test defaults. */
+  slack?: Record<string, string>;
   channel?: string;
 }
 
 export async function spawnSlackDaemon(opts: SlackDaemonOptions): Promise<SpawnedDaemon> {
-  const config = writeSlackConfig(opts.dir, opts.config ?? '');
+  const config = writeSlackConfig(opts.dir, opts.config ?? '', opts.slack);
   return spawnDaemon({
     CHATOPS_DB: path.join(opts.dir, 'chatops.db'),
     CHATOPS_CONFIG: config,
