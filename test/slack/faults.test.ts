@@ -102,3 +102,19 @@ test('dropped sockets and disconnect frames: the app reconnects and clicks are a
   assert.equal(click, true);
   await waitFor(() => /Acknowledged by <@U0ALICE>/.test(JSON.stringify(emu.incidentMessages(1)[0]!.blocks)), { what: 'ack shown', timeoutMs: 15_000 });
 });
+
+test('the watchdog rebuilds a client that stays disconnected', async (t) => {
+  const dir = tempDir(t);
+  const emu = await SlackEmulator.start();
+  t.after(() => emu.stop());
+  emu.sendHello = false; // the handshake never completes: app.start() would wait forever
+  const daemon = await spawnSlackDaemon({ dir, emulator: emu, slack: { watchdog: '2s' } });
+  t.after(() => daemon.stop());
+  await waitFor(async () => {
+    const r = await ready(daemon.url);
+    return r.status === 503 && /slack socket/i.test(r.body.reason ?? '');
+  }, { what: '/ready names the socket', timeoutMs: 15_000 });
+  await waitFor(() => daemon.logs.some((l) => l.msg === 'slack socket stuck; rebuilding the client'), { what: 'watchdog rebuild', timeoutMs: 20_000 });
+  emu.sendHello = true;
+  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready after the rebuild', timeoutMs: 30_000 });
+});

@@ -162,6 +162,8 @@ export class SlackEmulator {
   readonly envelopes = new Map<string, { acked: boolean; expired: boolean }>();
   readonly sockets = new Set<WebSocket>();
   connectionsOpened = 0;
+  /** Send `hello` on new sockets (false: a stuck handshake, for watchdog tests). */
+  sendHello = true;
   url = '';
   private server: http.Server;
   private wss: WebSocketServer;
@@ -346,6 +348,7 @@ export class SlackEmulator {
         this.pendingAcks.delete(msg.envelope_id);
       }
     });
+    if (!this.sendHello) return;
     ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'emulator', build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: 'A0TEST' } }));
   }
 

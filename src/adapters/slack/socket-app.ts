@@ -50,7 +50,6 @@ export class SlackSocketApp {
   private generation = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private stopped = false;
-  private rebuilding: Promise<void> | null = null;
   /** How many times the watchdog rebuilt the client (for tests and metrics). */
   rebuilds = 0;
 
@@ -79,15 +78,17 @@ export class SlackSocketApp {
   start(): void {
     const every = Math.max(250, Math.min(5000, Math.floor(this.opts.watchdogMs / 4)));
     this.watchdog = setInterval(() => {
-      if (this.stopped || this.rebuilding || this.stateValue === 'connected') return;
+      // Not guarded by an in-flight rebuild: a start() waiting for a `hello` that never comes
+      // must be preempted too. Each rebuild resets `since`, so rebuilds are watchdogMs apart.
+      if (this.stopped || this.stateValue === 'connected') return;
       if (Date.now() - this.since >= this.opts.watchdogMs) {
         this.opts.logger.warn({ state: this.stateValue, forMs: Date.now() - this.since }, 'slack socket stuck; rebuilding the client');
         this.rebuilds++;
-        this.rebuilding = this.rebuild().finally(() => { this.rebuilding = null; });
+        void this.rebuild();
       }
     }, every);
     this.watchdog.unref();
-    this.rebuilding = this.rebuild().finally(() => { this.rebuilding = null; });
+    void this.rebuild();
   }
 
   private async rebuild(): Promise<void> {
@@ -96,6 +97,7 @@ export class SlackSocketApp {
     const generation = ++this.generation;
     this.stateValue = 'starting';
     this.since = Date.now();
+    this.opts.logger.info({ generation }, 'slack socket starting');
     if (old) await timeout(old.app.stop().catch(() => undefined), 5000);
     if (this.stopped) return;
     try {
@@ -111,7 +113,9 @@ export class SlackSocketApp {
       this.setState('connected', generation);
     } catch (e) {
       // Unrecoverable for this client (invalid_auth, retries exhausted): the watchdog builds a new one.
-      this.opts.logger.error({ err: { message: (e as Error).message, code: (e as { code?: string }).code } }, 'slack socket could not start; retrying');
+      // A superseded client's start() rejects (with undefined, even) when it is stopped: ignore it.
+      if (generation !== this.generation || this.stopped) return;
+      this.opts.logger.error({ err: { message: (e as Error | undefined)?.message ?? String(e), code: (e as { code?: string } | undefined)?.code } }, 'slack socket could not start; the watchdog will rebuild it');
       this.setState('disconnected', generation);
     }
   }
@@ -156,7 +160,7 @@ export class SlackSocketApp {
       this.opts.onAction(click).catch((e: unknown) => this.opts.logger.error({ err: e, actionId: click.actionId }, 'slack action failed'));
     });
     app.error(async (e) => {
-      this.opts.logger.error({ err: { message: e.message, code: (e as { code?: string }).code } }, 'bolt error');
+      this.opts.logger.error({ err: { message: e?.message, code: (e as { code?: string } | undefined)?.code } }, 'bolt error');
     });
     return { app, generation };
   }
