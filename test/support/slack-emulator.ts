@@ -352,6 +352,25 @@ export class SlackEmulator {
     ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'emulator', build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: 'A0TEST' } }));
   }
 
+  /**
+   * For local development with curl: GET /_emulator/messages, GET /_emulator/calls,
+   * POST /_emulator/click {"ts","action_id","user","option"?}.
+   */
+  private async devEndpoint(pathname: string, raw: string, res: http.ServerResponse): Promise<void> {
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body, null, 2)}\n`);
+    try {
+      if (pathname === '/_emulator/messages') return void json(200, { messages: this.messages, ephemerals: this.ephemerals });
+      if (pathname === '/_emulator/calls') return void json(200, this.calls);
+      if (pathname === '/_emulator/click') {
+        const b = JSON.parse(raw || '{}') as { ts: string; action_id: string; user?: string; option?: string };
+        return void json(200, await this.click({ ts: b.ts, actionId: b.action_id, user: b.user ?? 'U0DEV', option: b.option }));
+      }
+      json(404, { error: 'GET /_emulator/messages, GET /_emulator/calls, POST /_emulator/click' });
+    } catch (e) {
+      json(400, { error: (e as Error).message });
+    }
+  }
+
   private nextTs(): string {
     this.tsCounter++;
     return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, '0')}`;
@@ -379,6 +398,10 @@ export class SlackEmulator {
     if (url.pathname.startsWith('/response_url/')) {
       this.responses.push({ path: url.pathname, body: raw ? JSON.parse(raw) : null });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    if (url.pathname.startsWith('/_emulator/')) {
+      await this.devEndpoint(url.pathname, raw, res);
       return;
     }
     const m = /^\/api\/([a-zA-Z.]+)$/.exec(url.pathname);
@@ -523,6 +546,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   process.stdout.write(`Slack emulator on ${emu.url}
 Run the daemon against it with:
   SLACK_API_URL=${emu.apiUrl} SLACK_BOT_TOKEN=xoxb-test SLACK_APP_TOKEN=xapp-1-A0TEST-1-abc SLACK_CHANNEL=C0OPS chatops daemon
+See what was posted:  curl -s ${emu.url}/_emulator/messages
+Press a button:       curl -s -XPOST ${emu.url}/_emulator/click -d '{"ts":"<message ts>","action_id":"chatops:ack","user":"U0ALICE"}'
 `);
   const shutdown = () => void emu.stop().then(() => process.exit(0));
   process.on('SIGINT', shutdown);
