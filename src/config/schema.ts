@@ -98,6 +98,7 @@ export const configSchema = z.strictObject({
       routes: z.array(z.strictObject({ match: labelMap, channel: z.string().min(1) })).default([]),
       storm: z.strictObject({ threshold: z.number().int().positive().default(10), window: duration('60s') }).prefault({}),
       post_interval: duration('1s'),
+      update_interval: duration('1200ms'),
       request_timeout: duration('10s'),
       ping_timeout: duration('5s'),
       watchdog: duration('2m'),

@@ -27,6 +27,8 @@ export interface SlackOutboxConfig {
   stormThreshold: number;
   stormWindowMs: number;
   postIntervalMs: number;
+  /** Workspace-wide spacing of chat.update calls (Tier 3: about 50 a minute). */
+  updateIntervalMs: number;
   links: LinkTemplates;
   prometheusUrl?: string;
   prometheusTimeoutMs: number;
@@ -61,6 +63,7 @@ export class SlackOutboxWorker {
   private readonly lanes = new Set<Promise<void>>();
   private readonly channelNextAt = new Map<string, number>();
   private readonly methodBlockedUntil = new Map<string, number>();
+  private readonly methodNextAt = new Map<string, number>();
   private enriching = 0;
   private readonly enrichQueue: number[] = [];
 
@@ -247,10 +250,14 @@ export class SlackOutboxWorker {
   private async call<T>(channel: string | null, method: string, fn: () => Promise<T>): Promise<T> {
     for (;;) {
       const now = this.deps.clock.now();
-      const wait = Math.max((channel && this.channelNextAt.get(channel)) || 0, this.methodBlockedUntil.get(method) ?? 0) - now;
-      if (wait > 0) await sleep(wait);
+      const wait = Math.max((channel && this.channelNextAt.get(channel)) || 0, this.methodBlockedUntil.get(method) ?? 0, this.methodNextAt.get(method) ?? 0) - now;
+      if (wait > 0) {
+        await sleep(wait);
+        continue; // another lane may have taken the method's slot meanwhile
+      }
       if (this.stopped) throw new SlackCallError(method, { kind: 'uncertain', error: 'stopping' });
-      if (channel) this.channelNextAt.set(channel, this.deps.clock.now() + this.deps.config.postIntervalMs);
+      if (channel) this.channelNextAt.set(channel, now + this.deps.config.postIntervalMs);
+      if (method === 'chat.update') this.methodNextAt.set(method, now + this.deps.config.updateIntervalMs);
       try {
         return await fn();
       } catch (e) {
@@ -321,20 +328,23 @@ export class SlackOutboxWorker {
     }
     const pendingUpdate = rows.filter((r) => UPDATE_KINDS.has(r.kind) && !r.payload.topUpdated);
     if (!fresh && pendingUpdate.length) {
-      // Coalesced: however many changes are pending, one update with the state as it is now.
-      const current = store.getIncident(incidentId) ?? incident;
-      const rendered = this.view(current, slack.messageOf(incidentId)?.enrichment ?? null);
-      await this.call(channel, 'chat.update', () => api.update({ channel, ts: ts!, ...rendered }));
+      // Coalesced: however many changes are pending, one update rendered from the state as it
+      // is when the call goes out (also after a 429 wait); every row written before that
+      // render is covered by it.
+      let upto = 0;
+      await this.call(channel, 'chat.update', () => {
+        upto = slack.maxOutboxId();
+        const current = store.getIncident(incidentId) ?? incident;
+        return api.update({ channel, ts: ts!, ...this.view(current, slack.messageOf(incidentId)?.enrichment ?? null) });
+      });
+      slack.coalesceUpdates(incidentId, upto, [...UPDATE_KINDS].filter((k) => !REPLY_KINDS.has(k)), [...REPLY_KINDS], clock.now());
     }
     const now = clock.now();
     const replyRows = rows.filter((r) => REPLY_KINDS.has(r.kind));
     slack.transaction(() => {
       slack.markDone(rows.filter((r) => !REPLY_KINDS.has(r.kind)).map((r) => r.id), now);
-      const s = store.db.prepare("UPDATE outbox SET payload = json_set(payload, '$.topUpdated', 1) WHERE id = ?");
-      for (const r of replyRows) {
-        s.run(r.id);
-        r.payload.topUpdated = 1;
-      }
+      slack.markTopUpdated(replyRows.map((r) => r.id));
+      for (const r of replyRows) r.payload.topUpdated = 1;
     });
     // Thread replies: joined/re-fired alerts coalesce into one reply per kind.
     const byKind = new Map<string, OutboxRow[]>();

@@ -10,7 +10,7 @@ export const APP_TOKEN = 'xapp-1-A0TEST-1-abc';
 /** Writes a config file tuned for fast tests (short socket ping timeout, short request timeout). */
 export function writeSlackConfig(dir: string, extra = '', slack: Record<string, string> = {}): string {
   const file = path.join(dir, 'chatops.yaml');
-  const keys = { ping_timeout: '500ms', request_timeout: '2s', watchdog: '10s', post_interval: '200ms', ...slack };
+  const keys = { ping_timeout: '500ms', request_timeout: '2s', watchdog: '10s', post_interval: '200ms', update_interval: '200ms', ...slack };
   fs.writeFileSync(file, `slack:\n${Object.entries(keys).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n${extra}`);
   return file;
 }

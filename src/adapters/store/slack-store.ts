@@ -138,6 +138,30 @@ export class SlackStore {
     }
   }
 
+  /** The newest outbox row id (what a render taken now has seen). */
+  maxOutboxId(): number {
+    return (this.stmt('SELECT coalesce(max(id), 0) AS n FROM outbox').get() as { n: number }).n;
+  }
+
+  /** Reply rows whose top-message part is done: only their thread reply remains. */
+  markTopUpdated(ids: readonly number[]): void {
+    const s = this.stmt("UPDATE outbox SET payload = json_set(payload, '$.topUpdated', 1) WHERE id = ?");
+    for (const id of ids) s.run(id);
+  }
+
+  /**
+   * After a chat.update rendered once row `upto` existed: that update covers every pending
+   * update of this incident up to it (update-only kinds are done; reply kinds keep their reply).
+   */
+  coalesceUpdates(incidentId: number, upto: number, updateOnly: readonly string[], replyKinds: readonly string[], now: number): void {
+    this.transaction(() => {
+      this.db.prepare(`UPDATE outbox SET done_at = ? WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND kind IN (${updateOnly.map(() => '?').join(',')})`)
+        .run(now, incidentId, upto, ...updateOnly);
+      this.db.prepare(`UPDATE outbox SET payload = json_set(payload, '$.topUpdated', 1) WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND kind IN (${replyKinds.map(() => '?').join(',')})`)
+        .run(incidentId, upto, ...replyKinds);
+    });
+  }
+
   // --- messages -----------------------------------------------------------------------------
 
   messageOf(incidentId: number): SlackMessageRow | null {
