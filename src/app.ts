@@ -26,11 +26,15 @@ export interface Runtime {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** Meta key the daemon sets to '1' when it runs with Slack and '0' when it runs without. */
+export const SLACK_ENABLED_META = 'slack.enabled';
+
 export function slackConfigured(loaded: LoadedConfig): boolean {
   return Boolean(loaded.secrets.slackBotToken && loaded.secrets.slackAppToken);
 }
 
-export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean; clock?: Clock } = {}): Runtime {
+/** `notify` forces whether outbox rows are written (the daemon knows; CLI processes ask the database). */
+export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean; clock?: Clock; notify?: boolean } = {}): Runtime {
   const { config } = loaded;
   const store = new SqliteStore({
     path: config.store.path,
@@ -40,7 +44,10 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
     mustExist: options.mustExist,
   });
   const clock = options.clock ?? systemClock;
-  const notify = slackConfigured(loaded);
+  // A CLI process without the Slack tokens in its environment still writes outbox rows when
+  // the daemon on this database runs Slack (it records that at start), so `chatops ack` or
+  // `chatops silence` on the bastion shows up in the incident's thread.
+  const notify = options.notify ?? (slackConfigured(loaded) || store.getMeta(SLACK_ENABLED_META)?.value === '1');
   const slack = new SlackStore(store);
   return {
     loaded,

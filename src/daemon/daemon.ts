@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { openRuntime, slackConfigured, type Runtime } from '../app.js';
+import { openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
@@ -24,10 +24,11 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   if (!isLoopback(host) && !secrets.webhookToken) {
     throw new ChatopsError('config', `Refusing to listen on ${host}:${port} without a webhook token: anyone who reaches that address could inject alerts. Set CHATOPS_WEBHOOK_TOKEN (or webhook.token_file), or listen on 127.0.0.1.`);
   }
-  const runtime = openRuntime(loaded);
+  const runtime = openRuntime(loaded, { notify: slackConfigured(loaded) });
   const { store, clock } = runtime;
   const metrics = new Metrics(store, clock.now);
   const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger) : null;
+  store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
   const app = createHttpApp({
     ingest: (delivery, raw) => {
       const result = ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });

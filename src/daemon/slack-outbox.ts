@@ -252,7 +252,7 @@ export class SlackOutboxWorker {
       const now = this.deps.clock.now();
       const wait = Math.max((channel && this.channelNextAt.get(channel)) || 0, this.methodBlockedUntil.get(method) ?? 0, this.methodNextAt.get(method) ?? 0) - now;
       if (wait > 0) {
-        await sleep(wait);
+        await sleep(Math.min(wait, 500)); // in slices, so that stop() is not held up by a long Retry-After
         continue; // another lane may have taken the method's slot meanwhile
       }
       if (this.stopped) throw new SlackCallError(method, { kind: 'uncertain', error: 'stopping' });
