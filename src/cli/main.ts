@@ -54,7 +54,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
     .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
-      const { listIncidents } = await import('./commands/incidents.js');
+      const { listIncidents, parseStatuses } = await import('./commands/incidents.js');
+      // The live UI only for a person at a terminal; scripts, pipes and --json get the list.
+      if (!opts.json && opts.limit === undefined && io === defaultIo && process.stdout.isTTY && process.stdin.isTTY) {
+        const statuses = parseStatuses(opts.status);
+        const { runTui } = await import('../tui/run.js');
+        setExit(await runTui(globals(), { query: { statuses } }));
+        return;
+      }
       listIncidents(globals(), opts, io);
     });
   incidents

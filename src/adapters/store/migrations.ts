@@ -91,4 +91,9 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 2: the incidents UI pages through incidents by status, most recently changed first.
+  // IF NOT EXISTS: harmless if branches merging migrations reorder steps on a dev database.
+  `
+  CREATE INDEX IF NOT EXISTS incidents_status_updated ON incidents(status, updated_at DESC, id DESC);
+  `,
 ];

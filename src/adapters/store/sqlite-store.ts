@@ -19,11 +19,11 @@ export interface StoreOptions {
   mustExist?: boolean;
 }
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 const json = (text: unknown): Record<string, string> => (typeof text === 'string' ? (JSON.parse(text) as Record<string, string>) : {});
 
-function toIncident(r: Row): Incident {
+export function toIncident(r: Row): Incident {
   return {
     id: r.id as number,
     key: r.key as string,
