@@ -30,6 +30,7 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   const store = new SqliteStore({
     path: config.store.path,
     mode: config.store.mode,
+    group: config.store.group,
     busyTimeoutMs: config.store.busy_timeout,
     synchronous: config.store.synchronous,
     mustExist: options.mustExist,

@@ -46,11 +46,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(await runDaemonCommand(globals(), opts));
     });
 
-  const statusOption = new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)');
-  const incidents = program
-    .command('incidents')
-    .description('incidents: on a terminal the live UI, otherwise the list')
-    .addOption(statusOption)
+  const incidents = program.command('incidents').description('incidents: on a terminal the live UI, otherwise the list');
+  // The default subcommand keeps `chatops incidents [--json]` working without giving the parent
+  // options of its own (which would swallow `incidents list --json`).
+  incidents
+    .command('ui', { isDefault: true, hidden: true })
+    .addOption(new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)'))
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
     .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {

@@ -45,7 +45,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     maxBodyBytes: config.webhook.max_body,
   });
 
-  const server = http.createServer(app);
+  // Check for expired request/header timeouts every second (Node's default is every 30 s).
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, app);
   // Cut off slow clients (slowloris) instead of holding sockets forever.
   server.requestTimeout = config.webhook.request_timeout;
   server.headersTimeout = Math.min(config.webhook.request_timeout, 10_000);

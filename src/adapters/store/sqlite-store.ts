@@ -15,6 +15,8 @@ export interface StoreOptions {
   mode?: number;
   busyTimeoutMs?: number;
   synchronous?: 'full' | 'normal';
+  /** Group (name or gid) given the database when it is created, for mode 0660 set-ups. */
+  group?: string;
   /** Refuse to create a database that does not exist yet (read commands). */
   mustExist?: boolean;
 }
@@ -76,6 +78,15 @@ function toAudit(r: Row): AuditRecord {
   };
 }
 
+/** Resolves a group name (or numeric gid) through /etc/group; Node has no getgrnam. */
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  const line = fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[0] === group);
+  const gid = line ? Number(line.split(':')[2]) : NaN;
+  if (!Number.isInteger(gid)) throw new ChatopsError('config', `store.group: there is no group ${JSON.stringify(group)} on this host: create it or fix store.group.`);
+  return gid;
+}
+
 /** SQLite error codes that mean "cannot commit now", as opposed to a bug. */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
 
@@ -103,6 +114,7 @@ export class SqliteStore implements IncidentStore {
         // files the same permissions as the database.
         fs.closeSync(fs.openSync(options.path, fs.constants.O_CREAT | fs.constants.O_RDWR, mode));
         fs.chmodSync(options.path, mode);
+        if (options.group) fs.chownSync(options.path, -1, groupId(options.group));
       }
     }
     this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
