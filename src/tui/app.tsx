@@ -449,25 +449,28 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
   // ---- render -----------------------------------------------------------------------------
 
   const counts = page.counts;
+  // Health first: on a narrow terminal what gets cut is the end of a line, not the daemon state.
   const header = (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        <Text bold>chatops incidents</Text>
+        <Text bold>chatops</Text>
         {'  '}
+        <Text color={health.daemon.up ? 'green' : 'red'}>{health.daemon.text}</Text>
+        {' · '}
+        <Text color={health.slack.up === null ? undefined : health.slack.up ? 'green' : 'red'}>{health.slack.text}</Text>
+        <Text dimColor>{` · you: ${clean(deps.actor.id)}`}</Text>
+      </Text>
+      <Text wrap="truncate-end">
         <Text color="red">● {counts.firing} firing</Text>
         {'  '}
         <Text color="yellow">◐ {counts.acknowledged} acked</Text>
         {'  '}
         <Text color="green">✓ {counts.resolved} resolved</Text>
-        {'   '}
-        <Text color={health.daemon.up ? 'green' : 'red'}>{health.daemon.text}</Text>
-        {' · '}
-        <Text color={health.slack.up === null ? undefined : health.slack.up ? 'green' : 'red'}>{health.slack.text}</Text>
-      </Text>
-      <Text wrap="truncate-end" dimColor>
-        {`you: ${clean(deps.actor.id)} · showing: ${statusesLabel(query.statuses)}${query.text ? ` · filter: /${query.text}` : ''} · ${
-          page.total === 0 ? 'no incidents' : `${page.cursor + 1} of ${page.total}`
-        }`}
+        <Text dimColor>
+          {` · showing: ${statusesLabel(query.statuses)}${query.text ? ` · filter: /${query.text}` : ''} · ${
+            page.total === 0 ? 'no incidents' : `${page.cursor + 1} of ${page.total}`
+          }`}
+        </Text>
       </Text>
     </Box>
   );

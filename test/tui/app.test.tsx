@@ -94,6 +94,53 @@ describe('incidents UI: list', () => {
     assert.match(rowOf(f, 'CrashLoop'), /● firing/);
   });
 
+  it('re-lays the screen when the terminal is resized', async (t) => {
+    const store = openStore(t);
+    const clock = manualClock();
+    seedThree(store, clock);
+    const deps = depsFor(store, clock);
+    const ui = render(<App deps={deps} size={{ columns: 120, rows: 20 }} />);
+    t.after(() => ui.unmount());
+    let f = await frameWith(ui.lastFrame, 'APPROVALS');
+    ui.rerender(<App deps={deps} size={{ columns: 60, rows: 8 }} />);
+    f = await frameWhere(ui.lastFrame, (x) => !x.includes('APPROVALS'), 'narrow layout');
+    const lines = f.split('\n');
+    assert.ok(lines.every((l) => [...l].length <= 60), f);
+    assert.ok(lines.length <= 7, `taller than the terminal less one row:\n${f}`);
+    assert.ok(f.includes('HighLatency') && f.includes('CrashLoop'), f);
+    ui.rerender(<App deps={deps} size={{ columns: 120, rows: 20 }} />);
+    await frameWith(ui.lastFrame, 'APPROVALS');
+  });
+
+  it('pages through many incidents, rendering only the visible window', async (t) => {
+    const store = openStore(t);
+    const clock = manualClock();
+    store.transaction(() => {
+      for (let k = 1; k <= 500; k++) {
+        store.insertIncident({ key: `k${k}`, status: 'firing', alertname: `Bulk${String(k).padStart(3, '0')}`, severity: 'info', namespace: 'bulk', target: '',
+          labels: {}, annotations: {}, groupKey: `g${k}`, externalURL: '', firing: 1, total: 1, openedAt: T0, updatedAt: T0 + k,
+          resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null });
+      }
+    });
+    const ui = render(<App deps={depsFor(store, clock)} size={{ columns: 100, rows: 16 }} />);
+    t.after(() => ui.unmount());
+    let f = await frameWith(ui.lastFrame, 'Bulk500');
+    assert.equal(f.split('\n').filter((l) => l.includes('Bulk')).length, 10, 'a body of rows − 6 rows');
+    ui.stdin.write(KEY.pageDown);
+    f = await frameWith(ui.lastFrame, '11 of 500');
+    assert.ok(f.split('\n').find((l) => l.startsWith('›'))!.includes('Bulk490'), f);
+    ui.stdin.write('G');
+    f = await frameWith(ui.lastFrame, '500 of 500');
+    assert.ok(f.split('\n').find((l) => l.startsWith('›'))!.includes('Bulk001'), f);
+    assert.ok(!f.includes('Bulk500'));
+    ui.stdin.write(KEY.pageUp);
+    f = await frameWith(ui.lastFrame, '490 of 500');
+    ui.stdin.write('k');
+    f = await frameWith(ui.lastFrame, '489 of 500');
+    // moving up inside the window does not scroll it
+    assert.ok(f.includes('Bulk012') || f.includes('Bulk011'), f);
+  });
+
   it('shows an incident that another process opens, without a key press', async (t) => {
     const { ui, store, clock } = setup(t);
     await frameWith(ui.lastFrame, 'HighLatency');

@@ -19,7 +19,7 @@ function tmux(socket: string, args: string[], env?: NodeJS.ProcessEnv): string {
   return r.stdout;
 }
 
-it('runs chatops incidents in a terminal: list, detail, ack, live update from the daemon, clean exit', { timeout: 120_000 }, async (t) => {
+it('runs chatops incidents in a terminal: list, detail, ack, live update from the daemon, resize, clean exit', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t, 'chatops-tmux-');
   const db = path.join(dir, 'chatops.db');
   for (const f of ['01-firing-single.json', '06-unicode-injection-long-description.json']) {
@@ -37,8 +37,13 @@ it('runs chatops incidents in a terminal: list, detail, ack, live update from th
   });
   const screen = () => tmux(socket, ['capture-pane', '-p', '-t', 'e2e']);
   const keys = (...k: string[]) => tmux(socket, ['send-keys', '-t', 'e2e', ...k]);
-  const until = (check: (s: string) => boolean, what: string) =>
-    waitFor(() => { const s = screen(); return check(s) ? s : null; }, { timeoutMs: 30_000, what: `${what}; screen:\n${screen()}` });
+  const until = async (check: (s: string) => boolean, what: string): Promise<string> => {
+    try {
+      return await waitFor(() => { const x = screen(); return check(x) ? x : null; }, { timeoutMs: 30_000, what });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; screen now:\n${screen()}`);
+    }
+  };
 
   let s = await until((x) => x.includes('KubePodCrashLooping') && x.includes('PaymentLatencyHigh'), 'the list');
   assert.match(s, /● 2 firing/);
@@ -81,6 +86,12 @@ it('runs chatops incidents in a terminal: list, detail, ack, live update from th
   keys('2');
   s = await until((x) => x.includes('showing: acknowledged') && !x.includes('TmuxLiveArrival'), 'the acknowledged filter');
   assert.ok(s.includes('KubePodCrashLooping'));
+
+  // A narrower terminal re-lays the screen: columns drop, nothing wraps.
+  tmux(socket, ['resize-window', '-t', 'e2e', '-x', '64', '-y', '30']);
+  s = await until((x) => x.includes('STATUS') && !x.includes('APPROVALS') && x.includes('KubePodCrash'), 'the narrow layout');
+  assert.match(s, /daemon ✓ up/, 'the daemon state stays visible when narrow');
+  for (const line of s.split('\n')) assert.ok([...line].length <= 64, `a line wider than the pane: ${line}`);
 
   // q quits, exits 0, and the alternate screen is gone.
   keys('q');
