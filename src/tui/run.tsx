@@ -33,7 +33,7 @@ export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQue
     actions: rt.actions,
     actor: { id: who.actor, source: 'tui' },
     clock: rt.clock,
-    pending: storePendingApprovals(rt.store),
+    pending: storePendingApprovals(rt.store, rt.clock),
     remediation: unavailableRemediation(REMEDIATION_UNAVAILABLE),
     silences: unavailableSilences(silenceUnavailableReason(rt.loaded)),
   };

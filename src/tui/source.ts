@@ -45,6 +45,6 @@ export function storeSource(store: SqliteStore): IncidentSource {
   };
 }
 
-export function storePendingApprovals(store: SqliteStore): PendingApprovals {
-  return new SqlitePendingApprovals(store.db);
+export function storePendingApprovals(store: SqliteStore, clock: Clock): PendingApprovals {
+  return new SqlitePendingApprovals(store.db, clock);
 }

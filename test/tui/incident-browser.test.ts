@@ -81,26 +81,31 @@ describe('SqliteIncidentBrowser', () => {
 describe('SqlitePendingApprovals', () => {
   it('returns nothing while the action_requests table does not exist', (t) => {
     const store = openStore(t);
-    const p = new SqlitePendingApprovals(store.db);
+    const p = new SqlitePendingApprovals(store.db, { now: () => T0 + 60_000 });
     assert.equal(p.countFor(1), 0);
     assert.deepEqual(p.list(1), []);
   });
 
   it('lights up when the table appears, reading pending rows of the incident', (t) => {
     const store = openStore(t);
-    const p = new SqlitePendingApprovals(store.db);
+    const p = new SqlitePendingApprovals(store.db, { now: () => T0 + 60_000 });
     assert.equal(p.countFor(1), 0);
-    // The shape the approvals core is expected to create; the reader adapts to column names.
-    store.db.exec(`CREATE TABLE action_requests (id TEXT PRIMARY KEY, incident_id INTEGER, action TEXT, namespace TEXT, deployment TEXT,
-      params TEXT, requested_by TEXT, created_at INTEGER, expires_at INTEGER, status TEXT, dry_run TEXT)`);
-    const ins = store.db.prepare('INSERT INTO action_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    ins.run('r1', 1, 'scale', 'prod', 'checkout', '{"replicas":5}', 'U0BOB', T0, T0 + 900_000, 'pending', '{"ok":true}');
-    ins.run('r2', 1, 'rollout-restart', 'prod', 'checkout', '{}', 'U0BOB', T0 + 1, T0 + 900_000, 'denied', null);
-    ins.run('r3', 2, 'rollout-restart', 'prod', 'api', '{}', 'U0CAROL', T0, T0 + 900_000, 'pending', null);
+    // The table as the approvals core creates it (branch approvals, migration 2), trimmed to what is read.
+    store.db.exec(`CREATE TABLE action_requests (id TEXT PRIMARY KEY, action TEXT NOT NULL, risk TEXT NOT NULL, namespace TEXT NOT NULL,
+      deployment TEXT NOT NULL, params TEXT NOT NULL, requester TEXT NOT NULL, source TEXT NOT NULL, incident_id INTEGER, reason TEXT,
+      dry_run TEXT, state TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    const ins = store.db.prepare(`INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, source, incident_id,
+      dry_run, state, created_at, expires_at, updated_at) VALUES (?, ?, 'mutate', ?, ?, ?, ?, 'slack', ?, ?, ?, ?, ?, ?)`);
+    const dry = JSON.stringify({ ok: true, summary: 'the API server would admit it', changes: ['spec.replicas: 3 → 5'] });
+    ins.run('r1', 'scale', 'prod', 'checkout', '{"replicas":5}', 'U0BOB', 1, dry, 'pending', T0, T0 + 900_000, T0);
+    ins.run('r2', 'rollout-restart', 'prod', 'checkout', '{}', 'U0BOB', 1, null, 'denied', T0 + 1, T0 + 900_000, T0);
+    ins.run('r3', 'rollout-restart', 'prod', 'checkout', '{}', 'U0BOB', 1, null, 'pending', T0 - 900_000, T0, T0); // expired, not yet swept
+    ins.run('r4', 'rollout-restart', 'prod', 'api', '{}', 'U0CAROL', 2, null, 'pending', T0, T0 + 900_000, T0);
     assert.equal(p.countFor(1), 1);
+    assert.equal(p.countFor(2), 1);
     assert.deepEqual(p.list(1), [{
       id: 'r1', incidentId: 1, action: 'scale', target: 'prod/checkout', params: { replicas: 5 }, requestedBy: 'U0BOB',
-      requestedAt: T0, expiresAt: T0 + 900_000, preview: 'dry-run: admitted',
+      requestedAt: T0, expiresAt: T0 + 900_000, preview: 'dry-run admitted: the API server would admit it (spec.replicas: 3 → 5)',
     }]);
   });
 });

@@ -1,11 +1,13 @@
 /**
  * Pending action requests read straight from the `action_requests` table, for the terminal UI.
  * The table comes with the approvals core; until a database has it this returns nothing, and
- * it looks at which columns exist so it keeps working while that schema settles. Rows count
- * as pending when `status = 'pending'`.
+ * it looks at which columns exist so it keeps working while that schema settles. A row is
+ * pending when its `state` (or `status`) is 'pending' and it has not expired yet (the daemon's
+ * expiry sweep may not have run).
  */
 import type Database from 'better-sqlite3';
 import type { PendingApprovals, PendingRequest } from '../../core/operator-ports.js';
+import type { Clock } from '../../core/ports.js';
 
 type Row = Record<string, unknown>;
 
@@ -26,17 +28,25 @@ function previewText(v: unknown): string | null {
   if (typeof v !== 'string') return String(v);
   const o = parseObject(v);
   // A stored dry-run result is JSON; show its message or verdict when it has one.
-  if (typeof o.message === 'string') return o.message;
+  if (typeof o.ok === 'boolean') {
+    const summary = typeof o.summary === 'string' ? `: ${o.summary}` : '';
+    const changes = Array.isArray(o.changes) && o.changes.length ? ` (${o.changes.map(String).join('; ')})` : '';
+    return `dry-run ${o.ok ? 'admitted' : 'rejected'}${summary}${changes}`;
+  }
   if (typeof o.summary === 'string') return o.summary;
-  if (typeof o.ok === 'boolean') return o.ok ? 'dry-run: admitted' : `dry-run: rejected${typeof o.error === 'string' ? ` (${o.error})` : ''}`;
+  if (typeof o.message === 'string') return o.message;
   return v;
 }
 
 export class SqlitePendingApprovals implements PendingApprovals {
   private columns: Set<string> | null = null;
+  private where = '';
   private checkedVersion = -1;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly clock: Clock,
+  ) {}
 
   /** The table's columns, or null while it does not exist (re-checked when the schema version changes). */
   private cols(): Set<string> | null {
@@ -45,15 +55,21 @@ export class SqlitePendingApprovals implements PendingApprovals {
       this.checkedVersion = v;
       const info = this.db.pragma('table_info(action_requests)') as { name: string }[];
       const cols = new Set(info.map((c) => c.name));
-      this.columns = cols.has('incident_id') && cols.has('status') && cols.has('id') ? cols : null;
+      const state = first(cols, 'state', 'status');
+      this.columns = cols.has('incident_id') && cols.has('id') && state ? cols : null;
+      this.where = `incident_id = ? AND ${state} = 'pending'${cols.has('expires_at') ? ' AND (expires_at IS NULL OR expires_at > ?)' : ''}`;
     }
     return this.columns;
   }
 
   countFor(incidentId: number): number {
     if (!this.cols()) return 0;
-    const r = this.db.prepare(`SELECT count(*) AS n FROM action_requests WHERE incident_id = ? AND status = 'pending'`).get(incidentId) as { n: number };
+    const r = this.db.prepare(`SELECT count(*) AS n FROM action_requests WHERE ${this.where}`).get(...this.params(incidentId)) as { n: number };
     return r.n;
+  }
+
+  private params(incidentId: number): number[] {
+    return this.columns?.has('expires_at') ? [incidentId, this.clock.now()] : [incidentId];
   }
 
   list(incidentId: number): PendingRequest[] {
@@ -71,7 +87,7 @@ export class SqlitePendingApprovals implements PendingApprovals {
       preview: first(cols, 'preview', 'dry_run', 'dry_run_result', 'dryrun'),
     };
     const order = c.at ? `${c.at}, id` : 'id';
-    const rows = this.db.prepare(`SELECT * FROM action_requests WHERE incident_id = ? AND status = 'pending' ORDER BY ${order}`).all(incidentId) as Row[];
+    const rows = this.db.prepare(`SELECT * FROM action_requests WHERE ${this.where} ORDER BY ${order}`).all(...this.params(incidentId)) as Row[];
     return rows.map((r) => {
       const get = (k: string | null): unknown => (k ? r[k] : undefined);
       const target = (get(c.target) as string | undefined) ?? [get(c.namespace), get(c.deployment)].filter(Boolean).join('/');
