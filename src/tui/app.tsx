@@ -195,7 +195,6 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
 
   const health = useMemo(() => healthOf(deps.source.meta('daemon.heartbeat'), deps.source.meta('slack.socket'), now), [deps, now, version]);
 
-  const current: Incident | null = view.kind === 'detail' ? (detail?.incident ?? null) : selectedRow;
 
   // ---- actions ----------------------------------------------------------------------------
 
@@ -349,6 +348,9 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
     const query = queryRef.current;
     const view = viewRef.current;
     const scroll = scrollRef.current;
+    // What the cursor is on now, even if several keys arrived since the last render.
+    const current: Incident | null =
+      view.kind === 'detail' ? deps.source.incident(view.id) : (deps.source.page(query, cursorRef.current, 1).rows[0] ?? null);
     if (overlay?.kind === 'filter') {
       if (key.return) setOverlay(null);
       else if (key.escape) {
@@ -430,8 +432,8 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
     else if (key.pageDown || input === ' ') moveBy(bodyHeight);
     else if (input === 'g' || key.home) moveTo(0);
     else if (input === 'G' || key.end) moveTo(totalRef.current - 1);
-    else if (key.return && selectedIdRef.current !== null) {
-      setView({ kind: 'detail', id: selectedIdRef.current });
+    else if (key.return && current) {
+      setView({ kind: 'detail', id: current.id });
       setScroll(0);
       setSelectedRequest(0);
     } else if (input === '/') setOverlay({ kind: 'filter', before: query.text ?? '' });
@@ -444,7 +446,19 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
   };
   const onKeyRef = useRef(onKey);
   onKeyRef.current = onKey;
-  useInput((input, key) => onKeyRef.current(input, key));
+  useInput((input, key) => {
+    // Ink hands over text that arrives in one read (fast typing, key repeat, paste) as one
+    // string; taken a character at a time, "jj" moves twice and "j\r" moves then opens.
+    if ([...input].length > 1 && !key.ctrl && !key.meta && !input.includes('\u001B')) {
+      for (const ch of input) {
+        const enter = ch === '\r' || ch === '\n';
+        const back = ch === '\u007F' || ch === '\b';
+        onKeyRef.current(enter || back || ch === '\t' ? '' : ch, { ...key, return: enter, tab: ch === '\t', backspace: back });
+      }
+      return;
+    }
+    onKeyRef.current(input, key);
+  });
 
   // ---- render -----------------------------------------------------------------------------
 
@@ -539,7 +553,7 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
   else
     footer = (
       <Text wrap="truncate-end" dimColor>
-        {view.kind === 'detail' ? 'Esc back · ↑↓ scroll · a ack · s silence · r remediate · Tab/A/D requests · ? keys · q quit' : 'Enter open · / filter · 1 2 3 4 0 status · a ack · s silence · r remediate · A/D approve/deny · ? keys · q quit'}
+        {view.kind === 'detail' ? '? keys · q quit · Esc back · ↑↓ scroll · a ack · s silence · r remediate · Tab A D requests' : '? keys · q quit · Enter open · / filter · 1 2 3 4 0 status · a ack · s silence · r remediate · A D approve/deny'}
       </Text>
     );
 

@@ -52,6 +52,14 @@ describe('incidents UI: list', () => {
     await frameWhere(ui.lastFrame, (x) => rowOf(x, 'CrashLoop').startsWith('›'), 'k moves up');
   });
 
+  it('takes keys that arrive in one read (fast typing, key repeat) one at a time', async (t) => {
+    const { ui } = setup(t);
+    await frameWith(ui.lastFrame, '1 of 3');
+    ui.stdin.write('jj\r');
+    const f = await frameWith(ui.lastFrame, '#2 DiskFull — ✓ resolved');
+    assert.match(f, /Labels/);
+  });
+
   it('filters by text with / and by status with 1/2/3/4/0', async (t) => {
     const { ui } = setup(t);
     await frameWith(ui.lastFrame, 'DiskFull');
