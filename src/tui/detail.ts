@@ -52,9 +52,12 @@ export function linksOf(incident: Incident, alerts: readonly StoredAlert[]): { n
   return out;
 }
 
+/** Detail keys the timeline leaves out: bookkeeping that the line already says or that only a machine needs. */
+const QUIET_DETAIL = new Set(['deliveryId', 'startsAt', 'endsAt', 'alertname', 'fingerprint']);
+
 function describeAudit(r: AuditRecord): string {
   const detail = Object.entries(r.detail)
-    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .filter(([k, v]) => !QUIET_DETAIL.has(k) && v !== null && v !== undefined && typeof v !== 'object')
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(' ');
   const target = r.target && r.action.startsWith('alert.') ? ` (${r.target})` : '';
@@ -91,13 +94,14 @@ export function detailLines(args: {
 
   heading('Labels');
   for (const [k, v] of Object.entries(i.labels)) pushIndented(`${clean(k)}=${clean(v)}`, '  ');
+  const cut = (v: string, max: number) => {
+    const chars = [...clean(v)];
+    return chars.length > max ? `${chars.slice(0, max).join('')}… (${chars.length - max} more characters: chatops incidents show ${i.id})` : chars.join('');
+  };
   heading('Annotations');
-  for (const [k, v] of Object.entries(i.annotations)) {
-    if (isUrl(v)) continue; // listed under Links, whole
-    const text = clean(v);
-    const cut = [...text].length > MAX_ANNOTATION_CHARS ? `${[...text].slice(0, MAX_ANNOTATION_CHARS).join('')}… (${[...text].length - MAX_ANNOTATION_CHARS} more characters: chatops incidents show ${i.id})` : text;
-    pushIndented(`${clean(k)}: ${cut}`, '  ');
-  }
+  const shown = Object.entries(i.annotations).filter(([k, v]) => !isUrl(v) && k !== 'promql_query'); // URLs under Links, the query under Enrichment
+  if (shown.length === 0) lines.push({ text: '  none in common (see each alert)', dim: true });
+  for (const [k, v] of shown) pushIndented(`${clean(k)}: ${cut(v, MAX_ANNOTATION_CHARS)}`, '  ');
   const query = i.annotations.promql_query;
   if (query) {
     heading('Enrichment');
@@ -122,8 +126,11 @@ export function detailLines(args: {
       '  ',
       { color: a.status === 'firing' ? 'red' : 'green' },
     );
-    const summary = a.annotations.summary;
-    if (summary && summary !== i.annotations.summary) pushIndented(clean(summary), '      ', { dim: true });
+    // The alert's own annotations (those the incident does not share), shorter than the incident's.
+    for (const [k, v] of Object.entries(a.annotations)) {
+      if (isUrl(v) || i.annotations[k] === v || k === 'promql_query') continue;
+      pushIndented(`${clean(k)}: ${cut(v, 200)}`, '      ', { dim: true });
+    }
   }
   lines.push({ text: '' });
 
