@@ -78,6 +78,9 @@ export interface RemediationPort {
 export interface SilencePort {
   /** Null when silencing works; otherwise why not (e.g. no alertmanager.url). */
   unavailable(): string | null;
+  /** What the silence will match, for the confirmation line, e.g. `alertname="X", namespace="prod"`. */
+  matchers(incident: Incident): string;
+  /** An empty comment lets the adapter write its own. */
   silence(incident: Incident, durationMs: number, comment: string, actor: Actor): Promise<OperatorOutcome>;
 }
 
@@ -92,5 +95,5 @@ export function unavailableRemediation(reason: string): RemediationPort {
 
 /** Silences that refuse every call with `reason`. */
 export function unavailableSilences(reason: string): SilencePort {
-  return { unavailable: () => reason, silence: async () => ({ outcome: 'refused', reason }) };
+  return { unavailable: () => reason, matchers: () => '', silence: async () => ({ outcome: 'refused', reason }) };
 }

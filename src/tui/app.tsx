@@ -252,10 +252,9 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
             setOverlay(null);
             return;
           }
-          const matchers = Object.entries(i.labels).map(([k, v]) => `${k}=${v}`).join(', ');
           confirm(
-            `Create an Alertmanager silence for ${formatDuration(ms)} matching ${clean(matchers)} (the ${i.total} alert(s) of ${nameOf(i)}), as ${deps.actor.id}.`,
-            () => perform(`Silencing #${i.id}`, () => deps.silences.silence(i, ms, `chatops TUI: incident #${i.id} by ${deps.actor.id}`, deps.actor)),
+            `Create an Alertmanager silence for ${formatDuration(ms)} matching ${clean(deps.silences.matchers(i))} (the ${i.total} alert(s) of ${nameOf(i)}), as ${deps.actor.id}.`,
+            () => perform(`Silencing #${i.id}`, () => deps.silences.silence(i, ms, '', deps.actor)),
           );
         },
       });

@@ -17,6 +17,8 @@ function setup(t: TestContext, over: Parameters<typeof depsFor>[2] = {}) {
   return { store, ui };
 }
 
+/** A wrapped confirmation line joined back into one (Ink wraps at spaces). */
+const oneLine = (f: string) => f.replace(/ *\n */g, ' ');
 const rowOf = (frame: string, text: string) => frame.split('\n').find((l) => l.includes(text)) ?? '';
 
 /** Rows in seedThree's display order: firing newest change first, then resolved. */
@@ -93,6 +95,7 @@ describe('incidents UI: silence', () => {
     const { ui } = setup(t, {
       silences: {
         unavailable: () => null,
+        matchers: (i) => Object.entries(i.labels).map(([k, v]) => `${k}="${v}"`).join(', '),
         silence: async (i, ms, _comment, actor) => {
           calls.push({ id: i.id, ms, actor });
           return { outcome: 'done', message: `Silence s-123 created for incident #${i.id} until later.` };
@@ -108,7 +111,7 @@ describe('incidents UI: silence', () => {
     await frameWith(ui.lastFrame, 'for (e.g. 30m, 2h, 1d): 90m');
     ui.stdin.write(KEY.enter);
     const f = await frameWith(ui.lastFrame, '[y/N]');
-    assert.match(f.replace(/\n/g, ''), /Create an Alertmanager silence for 1h 30m matching alertname=CrashLoop, .*namespace=prod/);
+    assert.match(oneLine(f), /Create an Alertmanager silence for 1h 30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./);
     assert.equal(calls.length, 0);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Silence s-123 created for incident #1');
@@ -116,7 +119,7 @@ describe('incidents UI: silence', () => {
   });
 
   it('rejects a duration that is not one', async (t) => {
-    const { ui } = setup(t, { silences: { unavailable: () => null, silence: async () => ({ outcome: 'done', message: 'no' }) } });
+    const { ui } = setup(t, { silences: { unavailable: () => null, matchers: () => '', silence: async () => ({ outcome: 'done', message: 'no' }) } });
     await select(ui, 'CrashLoop');
     ui.stdin.write('s');
     await frameWith(ui.lastFrame, 'Silence the alerts');
@@ -194,7 +197,7 @@ describe('incidents UI: remediation', () => {
     await type(ui, '5');
     ui.stdin.write(KEY.enter);
     f = await frameWith(ui.lastFrame, '[y/N]');
-    assert.match(f.replace(/\n/g, ''), /Request scale \(replicas=5\) on prod\/checkout for incident #1 as cli:alice: set the replica count — it waits for a second approver\./);
+    assert.match(oneLine(f), /Request scale \(replicas=5\) on prod\/checkout for incident #1 as cli:alice: set the replica count — it waits for a second approver\./);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '… Request r-9 for scale waits for a second approver.');
     assert.deepEqual(log, ['request scale prod/checkout {"replicas":"5"} by cli:alice']);
@@ -226,7 +229,7 @@ describe('incidents UI: remediation', () => {
     await frameWith(ui.lastFrame, 'Labels');
     ui.stdin.write('A');
     const f = await frameWith(ui.lastFrame, '[y/N]');
-    assert.match(f.replace(/\n/g, ''), /Approve request r-7 \(rollout-restart prod\/checkout, requested by U0BOB\) as cli:alice/);
+    assert.match(oneLine(f), /Approve request r-7 \(rollout-restart prod\/checkout, requested by U0BOB\) as cli:alice/);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Request r-7 approved by cli:alice and executed.');
     assert.deepEqual(log, ['approve r-7 by cli:alice']);
@@ -251,7 +254,7 @@ describe('incidents UI: remediation', () => {
     await type(ui, 'not now');
     ui.stdin.write(KEY.enter);
     const f = await frameWith(ui.lastFrame, '[y/N]');
-    assert.match(f.replace(/\n/g, ''), /Deny request r-7 .* as cli:alice because "not now": it will not run\./);
+    assert.match(oneLine(f), /Deny request r-7 .* as cli:alice because "not now": it will not run\./);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Request r-7 denied.');
     assert.deepEqual(log, ['deny r-7 by cli:alice: not now']);

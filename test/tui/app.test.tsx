@@ -102,6 +102,18 @@ describe('incidents UI: list', () => {
     assert.match(rowOf(f, 'CrashLoop'), /● firing/);
   });
 
+  it('shows in the header when the daemon stops beating, without a key press', async (t) => {
+    const { ui, store, clock } = setup(t);
+    const { SqliteStore } = await import('../../src/adapters/store/sqlite-store.js');
+    const daemon = new SqliteStore({ path: store.path }); // the daemon's own connection
+    t.after(() => daemon.close());
+    daemon.setMeta('daemon.heartbeat', JSON.stringify({ pid: 4242, startedAt: clock.now() - 60_000, url: 'http://127.0.0.1:9095' }), clock.now());
+    daemon.setMeta('slack.socket', JSON.stringify({ state: 'connected' }), clock.now());
+    await frameWith(ui.lastFrame, 'daemon ✓ up (pid 4242) · slack ✓ connected');
+    clock.set(clock.now() + 10_000);
+    await frameWith(ui.lastFrame, 'daemon ✗ silent for 10s · slack ✗ (daemon down)');
+  });
+
   it('re-lays the screen when the terminal is resized', async (t) => {
     const store = openStore(t);
     const clock = manualClock();
