@@ -22,13 +22,19 @@ const MAX_ANNOTATION_CHARS = 600;
 
 export const stamp = (ms: number | null): string => (ms === null ? '-' : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`);
 
-/** Splits `text` into pieces of at most `width` code points after `indent`. */
+/** Wraps `text` to `width` after `indent`: at spaces where it can, inside a word (a URL) where it must. */
 export function wrap(text: string, width: number, indent = ''): string[] {
   const room = Math.max(8, width - [...indent].length);
-  const chars = [...text];
-  if (chars.length === 0) return [indent];
   const out: string[] = [];
-  for (let i = 0; i < chars.length; i += room) out.push(indent + chars.slice(i, i + room).join(''));
+  let rest = [...text];
+  while (rest.length > room) {
+    let cut = rest.lastIndexOf(' ', room);
+    if (cut <= 0) cut = room;
+    out.push(indent + rest.slice(0, cut).join('').trimEnd());
+    rest = rest.slice(cut);
+    while (rest[0] === ' ') rest.shift();
+  }
+  out.push(indent + rest.join(''));
   return out;
 }
 

@@ -50,18 +50,21 @@ export function layoutColumns(width: number): Column[] {
   }
   const widths = new Map(chosen.map((c) => [c.key, c.min]));
   let spare = width - need(chosen);
-  // Hand out spare room one cell at a time to the columns below their max, flexible ones first.
-  const growable = [...chosen].sort((a, b) => b.max - b.min - (a.max - a.min));
-  while (spare > 0) {
-    let grew = false;
-    for (const c of growable) {
-      if (spare > 0 && widths.get(c.key)! < c.max) {
-        widths.set(c.key, widths.get(c.key)! + 1);
-        spare--;
-        grew = true;
+  // Spare room goes to the text columns first (one cell at a time, round robin), then the rest.
+  const text = chosen.filter((c) => c.key === 'alertname' || c.key === 'where' || c.key === 'ack');
+  const rest = chosen.filter((c) => !text.includes(c));
+  for (const group of [text, rest]) {
+    while (spare > 0) {
+      let grew = false;
+      for (const c of group) {
+        if (spare > 0 && widths.get(c.key)! < c.max) {
+          widths.set(c.key, widths.get(c.key)! + 1);
+          spare--;
+          grew = true;
+        }
       }
+      if (!grew) break;
     }
-    if (!grew) break;
   }
   if (chosen.length === 1 && need(chosen) > width) widths.set(chosen[0]!.key, Math.max(1, width - MARKER_WIDTH));
   return chosen.map((c) => ({ key: c.key, title: c.title, width: widths.get(c.key)! }));
