@@ -154,7 +154,10 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
   const chooseLines = overlay?.kind === 'choose' ? overlay.options.length + 1 : 0;
   // A confirmation is never cut: it wraps, and the body gives up the rows it needs.
   const footerLines = overlay?.kind === 'confirm' ? Math.max(1, Math.ceil([...`${overlay.text} [y/N]`].length / Math.max(1, columns - 12))) : 1;
-  const bodyHeight = Math.max(1, rows - 1 - 4 - footerLines - chooseLines);
+  // The status line wraps too: a refusal's reason is the point of it.
+  const statusText = status ? `${TONE_MARK[status.tone]} ${status.text}` : ' ';
+  const statusLines = Math.max(1, Math.ceil([...statusText].length / Math.max(1, columns - 12)));
+  const bodyHeight = Math.max(1, rows - 1 - 3 - statusLines - footerLines - chooseLines);
   const cols = useMemo(() => layoutColumns(columns), [columns]);
 
   const page = useMemo(() => {
@@ -568,8 +571,8 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
           ))}
         </Box>
       )}
-      <Text wrap="truncate-end" color={status ? TONE_COLOR[status.tone] : undefined}>
-        {status ? `${TONE_MARK[status.tone]} ${status.text}` : ' '}
+      <Text wrap="wrap" color={status ? TONE_COLOR[status.tone] : undefined}>
+        {statusText}
       </Text>
       {footer}
     </Box>

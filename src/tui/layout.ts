@@ -50,14 +50,21 @@ export function layoutColumns(width: number): Column[] {
   }
   const widths = new Map(chosen.map((c) => [c.key, c.min]));
   let spare = width - need(chosen);
-  // Spare room goes to the text columns first (one cell at a time, round robin), then the rest.
-  const text = chosen.filter((c) => c.key === 'alertname' || c.key === 'where' || c.key === 'ack');
-  const rest = chosen.filter((c) => !text.includes(c));
-  for (const group of [text, rest]) {
+  // Spare room, in phases, one cell at a time round robin within a phase: names to a useful
+  // width, then who acknowledged, then names to their max, then everything else.
+  const phases: [ColumnKey[], number][] = [
+    [['alertname', 'where'], 24],
+    [['ack'], 16],
+    [['alertname', 'where'], Infinity],
+    [['ack'], Infinity],
+    [chosen.map((c) => c.key), Infinity],
+  ];
+  for (const [keys, cap] of phases) {
+    const group = chosen.filter((c) => keys.includes(c.key));
     while (spare > 0) {
       let grew = false;
       for (const c of group) {
-        if (spare > 0 && widths.get(c.key)! < c.max) {
+        if (spare > 0 && widths.get(c.key)! < Math.min(c.max, cap)) {
           widths.set(c.key, widths.get(c.key)! + 1);
           spare--;
           grew = true;
