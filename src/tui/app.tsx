@@ -222,7 +222,7 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
   const confirm = (text: string, run: () => void) => setOverlay({ kind: 'confirm', text, run });
 
   const startAck = (i: Incident) => {
-    confirm(`Acknowledge incident ${nameOf(i)} as ${deps.actor.id}: it stops paging as unowned and the Slack thread says who has it.`, () =>
+    confirm(`Acknowledge incident ${nameOf(i)} as ${deps.actor.id}: it shows as yours here, in the CLI and in its Slack thread.`, () =>
       perform(`Acknowledging #${i.id}`, () => {
         try {
           const r = acknowledge(deps.actions, i.id, deps.actor);
