@@ -126,6 +126,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       exportAudit(globals(), opts, io);
     });
 
+  program
+    .command('config')
+    .description('configuration')
+    .command('check')
+    .description('validate the config, then probe Slack, Prometheus, Alertmanager, Kubernetes, the database and the webhook port')
+    .option('--json', 'one JSON object on stdout')
+    .action(async (opts: { json?: boolean }) => {
+      const { configCheck } = await import('./commands/config-check.js');
+      setExit(await configCheck(globals(), opts, io));
+    });
+
   const db = program.command('db').description('the database');
   db
     .command('backup <file>')
