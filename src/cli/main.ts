@@ -123,6 +123,36 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(verifyAudit(globals(), opts, io));
     });
 
+  audit
+    .command('export')
+    .description('write the audit trail to stdout for auditors (one JSON row per line)')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl']).default('jsonl'))
+    .option('--since <time>', 'only rows at or after this time (ISO 8601, or a duration such as 24h)')
+    .action(async (opts: { since?: string }) => {
+      const { exportAudit } = await import('./commands/audit.js');
+      exportAudit(globals(), opts, io);
+    });
+
+  program
+    .command('config')
+    .description('configuration')
+    .command('check')
+    .description('validate the config, then probe Slack, Prometheus, Alertmanager, Kubernetes, the database and the webhook port')
+    .option('--json', 'one JSON object on stdout')
+    .action(async (opts: { json?: boolean }) => {
+      const { configCheck } = await import('./commands/config-check.js');
+      setExit(await configCheck(globals(), opts, io));
+    });
+
+  const db = program.command('db').description('the database');
+  db
+    .command('backup <file>')
+    .description('write a consistent copy of the database while the daemon runs (SQLite online backup)')
+    .action(async (file: string) => {
+      const { backupDatabase } = await import('./commands/db.js');
+      await backupDatabase(globals(), file, io);
+    });
+
   return program;
 }
 

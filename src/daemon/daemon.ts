@@ -2,7 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { openRuntime, slackConfigured, type Runtime } from '../app.js';
+import { buildAuditSinks, openRuntime, slackConfigured, type Runtime } from '../app.js';
+import { AuditShipper } from './audit-shipper.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
@@ -74,6 +75,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   heartbeat.unref();
+  const shipper = new AuditShipper(store, buildAuditSinks(loaded), logger, metrics.registry, clock.now);
+  shipper.start();
 
   logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)' }, 'listening');
   if (!slackConfigured(loaded)) {
@@ -87,6 +90,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
+      await shipper.stop();
       // Stop accepting, let in-flight requests finish, then close the database.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

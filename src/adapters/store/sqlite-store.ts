@@ -274,6 +274,15 @@ export class SqliteStore implements IncidentStore {
     for (const r of this.db.prepare(`SELECT * FROM audit ${where} ORDER BY seq`).iterate(...params)) yield toAudit(r as Row);
   }
 
+  /** Up to `limit` audit rows after `seq`, in chain order (for the sinks). */
+  auditAfter(seq: number, limit: number): AuditRecord[] {
+    return (this.stmt('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(toAudit);
+  }
+
+  lastAuditSeq(): number {
+    return (this.stmt('SELECT coalesce(max(seq), 0) AS n FROM audit').get() as { n: number }).n;
+  }
+
   enqueue(entry: OutboxEntry, now: number): void {
     this.stmt('INSERT INTO outbox (kind, incident_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)')
       .run(entry.kind, entry.incidentId, JSON.stringify(entry.payload), now, now);
