@@ -32,12 +32,14 @@ export interface PendingApprovals {
 
 /**
  * The outcome of an operator action, as a value: done (it happened), pending (stored, waiting
- * for a second approver or for the executor), or refused with the reason from policy/state.
+ * for a second approver or for the executor), refused with the reason from policy/state, or
+ * failed (it ran, and what it ran failed).
  */
 export type OperatorOutcome =
   | { outcome: 'done'; message: string }
   | { outcome: 'pending'; message: string; requestId?: string }
-  | { outcome: 'refused'; reason: string };
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'failed'; reason: string };
 
 /** One parameter the operator is asked for, e.g. `replicas` for `scale`. */
 export interface ActionParam {
@@ -78,7 +80,7 @@ export interface RemediationPort {
 export interface SilencePort {
   /** Null when silencing works; otherwise why not (e.g. no alertmanager.url). */
   unavailable(): string | null;
-  /** What the silence will match, for the confirmation line, e.g. `alertname="X", namespace="prod"`. */
+  /** What the silence will match, for the confirmation line, e.g. `alertname="X", namespace="prod"`; may throw a ChatopsError when nothing can be matched. */
   matchers(incident: Incident): string;
   /** An empty comment lets the adapter write its own. */
   silence(incident: Incident, durationMs: number, comment: string, actor: Actor): Promise<OperatorOutcome>;

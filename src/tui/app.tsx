@@ -67,6 +67,7 @@ const nameOf = (i: Incident): string => `#${i.id} ${clean(i.alertname || '-')} $
 function outcomeStatus(o: OperatorOutcome): Status {
   if (o.outcome === 'done') return { tone: 'ok', text: clean(o.message) };
   if (o.outcome === 'pending') return { tone: 'pending', text: clean(o.message) };
+  if (o.outcome === 'failed') return { tone: 'error', text: `failed: ${clean(o.reason)}` };
   return { tone: 'error', text: `refused: ${clean(o.reason)}` };
 }
 
@@ -255,8 +256,17 @@ export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
             setOverlay(null);
             return;
           }
+          let matchers: string;
+          try {
+            matchers = deps.silences.matchers(i);
+          } catch (e) {
+            if (!isChatopsError(e)) throw e;
+            setOverlay(null);
+            setStatus({ tone: 'error', text: `refused: ${clean(e.message)}` });
+            return;
+          }
           confirm(
-            `Create an Alertmanager silence for ${formatDuration(ms)} matching ${clean(deps.silences.matchers(i))} (the ${i.total} alert(s) of ${nameOf(i)}), as ${deps.actor.id}.`,
+            `Create an Alertmanager silence for ${formatDuration(ms)} matching ${clean(matchers)} (the ${i.total} alert(s) of ${nameOf(i)}), as ${deps.actor.id}.`,
             () => perform(`Silencing #${i.id}`, () => deps.silences.silence(i, ms, '', deps.actor)),
           );
         },

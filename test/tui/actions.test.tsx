@@ -118,6 +118,22 @@ describe('incidents UI: silence', () => {
     assert.deepEqual(calls, [{ id: 1, ms: 90 * 60_000, actor: { id: 'cli:alice', source: 'tui' } }]);
   });
 
+  it('refuses, with the reason, a silence that cannot name any matcher', async (t) => {
+    const { ChatopsError } = await import('../../src/core/errors.js');
+    const { ui } = setup(t, {
+      silences: {
+        unavailable: () => null,
+        matchers: (i) => { throw new ChatopsError('conflict', `Incident ${i.id} has no labels common to its alerts; silence it in Alertmanager by hand.`); },
+        silence: async () => ({ outcome: 'done', message: 'no' }),
+      },
+    });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('s');
+    await frameWith(ui.lastFrame, 'Silence the alerts');
+    ui.stdin.write(KEY.enter);
+    await frameWith(ui.lastFrame, '✗ refused: Incident 1 has no labels common to its alerts');
+  });
+
   it('rejects a duration that is not one', async (t) => {
     const { ui } = setup(t, { silences: { unavailable: () => null, matchers: () => '', silence: async () => ({ outcome: 'done', message: 'no' }) } });
     await select(ui, 'CrashLoop');
@@ -258,6 +274,17 @@ describe('incidents UI: remediation', () => {
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Request r-7 denied.');
     assert.deepEqual(log, ['deny r-7 by cli:alice: not now']);
+  });
+
+  it('shows a failed run as failed, with what failed', async (t) => {
+    const log: string[] = [];
+    const port: RemediationPort = { ...fakeRemediation(log), approve: async () => ({ outcome: 'failed', reason: 'rollout did not finish in 5m: 1/3 pods available' }) };
+    const { ui } = setup(t, { pending: pendingOnOne, remediation: port });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('A');
+    await frameWith(ui.lastFrame, '[y/N]');
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✗ failed: rollout did not finish in 5m: 1/3 pods available');
   });
 
   it('says so when there is no pending request to decide', async (t) => {
