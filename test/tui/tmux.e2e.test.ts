@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
 import { webhookBody } from '../support/builders.js';
@@ -34,6 +35,8 @@ it('runs chatops incidents in a terminal: list, detail, ack, live update from th
     `${sh(process.execPath)} ${sh(BIN)} incidents; echo "TUI-EXIT=$?"; sleep 120`], env);
   t.after(() => {
     spawnSync(TMUX, ['-L', socket, 'kill-server'], { env });
+    // kill-server leaves the socket file behind
+    fs.rmSync(path.join('/tmp', `tmux-${process.getuid!()}`, socket), { force: true }); // testEnv() sets no TMUX_TMPDIR
   });
   const screen = () => tmux(socket, ['capture-pane', '-p', '-t', 'e2e']);
   const keys = (...k: string[]) => tmux(socket, ['send-keys', '-t', 'e2e', ...k]);
