@@ -1,6 +1,6 @@
 /** Reads configuration: defaults < file < environment < flags, plus secrets from env or files. */
 import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ChatopsError } from '../core/errors.js';
 import { parseConfig, type Config } from './schema.js';
 
@@ -49,6 +49,12 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
   node[keys.at(-1)!] = value;
 }
 
+/** A key left empty in YAML (only comments below it) means "use the default", like an absent key. */
+function dropNulls(node: unknown): unknown {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
+  return Object.fromEntries(Object.entries(node).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
+}
+
 function findFile(opts: LoadOptions, env: NodeJS.ProcessEnv): string | null {
   const explicit = opts.configPath ?? env.CHATOPS_CONFIG;
   if (explicit) {
@@ -76,6 +82,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const file = findFile(opts, env);
   let raw: Record<string, unknown> = {};
   if (file) {
+    // Loaded only when there is a file to read: most CLI calls on a laptop have none.
+    const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     let doc: unknown;
     try {
       doc = parseYaml(fs.readFileSync(file, 'utf8'));
@@ -85,7 +93,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
       throw new ChatopsError('config', `${file} must hold a YAML mapping of sections (webhook:, store:, …).`);
     }
-    raw = (doc as Record<string, unknown>) ?? {};
+    raw = (dropNulls(doc) as Record<string, unknown>) ?? {};
   }
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];

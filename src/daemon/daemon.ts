@@ -2,7 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
+import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
+import { AuditShipper } from './audit-shipper.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
@@ -52,7 +53,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     maxBodyBytes: config.webhook.max_body,
   });
 
-  const server = http.createServer(app);
+  // Check for expired request/header timeouts every second (Node's default is every 30 s).
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, app);
   // Cut off slow clients (slowloris) instead of holding sockets forever.
   server.requestTimeout = config.webhook.request_timeout;
   server.headersTimeout = Math.min(config.webhook.request_timeout, 10_000);
@@ -80,6 +82,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   heartbeat.unref();
+  const shipper = new AuditShipper(store, buildAuditSinks(loaded), logger, metrics.registry, clock.now);
+  shipper.start();
 
   logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)' }, 'listening');
   if (!slackConfigured(loaded)) {
@@ -93,6 +97,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
+      await shipper.stop();
       await slack?.stop();
       // Stop accepting, let in-flight requests finish, then close the database.
       await new Promise<void>((resolve) => {

@@ -221,6 +221,7 @@ export class SlackOutboxWorker {
       await fn();
       return true;
     } catch (e) {
+      if (this.stopped) return false; // shutting down: the rows stay due, no attempt counted
       const now = this.deps.clock.now();
       const failure = e instanceof SlackCallError ? e.failure : { kind: 'uncertain' as const, error: (e as Error).message };
       if (!(e instanceof SlackCallError)) this.deps.logger.error({ err: e }, 'slack outbox step failed');
@@ -249,13 +250,13 @@ export class SlackOutboxWorker {
    */
   private async call<T>(channel: string | null, method: string, fn: () => Promise<T>): Promise<T> {
     for (;;) {
+      if (this.stopped) throw new SlackCallError(method, { kind: 'uncertain', error: 'stopping' });
       const now = this.deps.clock.now();
       const wait = Math.max((channel && this.channelNextAt.get(channel)) || 0, this.methodBlockedUntil.get(method) ?? 0, this.methodNextAt.get(method) ?? 0) - now;
       if (wait > 0) {
         await sleep(Math.min(wait, 500)); // in slices, so that stop() is not held up by a long Retry-After
         continue; // another lane may have taken the method's slot meanwhile
       }
-      if (this.stopped) throw new SlackCallError(method, { kind: 'uncertain', error: 'stopping' });
       if (channel) this.channelNextAt.set(channel, now + this.deps.config.postIntervalMs);
       if (method === 'chat.update') this.methodNextAt.set(method, now + this.deps.config.updateIntervalMs);
       try {

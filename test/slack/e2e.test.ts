@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { runCli, waitFor } from '../support/daemon.js';
 import { postAlerts, startAlertmanager, type Service } from '../support/promstack.js';
 import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
-import { ready, spawnSlackDaemon } from '../support/slack-daemon.js';
+import { ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 const text = (m: StoredMessage) => JSON.stringify(m.blocks);
@@ -18,7 +18,7 @@ test('one top message per incident, thread replies, ack, in-place resolve, threa
   const emu = await SlackEmulator.start();
   t.after(() => emu.stop());
   let daemon = await spawnSlackDaemon({ dir, emulator: emu });
-  t.after(() => daemon.stop());
+  t.after(() => stopDaemon(daemon));
   // Alertmanager needs the daemon's URL, and the daemon's port changes on restart: pin it.
   const port = Number(new URL(daemon.url).port);
   const am: Service = await startAlertmanager(dir, { webhookUrl: `${daemon.url}/api/alertmanager` });
@@ -54,7 +54,7 @@ test('one top message per incident, thread replies, ack, in-place resolve, threa
   assert.ok(audit.some((e) => e.action === 'incident.ack' && e.actor === 'U0ALICE' && e.source === 'slack'), 'audit row with the Slack user');
 
   // Restart the daemon on the same port and database: the thread is kept.
-  await daemon.stop();
+  await stopDaemon(daemon);
   daemon = await spawnSlackDaemon({ dir, emulator: emu, env: { CHATOPS_LISTEN: `127.0.0.1:${port}` } });
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready after restart', timeoutMs: 20_000 });
   await postAlerts(am, [{ labels: { ...base, pod: 'db-2' }, startsAt }]);

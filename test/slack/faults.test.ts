@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
 import { SlackEmulator } from '../support/slack-emulator.js';
-import { postWebhook, ready, spawnSlackDaemon } from '../support/slack-daemon.js';
+import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 const group = (n: number) => ({ groupKey: `{}:{alertname="Fault${n}"}` });
@@ -23,7 +23,7 @@ test('429 bursts, 500s and uncertain posts: no loss, no duplicate top message', 
   const emu = await SlackEmulator.start();
   t.after(() => emu.stop());
   const daemon = await spawnSlackDaemon({ dir, emulator: emu });
-  t.after(() => daemon.stop());
+  t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
 
   // A burst of 429s with Retry-After, then a 500 (not stored), then a dropped response (stored).
@@ -55,7 +55,7 @@ test('a crash while a post is in flight does not produce a second top message', 
   const emu = await SlackEmulator.start();
   t.after(() => emu.stop());
   let daemon = await spawnSlackDaemon({ dir, emulator: emu, slack: { request_timeout: '60s' } });
-  t.after(() => daemon.stop());
+  t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
   emu.fault('chat.postMessage', { type: 'hang' });
   await postWebhook(daemon.url, alertsFor(1));
@@ -74,7 +74,7 @@ test('dropped sockets and disconnect frames: the app reconnects and clicks are a
   const emu = await SlackEmulator.start();
   t.after(() => emu.stop());
   const daemon = await spawnSlackDaemon({ dir, emulator: emu });
-  t.after(() => daemon.stop());
+  t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
   await postWebhook(daemon.url, alertsFor(1));
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'posted', timeoutMs: 15_000 });
@@ -109,7 +109,7 @@ test('the watchdog rebuilds a client that stays disconnected', async (t) => {
   t.after(() => emu.stop());
   emu.sendHello = false; // the handshake never completes: app.start() would wait forever
   const daemon = await spawnSlackDaemon({ dir, emulator: emu, slack: { watchdog: '2s' } });
-  t.after(() => daemon.stop());
+  t.after(() => stopDaemon(daemon));
   await waitFor(async () => {
     const r = await ready(daemon.url);
     return r.status === 503 && /slack socket/i.test(r.body.reason ?? '');

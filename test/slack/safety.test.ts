@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
 import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
-import { postWebhook, ready, spawnSlackDaemon } from '../support/slack-daemon.js';
+import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 /** Texts Slack parses for mentions and links (mrkdwn objects and the fallback text). */
@@ -27,7 +27,7 @@ test('alert text cannot ping or forge links, and oversized alerts are cut, not r
   const emu = await SlackEmulator.start();
   t.after(() => emu.stop());
   const daemon = await spawnSlackDaemon({ dir, emulator: emu });
-  t.after(() => daemon.stop());
+  t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
 
   const evil = '<!channel> <!here> <@U123> <https://evil.example|click here> &amp;';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { runCli, waitFor } from '../support/daemon.js';
 import { freePort, postAlerts, startAlertmanager, startPrometheus } from '../support/promstack.js';
 import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
-import { ready, spawnSlackDaemon } from '../support/slack-daemon.js';
+import { ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 const text = (m: StoredMessage | undefined) => JSON.stringify(m?.blocks ?? []);
@@ -26,7 +26,7 @@ test('promql_query enrichment, silence and unsilence through Alertmanager', asyn
   const am = await startAlertmanager(dir, { webhookUrl: `http://127.0.0.1:${port}/api/alertmanager` });
   t.after(() => am.stop());
   const daemon = await spawnSlackDaemon({ dir, emulator: emu, env: { CHATOPS_LISTEN: `127.0.0.1:${port}`, PROMETHEUS_URL: prom.url, ALERTMANAGER_URL: am.url } });
-  t.after(() => daemon.stop());
+  t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
   // `up` has data once Prometheus scraped itself.
   await waitFor(async () => ((await (await fetch(`${prom.url}/api/v1/query?query=up`)).json()) as { data: { result: unknown[] } }).data.result.length > 0, { what: 'up has data', timeoutMs: 20_000 });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
 import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
-import { postWebhook, ready, spawnSlackDaemon } from '../support/slack-daemon.js';
+import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 const INCIDENTS = 200;
@@ -44,7 +44,7 @@ test('2,000 alerts / 200 incidents: every incident visible, none lost, bounded c
   const emu = await SlackEmulator.start({ postRate: { perSecond: 1, burst: 3 }, updateRate: { perSecond: 1, burst: 3 } });
   t.after(() => emu.stop());
   const daemon = await spawnSlackDaemon({ dir, emulator: emu, slack: { post_interval: '1s' }, config: 'incidents:\n  reopen_window: 1h\n' });
-  t.after(() => daemon.stop());
+  t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
 
   const started = Date.now();

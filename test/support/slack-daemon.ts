@@ -41,10 +41,35 @@ export async function spawnSlackDaemon(opts: SlackDaemonOptions): Promise<Spawne
 
 /** /ready as JSON with its status. */
 export async function ready(url: string): Promise<{ status: number; body: { status: string; reason?: string } }> {
-  const r = await fetch(`${url}/ready`);
+  const r = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5000) });
   return { status: r.status, body: (await r.json()) as { status: string; reason?: string } };
 }
 
 export async function postWebhook(url: string, body: unknown): Promise<Response> {
-  return fetch(`${url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+}
+
+/** Stops a daemon, failing loudly (and killing it) if it does not exit within the bound. */
+export async function stopDaemon(d: SpawnedDaemon, boundMs = 20_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bounded = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), boundMs); });
+  const outcome = await Promise.race([d.stop(), bounded]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    await d.kill9();
+    throw new Error(`the daemon did not exit within ${boundMs} ms of SIGTERM; last log lines:\n${d.logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
+  }
+}
+
+/** Runs the CLI without blocking the event loop (the emulator in this process must keep answering). */
+export async function runCliAsync(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const { BIN, ROOT, testEnv } = await import('./daemon.js');
+  const child = spawn(process.execPath, [BIN, ...args], { env: testEnv(env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += String(d); });
+  child.stderr.on('data', (d) => { stderr += String(d); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
 }

@@ -523,6 +523,11 @@ export class SlackEmulator {
         this.ephemerals.push({ channel, user: args.user, text: String(args.text ?? ''), threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : null });
         return reply(200, { ok: true, message_ts: this.nextTs() });
       }
+      case 'conversations.info': {
+        // `chatops config check` asks whether each configured channel exists and has the bot.
+        if (!channelOk()) return reply(200, { ok: false, error: 'channel_not_found' });
+        return reply(200, { ok: true, channel: { id: channel, name: channel.toLowerCase(), is_channel: true, is_member: true } });
+      }
       case 'conversations.history': {
         if (!channelOk()) return reply(200, { ok: false, error: 'channel_not_found' });
         const oldest = Number(args.oldest ?? 0);

@@ -91,9 +91,15 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
-  // 2: Slack — one message per incident (or a line in a storm digest), digests, silences, outbox claims.
+  // 2: the incidents UI pages through incidents by status, most recently changed first.
+  // IF NOT EXISTS: harmless if branches merging migrations reorder steps on a dev database.
   `
-  CREATE TABLE slack_digests (
+  CREATE INDEX IF NOT EXISTS incidents_status_updated ON incidents(status, updated_at DESC, id DESC);
+  `,
+  // 3: Slack — one message per incident (or a line in a storm digest), storm digests, silences.
+  // IF NOT EXISTS: harmless if branches merging migrations reorder steps on a dev database.
+  `
+  CREATE TABLE IF NOT EXISTS slack_digests (
     id INTEGER PRIMARY KEY,
     channel TEXT NOT NULL,
     ts TEXT,
@@ -103,9 +109,9 @@ export const MIGRATIONS: readonly string[] = [
     dirty INTEGER NOT NULL DEFAULT 1,
     updated_at INTEGER NOT NULL
   );
-  CREATE INDEX slack_digests_channel ON slack_digests(channel, id);
+  CREATE INDEX IF NOT EXISTS slack_digests_channel ON slack_digests(channel, id);
 
-  CREATE TABLE slack_messages (
+  CREATE TABLE IF NOT EXISTS slack_messages (
     incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
     channel TEXT NOT NULL,
     ts TEXT,
@@ -117,9 +123,9 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
   );
-  CREATE INDEX slack_messages_channel ON slack_messages(channel, created_at);
+  CREATE INDEX IF NOT EXISTS slack_messages_channel ON slack_messages(channel, created_at);
 
-  CREATE TABLE silences (
+  CREATE TABLE IF NOT EXISTS silences (
     id TEXT PRIMARY KEY,
     incident_id INTEGER NOT NULL REFERENCES incidents(id),
     matchers TEXT NOT NULL,
@@ -130,6 +136,6 @@ export const MIGRATIONS: readonly string[] = [
     expired_at INTEGER,
     expired_by TEXT
   );
-  CREATE INDEX silences_incident ON silences(incident_id, starts_at);
+  CREATE INDEX IF NOT EXISTS silences_incident ON silences(incident_id, starts_at);
   `,
 ];

@@ -15,15 +15,17 @@ export interface StoreOptions {
   mode?: number;
   busyTimeoutMs?: number;
   synchronous?: 'full' | 'normal';
+  /** Group (name or gid) given the database when it is created, for mode 0660 set-ups. */
+  group?: string;
   /** Refuse to create a database that does not exist yet (read commands). */
   mustExist?: boolean;
 }
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 const json = (text: unknown): Record<string, string> => (typeof text === 'string' ? (JSON.parse(text) as Record<string, string>) : {});
 
-function toIncident(r: Row): Incident {
+export function toIncident(r: Row): Incident {
   return {
     id: r.id as number,
     key: r.key as string,
@@ -76,6 +78,15 @@ function toAudit(r: Row): AuditRecord {
   };
 }
 
+/** Resolves a group name (or numeric gid) through /etc/group; Node has no getgrnam. */
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  const line = fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[0] === group);
+  const gid = line ? Number(line.split(':')[2]) : NaN;
+  if (!Number.isInteger(gid)) throw new ChatopsError('config', `store.group: there is no group ${JSON.stringify(group)} on this host: create it or fix store.group.`);
+  return gid;
+}
+
 /** SQLite error codes that mean "cannot commit now", as opposed to a bug. */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
 
@@ -103,6 +114,7 @@ export class SqliteStore implements IncidentStore {
         // files the same permissions as the database.
         fs.closeSync(fs.openSync(options.path, fs.constants.O_CREAT | fs.constants.O_RDWR, mode));
         fs.chmodSync(options.path, mode);
+        if (options.group) fs.chownSync(options.path, -1, groupId(options.group));
       }
     }
     this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -260,6 +272,15 @@ export class SqliteStore implements IncidentStore {
     if (filter.incidentId !== undefined) { clauses.push('incident_id = ?'); params.push(filter.incidentId); }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     for (const r of this.db.prepare(`SELECT * FROM audit ${where} ORDER BY seq`).iterate(...params)) yield toAudit(r as Row);
+  }
+
+  /** Up to `limit` audit rows after `seq`, in chain order (for the sinks). */
+  auditAfter(seq: number, limit: number): AuditRecord[] {
+    return (this.stmt('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(toAudit);
+  }
+
+  lastAuditSeq(): number {
+    return (this.stmt('SELECT coalesce(max(seq), 0) AS n FROM audit').get() as { n: number }).n;
   }
 
   enqueue(entry: OutboxEntry, now: number): void {

@@ -1,0 +1,50 @@
+/** What the terminal UI reads and who it acts as: one object, built from a store by `storeDeps`. */
+import { SqliteIncidentBrowser, type IncidentPage, type IncidentQuery } from '../adapters/store/incident-browser.js';
+import { SqlitePendingApprovals } from '../adapters/store/sqlite-pending-approvals.js';
+import type { SqliteStore } from '../adapters/store/sqlite-store.js';
+import type { ActionContext, Actor } from '../core/incident-actions.js';
+import type { PendingApprovals, RemediationPort, SilencePort } from '../core/operator-ports.js';
+import type { Clock } from '../core/ports.js';
+import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
+import type { MetaValue } from './health.js';
+
+/** Reads for the UI. `version()` changes whenever the data may have changed. */
+export interface IncidentSource {
+  version(): number;
+  page(q: IncidentQuery, offset: number, limit: number): IncidentPage;
+  positionOf(id: number, q: IncidentQuery): number | null;
+  incident(id: number): Incident | null;
+  alerts(id: number): StoredAlert[];
+  timeline(id: number): AuditRecord[];
+  meta(key: string): MetaValue | null;
+}
+
+export interface TuiDeps {
+  source: IncidentSource;
+  /** Core context for incident actions (ack). */
+  actions: ActionContext;
+  actor: Actor;
+  clock: Clock;
+  pending: PendingApprovals;
+  remediation: RemediationPort;
+  silences: SilencePort;
+  /** How often to look for changes by other processes (ms). */
+  pollMs?: number;
+}
+
+export function storeSource(store: SqliteStore): IncidentSource {
+  const browser = new SqliteIncidentBrowser(store.db);
+  return {
+    version: () => browser.dataVersion(),
+    page: (q, offset, limit) => browser.page(q, offset, limit),
+    positionOf: (id, q) => browser.positionOf(id, q),
+    incident: (id) => store.getIncident(id),
+    alerts: (id) => store.alertsOf(id),
+    timeline: (id) => store.auditOf(id),
+    meta: (key) => store.getMeta(key),
+  };
+}
+
+export function storePendingApprovals(store: SqliteStore, clock: Clock): PendingApprovals {
+  return new SqlitePendingApprovals(store.db, clock);
+}

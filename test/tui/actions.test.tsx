@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { render } from 'ink-testing-library';
+import type { Actor } from '../../src/core/incident-actions.js';
+import type { OperatorOutcome, PendingApprovals, PendingRequest, RemediationPort } from '../../src/core/operator-ports.js';
+import { App } from '../../src/tui/app.js';
+import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, seedThree, tick, T0 } from './support.js';
+
+const size = { columns: 140, rows: 24 };
+
+function setup(t: TestContext, over: Parameters<typeof depsFor>[2] = {}) {
+  const store = openStore(t);
+  const clock = manualClock();
+  seedThree(store, clock);
+  const ui = render(<App deps={depsFor(store, clock, over)} size={size} />);
+  t.after(() => ui.unmount());
+  return { store, ui };
+}
+
+/** A wrapped confirmation line joined back into one (Ink wraps at spaces). */
+const oneLine = (f: string) => f.replace(/ *\n */g, ' ');
+const rowOf = (frame: string, text: string) => frame.split('\n').find((l) => l.includes(text)) ?? '';
+
+/** Rows in seedThree's display order: firing newest change first, then resolved. */
+const ORDER = ['HighLatency', 'CrashLoop', 'DiskFull'];
+
+async function select(ui: ReturnType<typeof render>, name: string) {
+  await frameWith(ui.lastFrame, '1 of 3');
+  for (let n = 1; n <= ORDER.indexOf(name); n++) {
+    ui.stdin.write('j');
+    await frameWith(ui.lastFrame, `${n + 1} of 3`);
+  }
+  await frameWhere(ui.lastFrame, (f) => rowOf(f, name).startsWith('›'), `cursor on ${name}`);
+}
+
+async function type(ui: ReturnType<typeof render>, text: string) {
+  for (const c of text) {
+    ui.stdin.write(c);
+    await tick();
+  }
+}
+
+describe('incidents UI: acknowledge', () => {
+  it('asks with a line that says what will happen, then acknowledges through the core as the terminal user', async (t) => {
+    const { ui, store } = setup(t);
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('a');
+    const f = await frameWith(ui.lastFrame, '[y/N]');
+    assert.match(f, /Acknowledge incident #1 CrashLoop prod\/checkout as cli:alice/);
+    assert.equal(store.getIncident(1)!.status, 'firing', 'nothing happens before the confirmation');
+    ui.stdin.write('y');
+    const done = await frameWith(ui.lastFrame, '✓ Incident #1 acknowledged by cli:alice.');
+    assert.match(rowOf(done, 'CrashLoop'), /◐ acked .*cli:alice/);
+    assert.match(done, /◐ 1 acked/);
+    const incident = store.getIncident(1)!;
+    assert.equal(incident.status, 'acknowledged');
+    assert.equal(incident.acknowledgedBy, 'cli:alice');
+    const audit = store.auditOf(1).at(-1)!;
+    assert.deepEqual([audit.action, audit.actor, audit.source, audit.result], ['incident.ack', 'cli:alice', 'tui', 'ok']);
+  });
+
+  it('does nothing when the confirmation is answered with anything but y', async (t) => {
+    const { ui, store } = setup(t);
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('a');
+    await frameWith(ui.lastFrame, '[y/N]');
+    ui.stdin.write('n');
+    await frameWith(ui.lastFrame, 'Cancelled: nothing was done.');
+    assert.equal(store.getIncident(1)!.status, 'firing');
+  });
+
+  it('shows the refusal and its reason for a resolved incident', async (t) => {
+    const { ui, store } = setup(t);
+    await select(ui, 'DiskFull');
+    ui.stdin.write('a');
+    await frameWith(ui.lastFrame, '[y/N]');
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✗ refused: Incident 2 is already resolved; there is nothing to acknowledge.');
+    assert.equal(store.getIncident(2)!.status, 'resolved');
+  });
+});
+
+describe('incidents UI: silence', () => {
+  it('refuses with the reason when no silence adapter is available', async (t) => {
+    const { ui } = setup(t);
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('s');
+    await frameWith(ui.lastFrame, '✗ refused: silence needs alertmanager.url');
+  });
+
+  it('asks for a duration, confirms with the matchers, and reports the result', async (t) => {
+    // A fake SilencePort: the Alertmanager silence adapter lives on another branch; this
+    // checks the UI's prompt, confirmation and result line, not Alertmanager.
+    const calls: { id: number; ms: number; actor: Actor }[] = [];
+    const { ui } = setup(t, {
+      silences: {
+        unavailable: () => null,
+        matchers: (i) => Object.entries(i.labels).map(([k, v]) => `${k}="${v}"`).join(', '),
+        silence: async (i, ms, _comment, actor) => {
+          calls.push({ id: i.id, ms, actor });
+          return { outcome: 'done', message: `Silence s-123 created for incident #${i.id} until later.` };
+        },
+      },
+    });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('s');
+    await frameWith(ui.lastFrame, 'Silence the alerts of #1 for');
+    ui.stdin.write(KEY.backspace);
+    ui.stdin.write(KEY.backspace);
+    await type(ui, '90m');
+    await frameWith(ui.lastFrame, 'for (e.g. 30m, 2h, 1d): 90m');
+    ui.stdin.write(KEY.enter);
+    const f = await frameWith(ui.lastFrame, '[y/N]');
+    assert.match(oneLine(f), /Create an Alertmanager silence for 1h 30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./);
+    assert.equal(calls.length, 0);
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✓ Silence s-123 created for incident #1');
+    assert.deepEqual(calls, [{ id: 1, ms: 90 * 60_000, actor: { id: 'cli:alice', source: 'tui' } }]);
+  });
+
+  it('refuses, with the reason, a silence that cannot name any matcher', async (t) => {
+    const { ChatopsError } = await import('../../src/core/errors.js');
+    const { ui } = setup(t, {
+      silences: {
+        unavailable: () => null,
+        matchers: (i) => { throw new ChatopsError('conflict', `Incident ${i.id} has no labels common to its alerts; silence it in Alertmanager by hand.`); },
+        silence: async () => ({ outcome: 'done', message: 'no' }),
+      },
+    });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('s');
+    await frameWith(ui.lastFrame, 'Silence the alerts');
+    ui.stdin.write(KEY.enter);
+    await frameWith(ui.lastFrame, '✗ refused: Incident 1 has no labels common to its alerts');
+  });
+
+  it('rejects a duration that is not one', async (t) => {
+    const { ui } = setup(t, { silences: { unavailable: () => null, matchers: () => '', silence: async () => ({ outcome: 'done', message: 'no' }) } });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('s');
+    await frameWith(ui.lastFrame, 'Silence the alerts');
+    ui.stdin.write(KEY.backspace);
+    ui.stdin.write(KEY.backspace);
+    await type(ui, 'soon');
+    ui.stdin.write(KEY.enter);
+    await frameWith(ui.lastFrame, '"soon" is not a duration');
+  });
+});
+
+/**
+ * A fake RemediationPort and PendingApprovals: the approvals core (policy, requests table,
+ * executor) is built on another branch. These fakes pin the UI's side of the contract — what
+ * it asks, what it confirms, what it shows — and are replaced by the real core after merge.
+ */
+function fakeRemediation(log: string[], refuseApprove?: string): RemediationPort {
+  return {
+    available: (target) =>
+      target.namespace === 'prod'
+        ? { actions: [
+            { action: 'rollout-restart', risk: 'mutate', summary: `restart the pods of ${target.namespace}/${target.target}`, params: [], needsApproval: true },
+            { action: 'scale', risk: 'mutate', summary: 'set the replica count', params: [{ name: 'replicas', prompt: 'Replicas (1-10)', default: '3' }], needsApproval: true },
+          ] }
+        : { refused: `policy: namespace ${target.namespace} is not in policy.namespaces` },
+    request: async (r): Promise<OperatorOutcome> => {
+      log.push(`request ${r.action} ${r.target.namespace}/${r.target.target} ${JSON.stringify(r.params)} by ${r.actor.id}`);
+      return { outcome: 'pending', message: `Request r-9 for ${r.action} waits for a second approver.`, requestId: 'r-9' };
+    },
+    approve: async (id, actor): Promise<OperatorOutcome> => {
+      log.push(`approve ${id} by ${actor.id}`);
+      return refuseApprove ? { outcome: 'refused', reason: refuseApprove } : { outcome: 'done', message: `Request ${id} approved by ${actor.id} and executed.` };
+    },
+    deny: async (id, actor, reason): Promise<OperatorOutcome> => {
+      log.push(`deny ${id} by ${actor.id}: ${reason}`);
+      return { outcome: 'done', message: `Request ${id} denied.` };
+    },
+  };
+}
+
+const request: PendingRequest = {
+  id: 'r-7', incidentId: 1, action: 'rollout-restart', target: 'prod/checkout', params: {}, requestedBy: 'U0BOB',
+  requestedAt: T0 + 5 * 60_000, expiresAt: T0 + 20 * 60_000, preview: 'dry-run: admitted by the API server',
+};
+const pendingOnOne: PendingApprovals = { countFor: (id) => (id === 1 ? 1 : 0), list: (id) => (id === 1 ? [request] : []) };
+
+describe('incidents UI: remediation', () => {
+  it('refuses with the policy reason when no action is enabled for the target', async (t) => {
+    const log: string[] = [];
+    const { ui } = setup(t, { remediation: fakeRemediation(log) });
+    await select(ui, 'DiskFull'); // staging
+    ui.stdin.write('r');
+    await frameWith(ui.lastFrame, '✗ refused: policy: namespace staging is not in policy.namespaces');
+    assert.deepEqual(log, []);
+  });
+
+  it('refuses with the reason when remediation is not available in this build', async (t) => {
+    const { ui } = setup(t);
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('r');
+    await frameWith(ui.lastFrame, '✗ refused: remediation is not available in this build');
+  });
+
+  it('offers the enabled actions, asks for parameters, confirms, and shows that it waits for approval', async (t) => {
+    const log: string[] = [];
+    const { ui } = setup(t, { remediation: fakeRemediation(log) });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('r');
+    let f = await frameWith(ui.lastFrame, 'Request which action on prod/checkout?');
+    assert.match(f, /1\) rollout-restart \[mutate, needs a second approver\]/);
+    assert.match(f, /2\) scale/);
+    ui.stdin.write('2');
+    await frameWith(ui.lastFrame, 'Replicas (1-10): 3');
+    ui.stdin.write(KEY.backspace);
+    await type(ui, '5');
+    ui.stdin.write(KEY.enter);
+    f = await frameWith(ui.lastFrame, '[y/N]');
+    assert.match(oneLine(f), /Request scale \(replicas=5\) on prod\/checkout for incident #1 as cli:alice: set the replica count — it waits for a second approver\./);
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '… Request r-9 for scale waits for a second approver.');
+    assert.deepEqual(log, ['request scale prod/checkout {"replicas":"5"} by cli:alice']);
+  });
+
+  it('marks pending approvals in the list and shows them with their preview in the detail view', async (t) => {
+    const { ui } = setup(t, { pending: pendingOnOne });
+    await select(ui, 'CrashLoop');
+    assert.match(rowOf(ui.lastFrame() ?? '', 'CrashLoop'), /⚑ 1/);
+    ui.stdin.write(KEY.enter);
+    await frameWith(ui.lastFrame, 'Labels');
+    const seen = new Set<string>();
+    for (let n = 0; n < 30; n++) {
+      ui.stdin.write('j');
+      await tick();
+      for (const l of (ui.lastFrame() ?? '').split('\n')) seen.add(l);
+    }
+    const all = [...seen].join('\n');
+    assert.match(all, /Pending requests \(1\)/);
+    assert.match(all, /› request r-7: rollout-restart prod\/checkout by U0BOB, 5m ago, expires in 10m/);
+    assert.match(all, /preview: dry-run: admitted by the API server/);
+  });
+
+  it('approves the selected pending request after confirmation', async (t) => {
+    const log: string[] = [];
+    const { ui } = setup(t, { pending: pendingOnOne, remediation: fakeRemediation(log) });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write(KEY.enter);
+    await frameWith(ui.lastFrame, 'Labels');
+    ui.stdin.write('A');
+    const f = await frameWith(ui.lastFrame, '[y/N]');
+    assert.match(oneLine(f), /Approve request r-7 \(rollout-restart prod\/checkout, requested by U0BOB\) as cli:alice/);
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✓ Request r-7 approved by cli:alice and executed.');
+    assert.deepEqual(log, ['approve r-7 by cli:alice']);
+  });
+
+  it('shows the policy refusal of an approval (e.g. the requester approving their own request)', async (t) => {
+    const log: string[] = [];
+    const { ui } = setup(t, { pending: pendingOnOne, remediation: fakeRemediation(log, 'you requested this action; a different person must approve it.') });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('A');
+    await frameWith(ui.lastFrame, '[y/N]');
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✗ refused: you requested this action; a different person must approve it.');
+  });
+
+  it('denies with a reason after confirmation', async (t) => {
+    const log: string[] = [];
+    const { ui } = setup(t, { pending: pendingOnOne, remediation: fakeRemediation(log) });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('D');
+    await frameWith(ui.lastFrame, 'Why deny request r-7?');
+    await type(ui, 'not now');
+    ui.stdin.write(KEY.enter);
+    const f = await frameWith(ui.lastFrame, '[y/N]');
+    assert.match(oneLine(f), /Deny request r-7 .* as cli:alice because "not now": it will not run\./);
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✓ Request r-7 denied.');
+    assert.deepEqual(log, ['deny r-7 by cli:alice: not now']);
+  });
+
+  it('shows a failed run as failed, with what failed', async (t) => {
+    const log: string[] = [];
+    const port: RemediationPort = { ...fakeRemediation(log), approve: async () => ({ outcome: 'failed', reason: 'rollout did not finish in 5m: 1/3 pods available' }) };
+    const { ui } = setup(t, { pending: pendingOnOne, remediation: port });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('A');
+    await frameWith(ui.lastFrame, '[y/N]');
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✗ failed: rollout did not finish in 5m: 1/3 pods available');
+  });
+
+  it('says so when there is no pending request to decide', async (t) => {
+    const { ui } = setup(t);
+    await select(ui, 'HighLatency');
+    ui.stdin.write('A');
+    await frameWith(ui.lastFrame, 'Incident #3 has no pending request to approve.');
+  });
+});

@@ -1,0 +1,2 @@
+// Imported first by a test file: chalk (inside Ink) decides its colour level when it loads.
+process.env.FORCE_COLOR = '0';
