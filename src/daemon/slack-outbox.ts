@@ -15,7 +15,7 @@ import {
   formatQueryResult, renderDigest, renderIncident, renderReply, routeChannel, stormDecision,
   type ActionsFor, type Enrichment, type LinkTemplates, type ReplyKind, type SlackMessage,
 } from '../adapters/slack/render.js';
-import { DIGEST_EVENT, INCIDENT_EVENT, SlackCallError, type SlackWebApi } from '../adapters/slack/web-api.js';
+import { DIGEST_EVENT, INCIDENT_EVENT, REPLY_EVENT, SlackCallError, type SlackWebApi } from '../adapters/slack/web-api.js';
 import type { OutboxRow, SlackStore } from '../adapters/store/slack-store.js';
 import type { SqliteStore } from '../adapters/store/sqlite-store.js';
 import type { Clock } from '../core/ports.js';
@@ -355,14 +355,28 @@ export class SlackOutboxWorker {
       if (list) list.push(r);
       else byKind.set(key, [r]);
     }
-    for (const [key, group] of byKind) {
+    for (const [key, all] of byKind) {
       const kind = key.split('#')[0] as ReplyKind;
+      // A reply sent before with an uncertain outcome: find it by its metadata before posting again.
+      const sent = all.filter((r) => typeof r.payload.replyKey === 'number');
+      if (sent.length) {
+        const replyKey = sent[0]!.payload.replyKey as number;
+        const found = await this.call(null, 'conversations.replies', () => api.findReply(channel, ts!, REPLY_EVENT, replyKey));
+        if (found) {
+          slack.markDone(sent.map((r) => r.id), clock.now());
+          continue; // the others (if any) go out in the next pass
+        }
+      }
+      const group = all;
+      const replyKey = Math.min(...group.map((r) => r.id));
       const current = store.getIncident(incidentId) ?? incident;
       const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number };
       const reply = renderReply(kind, current, store.alertsOf(incidentId), {
         fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
       });
-      await this.call(channel, 'chat.postMessage', () => api.post({ channel, threadTs: ts!, ...reply }));
+      slack.setReplyKey(group.map((r) => r.id), replyKey);
+      for (const r of group) r.payload.replyKey = replyKey;
+      await this.call(channel, 'chat.postMessage', () => api.post({ channel, threadTs: ts!, ...reply, metadata: { event_type: REPLY_EVENT, event_payload: { reply_key: replyKey } } }));
       slack.markDone(group.map((r) => r.id), clock.now());
     }
   }

@@ -38,6 +38,7 @@ test('429 bursts, 500s and uncertain posts: no loss, no duplicate top message', 
   await waitFor(() => emu.incidentMessages(5).length > 0, { what: 'hung post stored', timeoutMs: 15_000 });
   // The update after a 5xx still lands: join an alert into incident 5 while chat.update fails twice.
   emu.fault('chat.update', { type: 'status', status: 500 }, { type: 'status', status: 503 });
+  emu.fault('chat.postMessage', { type: 'drop' }); // the thread reply is stored, its response lost
   await postWebhook(daemon.url, webhookBody([{ fingerprint: '00000000000000f5', labels: { alertname: 'Fault5' } }, { fingerprint: '00000000000000g5', labels: { alertname: 'Fault5', pod: 'b' } }], group(5)));
   await waitFor(() => /2 of 2 alerts/.test(JSON.stringify(emu.incidentMessages(5)[0]?.blocks)), { what: 'update after 5xx', timeoutMs: 30_000 });
   await waitFor(() => emu.replies(emu.incidentMessages(5)[0]!.ts).length === 1, { what: 'one reply for the joined alert', timeoutMs: 15_000 });
@@ -48,6 +49,8 @@ test('429 bursts, 500s and uncertain posts: no loss, no duplicate top message', 
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   assert.match(metrics, /chatops_slack_calls_total\{method="chat.postMessage",outcome="rate_limited"\} [1-9]/);
   await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), { what: 'outbox drained', timeoutMs: 15_000 });
+  assert.equal(emu.replies(emu.incidentMessages(5)[0]!.ts).length, 1, 'the reply of uncertain outcome was found, not repeated');
+  assert.ok(emu.callsOf('conversations.replies').length >= 1);
 });
 
 test('a crash while a post is in flight does not produce a second top message', async (t) => {

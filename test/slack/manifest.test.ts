@@ -22,7 +22,7 @@ test('the manifest enables Socket Mode and interactivity and asks only for the s
   // auth.test and apps.connections.open need no scope (the latter needs the app token's connections:write).
   const SCOPES: Record<string, string[]> = {
     'chat.postMessage': ['chat:write'], 'chat.update': ['chat:write'], 'chat.postEphemeral': ['chat:write'],
-    'conversations.history': ['channels:history', 'groups:history'], 'conversations.info': ['channels:read', 'groups:read'],
+    'conversations.history': ['channels:history', 'groups:history'], 'conversations.replies': ['channels:history', 'groups:history'], 'conversations.info': ['channels:read', 'groups:read'],
     'auth.test': [], 'apps.connections.open': [],
   };
   const needed = new Set<string>();

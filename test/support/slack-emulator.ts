@@ -528,6 +528,18 @@ export class SlackEmulator {
         if (!channelOk()) return reply(200, { ok: false, error: 'channel_not_found' });
         return reply(200, { ok: true, channel: { id: channel, name: channel.toLowerCase(), is_channel: true, is_member: true } });
       }
+      case 'conversations.replies': {
+        if (!channelOk()) return reply(200, { ok: false, error: 'channel_not_found' });
+        const parent = this.messages.find((x) => x.ts === args.ts && x.channel === channel && x.threadTs === null);
+        if (!parent) return reply(200, { ok: false, error: 'thread_not_found' });
+        const withMeta = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const limit = Math.min(1000, Number(args.limit ?? 100) || 100);
+        const all = [parent, ...this.replies(parent.ts)];
+        const start = Number(args.cursor ?? 0) || 0;
+        const page = all.slice(start, start + limit).map((x) => ({ type: 'message', ts: x.ts, thread_ts: parent.ts, text: x.text, bot_id: x.botId, ...(withMeta && x.metadata ? { metadata: x.metadata } : {}) }));
+        const more = start + limit < all.length;
+        return reply(200, { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? String(start + limit) : '' } });
+      }
       case 'conversations.history': {
         if (!channelOk()) return reply(200, { ok: false, error: 'channel_not_found' });
         const oldest = Number(args.oldest ?? 0);

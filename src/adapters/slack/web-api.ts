@@ -73,6 +73,7 @@ export interface SlackWebApiOptions {
 
 export const INCIDENT_EVENT = 'chatops_incident';
 export const DIGEST_EVENT = 'chatops_digest';
+export const REPLY_EVENT = 'chatops_reply';
 
 export class SlackWebApi {
   readonly client: WebClient;
@@ -135,6 +136,21 @@ export class SlackWebApi {
       for (const m of r.messages ?? []) {
         const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
         if (meta?.event_type === eventType && Number(meta.event_payload?.[key]) === value && m.ts) return m.ts;
+      }
+      cursor = r.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return null;
+  }
+
+  /** The ts of a reply in a thread carrying this reply key in its metadata, or null. */
+  async findReply(channel: string, threadTs: string, eventType: string, replyKey: number): Promise<string | null> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const r = await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, cursor }));
+      for (const m of r.messages ?? []) {
+        const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
+        if (m.ts !== threadTs && meta?.event_type === eventType && Number(meta.event_payload?.reply_key) === replyKey) return m.ts ?? null;
       }
       cursor = r.response_metadata?.next_cursor || undefined;
       if (!cursor) break;

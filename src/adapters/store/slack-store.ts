@@ -143,6 +143,12 @@ export class SlackStore {
     return (this.stmt('SELECT coalesce(max(id), 0) AS n FROM outbox').get() as { n: number }).n;
   }
 
+  /** Rows whose thread reply is about to be sent with this metadata key (looked up after an uncertain outcome). */
+  setReplyKey(ids: readonly number[], key: number): void {
+    const s = this.stmt("UPDATE outbox SET payload = json_set(payload, '$.replyKey', ?) WHERE id = ?");
+    for (const id of ids) s.run(key, id);
+  }
+
   /** Reply rows whose top-message part is done: only their thread reply remains. */
   markTopUpdated(ids: readonly number[]): void {
     const s = this.stmt("UPDATE outbox SET payload = json_set(payload, '$.topUpdated', 1) WHERE id = ?");
