@@ -66,6 +66,8 @@ export class SlackOutboxWorker {
   private readonly methodNextAt = new Map<string, number>();
   private enriching = 0;
   private readonly enrichQueue: number[] = [];
+  /** Incidents whose enrichment this process has started (once each). */
+  private readonly enrichScheduled = new Set<number>();
 
   constructor(private readonly deps: SlackOutboxDeps) {}
 
@@ -155,7 +157,7 @@ export class SlackOutboxWorker {
    * the storm decision happen here, at arrival rate). Null: handled by a digest, or unknown.
    */
   private assign(incidentId: number, now: number): string | null {
-    const { slack, store, config } = { ...this.deps, config: this.deps.config };
+    const { slack, store, config } = this.deps;
     let msg = slack.messageOf(incidentId);
     if (!msg) {
       const incident = store.getIncident(incidentId);
@@ -325,8 +327,9 @@ export class SlackOutboxWorker {
     if (!ts) {
       ts = await this.postOnce(channel, 'incident', incidentId, msg.postStartedAt, () => this.view(incident, msg.enrichment));
       fresh = true;
-      this.scheduleEnrichment(incident);
     }
+    // After the post, never before it; also picks up an enrichment a restart interrupted.
+    if (msg.enrichment === null && incident.status !== 'resolved') this.scheduleEnrichment(incident);
     const pendingUpdate = rows.filter((r) => UPDATE_KINDS.has(r.kind) && !r.payload.topUpdated);
     if (!fresh && pendingUpdate.length) {
       // Coalesced: however many changes are pending, one update rendered from the state as it
@@ -408,7 +411,8 @@ export class SlackOutboxWorker {
   /** Queries Prometheus for `promql_query` after the post; the result arrives as an update. */
   private scheduleEnrichment(incident: Incident): void {
     const query = incident.annotations.promql_query?.trim();
-    if (!query || !this.deps.config.prometheusUrl) return;
+    if (!query || !this.deps.config.prometheusUrl || this.enrichScheduled.has(incident.id)) return;
+    this.enrichScheduled.add(incident.id);
     this.enrichQueue.push(incident.id);
     this.pumpEnrichment();
   }
