@@ -82,12 +82,15 @@ test('dropped sockets and disconnect frames: the app reconnects and clicks are a
   await postWebhook(daemon.url, alertsFor(1));
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'posted', timeoutMs: 15_000 });
 
-  // A dropped socket: /ready reports it, then the client reconnects by itself.
+  // A dropped socket: /ready reports it, then the client reconnects by itself, through
+  // apps.connections.open failing twice (a Slack error, then an HTTP 500).
   const opened = emu.connectionsOpened;
+  emu.fault('apps.connections.open', { type: 'error', error: 'internal_error' }, { type: 'status', status: 500 });
   emu.dropAll();
   await waitFor(async () => (await ready(daemon.url)).status === 503, { what: '/ready says not ready', timeoutMs: 15_000, intervalMs: 20 }).catch(() => null);
   await waitFor(() => emu.connectionsOpened > opened && emu.connected > 0, { what: 'reconnected after a drop', timeoutMs: 20_000 });
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready again', timeoutMs: 20_000 });
+  assert.ok(emu.callsOf('apps.connections.open').filter((c) => !c.ok).length >= 2, 'the failing apps.connections.open calls were retried');
 
   // A routine refresh.
   const opened2 = emu.connectionsOpened;
