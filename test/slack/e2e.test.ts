@@ -77,5 +77,11 @@ test('one top message per incident, thread replies, ack, in-place resolve, threa
   assert.match(emu.ephemerals.find((e) => e.user === 'U0BOB')!.text, /already resolved/);
 
   assert.equal(emu.topMessages().filter((m) => m.metadata?.event_type === 'chatops_incident').length, 2, 'exactly one top message per incident');
+  const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+  assert.match(metrics, /chatops_slack_socket_connected 1/);
+  for (const secret of ['xoxb-test', 'xapp-1-A0TEST']) {
+    assert.ok(!JSON.stringify(daemon.logs).includes(secret), `no ${secret} in the logs`);
+    assert.ok(!metrics.includes(secret), `no ${secret} in /metrics`);
+  }
   for (const c of emu.calls.filter((c) => c.method.startsWith('chat.'))) assert.ok(c.ok || c.status === 429, `${c.method} failed: ${c.error}`);
 });
