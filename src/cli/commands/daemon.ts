@@ -18,5 +18,9 @@ export async function runDaemonCommand(globals: GlobalOptions, opts: { listen?: 
     process.on('SIGINT', onSignal);
   });
   await daemon.stop();
+  // Everything of ours is closed. A library timer left behind (the Socket Mode client waits up
+  // to 30 s for a close handshake a vanished peer never completes) must not keep a stopped
+  // daemon alive: exit shortly unless the process has already ended by itself.
+  setTimeout(() => process.exit(0), 2000).unref();
   return 0;
 }
