@@ -7,6 +7,11 @@ import type { LoadedConfig } from './config/load.js';
 import type { ActionContext } from './core/incident-actions.js';
 import type { IngestContext } from './core/ingest.js';
 import type { Clock } from './core/ports.js';
+import { randomBytes } from 'node:crypto';
+import { ChatopsError } from './core/errors.js';
+import { policyFromConfig } from './core/policy.js';
+import type { RemediationContext } from './core/remediation.js';
+import type { Executor } from './core/requests.js';
 
 export interface Runtime {
   loaded: LoadedConfig;
@@ -16,6 +21,8 @@ export interface Runtime {
   notify: boolean;
   ingest: IngestContext;
   actions: ActionContext;
+  /** Policy, requests and the Kubernetes executor (built on first use). */
+  remediation: RemediationContext;
   close(): void;
 }
 
@@ -23,6 +30,45 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 export function slackConfigured(loaded: LoadedConfig): boolean {
   return Boolean(loaded.secrets.slackBotToken && loaded.secrets.slackAppToken);
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** An opaque request id: `r-` + 16 base32 characters (80 random bits). */
+export function newRequestId(): string {
+  const bytes = randomBytes(10);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return `r-${out}`;
+}
+
+/** Builds the KubeExecutor on first use, so commands that never touch Kubernetes never load client-node. */
+export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): () => Promise<Executor> {
+  let made: Promise<Executor> | null = null;
+  return () => {
+    const k = loaded.config.kubernetes;
+    if (!k.enabled) {
+      return Promise.reject(new ChatopsError('config', 'Kubernetes is off: set kubernetes.enabled: true and KUBECONFIG (or kubernetes.kubeconfig) to run Kubernetes actions.'));
+    }
+    made ??= import('./adapters/kube/kube-executor.js').then(({ KubeExecutor }) => new KubeExecutor({
+      kubeconfig: k.kubeconfig,
+      inCluster: !k.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST),
+      context: k.context,
+      requestTimeoutMs: k.request_timeout,
+      rolloutTimeoutMs: k.rollout_timeout,
+      pollIntervalMs: k.poll_interval,
+    }));
+    return made;
+  };
 }
 
 export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean; clock?: Clock } = {}): Runtime {
@@ -33,6 +79,7 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
     busyTimeoutMs: config.store.busy_timeout,
     synchronous: config.store.synchronous,
     mustExist: options.mustExist,
+    group: config.store.group,
   });
   const clock = options.clock ?? systemClock;
   const notify = slackConfigured(loaded);
@@ -48,6 +95,7 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window },
     },
     actions: { store, clock, notify },
+    remediation: { store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), newId: newRequestId },
     close: () => store.close(),
   };
 }

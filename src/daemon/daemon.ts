@@ -6,6 +6,7 @@ import { openRuntime, slackConfigured, type Runtime } from '../app.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
+import { expireRequests } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
 
@@ -16,6 +17,8 @@ export interface RunningDaemon {
 }
 
 const HEARTBEAT_MS = 2000;
+/** How often pending action requests past policy.approval_ttl are expired (and Slack told). */
+const EXPIRY_SWEEP_MS = 5000;
 
 export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise<RunningDaemon> {
   const { config, secrets } = loaded;
@@ -73,6 +76,17 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   heartbeat.unref();
+  const sweepExpired = () => {
+    try {
+      const n = expireRequests(runtime.remediation);
+      if (n > 0) logger.info({ expired: n }, 'action requests expired');
+    } catch (e) {
+      logger.warn({ err: e }, 'expiry sweep failed');
+    }
+  };
+  sweepExpired();
+  const expirySweep = setInterval(sweepExpired, EXPIRY_SWEEP_MS);
+  expirySweep.unref();
 
   logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)' }, 'listening');
   if (!slackConfigured(loaded)) {
@@ -86,6 +100,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
+      clearInterval(expirySweep);
       // Stop accepting, let in-flight requests finish, then close the database.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
