@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createOsUser, runCliAsync } from '../support/cli-async.js';
+import { waitFor } from '../support/daemon.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';
 
 describe('remediation through the CLI, two OS users', () => {
@@ -120,6 +121,25 @@ policy:
     assert.equal(restarts().length, before + 1);
   });
 
+  it('remediate --wait on a production request waits for the approval and reports the result', async () => {
+    const waiting = cli(['remediate', 'scale', 'prod/web', '--replicas', '3', '--wait']);
+    const id = await waitFor(() => {
+      const r = new Database(db(), { readonly: true });
+      try {
+        return (r.prepare("SELECT id FROM action_requests WHERE state = 'pending' AND action = 'scale'").get() as { id: string } | undefined)?.id;
+      } finally {
+        r.close();
+      }
+    }, { what: 'the pending scale request', timeoutMs: 30_000 });
+    const approved = await cli(['approve', id], account.user);
+    assert.equal(approved.code, 0, approved.stderr);
+    const r = await waiting;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`Request ${id} is (approved|running|succeeded) \\(by cli:${account.user}\\)`));
+    assert.match(r.stdout, /scale of prod\/web succeeded/);
+    assert.equal(fake.deployment('prod', 'web').spec.replicas, 3);
+  });
+
   it('outside production it runs at once; --wait prints plain progress lines', async () => {
     const r = await cli(['remediate', 'rollout-restart', 'staging/web', '--wait']);
     assert.equal(r.code, 0, r.stderr);
@@ -149,7 +169,7 @@ policy:
   it('reads print the deployment, and a bad id or target is a usage error (exit 2)', async () => {
     const pods = await cli(['remediate', 'pods', 'prod/web']);
     assert.equal(pods.code, 0, pods.stderr);
-    assert.match(pods.stdout, /deployment prod\/web: 2\/2 ready/);
+    assert.match(pods.stdout, /deployment prod\/web: 3\/3 ready/);
     assert.equal((await cli(['approve', 'nonsense'])).code, 2);
     assert.equal((await cli(['remediate', 'rollout-restart', 'web'])).code, 2);
     const unknown = await cli(['approve', 'r-aaaaaaaaaaaaaaaa']);
