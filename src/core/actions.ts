@@ -122,6 +122,17 @@ export function parseDeploymentTarget(text: string): DeploymentTarget {
   return { namespace: m[1]!, deployment: m[2]! };
 }
 
+/**
+ * The deployment an incident is about, for remediation buttons: its `namespace` and `deployment`
+ * labels. Null when the alert does not name one (or names something that is not a valid name).
+ */
+export function deploymentTargetOf(incident: { namespace: string; labels: Record<string, string> }): DeploymentTarget | null {
+  const deployment = incident.labels.deployment;
+  const namespace = incident.namespace || incident.labels.namespace;
+  if (!deployment || !namespace || !DNS_NAME.test(deployment) || !DNS_NAME.test(namespace) || namespace.length > 63) return null;
+  return { namespace, deployment };
+}
+
 export const targetText = (t: DeploymentTarget): string => `${t.namespace}/${t.deployment}`;
 
 /** Checks that the parameters an action needs are there and well-formed (bounds are policy). */

@@ -317,6 +317,40 @@ export function expireRequests(ctx: Pick<RemediationContext, 'store' | 'clock' |
   return n;
 }
 
+export interface RecoveryLimits {
+  /** An approved request nobody claimed for this long was left by a process that stopped. */
+  approvedStaleMs: number;
+  /** A running request older than this outlived any rollout follow: its process stopped. */
+  runningStaleMs: number;
+}
+
+/**
+ * Closes requests a stopped process left behind (approved but never claimed, or claimed and
+ * never finished) as failed, so nothing stays "running" forever. Never re-runs anything:
+ * running an old approval late would be a surprise. Returns how many were closed.
+ */
+export function recoverInterrupted(ctx: Pick<RemediationContext, 'store' | 'clock' | 'notify'>, limits: RecoveryLimits): number {
+  const now = ctx.clock.now();
+  const daemon: Actor = { id: 'daemon', source: 'daemon' };
+  let n = 0;
+  for (const r of ctx.store.listRequests({ states: ['approved', 'running'] })) {
+    const stale = r.state === 'approved' ? limits.approvedStaleMs : limits.runningStaleMs;
+    if (now - r.updatedAt < stale) continue;
+    const result: ExecutionResult = r.state === 'approved'
+      ? { ok: false, summary: `${r.action} of ${targetText(r.target)} was approved but never started (the process that approved it stopped); nothing was changed: request it again.`, detail: { interrupted: 'approved' } }
+      : { ok: false, summary: `${r.action} of ${targetText(r.target)} was interrupted while running (the process running it stopped); check the deployment with 'chatops remediate pods ${targetText(r.target)}'.`, detail: { interrupted: 'running' } };
+    const done = ctx.store.transaction(() => {
+      if (!ctx.store.transitionRequest(r.id, r.state, 'failed', now, { result })) return false;
+      const after = ctx.store.getRequest(r.id)!;
+      audit(ctx as RemediationContext, daemon, A.result, r.target, r.incidentId, 'failed', { requestId: r.id, action: r.action, summary: result.summary, detail: result.detail });
+      enqueue(ctx as RemediationContext, 'request.result', after, { by: daemon.id, ok: false, summary: result.summary });
+      return true;
+    });
+    if (done) n++;
+  }
+  return n;
+}
+
 /** Pending requests, oldest first. */
 export function pendingRequests(ctx: Pick<RemediationContext, 'store'>): ActionRequest[] {
   return ctx.store.listRequests({ states: ['pending'] });

@@ -6,7 +6,7 @@ import { openRuntime, slackConfigured, type Runtime } from '../app.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
-import { expireRequests } from '../core/remediation.js';
+import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
 
@@ -80,6 +80,13 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     try {
       const n = expireRequests(runtime.remediation);
       if (n > 0) logger.info({ expired: n }, 'action requests expired');
+      const k = config.kubernetes;
+      const closed = recoverInterrupted(runtime.remediation, {
+        approvedStaleMs: 2 * 60_000,
+        // Longer than any CLI or daemon could still be following the rollout.
+        runningStaleMs: k.rollout_timeout + 3 * k.request_timeout + 2 * 60_000,
+      });
+      if (closed > 0) logger.warn({ closed }, 'action requests left behind by a stopped process were closed as failed');
     } catch (e) {
       logger.warn({ err: e }, 'expiry sweep failed');
     }

@@ -9,7 +9,8 @@ import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { newRequestId } from '../../src/app.js';
 import { verifyChain } from '../../src/core/audit-chain.js';
 import type { Policy } from '../../src/core/policy.js';
-import { decide, expireRequests, requestAction, type RemediationContext } from '../../src/core/remediation.js';
+import { deploymentTargetOf } from '../../src/core/actions.js';
+import { decide, expireRequests, recoverInterrupted, requestAction, type RemediationContext } from '../../src/core/remediation.js';
 import { FAKE_TOKEN, KubeFake, remediatorRules } from '../support/kube-fake.js';
 
 const alice = { id: 'U0ALICE', source: 'slack' as const };
@@ -187,5 +188,42 @@ describe('approval core', () => {
   it('without notify nothing goes to the outbox', async () => {
     await requestAction({ ...ctx, notify: false }, { action: 'rollout-restart', target: prodWeb }, alice);
     assert.equal(outbox().length, 0);
+  });
+});
+
+describe('requests left behind by a stopped process', () => {
+  it('are closed as failed, never re-run', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatops-recover-'));
+    const store = new SqliteStore({ path: path.join(dir, 'x.db') });
+    try {
+      let now = 1_000_000;
+      const base = {
+        action: 'rollout-restart' as const, risk: 'mutate' as const, target: prodWeb, params: {}, requester: 'U0ALICE', source: 'slack' as const,
+        incidentId: null, reason: null, dryRun: null, createdAt: now, expiresAt: now + 900_000, updatedAt: now,
+        decidedBy: 'U0BOB', decidedSource: 'slack' as const, decidedAt: now, decisionReason: null, result: null,
+      };
+      store.insertRequest({ ...base, id: 'r-approvedaaaaaaaa', state: 'approved' });
+      store.insertRequest({ ...base, id: 'r-runningaaaaaaaaa', state: 'running' });
+      const ctx = { store, clock: { now: () => now }, notify: true };
+      const limits = { approvedStaleMs: 120_000, runningStaleMs: 600_000 };
+      assert.equal(recoverInterrupted(ctx, limits), 0);
+      now += 120_000;
+      assert.equal(recoverInterrupted(ctx, limits), 1);
+      assert.match(store.getRequest('r-approvedaaaaaaaa')!.result!.summary, /approved but never started .* nothing was changed/);
+      assert.equal(store.getRequest('r-runningaaaaaaaaa')!.state, 'running');
+      now += 600_000;
+      assert.equal(recoverInterrupted(ctx, limits), 1);
+      assert.equal(store.getRequest('r-runningaaaaaaaaa')!.state, 'failed');
+      assert.deepEqual([...store.auditRows()].map((r) => `${r.actor} ${r.action}:${r.result}`), ['daemon action.result:failed', 'daemon action.result:failed']);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('deploymentTargetOf reads the namespace and deployment labels of an incident', () => {
+    assert.deepEqual(deploymentTargetOf({ namespace: 'prod', labels: { deployment: 'web' } }), prodWeb);
+    assert.equal(deploymentTargetOf({ namespace: 'prod', labels: { pod: 'web-1' } }), null);
+    assert.equal(deploymentTargetOf({ namespace: 'prod', labels: { deployment: '../etc' } }), null);
   });
 });
