@@ -135,7 +135,13 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
 
   const executor = await ctx.executor();
   if (!spec.mutates) {
-    const result = await executor.read(spec, target, params);
+    let result: ReadResult;
+    try {
+      result = await executor.read(spec, target, params);
+    } catch (e) {
+      audit(ctx, actor, A.read, target, incidentId, 'failed', { ...base, why: (e as Error).message });
+      throw e;
+    }
     audit(ctx, actor, A.read, target, incidentId, 'ok', base);
     return { kind: 'read', result };
   }
@@ -152,7 +158,7 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
   const now = ctx.clock.now();
   const needsApproval = decision.kind === 'needs-approval';
   const request: ActionRequest = {
-    id: ctx.newId(), action: spec.name, risk: spec.risk, target, params, requester: actor.id, source: actor.source, incidentId, reason,
+    id: ctx.newId(), action: spec.name, risk: spec.risk, target, params, requester: actor.id, requesterGroups: who.groups ?? [], source: actor.source, incidentId, reason,
     dryRun, state: needsApproval ? 'pending' : 'approved', createdAt: now, expiresAt: now + ctx.policy.approvalTtlMs, updatedAt: now,
     decidedBy: needsApproval ? null : 'policy', decidedSource: null, decidedAt: needsApproval ? null : now,
     decisionReason: needsApproval ? null : decision.reason, result: null,
@@ -280,7 +286,7 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
   }
   const verdictNow = evaluateApproval(ctx.policy, {
     action: spec, target: request.target, params: request.params, targetLabels: labels,
-    requester: { id: request.requester, source: request.source }, approver: who,
+    requester: { id: request.requester, source: request.source, groups: request.requesterGroups }, approver: who,
   });
   if (verdictNow.kind === 'refused') return refuse(verdictNow.reason);
 

@@ -30,6 +30,8 @@ export interface ActionRequest {
   target: DeploymentTarget;
   params: ActionParams;
   requester: string;
+  /** The requester's user groups when they asked (so a group-granted right survives re-checks). */
+  requesterGroups: readonly string[];
   source: AuditSource;
   incidentId: number | null;
   reason: string | null;

@@ -16,7 +16,7 @@ describe('daemon expiry sweep', () => {
     const now = Date.now();
     store.insertRequest({
       id: 'r-aaaaaaaaaaaaaaaa', action: 'rollout-restart', risk: 'mutate', target: { namespace: 'prod', deployment: 'web' }, params: {},
-      requester: 'U0ALICE', source: 'slack', incidentId: null, reason: null, dryRun: { ok: true, summary: 'would restart', changes: [] },
+      requester: 'U0ALICE', requesterGroups: [], source: 'slack', incidentId: null, reason: null, dryRun: { ok: true, summary: 'would restart', changes: [] },
       state: 'pending', createdAt: now - 60_000, expiresAt: now - 1, updatedAt: now - 60_000,
       decidedBy: null, decidedSource: null, decidedAt: null, decisionReason: null, result: null,
     });

@@ -185,6 +185,22 @@ describe('approval core', () => {
     assert.deepEqual(auditRows().map((x) => `${x.action}:${x.result}`), ['action.read:ok', 'action.request:refused']);
   });
 
+  it('a right granted through a Slack user group holds when another face approves', async () => {
+    const withGroups: RemediationContext = {
+      ...ctx,
+      policy: { ...basePolicy, requesters: { mutate: ['S0ONCALL'] } },
+      membership: { groupsOf: async (id) => (id === 'U0DAVE' ? ['S0ONCALL'] : []) },
+    };
+    const o = await requestAction(withGroups, { action: 'rollout-restart', target: prodWeb }, { id: 'U0DAVE', source: 'slack' });
+    const id = o.kind === 'pending' ? o.request.id : assert.fail(o.kind === 'refused' ? o.reason : o.kind);
+    assert.deepEqual(store.getRequest(id)!.requesterGroups, ['S0ONCALL']);
+    // The CLI has no membership resolver: the stored groups carry the requester's right.
+    const r = await decide({ ...withGroups, membership: undefined }, id, 'approve', carol);
+    assert.equal(r.kind, 'executed', r.kind === 'refused' ? r.reason : '');
+    const eve = await requestAction(withGroups, { action: 'rollout-restart', target: prodWeb }, { id: 'U0EVE', source: 'slack' });
+    assert.equal(eve.kind, 'refused');
+  });
+
   it('without notify nothing goes to the outbox', async () => {
     await requestAction({ ...ctx, notify: false }, { action: 'rollout-restart', target: prodWeb }, alice);
     assert.equal(outbox().length, 0);
@@ -198,7 +214,7 @@ describe('requests left behind by a stopped process', () => {
     try {
       let now = 1_000_000;
       const base = {
-        action: 'rollout-restart' as const, risk: 'mutate' as const, target: prodWeb, params: {}, requester: 'U0ALICE', source: 'slack' as const,
+        action: 'rollout-restart' as const, risk: 'mutate' as const, target: prodWeb, params: {}, requester: 'U0ALICE', requesterGroups: [], source: 'slack' as const,
         incidentId: null, reason: null, dryRun: null, createdAt: now, expiresAt: now + 900_000, updatedAt: now,
         decidedBy: 'U0BOB', decidedSource: 'slack' as const, decidedAt: now, decisionReason: null, result: null,
       };

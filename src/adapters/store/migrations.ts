@@ -101,6 +101,7 @@ export const MIGRATIONS: readonly string[] = [
     deployment TEXT NOT NULL,
     params TEXT NOT NULL,
     requester TEXT NOT NULL,
+    requester_groups TEXT NOT NULL DEFAULT '[]',
     source TEXT NOT NULL,
     incident_id INTEGER,
     reason TEXT,

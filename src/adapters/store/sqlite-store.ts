@@ -94,6 +94,7 @@ function toRequest(r: Row): ActionRequest {
     target: { namespace: r.namespace as string, deployment: r.deployment as string },
     params: JSON.parse(r.params as string) as ActionRequest['params'],
     requester: r.requester as string,
+    requesterGroups: JSON.parse((r.requester_groups as string | null) ?? '[]') as string[],
     source: r.source as AuditSource,
     incidentId: (r.incident_id as number | null) ?? null,
     reason: (r.reason as string | null) ?? null,
@@ -320,10 +321,10 @@ export class SqliteStore implements IncidentStore, RequestStore {
 
   insertRequest(r: ActionRequest): void {
     this.stmt(
-      `INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, source, incident_id, reason, dry_run, state,
+      `INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, requester_groups, source, incident_id, reason, dry_run, state,
          created_at, expires_at, updated_at, decided_by, decided_source, decided_at, decision_reason, result)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(r.id, r.action, r.risk, r.target.namespace, r.target.deployment, JSON.stringify(r.params), r.requester, r.source, r.incidentId, r.reason,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(r.id, r.action, r.risk, r.target.namespace, r.target.deployment, JSON.stringify(r.params), r.requester, JSON.stringify(r.requesterGroups), r.source, r.incidentId, r.reason,
       r.dryRun ? JSON.stringify(r.dryRun) : null, r.state, r.createdAt, r.expiresAt, r.updatedAt, r.decidedBy, r.decidedSource, r.decidedAt,
       r.decisionReason, r.result ? JSON.stringify(r.result) : null);
   }
