@@ -146,6 +146,11 @@ describe('KubeExecutor against the fake apiserver', () => {
     const stranger = fake.writeKubeconfig(dir, 'wrong-token', 'kubeconfig-bad');
     r = await executor({ kubeconfig: stranger }).execute(CATALOGUE['rollout-restart'], web, {}, () => {});
     assert.match(r.summary, /rejected the credentials \(401 Unauthorized\)/);
+    const gone = await KubeFake.start();
+    const unreachable = gone.writeKubeconfig(dir, FAKE_TOKEN, 'kubeconfig-gone');
+    await gone.close();
+    r = await executor({ kubeconfig: unreachable }).execute(CATALOGUE['rollout-restart'], web, {}, () => {});
+    assert.match(r.summary, /cannot reach the Kubernetes API at http:\/\/127.0.0.1:\d+ \(ECONNREFUSED\): check the kubeconfig's server address/);
   });
 
   it('a rollout that does not finish in kubernetes.rollout_timeout fails with the numbers', async () => {

@@ -11,7 +11,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
@@ -158,6 +161,19 @@ function matchesSelector(selector: string | undefined, labels: Record<string, st
   });
 }
 
+/** A throwaway self-signed certificate for 127.0.0.1 (PROTOCOLS.md §6.3). */
+function selfSignedCert(): { key: string; cert: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-fake-tls-'));
+  try {
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+      '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl could not make a test certificate: ${r.stderr || r.error?.message}`);
+    return { key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function status(code: number, reason: string, message: string, details?: Record<string, string>): Json {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
@@ -186,7 +202,9 @@ export class KubeFake {
   /** Answer every PATCH with 409 (as if the object had just changed). */
   conflictOnPatch = false;
   url = '';
-  private server: http.Server | null = null;
+  /** PEM of the self-signed certificate when serving https. */
+  certPem: string | null = null;
+  private server: http.Server | https.Server | null = null;
   private rv = 1000;
   private readonly templateChanged = new Set<string>();
 
@@ -194,9 +212,13 @@ export class KubeFake {
     this.users.set(FAKE_TOKEN, { username: FAKE_USER, rules: [] });
   }
 
-  static async start(): Promise<KubeFake> {
+  /**
+   * Starts on 127.0.0.1:0. With `tls`, serves https with a fresh self-signed certificate (made
+   * with openssl; SAN IP:127.0.0.1), which kubectl needs before it sends a bearer token.
+   */
+  static async start(opts: { tls?: boolean } = {}): Promise<KubeFake> {
     const fake = new KubeFake();
-    await fake.listen();
+    await fake.listen(opts.tls ? selfSignedCert() : undefined);
     return fake;
   }
 
@@ -330,8 +352,8 @@ export class KubeFake {
       { ...(a.name ? { name: a.name } : {}), group: a.group, kind: a.resource });
   }
 
-  async listen(): Promise<void> {
-    this.server = http.createServer((req, res) => {
+  async listen(tls?: { key: string; cert: string }): Promise<void> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -351,9 +373,11 @@ export class KubeFake {
         res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
         res.end(text);
       });
-    });
+    };
+    this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
+    this.certPem = tls?.cert ?? null;
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
@@ -362,16 +386,20 @@ export class KubeFake {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
-  /** Writes a kubeconfig for this fake (http needs insecure-skip-tls-verify for client-node). */
+  /**
+   * Writes a kubeconfig for this fake: over https it trusts the fake's certificate; over http
+   * it sets insecure-skip-tls-verify, without which client-node refuses http:// (trap 8).
+   */
   writeKubeconfig(dir: string, token = FAKE_TOKEN, name = 'kubeconfig'): string {
     const file = path.join(dir, name);
+    const trust = this.certPem ? `certificate-authority-data: ${Buffer.from(this.certPem).toString('base64')}` : 'insecure-skip-tls-verify: true';
     fs.writeFileSync(file, `apiVersion: v1
 kind: Config
 clusters:
 - name: fake
   cluster:
     server: ${this.url}
-    insecure-skip-tls-verify: true
+    ${trust}
 users:
 - name: remediator
   user:
@@ -393,7 +421,7 @@ current-context: fake
     const m = r.method;
     // Discovery needs no RBAC (system:discovery).
     if (m === 'GET' && r.pathname === '/version') return [200, { major: '1', minor: '32', gitVersion: 'v1.32.4-fake' }];
-    if (m === 'GET' && r.pathname === '/api') return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: this.url.slice(7) }] }];
+    if (m === 'GET' && r.pathname === '/api') return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: new URL(this.url).host }] }];
     if (m === 'GET' && r.pathname === '/apis') {
       const g = (name: string, v = 'v1') => ({ name, versions: [{ groupVersion: `${name}/${v}`, version: v }], preferredVersion: { groupVersion: `${name}/${v}`, version: v } });
       return [200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [g('apps'), g('authorization.k8s.io'), g('authentication.k8s.io')] }];

@@ -40,6 +40,9 @@ export function describeKubeError(e: unknown, what: string, server: string): str
   }
   const err = e as { code?: string; message?: string; type?: string; name?: string };
   const code = err?.code ?? (err?.type === 'system' ? 'network error' : undefined);
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/.test(code)) {
+    return `the Kubernetes API at ${server} presented a certificate the kubeconfig does not trust (${code}): check certificate-authority-data in the kubeconfig`;
+  }
   if (code) return `cannot reach the Kubernetes API at ${server} (${code}): check the kubeconfig's server address and the network`;
   return `the Kubernetes call for ${what} failed: ${err?.message ?? String(e)}`;
 }
