@@ -2,6 +2,10 @@
  * The composition root: the one place that builds adapters from configuration and hands
  * them to the core. Every face (daemon, CLI, TUI) gets its collaborators from here.
  */
+import { ElasticsearchSink } from './adapters/audit-sinks/elasticsearch.js';
+import { FileSink } from './adapters/audit-sinks/file.js';
+import { LokiSink } from './adapters/audit-sinks/loki.js';
+import type { AuditSink } from './adapters/audit-sinks/sink.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ActionContext } from './core/incident-actions.js';
@@ -76,10 +80,10 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   const store = new SqliteStore({
     path: config.store.path,
     mode: config.store.mode,
+    group: config.store.group,
     busyTimeoutMs: config.store.busy_timeout,
     synchronous: config.store.synchronous,
     mustExist: options.mustExist,
-    group: config.store.group,
   });
   const clock = options.clock ?? systemClock;
   const notify = slackConfigured(loaded);
@@ -98,4 +102,18 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
     remediation: { store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), newId: newRequestId },
     close: () => store.close(),
   };
+}
+
+/** The audit sinks configured under audit.sinks. */
+export function buildAuditSinks(loaded: LoadedConfig): AuditSink[] {
+  return loaded.config.audit.sinks.map((s) => {
+    switch (s.type) {
+      case 'loki':
+        return new LokiSink(s.url, s.labels);
+      case 'elasticsearch':
+        return new ElasticsearchSink(s.url, s.index);
+      case 'file':
+        return new FileSink(s.path);
+    }
+  });
 }

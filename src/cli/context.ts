@@ -1,6 +1,6 @@
 /** What every command needs: configuration from the global flags, a logger, the runtime. */
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { createLogger, silentLogger, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { openRuntime, type Runtime } from '../app.js';
 
 export interface GlobalOptions {
@@ -14,6 +14,8 @@ export function load(globals: GlobalOptions, overrides: Record<string, string | 
 
 /** Commands log only with --debug (stdout stays clean for output and --json). */
 export async function commandLogger(globals: GlobalOptions): Promise<Logger> {
+  // pino is loaded only when a command needs it: quick commands stay quick.
+  const { createLogger, silentLogger } = await import('../logger.js');
   return globals.debug ? createLogger({ level: 'debug', pretty: process.stderr.isTTY }) : silentLogger();
 }
 

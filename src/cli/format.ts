@@ -1,4 +1,5 @@
 /** Plain-text and JSON views of incidents for the terminal and scripts. */
+import { auditExport } from '../core/audit-chain.js';
 import { formatDuration } from '../core/duration.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
 
@@ -39,20 +40,8 @@ export function alertJson(a: StoredAlert) {
   };
 }
 
-export function auditJson(r: AuditRecord) {
-  return {
-    seq: r.seq,
-    ts: iso(r.ts),
-    actor: r.actor,
-    source: r.source,
-    action: r.action,
-    target: r.target,
-    incidentId: r.incidentId,
-    result: r.result,
-    detail: r.detail,
-    hash: r.hash,
-  };
-}
+/** The audit row as shown and exported (the same shape the sinks ship). */
+export const auditJson = auditExport;
 
 /** Status with a symbol, readable without colour. */
 export const STATUS_MARK: Record<Incident['status'], string> = { firing: '● firing', acknowledged: '◐ acked', resolved: '✓ resolved' };

@@ -46,11 +46,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(await runDaemonCommand(globals(), opts));
     });
 
-  const statusOption = new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)');
-  const incidents = program
-    .command('incidents')
-    .description('incidents: on a terminal the live UI, otherwise the list')
-    .addOption(statusOption)
+  const incidents = program.command('incidents').description('incidents: on a terminal the live UI, otherwise the list');
+  // The default subcommand keeps `chatops incidents [--json]` working without giving the parent
+  // options of its own (which would swallow `incidents list --json`).
+  incidents
+    .command('ui', { isDefault: true, hidden: true })
+    .addOption(new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)'))
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
     .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
@@ -159,6 +160,36 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (opts: { json?: boolean }) => {
       const { verifyAudit } = await import('./commands/audit.js');
       setExit(verifyAudit(globals(), opts, io));
+    });
+
+  audit
+    .command('export')
+    .description('write the audit trail to stdout for auditors (one JSON row per line)')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl']).default('jsonl'))
+    .option('--since <time>', 'only rows at or after this time (ISO 8601, or a duration such as 24h)')
+    .action(async (opts: { since?: string }) => {
+      const { exportAudit } = await import('./commands/audit.js');
+      exportAudit(globals(), opts, io);
+    });
+
+  program
+    .command('config')
+    .description('configuration')
+    .command('check')
+    .description('validate the config, then probe Slack, Prometheus, Alertmanager, Kubernetes, the database and the webhook port')
+    .option('--json', 'one JSON object on stdout')
+    .action(async (opts: { json?: boolean }) => {
+      const { configCheck } = await import('./commands/config-check.js');
+      setExit(await configCheck(globals(), opts, io));
+    });
+
+  const db = program.command('db').description('the database');
+  db
+    .command('backup <file>')
+    .description('write a consistent copy of the database while the daemon runs (SQLite online backup)')
+    .action(async (file: string) => {
+      const { backupDatabase } = await import('./commands/db.js');
+      await backupDatabase(globals(), file, io);
     });
 
   return program;

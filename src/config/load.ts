@@ -1,6 +1,6 @@
 /** Reads configuration: defaults < file < environment < flags, plus secrets from env or files. */
 import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ChatopsError } from '../core/errors.js';
 import { parseConfig, type Config } from './schema.js';
 
@@ -82,6 +82,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const file = findFile(opts, env);
   let raw: Record<string, unknown> = {};
   if (file) {
+    // Loaded only when there is a file to read: most CLI calls on a laptop have none.
+    const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     let doc: unknown;
     try {
       doc = parseYaml(fs.readFileSync(file, 'utf8'));

@@ -63,3 +63,25 @@ export function verifyChain(rows: Iterable<AuditRecord>): ChainVerdict {
   }
   return { ok: true, rows: count, head: prev };
 }
+
+/**
+ * The exported form of a row: what `chatops audit --json`/`export` print and the sinks ship.
+ * It carries everything needed to re-verify the chain elsewhere (ts in ms precision, hashes).
+ */
+export function auditExport(r: AuditRecord) {
+  return {
+    seq: r.seq,
+    ts: new Date(r.ts).toISOString(),
+    actor: r.actor,
+    source: r.source,
+    action: r.action,
+    target: r.target,
+    incidentId: r.incidentId,
+    result: r.result,
+    detail: r.detail,
+    prevHash: r.prevHash,
+    hash: r.hash,
+  };
+}
+
+export type AuditExport = ReturnType<typeof auditExport>;

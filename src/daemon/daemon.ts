@@ -2,7 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { openRuntime, slackConfigured, type Runtime } from '../app.js';
+import { buildAuditSinks, openRuntime, slackConfigured, type Runtime } from '../app.js';
+import { AuditShipper } from './audit-shipper.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
@@ -48,7 +49,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     maxBodyBytes: config.webhook.max_body,
   });
 
-  const server = http.createServer(app);
+  // Check for expired request/header timeouts every second (Node's default is every 30 s).
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, app);
   // Cut off slow clients (slowloris) instead of holding sockets forever.
   server.requestTimeout = config.webhook.request_timeout;
   server.headersTimeout = Math.min(config.webhook.request_timeout, 10_000);
@@ -76,6 +78,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   heartbeat.unref();
+  const shipper = new AuditShipper(store, buildAuditSinks(loaded), logger, metrics.registry, clock.now);
+  shipper.start();
   const sweepExpired = () => {
     try {
       const n = expireRequests(runtime.remediation);
@@ -107,6 +111,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
+      await shipper.stop();
       clearInterval(expirySweep);
       // Stop accepting, let in-flight requests finish, then close the database.
       await new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isStoreUnavailable } from '../adapters/store/sqlite-store.js';
-import { parseWebhookBody } from '../adapters/alertmanager/webhook-schema.js';
+import { decodeBody, parseWebhookBody } from '../adapters/alertmanager/webhook-schema.js';
 import { isChatopsError, type ErrorKind } from '../core/errors.js';
 import type { IngestResult } from '../core/ingest.js';
 import type { Delivery } from '../core/types.js';
@@ -82,7 +82,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     express.raw({ type: () => true, limit: deps.maxBodyBytes }),
     (req, res) => {
       const started = process.hrtime.bigint();
-      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      const raw = Buffer.isBuffer(req.body) ? decodeBody(req.body) : '';
       const delivery = parseWebhookBody(raw, deps.now());
       for (const a of delivery.alerts) deps.metrics.alertsReceived.inc({ status: a.status });
       const result = deps.ingest(delivery, raw);

@@ -48,6 +48,7 @@ function parseTime(text: string, where: string, now: number, zeroIsNull: boolean
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
     throw new ChatopsError('usage', `${where} is not an RFC 3339 time: ${JSON.stringify(text.slice(0, 40))}.`);
   }
+  if (ms < 0) throw new ChatopsError('usage', `${where} lies before 1970 (${text}): check the sender's clock.`);
   if (ms > now + MAX_FUTURE_MS) throw new ChatopsError('usage', `${where} lies more than 24h in the future (${text}): check the sender's clock.`);
   return ms;
 }
@@ -64,6 +65,7 @@ export function parseWebhookPayload(body: unknown, now: number): Delivery {
   if (version !== '4') {
     throw new ChatopsError('usage', `version must be "4" (Alertmanager webhook v4), got ${JSON.stringify(version ?? null)}.`);
   }
+  checkReservedNames(body as Record<string, unknown>);
   const parsed = payloadSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -101,6 +103,39 @@ export function parseWebhookPayload(body: unknown, now: number): Delivery {
     truncatedAlerts: p.truncatedAlerts,
     alerts,
   };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes a request body, refusing bytes that are not UTF-8 rather than mangling them. */
+export function decodeBody(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ChatopsError('usage', 'The body is not valid UTF-8 (Alertmanager sends UTF-8 JSON).');
+  }
+}
+
+/**
+ * Label and annotation names starting with "__" are reserved by Prometheus and never reach
+ * Alertmanager's receivers; refusing them also keeps "__proto__" away from every object.
+ */
+function checkReservedNames(body: Record<string, unknown>): void {
+  const check = (set: unknown, where: string) => {
+    if (set === null || typeof set !== 'object') return;
+    for (const key of Object.keys(set)) {
+      if (key.startsWith('__')) throw new ChatopsError('usage', `${where}: ${JSON.stringify(key)} is a reserved name (names starting with "__" are Prometheus-internal).`);
+    }
+  };
+  for (const k of ['groupLabels', 'commonLabels', 'commonAnnotations']) check(body[k], k);
+  if (Array.isArray(body.alerts)) {
+    body.alerts.forEach((a, i) => {
+      if (a && typeof a === 'object') {
+        check((a as Record<string, unknown>).labels, `alerts[${i}].labels`);
+        check((a as Record<string, unknown>).annotations, `alerts[${i}].annotations`);
+      }
+    });
+  }
 }
 
 /** Parses raw bytes: JSON first (400 when it is not), then the schema. */

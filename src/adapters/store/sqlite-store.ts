@@ -16,7 +16,7 @@ export interface StoreOptions {
   mode?: number;
   busyTimeoutMs?: number;
   synchronous?: 'full' | 'normal';
-  /** Group (name or gid) given the database file when it is created (with mode 0660, a shared bastion set-up). */
+  /** Group (name or gid) given the database when it is created, for mode 0660 set-ups. */
   group?: string;
   /** Refuse to create a database that does not exist yet (read commands). */
   mustExist?: boolean;
@@ -79,11 +79,13 @@ function toAudit(r: Row): AuditRecord {
   };
 }
 
+/** Resolves a group name (or numeric gid) through /etc/group; Node has no getgrnam. */
 function groupId(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
   const line = fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[0] === group);
-  if (!line) throw new ChatopsError('config', `store.group: there is no group ${JSON.stringify(group)} on this host.`);
-  return Number(line.split(':')[2]);
+  const gid = line ? Number(line.split(':')[2]) : NaN;
+  if (!Number.isInteger(gid)) throw new ChatopsError('config', `store.group: there is no group ${JSON.stringify(group)} on this host: create it or fix store.group.`);
+  return gid;
 }
 
 function toRequest(r: Row): ActionRequest {
@@ -296,6 +298,15 @@ export class SqliteStore implements IncidentStore, RequestStore {
     if (filter.incidentId !== undefined) { clauses.push('incident_id = ?'); params.push(filter.incidentId); }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     for (const r of this.db.prepare(`SELECT * FROM audit ${where} ORDER BY seq`).iterate(...params)) yield toAudit(r as Row);
+  }
+
+  /** Up to `limit` audit rows after `seq`, in chain order (for the sinks). */
+  auditAfter(seq: number, limit: number): AuditRecord[] {
+    return (this.stmt('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(toAudit);
+  }
+
+  lastAuditSeq(): number {
+    return (this.stmt('SELECT coalesce(max(seq), 0) AS n FROM audit').get() as { n: number }).n;
   }
 
   enqueue(entry: OutboxEntry, now: number): void {

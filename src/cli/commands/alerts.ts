@@ -1,6 +1,6 @@
 /** `chatops alerts ingest <file|->`: the same validation and transaction as the webhook. */
 import fs from 'node:fs';
-import { parseWebhookBody } from '../../adapters/alertmanager/webhook-schema.js';
+import { decodeBody, parseWebhookBody } from '../../adapters/alertmanager/webhook-schema.js';
 import { openRuntime } from '../../app.js';
 import { ChatopsError } from '../../core/errors.js';
 import { ingestDelivery } from '../../core/ingest.js';
@@ -8,14 +8,14 @@ import { load, type GlobalOptions } from '../context.js';
 import { terminalIdentity } from '../identity.js';
 import type { Io } from '../main.js';
 
-async function readInput(file: string): Promise<string> {
+async function readInput(file: string): Promise<Buffer> {
   if (file === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file);
   } catch (e) {
     throw new ChatopsError('usage', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): give a payload file or '-' for stdin.`);
   }
@@ -23,10 +23,11 @@ async function readInput(file: string): Promise<string> {
 
 export async function ingestFile(globals: GlobalOptions, file: string, opts: { json?: boolean }, io: Io): Promise<void> {
   const loaded = load(globals);
-  const raw = await readInput(file);
-  if (Buffer.byteLength(raw) > loaded.config.webhook.max_body) {
+  const bytes = await readInput(file);
+  if (bytes.length > loaded.config.webhook.max_body) {
     throw new ChatopsError('usage', `${file} is larger than webhook.max_body (${loaded.config.webhook.max_body} bytes).`);
   }
+  const raw = decodeBody(bytes);
   const rt = openRuntime(loaded);
   try {
     const delivery = parseWebhookBody(raw, rt.clock.now());

@@ -53,3 +53,12 @@ export function verifyAudit(globals: GlobalOptions, opts: { json?: boolean }, io
     rt.close();
   }
 }
+
+export function exportAudit(globals: GlobalOptions, opts: { since?: string }, io: Io): void {
+  const rt = openExisting(globals);
+  try {
+    for (const r of rt.store.auditRows({ sinceTs: parseSince(opts.since, rt.clock.now()) })) io.stdout(`${JSON.stringify(auditJson(r))}\n`);
+  } finally {
+    rt.close();
+  }
+}

@@ -1,0 +1,36 @@
+// Bundles the CLI with esbuild: one module graph instead of hundreds of files cuts `chatops`
+// start-up by more than half (measured in BENCHMARKS.md). Small, always-needed packages are
+// bundled; native and heavy, lazily loaded ones (Bolt, client-node, Ink, express) stay external
+// and load from node_modules only when a command needs them. `tsc` type-checks (npm run typecheck).
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+const BUNDLED = new Set(['commander', 'zod', 'yaml']);
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  jsx: 'automatic',
+  logLevel: 'warning',
+  // Bundled CommonJS packages (commander, yaml) call require() for Node built-ins.
+  banner: { js: "import { createRequire as __chatopsRequire } from 'node:module'; const require = __chatopsRequire(import.meta.url);" },
+  plugins: [
+    {
+      name: 'external-packages',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) => {
+          const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+          if (args.path.startsWith('node:') || !BUNDLED.has(name)) return { path: args.path, external: true };
+          return undefined;
+        });
+      },
+    },
+  ],
+});

@@ -1,0 +1,195 @@
+/**
+ * `chatops config check`: validate the file and environment, then probe every configured
+ * connection; one line per check with ✓/✗ and the fix. Exit 1 when any check fails.
+ * Secrets are never printed: lines name the variable, not its value.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { SqliteStore } from '../../adapters/store/sqlite-store.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { load, type GlobalOptions } from '../context.js';
+import { EXIT } from '../errors.js';
+import type { Io } from '../main.js';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** What was found (ok) or what is wrong and how to fix it (not ok). */
+  detail: string;
+  /** Checks that do not apply (a dependency not configured) are reported, not failed. */
+  skipped?: boolean;
+}
+
+export type Check = (loaded: LoadedConfig) => Promise<CheckResult | CheckResult[]>;
+
+const TIMEOUT_MS = 5000;
+
+async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body };
+}
+
+const reason = (e: unknown): string => {
+  const err = e as { cause?: { code?: string; errors?: { code?: string }[]; message?: string }; name?: string; message?: string };
+  if (err?.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
+  return err?.cause?.code ?? err?.cause?.errors?.[0]?.code ?? err?.cause?.message ?? err?.message ?? String(e);
+};
+
+export const checkDatabase: Check = async ({ config }) => {
+  const name = 'database writable';
+  const file = config.store.path;
+  try {
+    const exists = fs.existsSync(file);
+    if (!exists) {
+      const dir = path.dirname(path.resolve(file));
+      let probe = dir;
+      while (!fs.existsSync(probe)) probe = path.dirname(probe);
+      fs.accessSync(probe, fs.constants.W_OK);
+      return { name, ok: true, detail: `${file} does not exist yet; the daemon will create it (${probe} is writable)` };
+    }
+    const store = new SqliteStore({ path: file, mustExist: true, busyTimeoutMs: 2000 });
+    try {
+      store.transaction(() => store.setMeta('config.check', new Date().toISOString(), Date.now()));
+      const mode = fs.statSync(file).mode & 0o777;
+      if (mode & 0o007) return { name, ok: false, detail: `${file} is readable by everyone (mode ${mode.toString(8)}): chmod 600 it` };
+      return { name, ok: true, detail: `${file} (mode ${mode.toString(8).padStart(4, '0')}, schema ${store.db.pragma('user_version', { simple: true })})` };
+    } finally {
+      store.close();
+    }
+  } catch (e) {
+    return { name, ok: false, detail: `cannot write ${file} (${(e as { code?: string }).code ?? reason(e)}): run as the chatops account or fix store.path` };
+  }
+};
+
+export const checkWebhookPort: Check = async ({ config }) => {
+  const { host, port } = config.webhook.listen;
+  const name = `webhook ${host}:${port}`;
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => {
+      resolve({ name, ok: false, detail: e.code === 'EADDRINUSE' ? `${host}:${port} is in use (is the daemon already running?): stop it or set webhook.listen / CHATOPS_LISTEN` : `cannot listen on ${host}:${port} (${e.code}): fix webhook.listen` });
+    });
+    srv.listen(port, host, () => srv.close(() => resolve({ name, ok: true, detail: `${host}:${port} is free` })));
+  });
+};
+
+export const checkPrometheus: Check = async ({ config }) => {
+  const name = 'prometheus';
+  const url = config.prometheus.url;
+  if (!url) return { name, ok: true, skipped: true, detail: 'not configured (set PROMETHEUS_URL to enrich alerts)' };
+  try {
+    const r = await getJson(new URL('api/v1/status/buildinfo', url.endsWith('/') ? url : `${url}/`).toString());
+    if (r.status === 200 && r.body?.status === 'success') return { name, ok: true, detail: `${url} (Prometheus ${r.body.data?.version ?? '?'})` };
+    return { name, ok: false, detail: `${url} answered ${r.status} to /api/v1/status/buildinfo: check PROMETHEUS_URL points at Prometheus itself` };
+  } catch (e) {
+    return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check PROMETHEUS_URL and that Prometheus runs` };
+  }
+};
+
+export const checkAlertmanager: Check = async ({ config }) => {
+  const name = 'alertmanager';
+  const url = config.alertmanager.url;
+  if (!url) return { name, ok: true, skipped: true, detail: 'not configured (set ALERTMANAGER_URL for silences)' };
+  try {
+    const r = await getJson(new URL('api/v2/status', url.endsWith('/') ? url : `${url}/`).toString());
+    if (r.status === 200 && r.body?.versionInfo) return { name, ok: true, detail: `${url} (Alertmanager ${r.body.versionInfo.version ?? '?'}, cluster ${r.body.cluster?.status ?? '?'})` };
+    return { name, ok: false, detail: `${url} answered ${r.status} to /api/v2/status: check ALERTMANAGER_URL` };
+  } catch (e) {
+    return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ALERTMANAGER_URL and that Alertmanager runs` };
+  }
+};
+
+async function slackCall(apiUrl: string, method: string, token: string, args: Record<string, string> = {}): Promise<any> {
+  const r = await getJson(`${apiUrl.replace(/\/?$/, '/')}${method}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(args).toString(),
+  });
+  if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+  return r.body;
+}
+
+export const checkSlack: Check = async ({ config, secrets }) => {
+  const bot = secrets.slackBotToken;
+  const app = secrets.slackAppToken;
+  if (!bot && !app) return { name: 'slack', ok: true, skipped: true, detail: 'off (set SLACK_BOT_TOKEN and SLACK_APP_TOKEN to post incidents)' };
+  const apiUrl = config.slack.api_url ?? 'https://slack.com/api/';
+  const results: CheckResult[] = [];
+  if (!bot?.startsWith('xoxb-')) results.push({ name: 'slack bot token', ok: false, detail: 'SLACK_BOT_TOKEN is missing or not a bot token (xoxb-…): copy it from OAuth & Permissions' });
+  else {
+    try {
+      const r = await slackCall(apiUrl, 'auth.test', bot);
+      results.push(r.ok
+        ? { name: 'slack bot token', ok: true, detail: `auth.test: bot ${r.user ?? r.user_id} in ${r.team ?? r.team_id}` }
+        : { name: 'slack bot token', ok: false, detail: `auth.test says ${r.error}: reinstall the app and update SLACK_BOT_TOKEN` });
+    } catch (e) {
+      results.push({ name: 'slack bot token', ok: false, detail: `auth.test failed (${reason(e)}): check network access to ${apiUrl}` });
+    }
+  }
+  if (!app?.startsWith('xapp-')) results.push({ name: 'slack app token', ok: false, detail: 'SLACK_APP_TOKEN is missing or not an app-level token (xapp-…): create one with connections:write under Basic Information' });
+  else {
+    try {
+      const r = await slackCall(apiUrl, 'apps.connections.open', app);
+      results.push(r.ok
+        ? { name: 'slack app token', ok: true, detail: 'apps.connections.open: Socket Mode available' }
+        : { name: 'slack app token', ok: false, detail: `apps.connections.open says ${r.error}: enable Socket Mode and give the app token connections:write` });
+    } catch (e) {
+      results.push({ name: 'slack app token', ok: false, detail: `apps.connections.open failed (${reason(e)})` });
+    }
+  }
+  const channels = [...new Set([config.slack.channel, ...config.slack.routes.map((r) => r.channel)].filter((c): c is string => Boolean(c)))];
+  if (channels.length === 0) results.push({ name: 'slack channels', ok: false, detail: 'no channel: set SLACK_CHANNEL (or slack.channel) to the channel id incidents go to' });
+  for (const channel of bot?.startsWith('xoxb-') ? channels : []) {
+    if (!bot) break;
+    try {
+      const r = await slackCall(apiUrl, 'conversations.info', bot, { channel });
+      results.push(r.ok
+        ? { name: `slack channel ${channel}`, ok: true, detail: `#${r.channel?.name ?? channel}${r.channel?.is_member === false ? ' (not a member yet: /invite the app)' : ''}` }
+        : { name: `slack channel ${channel}`, ok: false, detail: `conversations.info says ${r.error}: check the channel id and invite the app` });
+    } catch (e) {
+      results.push({ name: `slack channel ${channel}`, ok: false, detail: `conversations.info failed (${reason(e)})` });
+    }
+  }
+  return results;
+};
+
+/** The checks in order; the Kubernetes check joins from the executor adapter. */
+export const CHECKS: Check[] = [checkDatabase, checkWebhookPort, checkSlack, checkPrometheus, checkAlertmanager];
+
+export async function runChecks(loaded: LoadedConfig, checks: readonly Check[] = CHECKS): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const check of checks) {
+    try {
+      const r = await check(loaded);
+      out.push(...(Array.isArray(r) ? r : [r]));
+    } catch (e) {
+      out.push({ name: check.name, ok: false, detail: `check failed unexpectedly: ${reason(e)}` });
+    }
+  }
+  return out;
+}
+
+export async function configCheck(globals: GlobalOptions, opts: { json?: boolean }, io: Io): Promise<number> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = load(globals);
+  } catch (e) {
+    // An invalid file is itself a failed check; say so in the same format.
+    const result: CheckResult = { name: 'configuration', ok: false, detail: (e as Error).message };
+    io.stdout(opts.json ? `${JSON.stringify({ ok: false, checks: [result] }, null, 2)}\n` : `✗ ${result.name}: ${result.detail}\n`);
+    return EXIT.usage;
+  }
+  const results: CheckResult[] = [{ name: 'configuration', ok: true, detail: loaded.file ? `${loaded.file} is valid` : 'embedded defaults (no config file)' }, ...(await runChecks(loaded))];
+  const ok = results.every((r) => r.ok);
+  if (opts.json) io.stdout(`${JSON.stringify({ ok, checks: results }, null, 2)}\n`);
+  else for (const r of results) io.stdout(`${r.skipped ? '-' : r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}\n`);
+  return ok ? EXIT.ok : EXIT.failed;
+}

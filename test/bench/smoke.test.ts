@@ -1,0 +1,30 @@
+/** The benchmark harness at tiny sizes, so it cannot rot. No assertion on time: machines are noisy. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT } from '../support/daemon.js';
+import { tempDir } from '../support/tmp.js';
+
+describe('bench smoke', () => {
+  it('runs every scenario and writes results.json', (t) => {
+    const out = path.join(tempDir(t), 'results.json');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts'], { cwd: ROOT, env: { ...process.env, BENCH_SMOKE: '1', BENCH_OUT: out }, encoding: 'utf8', timeout: 170_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const results = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, any>;
+    assert.equal(results.smoke, true);
+    assert.ok(results.machine.cores > 0);
+    assert.ok(results.ingest.length >= 2);
+    for (const row of results.ingest) {
+      assert.equal(row.ours.errors, 0);
+      assert.equal(row.baseline.errors, 0);
+      assert.ok(row.ours.alertsPerSec > 0 && row.baseline.alertsPerSec > 0);
+      assert.ok(Number.isFinite(row.ratio));
+    }
+    assert.ok(results.memory.idleMb > 0);
+    assert.ok(results.cli.listJsonMs > 0 && results.cli.nodeBareMs > 0);
+    assert.ok(results.scale.length >= 2);
+    assert.match(r.stdout, /ingest \(durable alerts\/s/);
+  });
+});

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The end-to-end tests run the real Alertmanager and Prometheus and drive the TUI under tmux.
+# Installs the Debian packages when they are missing and we may (root + apt-get); otherwise says how.
+set -euo pipefail
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+[ "${#need[@]}" -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-tools: installing ${need[*]} (Debian packages)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "ensure-tools: missing ${need[*]}: run 'sudo apt-get install -y ${need[*]}' first" >&2
+  exit 1
+fi
