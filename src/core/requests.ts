@@ -1,5 +1,5 @@
 /** Action requests: what is stored between "someone asked" and "it ran", and the ports around them. */
-import type { ActionName, ActionParams, ActionSpec, DeploymentTarget, Risk } from './actions.js';
+import type { ActionName, ActionParams, ActionSpec, DeploymentTarget, KubePermission, Risk } from './actions.js';
 import type { AuditSource, Labels } from './types.js';
 
 export type RequestState = 'pending' | 'approved' | 'running' | 'succeeded' | 'failed' | 'denied' | 'expired' | 'cancelled';
@@ -110,6 +110,8 @@ export interface Executor {
   targetLabels(target: DeploymentTarget): Promise<Labels>;
   /** SelfSubjectAccessReview for every permission the action needs. */
   preflight(action: ActionSpec, target: DeploymentTarget): Promise<Preflight>;
+  /** The same for a list of permissions; an empty deployment name asks about the whole namespace. */
+  checkPermissions(permissions: readonly KubePermission[], target: DeploymentTarget): Promise<Preflight>;
   /** The change with dryRun=All: validated and admitted by the server, not persisted. */
   dryRun(action: ActionSpec, target: DeploymentTarget, params: ActionParams): Promise<DryRunResult>;
   execute(action: ActionSpec, target: DeploymentTarget, params: ActionParams, onProgress: (e: ProgressEvent) => void): Promise<ExecutionResult>;

@@ -146,11 +146,20 @@ export class KubeExecutor implements Executor {
     return `the kubeconfig user ${this.kc.getCurrentUser()?.name ?? '(unknown)'}`;
   }
 
-  async preflight(action: ActionSpec, t: DeploymentTarget): Promise<Preflight> {
+  preflight(action: ActionSpec, t: DeploymentTarget): Promise<Preflight> {
+    return this.checkPermissions(action.permissions, t);
+  }
+
+  async checkPermissions(permissions: readonly KubePermission[], t: DeploymentTarget): Promise<Preflight> {
     const missing: KubePermission[] = [];
-    for (const p of action.permissions) {
+    const seen = new Set<string>();
+    for (const p of permissions) {
+      const key = `${p.verb} ${p.group}/${p.resource}/${p.subresource ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       try {
-        const named = p.verb !== 'list' && p.resource === 'deployments';
+        // An empty deployment name asks about the whole namespace (config check).
+        const named = p.verb !== 'list' && p.resource === 'deployments' && t.deployment !== '';
         const r = await this.call(this.authz.createSelfSubjectAccessReview({
           body: {
             apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
@@ -164,9 +173,18 @@ export class KubeExecutor implements Executor {
     }
     if (missing.length === 0) return { allowed: true };
     const who = await this.whoAmI();
-    const what = missing.map((p) => `${p.verb} ${p.resource}${p.subresource ? `/${p.subresource}` : ''}`).join(' and ');
-    const rules = missing.map((p) => `{apiGroups: ["${p.group}"], resources: ["${p.resource}${p.subresource ? `/${p.subresource}` : ''}"], verbs: ["${p.verb}"]}`).join(', ');
-    return { allowed: false, reason: `${who} may not ${what} in ${t.namespace}: add the rule ${rules} to a Role in ${t.namespace} bound to it.` };
+    const res = (p: KubePermission) => `${p.resource}${p.subresource ? `/${p.subresource}` : ''}`;
+    const what = missing.map((p) => `${p.verb} ${res(p)}`).join(', ').replace(/, ([^,]*)$/, ' or $1');
+    // One rule per group and resource, with every missing verb.
+    const rules = new Map<string, { group: string; resource: string; verbs: string[] }>();
+    for (const p of missing) {
+      const k = `${p.group}\0${res(p)}`;
+      const r = rules.get(k) ?? { group: p.group, resource: res(p), verbs: [] };
+      r.verbs.push(p.verb);
+      rules.set(k, r);
+    }
+    const text = [...rules.values()].map((r) => `{apiGroups: ["${r.group}"], resources: ["${r.resource}"], verbs: [${r.verbs.map((v) => `"${v}"`).join(', ')}]}`).join(', ');
+    return { allowed: false, reason: `${who} may not ${what} in ${t.namespace}: add ${rules.size === 1 ? 'the rule' : 'the rules'} ${text} to a Role in ${t.namespace} bound to it.` };
   }
 
   // ---- building the changes ------------------------------------------------------------------------
