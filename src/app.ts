@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { ChatopsError } from './core/errors.js';
 import { policyFromConfig } from './core/policy.js';
 import type { RemediationContext } from './core/remediation.js';
+import type { SilenceContext, Silencer } from './core/silence.js';
 import type { Executor } from './core/requests.js';
 
 export interface Runtime {
@@ -27,6 +28,8 @@ export interface Runtime {
   actions: ActionContext;
   /** Policy, requests and the Kubernetes executor (built on first use). */
   remediation: RemediationContext;
+  /** Policy and the Alertmanager silencer, for `silence`. */
+  silences: SilenceContext;
   close(): void;
 }
 
@@ -75,6 +78,16 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
   };
 }
 
+/** The Alertmanager silencer, or a configuration error naming the missing setting. */
+export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
+  return async () => {
+    const am = loaded.config.alertmanager;
+    if (!am.url) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
+    const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
+    return new AlertmanagerSilencer(am.url, am.timeout);
+  };
+}
+
 export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean; clock?: Clock } = {}): Runtime {
   const { config } = loaded;
   const store = new SqliteStore({
@@ -100,6 +113,7 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
     },
     actions: { store, clock, notify },
     remediation: { store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), newId: newRequestId },
+    silences: { store, clock, notify, policy: policyFromConfig(config.policy), silencer: lazySilencer(loaded) },
     close: () => store.close(),
   };
 }

@@ -97,6 +97,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
+    .command('silence <incident>')
+    .description("silence an incident's alerts in Alertmanager (policy risk: low)")
+    .option('--duration <d>', 'how long, e.g. 30m, 2h (default 2h, at most 7d)')
+    .option('--comment <text>', 'why, shown in Alertmanager and the audit trail')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { duration?: string; comment?: string; json?: boolean }) => {
+      const { silenceCommand } = await import('./commands/silence.js');
+      setExit(await silenceCommand(globals(), id, opts, io));
+    });
+
+  program
     .command('remediate <action> <target>')
     .description('request (and, where policy allows, run) an action on <namespace>/<deployment>: pods, events, logs, rollout-restart, scale, rollout-undo')
     .option('--incident <id>', 'the incident this is for (its Slack thread hears of it)', positiveInt('--incident'))
