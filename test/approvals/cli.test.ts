@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { createOsUser, runCliAsync } from '../support/cli-async.js';
 import { waitFor } from '../support/daemon.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';
+import { FIXTURES } from '../support/tmp.js';
 
 describe('remediation through the CLI, two OS users', () => {
   let fake: KubeFake;
@@ -83,6 +84,19 @@ policy:
     assert.equal(list.code, 0, list.stderr);
     const rows = JSON.parse(list.stdout) as Array<{ id: string; state: string; requester: string; dryRun: { ok: boolean } }>;
     assert.deepEqual(rows.map((x) => [x.id, x.state, x.requester, x.dryRun.ok]), [[requestId, 'pending', 'cli:root', true]]);
+  });
+
+  it('a request for an incident shows on the incident', async () => {
+    fs.writeFileSync(path.join(dir, 'alert.json'), fs.readFileSync(path.join(FIXTURES, 'alertmanager/01-firing-single.json')));
+    assert.equal((await cli(['alerts', 'ingest', path.join(dir, 'alert.json')])).code, 0);
+    const r = await cli(['remediate', 'rollout-restart', 'prod/web', '--incident', '1', '--reason', 'crash loop']);
+    assert.equal(r.code, 3, r.stderr);
+    const show = await cli(['incidents', 'show', '1', '--json']);
+    const incident = JSON.parse(show.stdout) as { requests: { id: string; reason: string }[]; timeline: { action: string; result: string }[] };
+    assert.deepEqual(incident.requests.map((x) => [x.id, x.reason]), [[r.stdout.trim(), 'crash loop']]);
+    assert.ok(incident.timeline.some((x) => x.action === 'action.request' && x.result === 'pending'));
+    assert.match((await cli(['incidents', 'show', '1'])).stdout, new RegExp(`Requests:\\n  ${r.stdout.trim()}  rollout-restart prod/web  pending  requested by cli:root`));
+    assert.equal((await cli(['deny', r.stdout.trim()])).code, 0, 'the requester cancels it');
   });
 
   it('the same OS user cannot approve it (exit 4)', async () => {

@@ -22,6 +22,13 @@ export function requestJson(r: ActionRequest) {
   };
 }
 
+/** One line per request for `incidents show`. */
+export function requestLine(r: ActionRequest): string {
+  const params = r.params.replicas !== undefined ? ` replicas=${r.params.replicas}` : '';
+  const by = r.decidedBy ? `, decided by ${clean(r.decidedBy)}` : '';
+  return `  ${r.id}  ${r.action} ${targetText(r.target)}${params}  ${r.state}  requested by ${clean(r.requester)}${by}${r.result ? `: ${clean(r.result.summary)}` : ''}`;
+}
+
 export function parseRequestId(text: string): string {
   const id = text.trim().toLowerCase();
   if (!/^r-[a-z2-7]{16}$/.test(id)) throw new ChatopsError('usage', `${JSON.stringify(text)} is not a request id: ids look like r-abcdefghijklmnop, see 'chatops approvals'.`);
