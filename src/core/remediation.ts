@@ -289,6 +289,8 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     requester: { id: request.requester, source: request.source, groups: request.requesterGroups }, approver: who,
   });
   if (verdictNow.kind === 'refused') return refuse(verdictNow.reason);
+  // This process will run it: fail before the approval is spent if it cannot (Kubernetes off here).
+  await ctx.executor();
 
   const approved = ctx.store.transaction(() => {
     const at = ctx.clock.now();

@@ -10,6 +10,7 @@ import { newRequestId } from '../../src/app.js';
 import { verifyChain } from '../../src/core/audit-chain.js';
 import type { Policy } from '../../src/core/policy.js';
 import { deploymentTargetOf } from '../../src/core/actions.js';
+import { ChatopsError } from '../../src/core/errors.js';
 import { decide, expireRequests, recoverInterrupted, requestAction, type RemediationContext } from '../../src/core/remediation.js';
 import { FAKE_TOKEN, KubeFake, remediatorRules } from '../support/kube-fake.js';
 
@@ -241,5 +242,29 @@ describe('requests left behind by a stopped process', () => {
     assert.deepEqual(deploymentTargetOf({ namespace: 'prod', labels: { deployment: 'web' } }), prodWeb);
     assert.equal(deploymentTargetOf({ namespace: 'prod', labels: { pod: 'web-1' } }), null);
     assert.equal(deploymentTargetOf({ namespace: 'prod', labels: { deployment: '../etc' } }), null);
+  });
+});
+
+describe('an approver whose process cannot run the action', () => {
+  it('gets the configuration error and leaves the request pending', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatops-noexec-'));
+    const store = new SqliteStore({ path: path.join(dir, 'x.db') });
+    try {
+      const now = Date.now();
+      store.insertRequest({
+        id: 'r-pendingaaaaaaaaa', action: 'rollout-restart', risk: 'mutate', target: prodWeb, params: {}, requester: 'U0ALICE', requesterGroups: [],
+        source: 'slack', incidentId: null, reason: null, dryRun: null, state: 'pending', createdAt: now, expiresAt: now + 900_000, updatedAt: now,
+        decidedBy: null, decidedSource: null, decidedAt: null, decisionReason: null, result: null,
+      });
+      const ctx: RemediationContext = {
+        store, clock: { now: () => now }, notify: false, policy: basePolicy, newId: newRequestId,
+        executor: () => Promise.reject(new ChatopsError('config', 'Kubernetes is off')),
+      };
+      await assert.rejects(decide(ctx, 'r-pendingaaaaaaaaa', 'approve', bob), /Kubernetes is off/);
+      assert.equal(store.getRequest('r-pendingaaaaaaaaa')!.state, 'pending');
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
