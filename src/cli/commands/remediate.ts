@@ -44,7 +44,8 @@ function progressPrinter(io: Io, opts: { json?: boolean; wait?: boolean }, tty: 
     onProgress: (e) => {
       if (tty && e.desired) {
         const width = 20;
-        const filled = Math.round((width * Math.min(e.available ?? 0, e.desired)) / e.desired);
+        // Done = new pods that are available: old pods staying up is not progress.
+        const filled = Math.round((width * Math.min(e.updated ?? 0, e.available ?? 0, e.desired)) / e.desired);
         write(`\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${clean(e.message)}`);
         open = true;
       } else {
