@@ -11,6 +11,12 @@ import type { LoadedConfig } from './config/load.js';
 import type { ActionContext } from './core/incident-actions.js';
 import type { IngestContext } from './core/ingest.js';
 import type { Clock } from './core/ports.js';
+import { randomBytes } from 'node:crypto';
+import { ChatopsError } from './core/errors.js';
+import { policyFromConfig } from './core/policy.js';
+import type { RemediationContext } from './core/remediation.js';
+import type { SilenceContext, Silencer } from './core/silence.js';
+import type { Executor } from './core/requests.js';
 
 export interface Runtime {
   loaded: LoadedConfig;
@@ -20,6 +26,10 @@ export interface Runtime {
   notify: boolean;
   ingest: IngestContext;
   actions: ActionContext;
+  /** Policy, requests and the Kubernetes executor (built on first use). */
+  remediation: RemediationContext;
+  /** Policy and the Alertmanager silencer, for `silence`. */
+  silences: SilenceContext;
   close(): void;
 }
 
@@ -27,6 +37,55 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 export function slackConfigured(loaded: LoadedConfig): boolean {
   return Boolean(loaded.secrets.slackBotToken && loaded.secrets.slackAppToken);
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** An opaque request id: `r-` + 16 base32 characters (80 random bits). */
+export function newRequestId(): string {
+  const bytes = randomBytes(10);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return `r-${out}`;
+}
+
+/** Builds the KubeExecutor on first use, so commands that never touch Kubernetes never load client-node. */
+export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): () => Promise<Executor> {
+  let made: Promise<Executor> | null = null;
+  return () => {
+    const k = loaded.config.kubernetes;
+    if (!k.enabled) {
+      return Promise.reject(new ChatopsError('config', 'Kubernetes is off: set kubernetes.enabled: true and KUBECONFIG (or kubernetes.kubeconfig) to run Kubernetes actions.'));
+    }
+    made ??= import('./adapters/kube/kube-executor.js').then(({ KubeExecutor }) => new KubeExecutor({
+      kubeconfig: k.kubeconfig,
+      inCluster: !k.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST),
+      context: k.context,
+      requestTimeoutMs: k.request_timeout,
+      rolloutTimeoutMs: k.rollout_timeout,
+      pollIntervalMs: k.poll_interval,
+    }));
+    return made;
+  };
+}
+
+/** The Alertmanager silencer, or a configuration error naming the missing setting. */
+export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
+  return async () => {
+    const am = loaded.config.alertmanager;
+    if (!am.url) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
+    const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
+    return new AlertmanagerSilencer(am.url, am.timeout);
+  };
 }
 
 export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean; clock?: Clock } = {}): Runtime {
@@ -53,6 +112,8 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window },
     },
     actions: { store, clock, notify },
+    remediation: { store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), newId: newRequestId },
+    silences: { store, clock, notify, policy: policyFromConfig(config.policy), silencer: lazySilencer(loaded) },
     close: () => store.close(),
   };
 }

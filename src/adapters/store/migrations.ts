@@ -96,4 +96,44 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS incidents_status_updated ON incidents(status, updated_at DESC, id DESC);
   `,
+  // 3: action requests and every approve/deny click on them.
+  `
+  CREATE TABLE action_requests (
+    id TEXT PRIMARY KEY,
+    action TEXT NOT NULL,
+    risk TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    deployment TEXT NOT NULL,
+    params TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    requester_groups TEXT NOT NULL DEFAULT '[]',
+    source TEXT NOT NULL,
+    incident_id INTEGER,
+    reason TEXT,
+    dry_run TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'running', 'succeeded', 'failed', 'denied', 'expired', 'cancelled')),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    decided_by TEXT,
+    decided_source TEXT,
+    decided_at INTEGER,
+    decision_reason TEXT,
+    result TEXT
+  );
+  CREATE INDEX action_requests_state ON action_requests(state, expires_at);
+  CREATE INDEX action_requests_incident ON action_requests(incident_id, created_at);
+
+  CREATE TABLE approvals (
+    id INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL REFERENCES action_requests(id),
+    actor TEXT NOT NULL,
+    source TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'refused')),
+    reason TEXT,
+    ts INTEGER NOT NULL
+  );
+  CREATE INDEX approvals_request ON approvals(request_id, id);
+  `,
 ];
