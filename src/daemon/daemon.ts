@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildAuditSinks, openRuntime, slackConfigured, type Runtime } from '../app.js';
 import { AuditShipper } from './audit-shipper.js';
+import { registerRequestMetrics } from './request-metrics.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
@@ -30,6 +31,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const runtime = openRuntime(loaded);
   const { store, clock } = runtime;
   const metrics = new Metrics(store, clock.now);
+  registerRequestMetrics(metrics.registry, store);
   const app = createHttpApp({
     ingest: (delivery, raw) => ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' }),
     now: clock.now,
