@@ -12,19 +12,27 @@ import type { LoadedConfig } from './config/load.js';
 import type { ActionContext } from './core/incident-actions.js';
 import type { IngestContext } from './core/ingest.js';
 import type { Clock } from './core/ports.js';
-import type { SilenceDeps } from './services/silence.js';
+import { randomBytes } from 'node:crypto';
+import { ChatopsError } from './core/errors.js';
+import { policyFromConfig } from './core/policy.js';
+import type { RemediationContext } from './core/remediation.js';
+import type { SilenceContext, Silencer } from './core/silence.js';
+import type { Executor } from './core/requests.js';
 
 export interface Runtime {
   loaded: LoadedConfig;
   store: SqliteStore;
-  /** Slack messages, digests and silences, in the same database. */
+  /** Slack messages and storm digests, in the same database. */
   slack: SlackStore;
   clock: Clock;
   /** Slack is configured: state changes also write outbox rows for the daemon to deliver. */
   notify: boolean;
   ingest: IngestContext;
   actions: ActionContext;
-  silences: SilenceDeps;
+  /** Policy, requests and the Kubernetes executor (built on first use). */
+  remediation: RemediationContext;
+  /** Policy and the Alertmanager silencer, for `silence`. */
+  silences: SilenceContext;
   close(): void;
 }
 
@@ -35,6 +43,55 @@ export const SLACK_ENABLED_META = 'slack.enabled';
 
 export function slackConfigured(loaded: LoadedConfig): boolean {
   return Boolean(loaded.secrets.slackBotToken && loaded.secrets.slackAppToken);
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** An opaque request id: `r-` + 16 base32 characters (80 random bits). */
+export function newRequestId(): string {
+  const bytes = randomBytes(10);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return `r-${out}`;
+}
+
+/** Builds the KubeExecutor on first use, so commands that never touch Kubernetes never load client-node. */
+export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): () => Promise<Executor> {
+  let made: Promise<Executor> | null = null;
+  return () => {
+    const k = loaded.config.kubernetes;
+    if (!k.enabled) {
+      return Promise.reject(new ChatopsError('config', 'Kubernetes is off: set kubernetes.enabled: true and KUBECONFIG (or kubernetes.kubeconfig) to run Kubernetes actions.'));
+    }
+    made ??= import('./adapters/kube/kube-executor.js').then(({ KubeExecutor }) => new KubeExecutor({
+      kubeconfig: k.kubeconfig,
+      inCluster: !k.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST),
+      context: k.context,
+      requestTimeoutMs: k.request_timeout,
+      rolloutTimeoutMs: k.rollout_timeout,
+      pollIntervalMs: k.poll_interval,
+    }));
+    return made;
+  };
+}
+
+/** The Alertmanager silencer, or a configuration error naming the missing setting. */
+export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
+  return async () => {
+    const am = loaded.config.alertmanager;
+    if (!am.url) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
+    const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
+    return new AlertmanagerSilencer(am.url, am.timeout);
+  };
 }
 
 /** `notify` forces whether outbox rows are written (the daemon knows; CLI processes ask the database). */
@@ -53,11 +110,10 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   // the daemon on this database runs Slack (it records that at start), so `chatops ack` or
   // `chatops silence` on the bastion shows up in the incident's thread.
   const notify = options.notify ?? (slackConfigured(loaded) || store.getMeta(SLACK_ENABLED_META)?.value === '1');
-  const slack = new SlackStore(store);
   return {
     loaded,
     store,
-    slack,
+    slack: new SlackStore(store),
     clock,
     notify,
     ingest: {
@@ -67,7 +123,8 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window },
     },
     actions: { store, clock, notify },
-    silences: { store, slack, clock, notify, alertmanagerUrl: config.alertmanager.url, timeoutMs: config.alertmanager.timeout },
+    remediation: { store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), newId: newRequestId },
+    silences: { store, clock, notify, policy: policyFromConfig(config.policy), silencer: lazySilencer(loaded) },
     close: () => store.close(),
   };
 }

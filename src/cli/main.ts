@@ -94,17 +94,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
-    .command('silence <incident>')
-    .description("silence an incident's alerts in Alertmanager (ALERTMANAGER_URL)")
-    .option('--duration <duration>', 'how long, e.g. 30m, 2h, 1d', '2h')
-    .option('--comment <text>', 'comment stored with the silence')
-    .option('--json', 'print the result as JSON')
-    .action(async (id: string, opts: { duration?: string; comment?: string; json?: boolean }) => {
-      const { silenceCommand } = await import('./commands/silence.js');
-      await silenceCommand(globals(), id, opts, io);
-    });
-
-  program
     .command('render <payload-file>')
     .description("print the Slack message(s) a webhook payload would produce ('-' for stdin), for template work")
     .option('--json', 'the Block Kit JSON as posted')
@@ -121,6 +110,63 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (file: string, opts: { json?: boolean }) => {
       const { ingestFile } = await import('./commands/alerts.js');
       await ingestFile(globals(), file, opts, io);
+    });
+
+  program
+    .command('silence <incident>')
+    .description("silence an incident's alerts in Alertmanager (policy risk: low)")
+    .option('--duration <d>', 'how long, e.g. 30m, 2h (default 2h, at most 7d)')
+    .option('--comment <text>', 'why, shown in Alertmanager and the audit trail')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { duration?: string; comment?: string; json?: boolean }) => {
+      const { silenceCommand } = await import('./commands/silence.js');
+      setExit(await silenceCommand(globals(), id, opts, io));
+    });
+
+  program
+    .command('remediate <action> <target>')
+    .description('request (and, where policy allows, run) an action on <namespace>/<deployment>: pods, events, logs, rollout-restart, scale, rollout-undo')
+    .option('--incident <id>', 'the incident this is for (its Slack thread hears of it)', positiveInt('--incident'))
+    .option('--replicas <n>', 'scale: the desired replica count', positiveInt('--replicas'))
+    .option('--tail <n>', 'logs: lines per pod (default 50)', positiveInt('--tail'))
+    .option('--reason <text>', 'why, for the approver and the audit trail')
+    .option('--wait', 'show progress; for a request needing approval, wait until it is decided and has run')
+    .option('--dry-run', 'only check policy and permissions and run the server-side dry run')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(async (action: string, target: string, opts: { incident?: number; replicas?: number; tail?: number; reason?: string; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
+      const { remediate } = await import('./commands/remediate.js');
+      setExit(await remediate(globals(), action, target, opts, io));
+    });
+
+  program
+    .command('approvals')
+    .description('pending action requests, oldest first')
+    .option('--all', 'every request, not only pending ones')
+    .option('--json', 'one JSON array on stdout')
+    .option('--limit <n>', 'at most the last n requests', positiveInt('--limit'))
+    .action(async (opts: { all?: boolean; json?: boolean; limit?: number }) => {
+      const { listApprovals } = await import('./commands/remediate.js');
+      listApprovals(globals(), opts, io);
+    });
+
+  program
+    .command('approve <request>')
+    .description("approve someone else's request; it runs here, at most once")
+    .option('--reason <text>', 'a note for the audit trail')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(async (id: string, opts: { reason?: string; json?: boolean }) => {
+      const { decideRequest } = await import('./commands/remediate.js');
+      setExit(await decideRequest(globals(), 'approve', id, opts, io));
+    });
+
+  program
+    .command('deny <request>')
+    .description('deny a request (or cancel your own)')
+    .option('--reason <text>', 'why, for the requester and the audit trail')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(async (id: string, opts: { reason?: string; json?: boolean }) => {
+      const { decideRequest } = await import('./commands/remediate.js');
+      setExit(await decideRequest(globals(), 'deny', id, opts, io));
     });
 
   const audit = program

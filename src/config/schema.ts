@@ -6,6 +6,7 @@
 import bytes from 'bytes';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { parseSelector } from '../core/policy.js';
 
 const duration = (fallback: string) =>
   z
@@ -114,6 +115,7 @@ export const configSchema = z.strictObject({
       context: z.string().optional(),
       rollout_timeout: duration('5m'),
       request_timeout: duration('10s'),
+      poll_interval: duration('2s'),
     })
     .prefault({}),
   policy: z
@@ -167,5 +169,8 @@ export function parseConfig(raw: unknown): ConfigResult {
   const config = parsed.data;
   const problems: string[] = [];
   if (config.policy.scale.min > config.policy.scale.max) problems.push('policy.scale: min is larger than max');
+  if (config.policy.deployment_selector !== undefined && !parseSelector(config.policy.deployment_selector)) {
+    problems.push(`policy.deployment_selector: expected a label selector such as "chatops.io/remediable=true,tier!=db", got ${JSON.stringify(config.policy.deployment_selector)}`);
+  }
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }

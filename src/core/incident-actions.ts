@@ -19,20 +19,24 @@ export type AckResult = { outcome: 'acknowledged'; incident: Incident } | { outc
 
 /** Acknowledges an open incident. Idempotent for the same state; refuses resolved incidents. */
 export function acknowledge(ctx: ActionContext, incidentId: number, actor: Actor): AckResult {
-  return ctx.store.transaction(() => {
+  // A refusal is audited too, so it must commit: decide inside the transaction, throw after it.
+  const result = ctx.store.transaction((): AckResult | { outcome: 'refused' } | { outcome: 'missing' } => {
     const incident = ctx.store.getIncident(incidentId);
-    if (!incident) throw new ChatopsError('not_found', `No incident ${incidentId}: list them with 'chatops incidents list'.`);
+    if (!incident) return { outcome: 'missing' };
+    const now = ctx.clock.now();
     if (incident.status === 'resolved') {
-      ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key,
+      ctx.store.appendAudit({ ts: now, actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key,
         incidentId, result: 'refused', detail: { reason: 'incident is resolved' } });
-      throw new ChatopsError('conflict', `Incident ${incidentId} is already resolved; there is nothing to acknowledge.`);
+      return { outcome: 'refused' };
     }
     if (incident.status === 'acknowledged') return { outcome: 'already', incident };
-    const now = ctx.clock.now();
     const next: Incident = { ...incident, status: 'acknowledged', acknowledgedBy: actor.id, acknowledgedAt: now, updatedAt: now };
     ctx.store.updateIncident(next);
     ctx.store.appendAudit({ ts: now, actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key, incidentId, result: 'ok', detail: {} });
     if (ctx.notify) ctx.store.enqueue({ kind: 'incident.updated', incidentId, payload: { reason: 'ack' } }, now);
     return { outcome: 'acknowledged', incident: next };
   });
+  if (result.outcome === 'missing') throw new ChatopsError('not_found', `No incident ${incidentId}: list them with 'chatops incidents list'.`);
+  if (result.outcome === 'refused') throw new ChatopsError('conflict', `Incident ${incidentId} is already resolved; there is nothing to acknowledge.`);
+  return result;
 }

@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
 import { AuditShipper } from './audit-shipper.js';
+import { registerRequestMetrics } from './request-metrics.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { ingestDelivery } from '../core/ingest.js';
+import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
 import { startSlack, type RunningSlack } from './slack.js';
@@ -18,6 +20,8 @@ export interface RunningDaemon {
 }
 
 const HEARTBEAT_MS = 2000;
+/** How often pending action requests past policy.approval_ttl are expired (and Slack told). */
+const EXPIRY_SWEEP_MS = 5000;
 
 export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise<RunningDaemon> {
   const { config, secrets } = loaded;
@@ -28,6 +32,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const runtime = openRuntime(loaded, { notify: slackConfigured(loaded) });
   const { store, clock } = runtime;
   const metrics = new Metrics(store, clock.now);
+  registerRequestMetrics(metrics.registry, store);
   const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger) : null;
   store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
   const app = createHttpApp({
@@ -84,6 +89,24 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   heartbeat.unref();
   const shipper = new AuditShipper(store, buildAuditSinks(loaded), logger, metrics.registry, clock.now);
   shipper.start();
+  const sweepExpired = () => {
+    try {
+      const n = expireRequests(runtime.remediation);
+      if (n > 0) logger.info({ expired: n }, 'action requests expired');
+      const k = config.kubernetes;
+      const closed = recoverInterrupted(runtime.remediation, {
+        approvedStaleMs: 2 * 60_000,
+        // Longer than any CLI or daemon could still be following the rollout.
+        runningStaleMs: k.rollout_timeout + 3 * k.request_timeout + 2 * 60_000,
+      });
+      if (closed > 0) logger.warn({ closed }, 'action requests left behind by a stopped process were closed as failed');
+    } catch (e) {
+      logger.warn({ err: e }, 'expiry sweep failed');
+    }
+  };
+  sweepExpired();
+  const expirySweep = setInterval(sweepExpired, EXPIRY_SWEEP_MS);
+  expirySweep.unref();
 
   logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)' }, 'listening');
   if (!slackConfigured(loaded)) {
@@ -98,6 +121,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     stopping ??= (async () => {
       clearInterval(heartbeat);
       await shipper.stop();
+      clearInterval(expirySweep);
       await slack?.stop();
       // Stop accepting, let in-flight requests finish, then close the database.
       await new Promise<void>((resolve) => {

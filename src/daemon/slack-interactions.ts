@@ -5,12 +5,12 @@
  */
 import type { Logger } from 'pino';
 import type { Click } from '../adapters/slack/socket-app.js';
-import { ACTION } from '../adapters/slack/render.js';
+import { ACTION, SILENCE_CHOICES } from '../adapters/slack/render.js';
 import type { Runtime } from '../app.js';
 import { parseDuration } from '../core/duration.js';
 import { isChatopsError } from '../core/errors.js';
 import { acknowledge, type Actor } from '../core/incident-actions.js';
-import { silenceIncident, unsilenceIncident } from '../services/silence.js';
+import { activeSilence, silenceIncident, unsilenceIncident } from '../core/silence.js';
 
 /** A handler for one action id; returns the ephemeral note for the clicker, or null. */
 export type ActionHandler = (click: Click, actor: Actor) => Promise<string | null>;
@@ -29,13 +29,17 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
   handlers.set(ACTION.silence, async (click, actor) => {
     const [id, d] = click.value.split(':');
     const ms = parseDuration(d ?? '');
-    if (!ms || !['1h', '4h', '24h'].includes(d ?? '')) return 'That silence duration is not offered; choose 1h, 4h or 24h.';
-    const r = await silenceIncident(rt.silences, Number(id), ms, actor);
-    return r.outcome === 'already' ? `Incident #${id} is already silenced (silence ${r.silence.id}).` : null;
+    if (!ms || !(SILENCE_CHOICES as readonly string[]).includes(d ?? '')) return 'That silence duration is not offered; choose 1h, 4h or 24h.';
+    const incidentNo = Number(id);
+    const existing = activeSilence(rt.store.auditOf(incidentNo), rt.clock.now());
+    if (existing) return `Incident #${incidentNo} is already silenced (silence ${existing.id}); unsilence it first to change the duration.`;
+    const r = await silenceIncident(rt.silences, incidentNo, { durationMs: ms }, actor);
+    return r.kind === 'refused' ? r.reason : null;
   });
   handlers.set(ACTION.unsilence, async (click, actor) => {
     const r = await unsilenceIncident(rt.silences, incidentId(click.value), actor);
-    return r.outcome === 'none' ? 'That incident has no active silence any more.' : null;
+    if (r.kind === 'refused') return r.reason;
+    return r.kind === 'none' ? 'That incident has no active silence any more.' : null;
   });
   // A URL button's click also arrives; the browser already opened the link.
   handlers.set(ACTION.runbook, async () => null);

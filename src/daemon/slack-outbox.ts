@@ -19,6 +19,7 @@ import { DIGEST_EVENT, INCIDENT_EVENT, REPLY_EVENT, SlackCallError, type SlackWe
 import type { OutboxRow, SlackStore } from '../adapters/store/slack-store.js';
 import type { SqliteStore } from '../adapters/store/sqlite-store.js';
 import type { Clock } from '../core/ports.js';
+import { activeSilence } from '../core/silence.js';
 import type { Incident } from '../core/types.js';
 
 export interface SlackOutboxConfig {
@@ -32,6 +33,8 @@ export interface SlackOutboxConfig {
   links: LinkTemplates;
   prometheusUrl?: string;
   prometheusTimeoutMs: number;
+  /** The policy lets someone silence (max_risk low or more): offer the Silence menu. */
+  silenceEnabled: boolean;
 }
 
 export interface SlackOutboxDeps {
@@ -49,6 +52,18 @@ const UPDATE_KINDS = new Set(['incident.opened', 'incident.updated', 'incident.r
   'incident.silenced', 'incident.unsilenced', 'incident.enriched']);
 /** Kinds that also reply in the incident's thread. */
 const REPLY_KINDS = new Set<string>(['alert.joined', 'alert.refired', 'incident.reopened', 'incident.resolved', 'incident.silenced', 'incident.unsilenced']);
+
+/**
+ * The core writes a silence as `incident.updated` with reason "silence"; it replies in the
+ * thread like the other reply kinds. Rows are normalised once, when read.
+ */
+function normalise(row: OutboxRow): OutboxRow {
+  if (row.kind === 'incident.updated' && row.payload.reason === 'silence') {
+    const p = row.payload as { silenceId?: string; endsAt?: string; by?: string };
+    return { ...row, kind: 'incident.silenced', payload: { ...row.payload, actor: p.by, endsAt: Date.parse(p.endsAt ?? '') || 0 } };
+  }
+  return row;
+}
 const EPHEMERAL = 'slack.ephemeral';
 /** A permanent failure (channel_not_found, invalid_blocks …) is retried this often, then given up. */
 const MAX_PERMANENT_ATTEMPTS = 8;
@@ -110,7 +125,7 @@ export class SlackOutboxWorker {
   private tick(): void {
     const { slack, clock } = this.deps;
     const now = clock.now();
-    const due = slack.dueOutbox(now);
+    const due = slack.dueOutbox(now).map(normalise);
     const byChannel = new Map<string, Map<number, OutboxRow[]>>();
     const ephemerals: OutboxRow[] = [];
     for (const row of due) {
@@ -277,13 +292,14 @@ export class SlackOutboxWorker {
   }
 
   private view(incident: Incident, enrichment: string | null) {
-    const { store, slack, clock, config } = this.deps;
+    const { store, clock, config } = this.deps;
     const now = clock.now();
-    const silence = slack.activeSilence(incident.id, now);
+    const silence = activeSilence(store.auditOf(incident.id), now);
     return renderIncident({
       incident,
       alerts: store.alertsOf(incident.id),
-      silence: silence ? { id: silence.id, endsAt: silence.endsAt, createdBy: silence.createdBy } : null,
+      silence,
+      silenceEnabled: config.silenceEnabled,
       enrichment: enrichment ? (JSON.parse(enrichment) as Enrichment) : null,
       links: config.links,
       extraActions: incident.status === 'resolved' ? [] : this.deps.actionsFor(incident),

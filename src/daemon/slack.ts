@@ -57,6 +57,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
       links: { dashboard: config.links.dashboard, logs: config.links.logs },
       prometheusUrl: config.prometheus.url,
       prometheusTimeoutMs: config.prometheus.timeout,
+      silenceEnabled: ['low', 'mutate', 'destructive'].includes(config.policy.max_risk),
     },
   });
   const handlers = builtinHandlers(rt);

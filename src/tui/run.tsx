@@ -5,22 +5,12 @@
  */
 import { render } from 'ink';
 import type { IncidentQuery } from '../adapters/store/incident-browser.js';
-import { unavailableRemediation, unavailableSilences } from '../core/operator-ports.js';
-import type { LoadedConfig } from '../config/load.js';
 import { openExisting, type GlobalOptions } from '../cli/context.js';
 import { terminalIdentity } from '../cli/identity.js';
 import { App } from './app.js';
+import { coreRemediation, coreSilences } from './core-ports.js';
 import { storePendingApprovals, storeSource, type TuiDeps } from './source.js';
 
-/** Remediation is bound here once the approvals core exists; until then it says so. */
-export const REMEDIATION_UNAVAILABLE = 'remediation is not available in this build of chatops (the approvals core is not installed).';
-
-/** Silences are bound here once the Alertmanager silence adapter exists; until then, why not. */
-export function silenceUnavailableReason(loaded: LoadedConfig): string {
-  return loaded.config.alertmanager.url
-    ? 'silencing from the terminal UI is not available in this build of chatops.'
-    : 'silence needs alertmanager.url: set it in the config file or ALERTMANAGER_URL.';
-}
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
@@ -34,8 +24,8 @@ export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQue
     actor: { id: who.actor, source: 'tui' },
     clock: rt.clock,
     pending: storePendingApprovals(rt.store, rt.clock),
-    remediation: unavailableRemediation(REMEDIATION_UNAVAILABLE),
-    silences: unavailableSilences(silenceUnavailableReason(rt.loaded)),
+    remediation: coreRemediation(rt.remediation),
+    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.url),
   };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);

@@ -77,6 +77,8 @@ describe('chatops CLI', () => {
     assert.equal(r.code, 1);
     oneSentence(r.stderr);
     assert.match(r.stderr, /already resolved/);
+    const audit = JSON.parse(runCli(['audit', '--incident', '1', '--json'], { env }).stdout) as { action: string; result: string }[];
+    assert.ok(audit.some((a) => a.action === 'incident.ack' && a.result === 'refused'), 'the refusal is audited');
   });
 
   it('exit codes: unknown id 1, bad usage 2, bad config 2, missing database 1', (t) => {

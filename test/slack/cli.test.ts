@@ -1,9 +1,9 @@
-/** `chatops render` and `chatops silence` from the command line. */
+/** `chatops render` from the command line (`chatops silence` is tested with the approvals core). */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../support/daemon.js';
-import { FIXTURES, tempDir } from '../support/tmp.js';
+import { FIXTURES } from '../support/tmp.js';
 import { validateBlocks } from '../support/slack-emulator.js';
 
 test('render prints the message a payload would produce; --json is the Block Kit that would be posted', () => {
@@ -23,22 +23,4 @@ test('render prints the message a payload would produce; --json is the Block Kit
   const bad = runCli(['render', '/nonexistent.json']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Cannot read \/nonexistent\.json/);
-});
-
-test('silence says what to set when there is no Alertmanager, and refuses unknown incidents', (t) => {
-  const dir = tempDir(t);
-  const env = { CHATOPS_DB: path.join(dir, 'chatops.db') };
-  const ingest = runCli(['alerts', 'ingest', path.join(FIXTURES, 'alertmanager/01-firing-single.json')], { env });
-  assert.equal(ingest.code, 0, ingest.stderr);
-  const noAm = runCli(['silence', '1'], { env });
-  assert.equal(noAm.code, 2);
-  assert.match(noAm.stderr, /ALERTMANAGER_URL/);
-  const unknown = runCli(['silence', '99'], { env: { ...env, ALERTMANAGER_URL: 'http://127.0.0.1:9' } });
-  assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /No incident 99/);
-  const badDuration = runCli(['silence', '1', '--duration', 'soon'], { env: { ...env, ALERTMANAGER_URL: 'http://127.0.0.1:9' } });
-  assert.equal(badDuration.code, 2);
-  const down = runCli(['silence', '1'], { env: { ...env, ALERTMANAGER_URL: 'http://127.0.0.1:9' } });
-  assert.equal(down.code, 1);
-  assert.match(down.stderr, /Cannot reach Alertmanager/);
 });

@@ -159,3 +159,18 @@ describe('the emulator validates like Slack', () => {
     assert.equal(validateBlocks('nope'), 'format');
   });
 });
+
+describe('the active silence comes from the audit trail', () => {
+  test('latest ok silence in the future, unless unsilenced', async () => {
+    const { activeSilence } = await import('../../src/core/silence.js');
+    const row = (seq: number, action: string, result: string, detail: Record<string, unknown>, actor = 'U0ALICE') =>
+      ({ seq, ts: T0, actor, source: 'slack' as const, action, target: 'k', incidentId: 7, result, detail, prevHash: '', hash: '' });
+    const iso = (ms: number) => new Date(ms).toISOString();
+    assert.equal(activeSilence([], T0), null);
+    const a = [row(1, 'incident.silence', 'ok', { silenceId: 's1', endsAt: iso(T0 + 3_600_000) })];
+    assert.deepEqual(activeSilence(a, T0), { id: 's1', endsAt: T0 + 3_600_000, createdBy: 'U0ALICE' });
+    assert.equal(activeSilence(a, T0 + 3_600_001), null, 'ended');
+    assert.equal(activeSilence([...a, row(2, 'incident.unsilence', 'ok', { silenceId: 's1' })], T0), null, 'unsilenced');
+    assert.equal(activeSilence([row(1, 'incident.silence', 'refused', { why: 'policy' })], T0), null, 'refused silences do not count');
+  });
+});

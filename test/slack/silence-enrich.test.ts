@@ -25,7 +25,8 @@ test('promql_query enrichment, silence and unsilence through Alertmanager', asyn
   const port = await freePort();
   const am = await startAlertmanager(dir, { webhookUrl: `http://127.0.0.1:${port}/api/alertmanager` });
   t.after(() => am.stop());
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu, env: { CHATOPS_LISTEN: `127.0.0.1:${port}`, PROMETHEUS_URL: prom.url, ALERTMANAGER_URL: am.url } });
+  // Silencing is a `low` action: the policy must allow it.
+  const daemon = await spawnSlackDaemon({ dir, emulator: emu, config: 'policy:\n  max_risk: low\n', env: { CHATOPS_LISTEN: `127.0.0.1:${port}`, PROMETHEUS_URL: prom.url, ALERTMANAGER_URL: am.url } });
   t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
   // `up` has data once Prometheus scraped itself.
@@ -59,7 +60,7 @@ test('promql_query enrichment, silence and unsilence through Alertmanager', asyn
 
   // The CLI silences too, and the daemon delivers its outbox row.
   // No Slack tokens in the CLI's environment: the daemon's database says Slack is on.
-  const cli = runCli(['silence', '1', '--duration', '30m', '--comment', 'maintenance', '--json'], { env: { CHATOPS_DB: path.join(dir, 'chatops.db'), ALERTMANAGER_URL: am.url } });
+  const cli = runCli(['silence', '1', '--duration', '30m', '--comment', 'maintenance', '--json'], { env: { CHATOPS_DB: path.join(dir, 'chatops.db'), CHATOPS_CONFIG: path.join(dir, 'chatops.yaml'), ALERTMANAGER_URL: am.url } });
   assert.equal(cli.code, 0, cli.stderr);
   const cliSilence = JSON.parse(cli.stdout) as { silenceId: string };
   await waitFor(() => text(emu.incidentMessages(1)[0]).includes(cliSilence.silenceId), { what: 'CLI silence shown in Slack', timeoutMs: 15_000 });

@@ -1,53 +1,45 @@
-/** Alertmanager API v2 silences: create (POST /api/v2/silences) and expire (DELETE /api/v2/silence/{id}). */
+/** AlertmanagerSilencer: POST /api/v2/silences on the configured Alertmanager. */
 import { ChatopsError } from '../../core/errors.js';
+import type { NewSilence, Silencer } from '../../core/silence.js';
 
-export interface Matcher {
-  name: string;
-  value: string;
-  isRegex: boolean;
-  isEqual: boolean;
-}
+export class AlertmanagerSilencer implements Silencer {
+  constructor(private readonly baseUrl: string, private readonly timeoutMs: number) {}
 
-export interface SilenceSpec {
-  matchers: Matcher[];
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment: string;
-}
-
-function endpoint(base: string, path: string): URL {
-  return new URL(path, base.endsWith('/') ? base : `${base}/`);
-}
-
-async function request(url: URL, init: RequestInit, timeoutMs: number, what: string): Promise<Response> {
-  try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-    throw new ChatopsError('unavailable', `Cannot reach Alertmanager at ${url.origin} to ${what} (${cause}): check ALERTMANAGER_URL / alertmanager.url.`);
+  async createSilence(s: NewSilence): Promise<string> {
+    const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v2/silences`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ matchers: s.matchers, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString(), createdBy: s.createdBy, comment: s.comment }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      const err = e as { name?: string; cause?: { code?: string } };
+      const why = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : err.cause?.code ?? (e as Error).message;
+      throw new ChatopsError('unavailable', `Alertmanager at ${this.baseUrl} is unreachable (${why}): check ALERTMANAGER_URL / alertmanager.url.`);
+    }
+    const text = await res.text();
+    if (!res.ok) throw new ChatopsError('unavailable', `Alertmanager refused the silence (${res.status}): ${text.trim().slice(0, 300)}`);
+    const id = (JSON.parse(text) as { silenceID?: string }).silenceID;
+    if (!id) throw new ChatopsError('unavailable', 'Alertmanager answered without a silence id.');
+    return id;
   }
-}
 
-/** Creates a silence and returns its id. */
-export async function createSilence(baseUrl: string, spec: SilenceSpec, timeoutMs: number): Promise<string> {
-  const res = await request(endpoint(baseUrl, 'api/v2/silences'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ ...spec, startsAt: new Date(spec.startsAt).toISOString(), endsAt: new Date(spec.endsAt).toISOString() }),
-  }, timeoutMs, 'create a silence');
-  const text = await res.text();
-  if (!res.ok) throw new ChatopsError('failed', `Alertmanager refused the silence (${res.status}): ${text.trim().slice(0, 300)}`);
-  const id = (JSON.parse(text) as { silenceID?: string }).silenceID;
-  if (!id) throw new ChatopsError('failed', 'Alertmanager answered without a silence id.');
-  return id;
-}
-
-/** Expires a silence; an already expired or unknown one counts as done. */
-export async function expireSilence(baseUrl: string, id: string, timeoutMs: number): Promise<'expired' | 'gone'> {
-  const res = await request(endpoint(baseUrl, `api/v2/silence/${encodeURIComponent(id)}`), { method: 'DELETE' }, timeoutMs, 'expire a silence');
-  if (res.ok) return 'expired';
-  const text = await res.text();
-  if (res.status === 404 || /already expired/i.test(text)) return 'gone';
-  throw new ChatopsError('failed', `Alertmanager refused to expire silence ${id} (${res.status}): ${text.trim().slice(0, 300)}`);
+  async expireSilence(id: string): Promise<void> {
+    const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v2/silence/${encodeURIComponent(id)}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (e) {
+      const err = e as { name?: string; cause?: { code?: string } };
+      const why = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : err.cause?.code ?? (e as Error).message;
+      throw new ChatopsError('unavailable', `Alertmanager at ${this.baseUrl} is unreachable (${why}): check ALERTMANAGER_URL / alertmanager.url.`);
+    }
+    const text = await res.text();
+    // An expired or unknown silence is what we wanted.
+    if (res.ok || res.status === 404 || /already expired/i.test(text)) return;
+    throw new ChatopsError('unavailable', `Alertmanager refused to expire silence ${id} (${res.status}): ${text.trim().slice(0, 300)}`);
+  }
 }

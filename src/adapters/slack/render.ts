@@ -47,6 +47,8 @@ export interface IncidentView {
   incident: Incident;
   alerts: readonly StoredAlert[];
   silence: { id: string; endsAt: number; createdBy: string } | null;
+  /** Offer the Silence menu (the policy allows silencing); default true. */
+  silenceEnabled?: boolean;
   enrichment: Enrichment | null;
   links: LinkTemplates;
   extraActions: readonly ActionButton[];
@@ -152,7 +154,7 @@ export function renderIncident(view: IncidentView): SlackMessage {
     if (incident.status === 'firing') elements.push(button({ actionId: ACTION.ack, text: 'Acknowledge', value, style: 'primary' }));
     if (silence) {
       elements.push(button({ actionId: ACTION.unsilence, text: 'Unsilence', value }));
-    } else {
+    } else if (view.silenceEnabled !== false) {
       elements.push({
         type: 'static_select',
         action_id: ACTION.silence,
@@ -163,7 +165,7 @@ export function renderIncident(view: IncidentView): SlackMessage {
     const runbook = links.find((l) => l.label === 'Runbook');
     if (runbook) elements.push({ type: 'button', action_id: ACTION.runbook, text: { type: 'plain_text', text: 'Runbook' }, url: runbook.url, value });
     for (const extra of view.extraActions) elements.push(button(extra));
-    blocks.push({ type: 'actions', block_id: `incident:${incident.id}`, elements: elements.slice(0, LIMITS.actionsElements) });
+    if (elements.length) blocks.push({ type: 'actions', block_id: `incident:${incident.id}`, elements: elements.slice(0, LIMITS.actionsElements) });
   }
 
   return { text: fallbackText(incident), blocks: blocks.slice(0, LIMITS.blocks) };

@@ -96,7 +96,47 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS incidents_status_updated ON incidents(status, updated_at DESC, id DESC);
   `,
-  // 3: Slack — one message per incident (or a line in a storm digest), storm digests, silences.
+  // 3: action requests and every approve/deny click on them.
+  `
+  CREATE TABLE action_requests (
+    id TEXT PRIMARY KEY,
+    action TEXT NOT NULL,
+    risk TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    deployment TEXT NOT NULL,
+    params TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    requester_groups TEXT NOT NULL DEFAULT '[]',
+    source TEXT NOT NULL,
+    incident_id INTEGER,
+    reason TEXT,
+    dry_run TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'running', 'succeeded', 'failed', 'denied', 'expired', 'cancelled')),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    decided_by TEXT,
+    decided_source TEXT,
+    decided_at INTEGER,
+    decision_reason TEXT,
+    result TEXT
+  );
+  CREATE INDEX action_requests_state ON action_requests(state, expires_at);
+  CREATE INDEX action_requests_incident ON action_requests(incident_id, created_at);
+
+  CREATE TABLE approvals (
+    id INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL REFERENCES action_requests(id),
+    actor TEXT NOT NULL,
+    source TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+    outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'refused')),
+    reason TEXT,
+    ts INTEGER NOT NULL
+  );
+  CREATE INDEX approvals_request ON approvals(request_id, id);
+  `,
+  // 4: Slack — one message per incident (or a line in a storm digest) and storm digests.
   // IF NOT EXISTS: harmless if branches merging migrations reorder steps on a dev database.
   `
   CREATE TABLE IF NOT EXISTS slack_digests (
@@ -124,18 +164,5 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   CREATE INDEX IF NOT EXISTS slack_messages_channel ON slack_messages(channel, created_at);
-
-  CREATE TABLE IF NOT EXISTS silences (
-    id TEXT PRIMARY KEY,
-    incident_id INTEGER NOT NULL REFERENCES incidents(id),
-    matchers TEXT NOT NULL,
-    starts_at INTEGER NOT NULL,
-    ends_at INTEGER NOT NULL,
-    created_by TEXT NOT NULL,
-    comment TEXT NOT NULL,
-    expired_at INTEGER,
-    expired_by TEXT
-  );
-  CREATE INDEX IF NOT EXISTS silences_incident ON silences(incident_id, starts_at);
   `,
 ];

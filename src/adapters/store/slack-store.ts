@@ -1,6 +1,6 @@
 /**
  * SlackStore: what the outbox worker and the Slack interactions keep in the shared database —
- * one message (or digest line) per incident, storm digests, silences, outbox claims.
+ * one message (or digest line) per incident, storm digests, outbox progress.
  * Shares the SqliteStore's connection, so its writes join the same transactions.
  */
 import type Database from 'better-sqlite3';
@@ -35,18 +35,6 @@ export interface DigestRow {
   dirty: boolean;
 }
 
-export interface SilenceRow {
-  id: string;
-  incidentId: number;
-  matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[];
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment: string;
-  expiredAt: number | null;
-  expiredBy: string | null;
-}
-
 type Row = Record<string, unknown>;
 
 const toMessage = (r: Row): SlackMessageRow => ({
@@ -67,18 +55,6 @@ const toDigest = (r: Row): DigestRow => ({
   openedAt: r.opened_at as number,
   lastAddedAt: r.last_added_at as number,
   dirty: Boolean(r.dirty),
-});
-
-const toSilence = (r: Row): SilenceRow => ({
-  id: r.id as string,
-  incidentId: r.incident_id as number,
-  matchers: JSON.parse(r.matchers as string) as SilenceRow['matchers'],
-  startsAt: r.starts_at as number,
-  endsAt: r.ends_at as number,
-  createdBy: r.created_by as string,
-  comment: r.comment as string,
-  expiredAt: (r.expired_at as number | null) ?? null,
-  expiredBy: (r.expired_by as string | null) ?? null,
 });
 
 export class SlackStore {
@@ -242,27 +218,5 @@ export class SlackStore {
 
   digestIncidentIds(id: number): number[] {
     return (this.stmt('SELECT incident_id FROM slack_messages WHERE digest_id = ? ORDER BY incident_id').all(id) as { incident_id: number }[]).map((r) => r.incident_id);
-  }
-
-  // --- silences -----------------------------------------------------------------------------
-
-  insertSilence(s: Omit<SilenceRow, 'expiredAt' | 'expiredBy'>): void {
-    this.stmt('INSERT INTO silences (id, incident_id, matchers, starts_at, ends_at, created_by, comment) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ends_at = excluded.ends_at')
-      .run(s.id, s.incidentId, JSON.stringify(s.matchers), s.startsAt, s.endsAt, s.createdBy, s.comment);
-  }
-
-  /** The incident's silence still in force (not expired by us, end in the future). */
-  activeSilence(incidentId: number, now: number): SilenceRow | null {
-    const r = this.stmt('SELECT * FROM silences WHERE incident_id = ? AND expired_at IS NULL AND ends_at > ? ORDER BY starts_at DESC LIMIT 1').get(incidentId, now) as Row | undefined;
-    return r ? toSilence(r) : null;
-  }
-
-  silence(id: string): SilenceRow | null {
-    const r = this.stmt('SELECT * FROM silences WHERE id = ?').get(id) as Row | undefined;
-    return r ? toSilence(r) : null;
-  }
-
-  expireSilence(id: string, by: string, now: number): void {
-    this.stmt('UPDATE silences SET expired_at = ?, expired_by = ? WHERE id = ? AND expired_at IS NULL').run(now, by, id);
   }
 }

@@ -7,6 +7,7 @@ import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
 import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
 import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, IncidentStatus, OutboxEntry, StoredAlert } from '../../core/types.js';
+import type { ActionRequest, ApprovalRecord, RequestFilter, RequestState, RequestStore, TransitionFields } from '../../core/requests.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface StoreOptions {
@@ -87,6 +88,31 @@ function groupId(group: string): number {
   return gid;
 }
 
+function toRequest(r: Row): ActionRequest {
+  return {
+    id: r.id as string,
+    action: r.action as ActionRequest['action'],
+    risk: r.risk as ActionRequest['risk'],
+    target: { namespace: r.namespace as string, deployment: r.deployment as string },
+    params: JSON.parse(r.params as string) as ActionRequest['params'],
+    requester: r.requester as string,
+    requesterGroups: JSON.parse((r.requester_groups as string | null) ?? '[]') as string[],
+    source: r.source as AuditSource,
+    incidentId: (r.incident_id as number | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    dryRun: r.dry_run ? (JSON.parse(r.dry_run as string) as ActionRequest['dryRun']) : null,
+    state: r.state as RequestState,
+    createdAt: r.created_at as number,
+    expiresAt: r.expires_at as number,
+    updatedAt: r.updated_at as number,
+    decidedBy: (r.decided_by as string | null) ?? null,
+    decidedSource: (r.decided_source as AuditSource | null) ?? null,
+    decidedAt: (r.decided_at as number | null) ?? null,
+    decisionReason: (r.decision_reason as string | null) ?? null,
+    result: r.result ? (JSON.parse(r.result as string) as ActionRequest['result']) : null,
+  };
+}
+
 /** SQLite error codes that mean "cannot commit now", as opposed to a bug. */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
 
@@ -95,7 +121,7 @@ export function isStoreUnavailable(e: unknown): boolean {
   return typeof code === 'string' && UNAVAILABLE.test(code);
 }
 
-export class SqliteStore implements IncidentStore {
+export class SqliteStore implements IncidentStore, RequestStore {
   readonly db: Database.Database;
   readonly path: string;
   private readonly stmts = new Map<string, Database.Statement>();
@@ -302,5 +328,57 @@ export class SqliteStore implements IncidentStore {
   getMeta(key: string): { value: string; updatedAt: number } | null {
     const r = this.stmt('SELECT value, updated_at FROM meta WHERE key = ?').get(key) as { value: string; updated_at: number } | undefined;
     return r ? { value: r.value, updatedAt: r.updated_at } : null;
+  }
+
+  insertRequest(r: ActionRequest): void {
+    this.stmt(
+      `INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, requester_groups, source, incident_id, reason, dry_run, state,
+         created_at, expires_at, updated_at, decided_by, decided_source, decided_at, decision_reason, result)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(r.id, r.action, r.risk, r.target.namespace, r.target.deployment, JSON.stringify(r.params), r.requester, JSON.stringify(r.requesterGroups), r.source, r.incidentId, r.reason,
+      r.dryRun ? JSON.stringify(r.dryRun) : null, r.state, r.createdAt, r.expiresAt, r.updatedAt, r.decidedBy, r.decidedSource, r.decidedAt,
+      r.decisionReason, r.result ? JSON.stringify(r.result) : null);
+  }
+
+  getRequest(id: string): ActionRequest | null {
+    const row = this.stmt('SELECT * FROM action_requests WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRequest(row) : null;
+  }
+
+  listRequests(filter: RequestFilter): ActionRequest[] {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (filter.states && filter.states.length > 0) {
+      clauses.push(`state IN (${filter.states.map(() => '?').join(',')})`);
+      params.push(...filter.states);
+    }
+    if (filter.incidentId !== undefined) { clauses.push('incident_id = ?'); params.push(filter.incidentId); }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const limit = filter.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+    return (this.db.prepare(`SELECT * FROM action_requests ${where} ORDER BY created_at, id ${limit}`).all(...params) as Row[]).map(toRequest);
+  }
+
+  transitionRequest(id: string, from: RequestState, to: RequestState, now: number, f: TransitionFields = {}, notExpiredAt?: number): boolean {
+    // One guarded UPDATE: whoever changes the row first wins, in any process; the rest see 0 changes.
+    const r = this.stmt(
+      `UPDATE action_requests SET state = ?, updated_at = ?,
+         decided_by = coalesce(?, decided_by), decided_source = coalesce(?, decided_source), decided_at = coalesce(?, decided_at),
+         decision_reason = coalesce(?, decision_reason), result = coalesce(?, result)
+       WHERE id = ? AND state = ? AND (? IS NULL OR expires_at > ?)`,
+    ).run(to, now, f.decidedBy ?? null, f.decidedSource ?? null, f.decidedAt ?? null, f.decisionReason ?? null,
+      f.result ? JSON.stringify(f.result) : null, id, from, notExpiredAt ?? null, notExpiredAt ?? null);
+    return r.changes === 1;
+  }
+
+  recordApproval(a: ApprovalRecord): void {
+    this.stmt('INSERT INTO approvals (request_id, actor, source, decision, outcome, reason, ts) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(a.requestId, a.actor, a.source, a.decision, a.outcome, a.reason, a.ts);
+  }
+
+  approvalsOf(requestId: string): ApprovalRecord[] {
+    return (this.stmt('SELECT * FROM approvals WHERE request_id = ? ORDER BY id').all(requestId) as Row[]).map((r) => ({
+      requestId: r.request_id as string, actor: r.actor as string, source: r.source as AuditSource, decision: r.decision as 'approve' | 'deny',
+      outcome: r.outcome as 'accepted' | 'refused', reason: (r.reason as string | null) ?? null, ts: r.ts as number,
+    }));
   }
 }

@@ -161,8 +161,37 @@ export const checkSlack: Check = async ({ config, secrets }) => {
   return results;
 };
 
-/** The checks in order; the Kubernetes check joins from the executor adapter. */
-export const CHECKS: Check[] = [checkDatabase, checkWebhookPort, checkSlack, checkPrometheus, checkAlertmanager];
+/**
+ * Kubernetes: for every namespace in policy.namespaces, a SelfSubjectAccessReview for each
+ * permission the actions enabled by policy.max_risk need, so a missing RBAC rule shows here
+ * before anyone requests anything.
+ */
+const checkKubernetes: Check = async (loaded) => {
+  const { kubernetes, policy } = loaded.config;
+  if (!kubernetes.enabled) return { name: 'kubernetes', ok: true, skipped: true, detail: 'off (set kubernetes.enabled: true to run remediation)' };
+  if (policy.namespaces.length === 0) return { name: 'kubernetes', ok: true, skipped: true, detail: 'policy.namespaces is empty: no action may touch any namespace' };
+  const { lazyExecutor } = await import('../../app.js');
+  const { CATALOGUE, riskRank } = await import('../../core/actions.js');
+  let executor;
+  try {
+    executor = await lazyExecutor(loaded)();
+  } catch (e) {
+    return { name: 'kubernetes', ok: false, detail: reason(e) };
+  }
+  const actions = Object.values(CATALOGUE).filter((a) => a.targetKind === 'deployment' && riskRank(a.risk) <= riskRank(policy.max_risk));
+  const permissions = actions.flatMap((a) => a.permissions);
+  const results: CheckResult[] = [];
+  for (const namespace of policy.namespaces) {
+    const pre = await executor.checkPermissions(permissions, { namespace, deployment: '' });
+    results.push(pre.allowed
+      ? { name: `kubernetes ${namespace}`, ok: true, detail: `may run ${actions.map((a) => a.name).join(', ')} (policy.max_risk ${policy.max_risk})` }
+      : { name: `kubernetes ${namespace}`, ok: false, detail: pre.reason });
+  }
+  return results;
+};
+
+/** The checks in order. */
+export const CHECKS: Check[] = [checkDatabase, checkWebhookPort, checkSlack, checkPrometheus, checkAlertmanager, checkKubernetes];
 
 export async function runChecks(loaded: LoadedConfig, checks: readonly Check[] = CHECKS): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

@@ -6,6 +6,7 @@ import { openExisting, type GlobalOptions } from '../context.js';
 import { alertJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import type { Io } from '../main.js';
+import { requestJson, requestLine } from './remediate.js';
 
 export function parseStatuses(text: string | undefined): IncidentStatus[] | undefined {
   if (text === undefined) return undefined;
@@ -47,10 +48,12 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
     if (!incident) throw new ChatopsError('not_found', `No incident ${id}: list them with 'chatops incidents list'.`);
     const alerts = rt.store.alertsOf(id);
     const timeline = rt.store.auditOf(id);
+    const requests = rt.store.listRequests({ incidentId: id });
     if (opts.json) {
-      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), timeline: timeline.map(auditJson) }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), timeline: timeline.map(auditJson), requests: requests.map(requestJson) }, null, 2)}\n`);
     } else {
       io.stdout(`${incidentDetail(incident, alerts, timeline, rt.clock.now())}\n`);
+      if (requests.length > 0) io.stdout(`\nRequests:\n${requests.map(requestLine).join('\n')}\n`);
     }
   } finally {
     rt.close();

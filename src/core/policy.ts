@@ -1,0 +1,243 @@
+/**
+ * Policy: who may do what, where, and whether a second person must agree. Pure functions over
+ * a Policy value; every outcome is a Decision with a sentence a human can act on.
+ */
+import { CATALOGUE, type ActionParams, type ActionSpec, type DeploymentTarget, type Risk, RISKS, riskRank } from './actions.js';
+import type { AuditSource, Labels } from './types.js';
+
+export type ApprovalSource = 'slack' | 'cli' | 'tui';
+export const APPROVAL_SOURCES: readonly ApprovalSource[] = ['slack', 'cli', 'tui'];
+
+export interface Policy {
+  maxRisk: Risk;
+  namespaces: readonly string[];
+  /** Label selector a deployment must match (`k=v,k!=v,k,!k`), or null for any. */
+  deploymentSelector: string | null;
+  production: readonly string[];
+  approvalTtlMs: number;
+  scale: { min: number; max: number };
+  /** Principals per risk: Slack user ids, Slack user-group ids, `cli:<os user>`, mapped ids, or '*'. */
+  requesters: Partial<Record<Risk, readonly string[]>>;
+  approvers: Partial<Record<Risk, readonly string[]>>;
+  approveFrom: Partial<Record<Risk, readonly ApprovalSource[]>>;
+}
+
+/** Someone acting: their id, where they act from, and (when the face knows) their user groups. */
+export interface Principal {
+  id: string;
+  source: AuditSource;
+  /** Slack user-group ids this person belongs to, resolved by the face (see MembershipResolver). */
+  groups?: readonly string[];
+}
+
+export type Decision =
+  | { kind: 'run'; risk: Risk; reason: string }
+  | { kind: 'needs-approval'; risk: Risk; approvers: readonly string[]; from: readonly ApprovalSource[]; reason: string }
+  | { kind: 'refused'; risk: Risk; reason: string };
+
+export type ApprovalDecision = { kind: 'allowed'; risk: Risk; reason: string } | { kind: 'refused'; risk: Risk; reason: string };
+
+/** Requesters when a risk has no list: anyone may read or acknowledge; nobody may change things. */
+const DEFAULT_REQUESTERS: Record<Risk, readonly string[]> = { read: ['*'], low: ['*'], mutate: [], destructive: [] };
+
+export function requestersFor(policy: Policy, risk: Risk): readonly string[] {
+  return policy.requesters[risk] ?? DEFAULT_REQUESTERS[risk];
+}
+
+export function approversFor(policy: Policy, risk: Risk): readonly string[] {
+  return policy.approvers[risk] ?? [];
+}
+
+export function approveFromFor(policy: Policy, risk: Risk): readonly ApprovalSource[] {
+  return policy.approveFrom[risk] ?? APPROVAL_SOURCES;
+}
+
+export function matchesPrincipal(principals: readonly string[], who: Principal): boolean {
+  return principals.some((p) => p === '*' || p === who.id || (who.groups?.includes(p) ?? false));
+}
+
+const list = (xs: readonly string[]): string => (xs.length ? xs.join(', ') : 'none');
+
+// ---- label selectors ---------------------------------------------------------------------------
+
+type Requirement = { key: string; op: '=' | '!=' | 'exists' | '!exists'; value?: string };
+
+/** Parses an equality-based label selector; null when malformed. */
+export function parseSelector(text: string): Requirement[] | null {
+  const out: Requirement[] = [];
+  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let m: RegExpExecArray | null;
+    if ((m = /^([\w./-]+)\s*!=\s*([\w.-]*)$/.exec(raw))) out.push({ key: m[1]!, op: '!=', value: m[2]! });
+    else if ((m = /^([\w./-]+)\s*==?\s*([\w.-]*)$/.exec(raw))) out.push({ key: m[1]!, op: '=', value: m[2]! });
+    else if ((m = /^!([\w./-]+)$/.exec(raw))) out.push({ key: m[1]!, op: '!exists' });
+    else if ((m = /^([\w./-]+)$/.exec(raw))) out.push({ key: m[1]!, op: 'exists' });
+    else return null;
+  }
+  return out;
+}
+
+export function selectorMatches(reqs: readonly Requirement[], labels: Labels): boolean {
+  return reqs.every((r) => {
+    const has = Object.hasOwn(labels, r.key);
+    switch (r.op) {
+      case '=': return has && labels[r.key] === r.value;
+      case '!=': return !has || labels[r.key] !== r.value;
+      case 'exists': return has;
+      case '!exists': return !has;
+    }
+  });
+}
+
+// ---- evaluation ----------------------------------------------------------------------------------
+
+export interface RequestFacts {
+  action: ActionSpec;
+  /** Null for actions on incidents (ack, silence). */
+  target: DeploymentTarget | null;
+  params: ActionParams;
+  requester: Principal;
+  /** The deployment's labels, or 'unknown' when they were not looked up (then a selector refuses). */
+  targetLabels: Labels | 'unknown';
+}
+
+/** The checks about WHAT is asked, independent of who asks: risk, namespace, selector, bounds. */
+function checkTarget(policy: Policy, f: Omit<RequestFacts, 'requester'>, lenientLabels = false): string | null {
+  const { action, target, params } = f;
+  const risk = action.risk;
+  if (riskRank(risk) > riskRank(policy.maxRisk)) {
+    return `${action.name} is a ${risk} action and policy.max_risk allows only up to ${policy.maxRisk}: raise policy.max_risk to enable it`;
+  }
+  if (target) {
+    if (!policy.namespaces.includes(target.namespace)) {
+      return `namespace ${target.namespace} is not in policy.namespaces (${list(policy.namespaces)}): add it there to allow actions on it`;
+    }
+    if (policy.deploymentSelector) {
+      const reqs = parseSelector(policy.deploymentSelector);
+      if (!reqs) return `policy.deployment_selector ${JSON.stringify(policy.deploymentSelector)} is not a label selector: fix the configuration`;
+      if (f.targetLabels === 'unknown') {
+        if (!lenientLabels) return `the labels of deployment ${target.namespace}/${target.deployment} could not be checked against policy.deployment_selector`;
+      } else if (!selectorMatches(reqs, f.targetLabels)) {
+        return `deployment ${target.namespace}/${target.deployment} does not match policy.deployment_selector (${policy.deploymentSelector}): label it to allow actions on it`;
+      }
+    }
+  }
+  if (action.name === 'scale' && params.replicas !== undefined) {
+    const { min, max } = policy.scale;
+    if (params.replicas < min || params.replicas > max) {
+      return `scaling to ${params.replicas} replicas is outside policy.scale (${min} to ${max})`;
+    }
+  }
+  return null;
+}
+
+function needsSecondPerson(policy: Policy, action: ActionSpec, target: DeploymentTarget | null): boolean {
+  return target !== null && action.mutates && riskRank(action.risk) >= riskRank('mutate') && policy.production.includes(target.namespace);
+}
+
+/** Decides a new request: run now, needs approval (by whom, from where), or refused (why). */
+export function evaluateRequest(policy: Policy, f: RequestFacts): Decision {
+  const risk = f.action.risk;
+  const bad = checkTarget(policy, f);
+  if (bad) return { kind: 'refused', risk, reason: `Refused: ${bad}.` };
+  const requesters = requestersFor(policy, risk);
+  if (!matchesPrincipal(requesters, f.requester)) {
+    return { kind: 'refused', risk, reason: `Refused: ${f.requester.id} may not request ${risk} actions (policy.requesters.${risk}: ${list(requesters)}).` };
+  }
+  if (!needsSecondPerson(policy, f.action, f.target)) {
+    return { kind: 'run', risk, reason: `Allowed: ${f.action.name} is a ${risk} action${f.target ? ` in ${f.target.namespace}` : ''} and ${f.requester.id} may request it.` };
+  }
+  const approvers = approversFor(policy, risk);
+  const from = approveFromFor(policy, risk);
+  if (approvers.length === 0 || approvers.every((a) => a === f.requester.id)) {
+    return { kind: 'refused', risk, reason: `Refused: ${f.target!.namespace} is a production namespace, so ${risk} actions need a second person, and nobody else may approve them: add approvers to policy.approvers.${risk}.` };
+  }
+  return {
+    kind: 'needs-approval', risk, approvers, from,
+    reason: `${f.target!.namespace} is a production namespace: a second person (${list(approvers)}) must approve from ${from.join(' or ')}.`,
+  };
+}
+
+export interface ApprovalFacts extends Omit<RequestFacts, 'requester'> {
+  /** The requester's id as stored (their groups are not re-resolved). */
+  requester: Principal;
+  approver: Principal;
+}
+
+/**
+ * Decides whether this approver may approve this request now, under the policy in force now:
+ * the request itself is re-checked (a namespace removed from the allow-list refuses it).
+ */
+export function evaluateApproval(policy: Policy, f: ApprovalFacts): ApprovalDecision {
+  const risk = f.action.risk;
+  if (f.approver.id === f.requester.id) {
+    return { kind: 'refused', risk, reason: `Refused: ${f.approver.id} requested this, and nobody may approve their own request: another approver must.` };
+  }
+  const again = evaluateRequest(policy, f);
+  if (again.kind === 'refused') return { kind: 'refused', risk, reason: again.reason.replace(/^Refused: /, 'Refused under the policy in force now: ') };
+  const from = approveFromFor(policy, risk);
+  if (f.approver.source !== 'slack' && f.approver.source !== 'cli' && f.approver.source !== 'tui') {
+    return { kind: 'refused', risk, reason: `Refused: approvals come from a person in Slack, the CLI or the TUI, not from ${f.approver.source}.` };
+  }
+  if (!from.includes(f.approver.source)) {
+    return { kind: 'refused', risk, reason: `Refused: ${risk} actions may be approved only from ${from.join(' or ')} (policy.approve_from.${risk}), not from ${f.approver.source}.` };
+  }
+  const approvers = approversFor(policy, risk);
+  if (!matchesPrincipal(approvers, f.approver)) {
+    return { kind: 'refused', risk, reason: `Refused: ${f.approver.id} may not approve ${risk} actions (policy.approvers.${risk}: ${list(approvers)}).` };
+  }
+  return { kind: 'allowed', risk, reason: `Approved by ${f.approver.id}.` };
+}
+
+/** Who may deny: anyone who could approve it, and the requester (which cancels it). */
+export function mayDeny(policy: Policy, risk: Risk, requesterId: string, who: Principal): boolean {
+  return who.id === requesterId || matchesPrincipal(approversFor(policy, risk), who);
+}
+
+export interface AvailableAction {
+  action: ActionSpec['name'];
+  title: string;
+  risk: Risk;
+  /** 'run' or 'needs-approval'; refused actions are left out. */
+  decision: Decision;
+}
+
+/**
+ * The deployment actions the policy enables for a target (for buttons and menus). Without an
+ * actor the requester check is skipped (a Slack message is seen by many people).
+ */
+export function availableActions(policy: Policy, target: DeploymentTarget, actor?: Principal, targetLabels: Labels | 'unknown' = 'unknown'): AvailableAction[] {
+  const out: AvailableAction[] = [];
+  for (const spec of Object.values(CATALOGUE)) {
+    if (spec.targetKind !== 'deployment') continue;
+    const facts = { action: spec, target, params: {}, targetLabels };
+    if (checkTarget(policy, facts, true)) continue;
+    if (actor && !matchesPrincipal(requestersFor(policy, spec.risk), actor)) continue;
+    const decision: Decision = needsSecondPerson(policy, spec, target)
+      ? { kind: 'needs-approval', risk: spec.risk, approvers: approversFor(policy, spec.risk), from: approveFromFor(policy, spec.risk),
+          reason: `${target.namespace} is a production namespace: a second person must approve` }
+      : { kind: 'run', risk: spec.risk, reason: 'allowed' };
+    out.push({ action: spec.name, title: spec.title, risk: spec.risk, decision });
+  }
+  return out;
+}
+
+/** Builds the Policy value from the `policy:` section of the configuration. */
+export function policyFromConfig(c: {
+  max_risk: Risk; namespaces: string[]; deployment_selector?: string; production: string[]; approval_ttl: number;
+  scale: { min: number; max: number }; requesters: Partial<Record<Risk, string[]>>; approvers: Partial<Record<Risk, string[]>>;
+  approve_from: Partial<Record<Risk, ApprovalSource[]>>;
+}): Policy {
+  return {
+    maxRisk: c.max_risk,
+    namespaces: c.namespaces,
+    deploymentSelector: c.deployment_selector ?? null,
+    production: c.production,
+    approvalTtlMs: c.approval_ttl,
+    scale: c.scale,
+    requesters: c.requesters,
+    approvers: c.approvers,
+    approveFrom: c.approve_from,
+  };
+}
+
+export { RISKS };

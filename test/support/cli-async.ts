@@ -1,0 +1,44 @@
+/**
+ * Runs the BUILT CLI without blocking the test's event loop (an in-process fake server must keep
+ * answering while the CLI talks to it), optionally as another OS user via runuser.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { BIN, ROOT, testEnv, type CliResult } from './daemon.js';
+
+export function runCliAsync(args: string[], opts: { env?: Record<string, string | undefined>; user?: string; cwd?: string } = {}): Promise<CliResult> {
+  const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env: testEnv(opts.env), cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** A throwaway OS group and user (tests run as root here); removed by the returned function. */
+export function createOsUser(prefix = 'chatops'): { user: string; group: string; remove(): void } {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const group = `${prefix}g${tag}`;
+  const user = `${prefix}u${tag}`;
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+  };
+  run('groupadd', [group]);
+  run('useradd', ['-M', '-N', '-g', group, '-s', '/usr/sbin/nologin', user]);
+  return {
+    user,
+    group,
+    remove() {
+      spawnSync('userdel', [user]);
+      spawnSync('groupdel', [group]);
+    },
+  };
+}
