@@ -10,6 +10,7 @@ import type { Runtime } from '../app.js';
 import { parseDuration } from '../core/duration.js';
 import { isChatopsError } from '../core/errors.js';
 import { acknowledge, type Actor } from '../core/incident-actions.js';
+import { decide } from '../core/remediation.js';
 import { activeSilence, silenceIncident, unsilenceIncident } from '../core/silence.js';
 
 /** A handler for one action id; returns the ephemeral note for the clicker, or null. */
@@ -41,6 +42,14 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
     if (r.kind === 'refused') return r.reason;
     return r.kind === 'none' ? 'That incident has no active silence any more.' : null;
   });
+  // Approve / Deny on a request's thread reply: the approvals core re-checks the request, the
+  // policy in force and the two-person rule at every click.
+  for (const [actionId, verdict] of [[ACTION.approve, 'approve'], [ACTION.deny, 'deny']] as const) {
+    handlers.set(actionId, async (click, actor) => {
+      const out = await decide(rt.remediation, click.value, verdict, actor);
+      return out.kind === 'refused' || out.kind === 'conflict' ? out.reason : null;
+    });
+  }
   // A URL button's click also arrives; the browser already opened the link.
   handlers.set(ACTION.runbook, async () => null);
   return handlers;

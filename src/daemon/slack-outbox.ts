@@ -12,8 +12,8 @@
 import type { Logger } from 'pino';
 import { instantQuery } from '../adapters/prometheus/query.js';
 import {
-  formatQueryResult, renderDigest, renderIncident, renderReply, routeChannel, stormDecision,
-  type ActionsFor, type Enrichment, type LinkTemplates, type ReplyKind, type SlackMessage,
+  formatQueryResult, renderDigest, renderIncident, renderReply, renderRequestReply, routeChannel, stormDecision,
+  type ActionsFor, type Enrichment, type LinkTemplates, type ReplyKind, type RequestNote, type SlackMessage,
 } from '../adapters/slack/render.js';
 import { DIGEST_EVENT, INCIDENT_EVENT, REPLY_EVENT, SlackCallError, type SlackWebApi } from '../adapters/slack/web-api.js';
 import type { OutboxRow, SlackStore } from '../adapters/store/slack-store.js';
@@ -51,7 +51,9 @@ export interface SlackOutboxDeps {
 const UPDATE_KINDS = new Set(['incident.opened', 'incident.updated', 'incident.reopened', 'incident.resolved', 'alert.joined', 'alert.refired',
   'incident.silenced', 'incident.unsilenced', 'incident.enriched']);
 /** Kinds that also reply in the incident's thread. */
-const REPLY_KINDS = new Set<string>(['alert.joined', 'alert.refired', 'incident.reopened', 'incident.resolved', 'incident.silenced', 'incident.unsilenced']);
+const REPLY_KINDS = new Set<string>(['alert.joined', 'alert.refired', 'incident.reopened', 'incident.resolved', 'incident.silenced', 'incident.unsilenced',
+  'request.created', 'request.decided', 'request.result']);
+const REQUEST_KINDS = new Set(['request.created', 'request.decided', 'request.result']);
 
 /**
  * The core writes a silence as `incident.updated` with reason "silence"; it replies in the
@@ -390,9 +392,11 @@ export class SlackOutboxWorker {
       const replyKey = Math.min(...group.map((r) => r.id));
       const current = store.getIncident(incidentId) ?? incident;
       const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number };
-      const reply = renderReply(kind, current, store.alertsOf(incidentId), {
-        fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
-      });
+      const reply = REQUEST_KINDS.has(kind)
+        ? renderRequestReply(kind as 'request.created', group[0]!.payload as unknown as RequestNote)
+        : renderReply(kind, current, store.alertsOf(incidentId), {
+          fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
+        });
       slack.setReplyKey(group.map((r) => r.id), replyKey);
       for (const r of group) r.payload.replyKey = replyKey;
       await this.call(channel, 'chat.postMessage', () => api.post({ channel, threadTs: ts!, ...reply, metadata: { event_type: REPLY_EVENT, event_payload: { reply_key: replyKey } } }));

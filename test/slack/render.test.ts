@@ -174,3 +174,22 @@ describe('the active silence comes from the audit trail', () => {
     assert.equal(activeSilence([row(1, 'incident.silence', 'refused', { why: 'policy' })], T0), null, 'refused silences do not count');
   });
 });
+
+describe('action request replies', () => {
+  test('a pending request carries Approve/Deny with only its id; decisions and results are escaped text', async () => {
+    const { renderRequestReply } = await import('../../src/adapters/slack/render.js');
+    const base = { requestId: 'r-abc', action: 'rollout-restart', risk: 'mutate', target: 'prod/web', requester: 'U0ALICE', state: 'pending',
+      expiresAt: new Date(T0 + 900_000).toISOString(), preview: 'restart <!channel>', reason: '<@U123> said so' };
+    const created = renderRequestReply('request.created', base);
+    assert.deepEqual(validateBlocks(created.blocks), []);
+    const s = mrkdwnTexts(created).join('\n');
+    assert.ok(!s.includes('<!channel>') && !s.includes('<@U123>'));
+    assert.match(s, /<@U0ALICE> requests \*rollout-restart\* on `prod\/web`/);
+    const buttons = (created.blocks.find((b) => b.type === 'actions')!.elements as { action_id: string; value: string }[]);
+    assert.deepEqual(buttons.map((b) => [b.action_id, b.value]), [['chatops:approve', 'r-abc'], ['chatops:deny', 'r-abc']]);
+    const ran = renderRequestReply('request.created', { ...base, state: 'executed' });
+    assert.equal(ran.blocks.some((b) => b.type === 'actions'), false);
+    assert.match(renderRequestReply('request.decided', { ...base, decision: 'approved', by: 'U0BOB' }).text, /Approved: .* by <@U0BOB>/);
+    assert.match(renderRequestReply('request.result', { ...base, ok: false, summary: 'timed out <x>' }).text, /Failed: .*timed out &lt;x&gt;/);
+  });
+});

@@ -58,6 +58,8 @@ export interface IncidentView {
 /** Action ids of the built-in buttons (the interaction handlers dispatch on these). */
 export const ACTION = {
   ack: 'chatops:ack',
+  approve: 'chatops:approve',
+  deny: 'chatops:deny',
   silence: 'chatops:silence',
   unsilence: 'chatops:unsilence',
   runbook: 'chatops:runbook',
@@ -301,4 +303,57 @@ export function formatQueryResult(query: string, result: { resultType: string; r
 function commonOf(sets: Labels[]): Labels {
   const [first, ...rest] = sets;
   return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => rest.every((s) => s[k] === v)));
+}
+
+/** What the approvals core puts in a request.* outbox row (only the fields shown here). */
+export interface RequestNote {
+  requestId: string;
+  action: string;
+  risk: string;
+  target: string;
+  requester: string;
+  reason?: string | null;
+  state: string;
+  expiresAt?: string | null;
+  preview?: string;
+  dryRun?: { summary?: string } | null;
+  decision?: string;
+  by?: string;
+  decisionReason?: string | null;
+  ok?: boolean;
+  summary?: string;
+}
+
+/**
+ * A thread reply about an action request: created (with Approve/Deny while it waits),
+ * decided, or its result. The buttons carry only the request id; every click is re-checked.
+ */
+export function renderRequestReply(kind: 'request.created' | 'request.decided' | 'request.result', r: RequestNote): SlackMessage {
+  const what = `*${safe(r.action, 60)}* on \`${safe(r.target, 300)}\``;
+  let text: string;
+  const blocks: Block[] = [];
+  if (kind === 'request.created') {
+    const pending = r.state === 'pending';
+    const lines = [`🛠 ${who(r.requester)} ${pending ? 'requests' : 'ran'} ${what} (risk ${safe(r.risk, 20)})`];
+    if (r.preview) lines.push(`Preview: ${safe(r.preview, 500)}`);
+    if (r.dryRun?.summary) lines.push(`Dry run: ${safe(r.dryRun.summary, 500)}`);
+    if (r.reason) lines.push(`Reason: ${safe(r.reason, 500)}`);
+    if (pending && r.expiresAt) lines.push(`Waiting for a second person until ${when(Date.parse(r.expiresAt))} (\`chatops approve ${safe(r.requestId, 60)}\`).`);
+    text = lines.join('\n');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(text, LIMITS.section) } });
+    if (pending) {
+      blocks.push({ type: 'actions', block_id: cut(`request:${r.requestId}`, 255), elements: [
+        button({ actionId: ACTION.approve, text: 'Approve', value: r.requestId, style: 'primary', confirm: { title: 'Approve this action?', text: `${r.action} on ${r.target}`, confirm: 'Approve', deny: 'Cancel' } }),
+        button({ actionId: ACTION.deny, text: 'Deny', value: r.requestId, style: 'danger' }),
+      ] });
+    }
+  } else if (kind === 'request.decided') {
+    const verb = r.decision === 'approved' ? '✅ Approved' : r.decision === 'denied' ? '❌ Denied' : r.decision === 'expired' ? '⌛ Expired' : `${safe(r.decision ?? 'decided', 30)}`;
+    text = `${verb}: ${what}${r.by && r.decision !== 'expired' ? ` by ${who(r.by)}` : ''}${r.decisionReason ? ` — ${safe(r.decisionReason, 500)}` : ''}`;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(text, LIMITS.section) } });
+  } else {
+    text = `${r.ok ? '✅ Done' : '⚠️ Failed'}: ${what}${r.summary ? ` — ${safe(r.summary, 2000)}` : ''}`;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(text, LIMITS.section) } });
+  }
+  return { text: cut(text, LIMITS.fallbackText), blocks };
 }
