@@ -1,0 +1,70 @@
+/**
+ * Action requests in the incident's thread: a CLI request waits for a second person, who
+ * approves it with the button in Slack; the approvals core re-checks every click and the
+ * action runs against the fake kube-apiserver.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { waitFor } from '../support/daemon.js';
+import { webhookBody } from '../support/builders.js';
+import { KubeFake, remediatorRules } from '../support/kube-fake.js';
+import { SlackEmulator } from '../support/slack-emulator.js';
+import { postWebhook, ready, runCliAsync, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
+import { tempDir } from '../support/tmp.js';
+
+test('a pending request is approved from its thread reply; refusals are ephemeral', async (t) => {
+  const dir = tempDir(t);
+  const fake = await KubeFake.start();
+  t.after(() => fake.close());
+  fake.allow(remediatorRules(['prod']));
+  fake.addDeployment({ namespace: 'prod', name: 'web', replicas: 2 });
+  const kubeconfig = fake.writeKubeconfig(dir);
+  const emu = await SlackEmulator.start();
+  t.after(() => emu.stop());
+  const me = `cli:${(await import('node:os')).userInfo().username}`;
+  const config = `kubernetes:
+  enabled: true
+  kubeconfig: ${kubeconfig}
+  poll_interval: 10ms
+  rollout_timeout: 1m
+policy:
+  max_risk: mutate
+  namespaces: [prod]
+  production: [prod]
+  requesters:
+    mutate: ["${me}"]
+  approvers:
+    mutate: ["U0BOB"]
+`;
+  const daemon = await spawnSlackDaemon({ dir, emulator: emu, config });
+  t.after(() => stopDaemon(daemon));
+  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
+  await postWebhook(daemon.url, webhookBody([{ labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'web' } }]));
+  const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 15_000 });
+
+  const env = { CHATOPS_DB: path.join(dir, 'chatops.db'), CHATOPS_CONFIG: path.join(dir, 'chatops.yaml') };
+  const r = await runCliAsync(['remediate', 'rollout-restart', 'prod/web', '--incident', '1', '--reason', 'error rate <!here>'], env);
+  assert.equal(r.code, 3, r.stderr);
+  const requestId = r.stdout.trim();
+  const reply = await waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')), { what: 'request reply with Approve', timeoutMs: 15_000 });
+  assert.equal(emu.element(reply.ts, 'chatops:approve')!.value, requestId, 'the button carries only the request id');
+  assert.ok(!reply.text.includes('<!here>'));
+
+  // Someone who may not approve: refused, ephemerally, nothing runs.
+  assert.equal((await emu.click({ ts: reply.ts, actionId: 'chatops:approve', user: 'U0ALICE' })).acked, true);
+  await waitFor(() => emu.ephemerals.find((e) => e.user === 'U0ALICE'), { what: 'ephemeral refusal', timeoutMs: 15_000 });
+  assert.match(emu.ephemerals.find((e) => e.user === 'U0ALICE')!.text, /Refused/);
+  assert.equal(fake.writes().filter((w) => w.method === 'PATCH').length, 0);
+
+  // The approver: approved, run, and the thread says so.
+  assert.equal((await emu.click({ ts: reply.ts, actionId: 'chatops:approve', user: 'U0BOB' })).acked, true);
+  await waitFor(() => emu.replies(top.ts).some((m) => /Approved: .* by <@U0BOB>/.test(m.text)), { what: 'approval in the thread', timeoutMs: 20_000 });
+  await waitFor(() => emu.replies(top.ts).some((m) => /Done: \*rollout-restart\*/.test(m.text)), { what: 'result in the thread', timeoutMs: 30_000 });
+  assert.equal(fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === '/apis/apps/v1/namespaces/prod/deployments/web').length, 1);
+
+  // A second click after the decision is re-checked: the request is no longer pending.
+  await emu.click({ ts: reply.ts, actionId: 'chatops:approve', user: 'U0BOB' });
+  await waitFor(() => emu.ephemerals.find((e) => e.user === 'U0BOB'), { what: 'ephemeral note on the stale click', timeoutMs: 15_000 });
+  assert.equal(fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === '/apis/apps/v1/namespaces/prod/deployments/web').length, 1, 'ran once');
+});
