@@ -130,13 +130,16 @@ export class SlackOutboxWorker {
     const due = slack.dueOutbox(now).map(normalise);
     const byChannel = new Map<string, Map<number, OutboxRow[]>>();
     const ephemerals: OutboxRow[] = [];
+    const orphans: OutboxRow[] = [];
     for (const row of due) {
       if (row.kind === EPHEMERAL) {
         ephemerals.push(row);
         continue;
       }
       if (row.incidentId === null) {
-        slack.markDone([row.id], now);
+        // A request made without --incident has no thread: it goes top-level to the default channel.
+        if (REQUEST_KINDS.has(row.kind)) orphans.push(row);
+        else slack.markDone([row.id], now);
         continue;
       }
       const channel = this.assign(row.incidentId, now);
@@ -151,9 +154,11 @@ export class SlackOutboxWorker {
       else group.set(row.incidentId, [row]);
     }
     for (const d of slack.dirtyDigests()) if (!byChannel.has(d.channel)) byChannel.set(d.channel, new Map());
+    const fallback = this.deps.config.defaultChannel;
+    if (orphans.length && !byChannel.has(fallback)) byChannel.set(fallback, new Map());
     if (ephemerals.length && !this.busyLanes.has(EPHEMERAL)) this.startLane(EPHEMERAL, () => this.ephemeralLane(ephemerals));
     for (const [channel, incidents] of byChannel) {
-      if (!this.busyLanes.has(channel)) this.startLane(channel, () => this.channelLane(channel, incidents));
+      if (!this.busyLanes.has(channel)) this.startLane(channel, () => this.channelLane(channel, incidents, channel === fallback ? orphans : []));
     }
   }
 
@@ -204,7 +209,11 @@ export class SlackOutboxWorker {
 
   // --- lanes --------------------------------------------------------------------------------
 
-  private async channelLane(channel: string, incidents: Map<number, OutboxRow[]>): Promise<void> {
+  private async channelLane(channel: string, incidents: Map<number, OutboxRow[]>, orphans: OutboxRow[]): Promise<void> {
+    for (const row of orphans) {
+      if (this.stopped) return;
+      await this.guard(() => this.postOrphan(channel, row), [row]);
+    }
     const queue = [...incidents.entries()];
     let digestFailures = 0;
     for (;;) {
@@ -402,6 +411,23 @@ export class SlackOutboxWorker {
       await this.call(channel, 'chat.postMessage', () => api.post({ channel, threadTs: ts!, ...reply, metadata: { event_type: REPLY_EVENT, event_payload: { reply_key: replyKey } } }));
       slack.markDone(group.map((r) => r.id), clock.now());
     }
+  }
+
+  /** A request.* row without an incident: a top-level message, looked up by metadata after an uncertain outcome. */
+  private async postOrphan(channel: string, row: OutboxRow): Promise<void> {
+    const { slack, api, clock } = this.deps;
+    if (typeof row.payload.replyKey === 'number') {
+      const found = await this.call(null, 'conversations.history', () => api.findByMetadata(channel, REPLY_EVENT, 'reply_key', row.id, row.createdAt));
+      if (found) {
+        slack.markDone([row.id], clock.now());
+        return;
+      }
+    }
+    slack.setReplyKey([row.id], row.id);
+    row.payload.replyKey = row.id;
+    const msg = renderRequestReply(row.kind as 'request.created', row.payload as unknown as RequestNote);
+    await this.call(channel, 'chat.postMessage', () => api.post({ channel, ...msg, metadata: { event_type: REPLY_EVENT, event_payload: { reply_key: row.id } } }));
+    slack.markDone([row.id], clock.now());
   }
 
   private async syncDigest(digestId: number): Promise<void> {

@@ -67,4 +67,13 @@ policy:
   await emu.click({ ts: reply.ts, actionId: 'chatops:approve', user: 'U0BOB' });
   await waitFor(() => emu.ephemerals.find((e) => e.user === 'U0BOB'), { what: 'ephemeral note on the stale click', timeoutMs: 15_000 });
   assert.equal(fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === '/apis/apps/v1/namespaces/prod/deployments/web').length, 1, 'ran once');
+
+  // A request without an incident has no thread: it is posted top-level in the default channel.
+  const r2 = await runCliAsync(['remediate', 'rollout-restart', 'prod/web', '--reason', 'no incident'], env);
+  assert.equal(r2.code, 3, r2.stderr);
+  const second = r2.stdout.trim();
+  const top2 = await waitFor(() => emu.topMessages('C0OPS').find((m) => emu.element(m.ts, 'chatops:approve')?.value === second), { what: 'top-level request message', timeoutMs: 15_000 });
+  assert.equal((await emu.click({ ts: top2.ts, actionId: 'chatops:approve', user: 'U0BOB' })).acked, true);
+  await waitFor(() => emu.topMessages('C0OPS').some((m) => /Done: \*rollout-restart\*/.test(m.text)), { what: 'top-level result', timeoutMs: 30_000 });
+  assert.equal(fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === '/apis/apps/v1/namespaces/prod/deployments/web').length, 2);
 });
