@@ -54,7 +54,7 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
     const results: IngestResult['incidents'] = [];
     let changed = false;
     for (const [key, events] of groupByIncidentKey(delivery, ctx.lifecycle.keyLabels)) {
-      const plan = planIncident(key, events, store.latestIncidentByKey(key), delivery, ctx.lifecycle, now);
+      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), delivery, ctx.lifecycle, now);
       const id = applyPlan(ctx, plan, deliveryId, origin, now);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });

@@ -207,11 +207,17 @@ export class SqliteStore implements IncidentStore, RequestStore {
     return (this.stmt('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
   }
 
-  latestIncidentByKey(key: string): IncidentSnapshot | null {
+  latestIncidentByKey(key: string, fingerprints: readonly string[]): IncidentSnapshot | null {
     const row = this.stmt('SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1').get(key) as Row | undefined;
     if (!row) return null;
     const incident = toIncident(row);
-    const alerts = new Map(this.alertsOf(incident.id).map((a) => [a.fingerprint, a]));
+    // Only the alerts this delivery names: ingest cost stays flat as an incident grows.
+    const one = this.stmt('SELECT * FROM alerts WHERE incident_id = ? AND fingerprint = ?');
+    const alerts = new Map<string, StoredAlert>();
+    for (const fp of fingerprints) {
+      const r = one.get(incident.id, fp) as Row | undefined;
+      if (r) alerts.set(fp, toAlert(r));
+    }
     return { incident, alerts };
   }
 
