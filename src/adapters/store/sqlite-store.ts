@@ -259,13 +259,18 @@ export class SqliteStore implements IncidentStore, RequestStore {
   }
 
   listIncidents(filter: IncidentFilter): Incident[] {
+    return [...this.iterateIncidents(filter)];
+  }
+
+  /** Incidents newest first, streamed (a full list can be long). */
+  *iterateIncidents(filter: IncidentFilter): Generator<Incident> {
     const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : null;
     const where = statuses ? `WHERE status IN (${statuses.map(() => '?').join(',')})` : '';
     const limit = filter.limit !== undefined ? 'LIMIT ?' : '';
     const params: unknown[] = [...(statuses ?? [])];
     if (filter.limit !== undefined) params.push(filter.limit);
     // Not cached: the IN list varies. Newest first (ids grow with opening time).
-    return (this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`).all(...params) as Row[]).map(toIncident);
+    for (const r of this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`).iterate(...params)) yield toIncident(r as Row);
   }
 
   countIncidentsByStatus(): Record<IncidentStatus, number> {
