@@ -11,7 +11,11 @@ export interface LifecycleOptions {
   reopenWindowMs: number;
 }
 
-/** The incident as it stands before the delivery, with its alerts by fingerprint. */
+/**
+ * The incident as it stands before the delivery, with its stored alerts by fingerprint — at
+ * least those the delivery names (the store need not load the rest: counts and common labels
+ * are kept on the incident and updated incrementally, so ingest cost does not grow with it).
+ */
 export interface IncidentSnapshot {
   incident: Incident;
   alerts: Map<string, StoredAlert>;
@@ -107,6 +111,20 @@ export function commonLabels(sets: readonly Labels[]): Labels {
 }
 
 const TARGET_LABELS = ['deployment', 'statefulset', 'daemonset', 'service', 'job_name', 'pod', 'instance', 'job'];
+
+/** Descriptive fields from common labels, keeping what the incident already said where they are silent. */
+function describeFrom(labels: Labels, annotations: Labels, prev: Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target'>): ReturnType<typeof describe> {
+  const own = (name: string): string | undefined => (Object.hasOwn(labels, name) ? labels[name] : undefined);
+  const targetLabel = TARGET_LABELS.find((l) => own(l) !== undefined);
+  return {
+    alertname: own('alertname') ?? prev.alertname,
+    severity: own('severity') ?? prev.severity,
+    namespace: own('namespace') ?? prev.namespace,
+    target: targetLabel ? own(targetLabel)! : prev.target,
+    labels,
+    annotations,
+  };
+}
 
 /** Descriptive fields of an incident, derived from its alerts. */
 export function describe(alerts: readonly AlertEvent[]): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {
@@ -211,15 +229,23 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
 
 function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, reopened: boolean, now: number): IncidentPlan {
   const prev = latest.incident;
-  const merged = new Map<string, AlertEvent>(latest.alerts);
   const upserts: AlertEvent[] = [];
+  let firing = prev.firing;
+  let total = prev.total;
   for (const c of changes) {
     if (!WRITES.has(c.kind)) continue;
-    merged.set(c.alert.fingerprint, c.alert);
+    const before = latest.alerts.get(c.alert.fingerprint);
+    if (!before) total++;
+    else if (before.status === 'firing') firing--;
+    if (c.alert.status === 'firing') firing++;
     upserts.push(c.alert);
   }
-  const all = [...merged.values()];
-  const firing = all.filter((a) => a.status === 'firing').length;
+  // Common labels only shrink as alerts join (an alert's labels make its fingerprint); a lone
+  // alert's own annotations are the incident's.
+  const lone = total === 1 && upserts.length === 1;
+  const described = lone
+    ? describe(upserts)
+    : describeFrom(commonLabels([prev.labels, ...upserts.map((a) => a.labels)]), commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]), prev);
   const status = statusAfter(firing, prev.status, reopened);
   const resolvedNow = status === 'resolved' && prev.status !== 'resolved';
   const changed = upserts.length > 0;
@@ -233,15 +259,15 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
     resolvedNow,
     incident: {
       ...prev,
-      ...describe(all),
+      ...(changed ? described : {}),
       id: prev.id,
       status,
       groupKey: delivery.groupKey || prev.groupKey,
       externalURL: delivery.externalURL || prev.externalURL,
       firing,
-      total: all.length,
+      total,
       updatedAt: changed ? now : prev.updatedAt,
-      resolvedAt: status === 'resolved' ? (resolvedNow ? resolvedTime(all, now) : prev.resolvedAt) : null,
+      resolvedAt: status === 'resolved' ? (resolvedNow ? resolvedTime(upserts, now) : prev.resolvedAt) : null,
       acknowledgedBy: keepAck ? prev.acknowledgedBy : null,
       acknowledgedAt: keepAck ? prev.acknowledgedAt : null,
     },

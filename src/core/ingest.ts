@@ -4,7 +4,6 @@
  * `chatops alerts ingest`.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './audit-chain.js';
 import { groupByIncidentKey, planIncident, type IncidentPlan, type LifecycleOptions } from './incidents.js';
 import type { Clock, IncidentStore } from './ports.js';
 import type { AuditSource, Delivery } from './types.js';
@@ -31,11 +30,12 @@ export interface IngestResult {
   alerts: { firing: number; resolved: number };
 }
 
-/** Hash of what a delivery says, ignoring fields that differ between Alertmanager HA peers. */
-export function deliveryHash(d: Delivery): string {
-  return createHash('sha256')
-    .update(canonicalJson({ groupKey: d.groupKey, status: d.status, alerts: d.alerts }))
-    .digest('hex');
+/**
+ * Hash of the raw body, to find a delivery again (forensics, replays). Duplicates are not found
+ * by it — HA peers send different bytes — but by comparing state (classifyAlert).
+ */
+export function deliveryHash(raw: string): string {
+  return createHash('sha256').update(raw).digest('hex');
 }
 
 export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: string, origin: IngestOrigin): IngestResult {
@@ -48,13 +48,13 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
       groupKey: delivery.groupKey,
       status: delivery.status,
       alertCount: delivery.alerts.length,
-      contentHash: deliveryHash(delivery),
+      contentHash: deliveryHash(raw),
       raw,
     });
     const results: IngestResult['incidents'] = [];
     let changed = false;
     for (const [key, events] of groupByIncidentKey(delivery, ctx.lifecycle.keyLabels)) {
-      const plan = planIncident(key, events, store.latestIncidentByKey(key), delivery, ctx.lifecycle, now);
+      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), delivery, ctx.lifecycle, now);
       const id = applyPlan(ctx, plan, deliveryId, origin, now);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });

@@ -30,7 +30,8 @@ export interface IncidentStore {
   transaction<T>(fn: () => T): T;
   recordDelivery(d: DeliveryRecord): number;
   markDelivery(id: number, outcome: string): void;
-  latestIncidentByKey(key: string): IncidentSnapshot | null;
+  /** The newest incident with this key, with its stored alerts for (at least) these fingerprints. */
+  latestIncidentByKey(key: string, fingerprints: readonly string[]): IncidentSnapshot | null;
   insertIncident(incident: IncidentNew): number;
   updateIncident(incident: Incident): void;
   upsertAlerts(incidentId: number, alerts: readonly AlertEvent[], now: number): void;

@@ -170,3 +170,40 @@ describe('out-of-order and duplicate deliveries', () => {
     assert.equal(classifyAlert(base, { ...base, startsAt: base.startsAt - 10 }), 'stale');
   });
 });
+
+describe('incremental counts', () => {
+  it('property: firing/total/common labels kept on the incident equal a recount over all alerts', async () => {
+    const fc = (await import('fast-check')).default;
+    const event = fc.record({
+      fp: fc.constantFrom('a', 'b', 'c', 'd'),
+      firing: fc.boolean(),
+      instance: fc.integer({ min: 0, max: 3 }),
+      pod: fc.constantFrom('p1', 'p2'),
+    });
+    fc.assert(fc.property(fc.array(fc.array(event, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (deliveries) => {
+      let snap: IncidentSnapshot | null = null;
+      const all = new Map<string, StoredAlert>();
+      let t = T0;
+      for (const batch of deliveries) {
+        t += 1000;
+        const seen = new Set<string>();
+        const events = batch.filter((e) => !seen.has(e.fp) && seen.add(e.fp)).map((e) => alert({
+          fingerprint: e.fp,
+          status: e.firing ? 'firing' : 'resolved',
+          startsAt: T0 + e.instance * 10,
+          endsAt: e.firing ? null : t,
+          labels: { pod: `${e.fp}-${e.pod === 'p1' ? 'x' : 'x'}`, shared: 'yes' },
+        }));
+        const plan = planIncident('k', events, snap, delivery([]), { keyLabels: [], reopenWindowMs: 10 * HOUR }, t);
+        if (plan.action === 'none' && !snap) continue;
+        for (const a of plan.upserts) all.set(a.fingerprint, { ...a, incidentId: 1, updatedAt: t });
+        snap = { incident: { ...plan.incident, id: 1 }, alerts: new Map(all) };
+        const firing = [...all.values()].filter((a) => a.status === 'firing').length;
+        assert.equal(plan.incident.firing, firing);
+        assert.equal(plan.incident.total, all.size);
+        assert.deepEqual(plan.incident.labels, commonLabels([...all.values()].map((a) => a.labels)));
+        assert.equal(plan.incident.status === 'resolved', firing === 0);
+      }
+    }), { numRuns: 500 });
+  });
+});

@@ -207,11 +207,17 @@ export class SqliteStore implements IncidentStore, RequestStore {
     return (this.stmt('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
   }
 
-  latestIncidentByKey(key: string): IncidentSnapshot | null {
+  latestIncidentByKey(key: string, fingerprints: readonly string[]): IncidentSnapshot | null {
     const row = this.stmt('SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1').get(key) as Row | undefined;
     if (!row) return null;
     const incident = toIncident(row);
-    const alerts = new Map(this.alertsOf(incident.id).map((a) => [a.fingerprint, a]));
+    // Only the alerts this delivery names: ingest cost stays flat as an incident grows.
+    const one = this.stmt('SELECT * FROM alerts WHERE incident_id = ? AND fingerprint = ?');
+    const alerts = new Map<string, StoredAlert>();
+    for (const fp of fingerprints) {
+      const r = one.get(incident.id, fp) as Row | undefined;
+      if (r) alerts.set(fp, toAlert(r));
+    }
     return { incident, alerts };
   }
 
@@ -253,13 +259,18 @@ export class SqliteStore implements IncidentStore, RequestStore {
   }
 
   listIncidents(filter: IncidentFilter): Incident[] {
+    return [...this.iterateIncidents(filter)];
+  }
+
+  /** Incidents newest first, streamed (a full list can be long). */
+  *iterateIncidents(filter: IncidentFilter): Generator<Incident> {
     const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : null;
     const where = statuses ? `WHERE status IN (${statuses.map(() => '?').join(',')})` : '';
     const limit = filter.limit !== undefined ? 'LIMIT ?' : '';
     const params: unknown[] = [...(statuses ?? [])];
     if (filter.limit !== undefined) params.push(filter.limit);
     // Not cached: the IN list varies. Newest first (ids grow with opening time).
-    return (this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`).all(...params) as Row[]).map(toIncident);
+    for (const r of this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`).iterate(...params)) yield toIncident(r as Row);
   }
 
   countIncidentsByStatus(): Record<IncidentStatus, number> {

@@ -33,8 +33,23 @@ export function listIncidents(globals: GlobalOptions, opts: { status?: string; j
   const statuses = parseStatuses(opts.status);
   const rt = openExisting(globals);
   try {
-    const rows = rt.store.listIncidents({ statuses, limit: opts.limit });
-    io.stdout(opts.json ? `${JSON.stringify(rows.map(incidentJson), null, 2)}\n` : `${incidentTable(rows, rt.clock.now())}\n`);
+    if (opts.json) {
+      // Streamed, one incident per line inside the array: still one JSON document, without
+      // holding (or pretty-printing) ten thousand objects at once.
+      let chunk = '[';
+      let first = true;
+      for (const incident of rt.store.iterateIncidents({ statuses, limit: opts.limit })) {
+        chunk += `${first ? '\n' : ',\n'}${JSON.stringify(incidentJson(incident))}`;
+        first = false;
+        if (chunk.length > 64 * 1024) {
+          io.stdout(chunk);
+          chunk = '';
+        }
+      }
+      io.stdout(`${chunk}${first ? ']' : '\n]'}\n`);
+      return;
+    }
+    io.stdout(`${incidentTable(rt.store.listIncidents({ statuses, limit: opts.limit }), rt.clock.now())}\n`);
   } finally {
     rt.close();
   }
