@@ -30,7 +30,7 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Length in UTF-16 code units, which is what Slack counts. */
+/** What a cut text ends with. Lengths are UTF-16 code units, as Slack counts them. */
 const MARK = '…';
 
 /**

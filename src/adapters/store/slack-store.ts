@@ -92,12 +92,6 @@ export class SlackStore {
     }));
   }
 
-  /** When the next undelivered row falls due (null when none is pending). */
-  nextDueAt(): number | null {
-    const r = this.stmt('SELECT min(next_attempt_at) AS t FROM outbox WHERE done_at IS NULL').get() as { t: number | null };
-    return r.t;
-  }
-
   markDone(ids: readonly number[], now: number): void {
     const s = this.stmt('UPDATE outbox SET done_at = ?, last_error = NULL WHERE id = ? AND done_at IS NULL');
     for (const id of ids) s.run(now, id);
@@ -171,11 +165,6 @@ export class SlackStore {
   /** Incidents given their own top message in a channel since a time (for the storm decision). */
   ownMessagesSince(channel: string, since: number): number {
     return (this.stmt('SELECT count(*) AS n FROM slack_messages WHERE channel = ? AND created_at >= ? AND digest_id IS NULL').get(channel, since) as { n: number }).n;
-  }
-
-  /** Every incident id with a message or digest line, and where (for `chatops incidents show`, tests). */
-  allMessages(): SlackMessageRow[] {
-    return (this.stmt('SELECT * FROM slack_messages ORDER BY incident_id').all() as Row[]).map(toMessage);
   }
 
   // --- digests ------------------------------------------------------------------------------
