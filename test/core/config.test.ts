@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
-import { parseConfig } from '../../src/config/schema.js';
+import { configSchema, parseConfig } from '../../src/config/schema.js';
 import { isChatopsError } from '../../src/core/errors.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -64,5 +64,40 @@ describe('configuration', () => {
     for (const section of ['webhook:', 'store:', 'incidents:', 'log:', 'slack:', 'prometheus:', 'alertmanager:', 'links:', 'kubernetes:', 'policy:', 'users:', 'audit:']) {
       assert.ok(text.includes(section), `example lacks ${section}`);
     }
+  });
+
+  it('the example config documents every key the schema knows', () => {
+    // Walk the schema (through defaults/prefaults) to every key path.
+    const unwrap = (x: any): any => {
+      for (let i = 0; i < 10 && x && !x.shape; i++) x = x.def?.innerType ?? x.def?.in ?? x.def?.schema;
+      return x;
+    };
+    const paths: string[] = [];
+    const walk = (schema: unknown, prefix: string) => {
+      const obj = unwrap(schema);
+      if (!obj?.shape) return;
+      for (const [k, v] of Object.entries(obj.shape as Record<string, unknown>)) {
+        paths.push(prefix + k);
+        walk(v, `${prefix}${k}.`);
+      }
+    };
+    walk(configSchema, '');
+    assert.ok(paths.length > 40, `walked ${paths.length} keys`);
+    const text = fs.readFileSync(path.resolve(import.meta.dirname, '../../config/chatops.example.yaml'), 'utf8');
+    const sections = new Map<string, string>();
+    let current = '';
+    for (const line of text.split('\n')) {
+      const top = /^([a-z_]+):/.exec(line);
+      if (top) current = top[1]!;
+      sections.set(current, `${sections.get(current) ?? ''}${line}\n`);
+    }
+    const missing = paths.filter((p) => {
+      const [section, ...rest] = p.split('.');
+      const body = sections.get(section!);
+      if (!body) return true;
+      const leaf = rest.at(-1);
+      return leaf !== undefined && !new RegExp(`^[\\s#]*${leaf}:`, 'm').test(body);
+    });
+    assert.deepEqual(missing, [], 'keys missing from config/chatops.example.yaml');
   });
 });
