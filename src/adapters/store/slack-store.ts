@@ -59,19 +59,13 @@ const toDigest = (r: Row): DigestRow => ({
 
 export class SlackStore {
   private readonly db: Database.Database;
-  private readonly stmts = new Map<string, Database.Statement>();
 
   constructor(readonly store: SqliteStore) {
     this.db = store.db;
   }
 
   private stmt(sql: string): Database.Statement {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.stmts.set(sql, s);
-    }
-    return s;
+    return this.store.stmt(sql);
   }
 
   transaction<T>(fn: () => T): T {

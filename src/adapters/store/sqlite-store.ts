@@ -168,7 +168,8 @@ export class SqliteStore implements IncidentStore, RequestStore {
     }).immediate();
   }
 
-  private stmt(sql: string): Database.Statement {
+  /** A prepared statement, cached by its text (shared with the stores that extend this database). */
+  stmt(sql: string): Database.Statement {
     let s = this.stmts.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
