@@ -12,6 +12,7 @@ import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
 import { startSlack, type RunningSlack } from './slack.js';
+import { remediationExtensions } from './slack-remediation.js';
 
 export interface RunningDaemon {
   url: string;
@@ -33,7 +34,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const { store, clock } = runtime;
   const metrics = new Metrics(store, clock.now);
   registerRequestMetrics(metrics.registry, store);
-  const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger) : null;
+  const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
   store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
   const app = createHttpApp({
     ingest: (delivery, raw) => {
