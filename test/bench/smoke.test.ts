@@ -25,6 +25,10 @@ describe('bench smoke', () => {
     assert.ok(results.memory.idleMb > 0);
     assert.ok(results.cli.listJsonMs > 0 && results.cli.nodeBareMs > 0);
     assert.ok(results.scale.length >= 2);
+    assert.equal(results.storm.lost, 0);
+    assert.ok(results.storm.allVisibleMs > 0 && results.storm.slackWriteCalls > 0);
+    assert.equal(results.clicks.ours.unacked, 0);
+    assert.ok(results.clicks.ours.p99ms > 0 && results.clicks.baseline.p99ms > 0);
     assert.match(r.stdout, /ingest \(durable alerts\/s/);
   });
 });
