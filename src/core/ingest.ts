@@ -82,11 +82,10 @@ function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, o
   };
 
   if (plan.action === 'none') {
-    for (const c of plan.changes) {
-      if (c.kind === 'stale') {
-        audit('alert.stale_ignored', plan.previous?.id ?? null, c.alert.fingerprint, 'ignored', {
-          status: c.alert.status, startsAt: c.alert.startsAt, reason: 'older than the state already stored' });
-      }
+    const stale = plan.changes.filter((c) => c.kind === 'stale');
+    if (stale.length) {
+      audit('alert.stale_ignored', plan.previous?.id ?? null, stale.length === 1 ? stale[0]!.alert.fingerprint : `${stale.length} alerts`, 'ignored', {
+        fingerprints: stale.map((c) => c.alert.fingerprint), reason: 'older than the state already stored' });
     }
     return plan.previous?.id ?? null;
   }
@@ -108,31 +107,32 @@ function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, o
     }
   }
   store.upsertAlerts(id, plan.upserts, now);
+  // One audit row per kind of change per delivery (not one per alert): a 1,000-alert delivery
+  // is one fact from Alertmanager, and the raw delivery keeps the detail.
+  const byKind = new Map<string, typeof plan.changes>();
   for (const c of plan.changes) {
-    const fp = c.alert.fingerprint;
-    switch (c.kind) {
-      case 'new':
-        audit('alert.firing', id, fp, 'ok', { alertname: c.alert.labels.alertname ?? '', startsAt: c.alert.startsAt });
-        if (plan.action !== 'open') outbox('alert.joined', id, { fingerprint: fp });
-        break;
-      case 'new-resolved':
-        audit('alert.resolved', id, fp, 'ok', { endsAt: c.alert.endsAt, firstSeenResolved: true });
-        break;
-      case 'refired':
-        audit('alert.refired', id, fp, 'ok', { startsAt: c.alert.startsAt });
-        if (plan.action !== 'reopen') outbox('alert.refired', id, { fingerprint: fp });
-        break;
-      case 'resolved':
-        audit('alert.resolved', id, fp, 'ok', { endsAt: c.alert.endsAt });
-        break;
-      case 'stale':
-        audit('alert.stale_ignored', id, fp, 'ignored', {
-          status: c.alert.status, startsAt: c.alert.startsAt, reason: 'older than the state already stored' });
-        break;
-      default:
-        break;
-    }
+    const list = byKind.get(c.kind);
+    if (list) list.push(c);
+    else byKind.set(c.kind, [c]);
   }
+  const fps = (list: typeof plan.changes) => list.map((c) => c.alert.fingerprint);
+  const target = (list: typeof plan.changes) => (list.length === 1 ? list[0]!.alert.fingerprint : `${list.length} alerts`);
+  const fresh = byKind.get('new') ?? [];
+  if (fresh.length) {
+    audit('alert.firing', id, target(fresh), 'ok', { fingerprints: fps(fresh), alertnames: [...new Set(fresh.map((c) => c.alert.labels.alertname ?? ''))] });
+    if (plan.action !== 'open') for (const fp of fps(fresh)) outbox('alert.joined', id, { fingerprint: fp });
+  }
+  const resolvedFirst = byKind.get('new-resolved') ?? [];
+  if (resolvedFirst.length) audit('alert.resolved', id, target(resolvedFirst), 'ok', { fingerprints: fps(resolvedFirst), firstSeenResolved: true });
+  const refired = byKind.get('refired') ?? [];
+  if (refired.length) {
+    audit('alert.refired', id, target(refired), 'ok', { fingerprints: fps(refired) });
+    if (plan.action !== 'reopen') for (const fp of fps(refired)) outbox('alert.refired', id, { fingerprint: fp });
+  }
+  const resolved = byKind.get('resolved') ?? [];
+  if (resolved.length) audit('alert.resolved', id, target(resolved), 'ok', { fingerprints: fps(resolved) });
+  const stale = byKind.get('stale') ?? [];
+  if (stale.length) audit('alert.stale_ignored', id, target(stale), 'ignored', { fingerprints: fps(stale), reason: 'older than the state already stored' });
   if (plan.resolvedNow) {
     audit('incident.resolved', id, plan.incident.key, 'ok', { durationMs: (plan.incident.resolvedAt ?? now) - plan.incident.openedAt });
     outbox('incident.resolved', id);
