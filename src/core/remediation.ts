@@ -244,15 +244,23 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     });
     return { kind: 'refused', reason, request: ctx.store.getRequest(requestId) ?? request };
   };
+  // A click or command on a request that is no longer pending (a replayed click, the loser of
+  // two simultaneous approvals): nothing happens, but who tried and why it did nothing is audited.
+  const conflict = (r: ActionRequest): DecideOutcome => {
+    const reason = `Request ${requestId} is ${describeState(r)}.`;
+    ctx.store.transaction(() => {
+      ctx.store.recordApproval({ requestId, actor: actor.id, source: actor.source, decision: verdict, outcome: 'refused', reason, ts: ctx.clock.now() });
+      audit(ctx, actor, verdict === 'approve' ? A.approve : A.deny, r.target, r.incidentId, 'refused', { requestId, action: r.action, why: reason });
+    });
+    return { kind: 'conflict', reason, request: r };
+  };
 
   if (request.state === 'pending' && request.expiresAt <= now) {
     expireOne(ctx, request, { id: 'daemon', source: 'daemon' });
     request = ctx.store.getRequest(requestId)!;
   }
   if (request.state === 'expired') return refuse(`Refused: request ${requestId} expired at ${iso(request.expiresAt)}: request it again.`);
-  if (request.state !== 'pending') {
-    return { kind: 'conflict', reason: `Request ${requestId} is ${describeState(request)}.`, request };
-  }
+  if (request.state !== 'pending') return conflict(request);
   const spec = actionSpec(request.action);
   const who = await withGroups(ctx, actor);
 
@@ -270,10 +278,7 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
       enqueue(ctx, 'request.decided', r, { decision: to, by: actor.id, decisionSource: actor.source, decisionReason: note });
       return r;
     });
-    if (!done) {
-      const r = ctx.store.getRequest(requestId)!;
-      return { kind: 'conflict', reason: `Request ${requestId} is ${describeState(r)}.`, request: r };
-    }
+    if (!done) return conflict(ctx.store.getRequest(requestId)!);
     return to === 'cancelled' ? { kind: 'cancelled', request: done } : { kind: 'denied', request: done };
   }
 
@@ -308,7 +313,7 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
       expireOne(ctx, r, { id: 'daemon', source: 'daemon' });
       return refuse(`Refused: request ${requestId} expired at ${iso(r.expiresAt)}: request it again.`);
     }
-    return { kind: 'conflict', reason: `Request ${requestId} is ${describeState(r)}.`, request: r };
+    return conflict(r);
   }
   const ran = await execute(ctx, requestId, actor, opts.onProgress);
   if (!ran) return { kind: 'approved', request: ctx.store.getRequest(requestId)! };

@@ -10,7 +10,9 @@ import type { Runtime } from '../app.js';
 import { parseDuration } from '../core/duration.js';
 import { isChatopsError } from '../core/errors.js';
 import { acknowledge, type Actor } from '../core/incident-actions.js';
+import { targetText } from '../core/actions.js';
 import { decide } from '../core/remediation.js';
+import type { ActionRequest } from '../core/requests.js';
 import { activeSilence, silenceIncident, unsilenceIncident } from '../core/silence.js';
 
 /** A handler for one action id; returns the ephemeral note for the clicker, or null. */
@@ -46,6 +48,12 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
   // policy in force and the two-person rule at every click.
   for (const [actionId, verdict] of [[ACTION.approve, 'approve'], [ACTION.deny, 'deny']] as const) {
     handlers.set(actionId, async (click, actor) => {
+      const misplaced = misplacedDecision(rt, click);
+      if (misplaced) {
+        const r = misplaced.request;
+        rt.store.appendAudit({ ts: rt.clock.now(), actor: actor.id, source: actor.source, action: `action.${verdict}`, target: targetText(r.target), incidentId: r.incidentId, result: 'refused', detail: { requestId: r.id, action: r.action, why: misplaced.reason } });
+        return misplaced.reason;
+      }
       const out = await decide(rt.remediation, click.value, verdict, actor);
       return out.kind === 'refused' || out.kind === 'conflict' ? out.reason : null;
     });
@@ -53,6 +61,21 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
   // A URL button's click also arrives; the browser already opened the link.
   handlers.set(ACTION.runbook, async () => null);
   return handlers;
+}
+
+/**
+ * A request's Approve/Deny belongs to its incident's thread. A click that names a request of
+ * another incident (a crafted or mixed-up payload) decides nothing: the message clicked and the
+ * request must agree before the core is asked.
+ */
+function misplacedDecision(rt: Runtime, click: Click): { request: ActionRequest; reason: string } | null {
+  const request = rt.store.getRequest(click.value);
+  if (!request || request.incidentId === null) return null;
+  const message = rt.slack.messageOf(request.incidentId);
+  const clicked = click.threadTs ?? click.messageTs;
+  if (!message?.ts || !clicked) return null;
+  if (clicked === message.ts && (!click.channelId || click.channelId === message.channel)) return null;
+  return { request, reason: `Refused: request ${request.id} belongs to incident #${request.incidentId}, not to the message you clicked; nothing was decided. Use the buttons in incident #${request.incidentId}'s thread.` };
 }
 
 export function createActionDispatcher(rt: Runtime, handlers: Map<string, ActionHandler>, logger: Logger, nudge: () => void): (click: Click) => Promise<void> {

@@ -98,9 +98,11 @@ describe('approval core', () => {
     assert.match(again.kind === 'conflict' ? again.reason : '', /already decided by U0BOB and succeeded/);
     assert.equal(restarts().length, 1);
 
-    assert.deepEqual(store.approvalsOf(req.id).map((a) => `${a.actor}:${a.outcome}`), ['U0ALICE:refused', 'U0BOB:accepted']);
+    // The replayed approval did nothing, and is on record as refused with its reason.
+    assert.deepEqual(store.approvalsOf(req.id).map((a) => `${a.actor}:${a.outcome}`), ['U0ALICE:refused', 'U0BOB:accepted', 'U0BOB:refused']);
     assert.deepEqual(auditRows().map((r) => `${r.actor} ${r.action}:${r.result}`), [
       'U0ALICE action.request:pending', 'U0ALICE action.approve:refused', 'U0BOB action.approve:approved', 'U0BOB action.execute:started', 'U0BOB action.result:succeeded',
+      'U0BOB action.approve:refused',
     ]);
     assert.deepEqual(outbox().map((o) => `${o.kind}:${(o.payload.decision as string | undefined) ?? o.payload.state}`), ['request.created:' + outbox()[0]!.payload.decision, 'request.decided:approved', 'request.result:succeeded']);
     assert.deepEqual(outbox()[0]!.payload.approvers, ['U0BOB', 'cli:carol']);

@@ -249,7 +249,7 @@ export function renderDigest(channelIncidents: readonly Incident[], openedAt: nu
   const lines = channelIncidents.map((i) =>
     `${i.status === 'resolved' ? '✅' : i.status === 'acknowledged' ? '👀' : '🔥'} *#${i.id}* ${safe(i.alertname, 120)} — ${safe(i.target || i.namespace || '-', 120)} (${safe(i.severity || '-', 40)}, ${i.firing}/${i.total} firing)`);
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: header, emoji: true } }];
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Many incidents opened at once since ${when(openedAt)}, so they are listed here instead of one message each. Act on one with \`chatops ack <id>\`, \`chatops silence <id>\` or \`chatops incidents show <id>\`.` }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Many incidents opened at once since ${when(openedAt)}, so they are listed here instead of one message each. Act on one with \`chatops ack &lt;id&gt;\`, \`chatops silence &lt;id&gt;\` or \`chatops incidents show &lt;id&gt;\`.` }] });
   const maxSections = LIMITS.blocks - blocks.length - 1;
   let chunk = '';
   let shown = 0;

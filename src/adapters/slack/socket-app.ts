@@ -139,6 +139,18 @@ export class SlackSocketApp {
       deferInitialization: true,
     });
     const client = receiver.client;
+    // The SDK parses each frame in an async listener: a malformed envelope (an events_api
+    // envelope without payload.event, PROTOCOLS trap 3) rejects there, unhandled, and would take
+    // the whole process down. Re-register the listener so such a frame is logged and dropped.
+    const onFrame = client.listeners('ws_message') as ((data: unknown, isBinary: boolean) => Promise<void>)[];
+    client.removeAllListeners('ws_message');
+    client.on('ws_message', (data: unknown, isBinary: boolean) => {
+      for (const listener of onFrame) {
+        void Promise.resolve()
+          .then(() => listener(data, isBinary))
+          .catch((err: unknown) => this.opts.logger.warn({ err: (err as Error)?.message ?? String(err) }, 'slack socket frame ignored: malformed envelope'));
+      }
+    });
     client.on('connected', () => this.setState('connected', generation));
     client.on('reconnecting', () => this.setState('disconnected', generation));
     client.on('disconnected', () => this.setState('disconnected', generation));
