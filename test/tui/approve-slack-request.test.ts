@@ -1,0 +1,69 @@
+/**
+ * Issue 5: a request made in Slack by one user is approved from the terminal UI by another —
+ * through the same ports the Ink app uses, in another process than the daemon — and runs
+ * exactly once; the daemon delivers the decision and the result to the incident's thread.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { openRuntime } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import { coreRemediation } from '../../src/tui/core-ports.js';
+import { webhookBody } from '../support/builders.js';
+import { waitFor } from '../support/daemon.js';
+import { KubeFake, remediatorRules } from '../support/kube-fake.js';
+import { SlackEmulator } from '../support/slack-emulator.js';
+import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
+import { tempDir } from '../support/tmp.js';
+
+test('approve from the TUI a restart requested in Slack by another user: runs once, thread updated', async (t) => {
+  const dir = tempDir(t);
+  const fake = await KubeFake.start();
+  t.after(() => fake.close());
+  fake.allow(remediatorRules(['prod']));
+  fake.addDeployment({ namespace: 'prod', name: 'web', replicas: 2 });
+  const emu = await SlackEmulator.start();
+  t.after(() => emu.stop());
+  const daemon = await spawnSlackDaemon({ dir, emulator: emu, config: `kubernetes:
+  enabled: true
+  kubeconfig: ${fake.writeKubeconfig(dir)}
+  poll_interval: 10ms
+  rollout_timeout: 1m
+policy:
+  max_risk: mutate
+  namespaces: [prod]
+  production: [prod]
+  requesters:
+    mutate: [U0ALICE]
+  approvers:
+    mutate: [cli:bob]
+  approve_from:
+    mutate: [tui]
+` });
+  t.after(() => stopDaemon(daemon));
+  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
+  await postWebhook(daemon.url, webhookBody([{ fingerprint: 'e000000000000001', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'web' } }], { groupKey: 'web' }));
+  const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 15_000 });
+
+  // Alice requests the restart with the button on the incident message.
+  await emu.click({ ts: top.ts, actionId: 'chatops:remediate:rollout-restart', user: 'U0ALICE' });
+  const approval = await waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')), { what: 'approval message in the thread', timeoutMs: 15_000 });
+  const requestId = String(emu.element(approval.ts, 'chatops:approve')!.value);
+
+  // Bob, at the terminal: the TUI process opens the same database and config.
+  const loaded = loadConfig({ configPath: path.join(dir, 'chatops.yaml'), env: { CHATOPS_DB: path.join(dir, 'chatops.db') } });
+  const rt = openRuntime(loaded, { mustExist: true });
+  t.after(() => rt.close());
+  const tui = coreRemediation(rt.remediation);
+  const bob = { id: 'cli:bob', source: 'tui' as const };
+  const first = await tui.approve(requestId, bob);
+  assert.equal(first.outcome, 'done', JSON.stringify(first));
+  const again = await tui.approve(requestId, bob);
+  assert.equal(again.outcome, 'refused', 'a second approval of the same request is refused');
+  const patches = fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === '/apis/apps/v1/namespaces/prod/deployments/web');
+  assert.equal(patches.length, 1, 'executed exactly once');
+
+  // The daemon brings the thread up to date from the TUI process's outbox rows.
+  await waitFor(() => emu.replies(top.ts).some((m) => /cli:bob/.test(m.text) && /Approved/.test(m.text)), { what: 'approval by cli:bob in the thread', timeoutMs: 20_000 });
+  await waitFor(() => emu.replies(top.ts).some((m) => /Done: \*rollout-restart\*/.test(m.text)), { what: 'result in the thread', timeoutMs: 20_000 });
+});
