@@ -3,17 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
-import { SlackEmulator } from '../support/slack-emulator.js';
-import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
-import { tempDir } from '../support/tmp.js';
+import { postWebhook, slackStack } from '../support/slack-daemon.js';
 
 test('five pending updates of one message become one chat.update', async (t) => {
-  const dir = tempDir(t);
-  const emu = await SlackEmulator.start();
-  t.after(() => emu.stop());
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu });
-  t.after(() => stopDaemon(daemon));
-  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
+  const { dir, emu, daemon } = await slackStack(t);
   const alerts = (n: number) => webhookBody(Array.from({ length: n }, (_, k) => ({ fingerprint: `c${k}`.padStart(16, '0'), labels: { alertname: 'Coalesce', pod: `p${k}` } })),
     { groupKey: '{}:{alertname="Coalesce"}' });
   await postWebhook(daemon.url, alerts(1));

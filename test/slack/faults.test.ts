@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
 import { SlackEmulator } from '../support/slack-emulator.js';
-import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
+import { postWebhook, ready, slackStack, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 const group = (n: number) => ({ groupKey: `{}:{alertname="Fault${n}"}` });
@@ -19,12 +19,7 @@ function assertOneTopEach(emu: SlackEmulator, ids: number[]): void {
 }
 
 test('429 bursts, 500s and uncertain posts: no loss, no duplicate top message', async (t) => {
-  const dir = tempDir(t);
-  const emu = await SlackEmulator.start();
-  t.after(() => emu.stop());
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu });
-  t.after(() => stopDaemon(daemon));
-  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
+  const { dir, emu, daemon } = await slackStack(t);
 
   // A burst of 429s with Retry-After, then a 500 (not stored), then a dropped response (stored).
   emu.fault('chat.postMessage', { type: 'status', status: 429, retryAfter: 1 }, { type: 'status', status: 429, retryAfter: 1 }, { type: 'status', status: 429, retryAfter: 1 },
@@ -73,12 +68,7 @@ test('a crash while a post is in flight does not produce a second top message', 
 });
 
 test('dropped sockets and disconnect frames: the app reconnects and clicks are acked again', async (t) => {
-  const dir = tempDir(t);
-  const emu = await SlackEmulator.start();
-  t.after(() => emu.stop());
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu });
-  t.after(() => stopDaemon(daemon));
-  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
+  const { dir, emu, daemon } = await slackStack(t);
   await postWebhook(daemon.url, alertsFor(1));
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'posted', timeoutMs: 15_000 });
 

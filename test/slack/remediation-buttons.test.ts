@@ -10,8 +10,7 @@ import path from 'node:path';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';
-import { SlackEmulator } from '../support/slack-emulator.js';
-import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
+import { kubernetesSection, postWebhook, slackStack } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 test('restart from a button in prod: self-approval refused and audited, a second person runs it once, simultaneous approvals run once', async (t) => {
@@ -21,14 +20,7 @@ test('restart from a button in prod: self-approval refused and audited, a second
   fake.allow(remediatorRules(['prod']));
   fake.addDeployment({ namespace: 'prod', name: 'web', replicas: 2 });
   fake.addDeployment({ namespace: 'prod', name: 'api', replicas: 2 });
-  const emu = await SlackEmulator.start();
-  t.after(() => emu.stop());
-  const config = `kubernetes:
-  enabled: true
-  kubeconfig: ${fake.writeKubeconfig(dir)}
-  poll_interval: 10ms
-  rollout_timeout: 1m
-policy:
+  const config = `${kubernetesSection(fake.writeKubeconfig(dir))}policy:
   max_risk: mutate
   namespaces: [prod]
   production: [prod]
@@ -37,9 +29,7 @@ policy:
   approvers:
     mutate: [U0ALICE, U0BOB, U0CAROL]
 `;
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu, config });
-  t.after(() => stopDaemon(daemon));
-  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
+  const { emu, daemon } = await slackStack(t, { dir, config });
   await postWebhook(daemon.url, webhookBody([{ fingerprint: 'b000000000000001', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'web' } }], { groupKey: 'web' }));
   await postWebhook(daemon.url, webhookBody([{ fingerprint: 'b000000000000002', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'api' } }], { groupKey: 'api' }));
   const top1 = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident 1 posted', timeoutMs: 15_000 });

@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
 import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
-import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
-import { tempDir } from '../support/tmp.js';
+import { postWebhook, slackStack } from '../support/slack-daemon.js';
 
 /** Texts Slack parses for mentions and links (mrkdwn objects and the fallback text). */
 function parsed(m: StoredMessage): string {
@@ -23,12 +22,7 @@ function parsed(m: StoredMessage): string {
 }
 
 test('alert text cannot ping or forge links, and oversized alerts are cut, not rejected', async (t) => {
-  const dir = tempDir(t);
-  const emu = await SlackEmulator.start();
-  t.after(() => emu.stop());
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu });
-  t.after(() => stopDaemon(daemon));
-  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
+  const { dir, emu, daemon } = await slackStack(t);
 
   const evil = '<!channel> <!here> <@U123> <https://evil.example|click here> &amp;';
   const r1 = await postWebhook(daemon.url, webhookBody([{ fingerprint: 'e1', labels: { alertname: 'Evil', pod: '<!channel>' }, annotations: { summary: evil, description: evil, runbook_url: 'javascript:alert(1)' } }],

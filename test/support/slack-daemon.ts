@@ -1,8 +1,9 @@
 /** A spawned daemon wired to a Slack emulator (and optionally Alertmanager/Prometheus). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnDaemon, type SpawnedDaemon } from './daemon.js';
-import type { SlackEmulator } from './slack-emulator.js';
+import { spawnDaemon, waitFor, type SpawnedDaemon } from './daemon.js';
+import { SlackEmulator as SlackEmulatorClass, type EmulatorOptions, type SlackEmulator } from './slack-emulator.js';
+import { tempDir } from './tmp.js';
 
 export const BOT_TOKEN = 'xoxb-test';
 export const APP_TOKEN = 'xapp-1-A0TEST-1-abc';
@@ -72,4 +73,26 @@ export async function runCliAsync(args: string[], env: Record<string, string | u
   child.stderr.on('data', (d) => { stderr += String(d); });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { code, stdout, stderr };
+}
+
+/**
+ * A temp dir, a Slack emulator and a daemon wired to it, ready (socket connected); all torn
+ * down after the test.
+ */
+export async function slackStack(
+  t: { after(fn: () => unknown): void },
+  opts: Omit<SlackDaemonOptions, 'dir' | 'emulator'> & { emulator?: EmulatorOptions; dir?: string } = {},
+): Promise<{ dir: string; emu: SlackEmulator; daemon: SpawnedDaemon }> {
+  const dir = opts.dir ?? tempDir(t);
+  const emu = await SlackEmulatorClass.start(opts.emulator);
+  t.after(() => emu.stop());
+  const daemon = await spawnSlackDaemon({ ...opts, dir, emulator: emu });
+  t.after(() => stopDaemon(daemon));
+  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'daemon ready with the socket connected', timeoutMs: 20_000 });
+  return { dir, emu, daemon };
+}
+
+/** The `kubernetes:` section for a daemon or CLI talking to a KubeFake, with fast polling. */
+export function kubernetesSection(kubeconfig: string): string {
+  return `kubernetes:\n  enabled: true\n  kubeconfig: ${kubeconfig}\n  poll_interval: 10ms\n  rollout_timeout: 1m\n`;
 }

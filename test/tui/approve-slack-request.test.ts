@@ -12,8 +12,7 @@ import { coreRemediation } from '../../src/tui/core-ports.js';
 import { webhookBody } from '../support/builders.js';
 import { waitFor } from '../support/daemon.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';
-import { SlackEmulator } from '../support/slack-emulator.js';
-import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
+import { kubernetesSection, postWebhook, slackStack } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 test('approve from the TUI a restart requested in Slack by another user: runs once, thread updated', async (t) => {
@@ -22,14 +21,7 @@ test('approve from the TUI a restart requested in Slack by another user: runs on
   t.after(() => fake.close());
   fake.allow(remediatorRules(['prod']));
   fake.addDeployment({ namespace: 'prod', name: 'web', replicas: 2 });
-  const emu = await SlackEmulator.start();
-  t.after(() => emu.stop());
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu, config: `kubernetes:
-  enabled: true
-  kubeconfig: ${fake.writeKubeconfig(dir)}
-  poll_interval: 10ms
-  rollout_timeout: 1m
-policy:
+  const { emu, daemon } = await slackStack(t, { dir, config: `${kubernetesSection(fake.writeKubeconfig(dir))}policy:
   max_risk: mutate
   namespaces: [prod]
   production: [prod]
@@ -40,8 +32,6 @@ policy:
   approve_from:
     mutate: [tui]
 ` });
-  t.after(() => stopDaemon(daemon));
-  await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
   await postWebhook(daemon.url, webhookBody([{ fingerprint: 'e000000000000001', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'web' } }], { groupKey: 'web' }));
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 15_000 });
 
