@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mrkdwnTexts } from '../support/mrkdwn.js';
 import fc from 'fast-check';
 import { renderDigest, renderIncident, renderReply, renderRequestReply, type IncidentView, type ReplyKind } from '../../src/adapters/slack/render.js';
 import type { Incident, StoredAlert } from '../../src/core/types.js';
@@ -20,19 +21,6 @@ const EVIL = ['<!channel>', '<!here>', '<!everyone>', '<@U123>', '<#C123>', '<!s
 /** Every `<…>` Slack parses must be one the renderer built. */
 const ALLOWED = /^<(!date\^\d+\^[^|<>]*\|[^<>]*|https?:\/\/[^\s|<>]+(\|[^<>]*)?|@[UW][A-Z0-9]{2,20})>$/;
 
-function mrkdwnTexts(m: { text: string; blocks: unknown[] }): string[] {
-  const out = [m.text];
-  const walk = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(m.blocks);
-  return out;
-}
 
 function assertSafe(m: { text: string; blocks: Record<string, unknown>[] }, where: string): void {
   assert.deepEqual(validateBlocks(m.blocks), [], `${where}: within Block Kit limits`);

@@ -1,6 +1,7 @@
 /** The renderer, escaping and truncation: pure, with property tests for the Block Kit limits. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { mrkdwnTexts } from '../support/mrkdwn.js';
 import fc from 'fast-check';
 import { formatQueryResult, renderDigest, renderIncident, renderReply, routeChannel, stormDecision, type IncidentView } from '../../src/adapters/slack/render.js';
 import { cut, escapeMrkdwn, fillTemplate, httpUrl } from '../../src/adapters/slack/text.js';
@@ -27,20 +28,6 @@ function view(over: Partial<IncidentView> = {}, inc: Partial<Incident> = {}): In
 
 const all = (m: { text: string; blocks: unknown[] }) => JSON.stringify(m);
 
-/** Every mrkdwn text in the blocks, plus the fallback text: where Slack parses mentions and links. */
-function mrkdwnTexts(m: { text: string; blocks: unknown[] }): string[] {
-  const out = [m.text];
-  const walk = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(m.blocks);
-  return out;
-}
 
 describe('escaping', () => {
   test('mentions and forged links in annotations render inert', () => {

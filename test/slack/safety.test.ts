@@ -1,5 +1,6 @@
 /** Injection and Block Kit limits, end to end: what the daemon posts, the strict emulator accepts. */
 import assert from 'node:assert/strict';
+import { mrkdwnTexts } from '../support/mrkdwn.js';
 import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
@@ -7,19 +8,7 @@ import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js'
 import { postWebhook, slackStack } from '../support/slack-daemon.js';
 
 /** Texts Slack parses for mentions and links (mrkdwn objects and the fallback text). */
-function parsed(m: StoredMessage): string {
-  const out = [m.text];
-  const walk = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(m.blocks);
-  return out.join('\n');
-}
+const parsed = (m: StoredMessage): string => mrkdwnTexts(m).join('\n');
 
 test('alert text cannot ping or forge links, and oversized alerts are cut, not rejected', async (t) => {
   const { dir, emu, daemon } = await slackStack(t);
