@@ -81,6 +81,7 @@ export const configSchema = z.strictObject({
       group: z.string().optional(),
       synchronous: z.enum(['full', 'normal']).default('full'),
       busy_timeout: duration('5s'),
+      retention: duration('30d'),
     })
     .prefault({}),
   incidents: z

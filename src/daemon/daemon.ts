@@ -21,6 +21,7 @@ export interface RunningDaemon {
 }
 
 const HEARTBEAT_MS = 2000;
+const PRUNE_MS = 3_600_000;
 /** How often pending action requests past policy.approval_ttl are expired (and Slack told). */
 const EXPIRY_SWEEP_MS = 5000;
 
@@ -108,6 +109,19 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   sweepExpired();
   const expirySweep = setInterval(sweepExpired, EXPIRY_SWEEP_MS);
   expirySweep.unref();
+  // Raw deliveries and delivered outbox rows are kept for store.retention (0 = forever).
+  const prune = () => {
+    if (config.store.retention <= 0) return;
+    try {
+      const n = store.prune(clock.now() - config.store.retention);
+      if (n.deliveries + n.outbox > 0) logger.info(n, 'pruned rows older than store.retention');
+    } catch (e) {
+      logger.warn({ err: e }, 'prune failed; will retry');
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, PRUNE_MS);
+  pruneTimer.unref();
 
   logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)' }, 'listening');
   if (!slackConfigured(loaded)) {
@@ -123,6 +137,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
       clearInterval(heartbeat);
       await shipper.stop();
       clearInterval(expirySweep);
+      clearInterval(pruneTimer);
       await slack?.stop();
       // Stop accepting, let in-flight requests finish, then close the database.
       await new Promise<void>((resolve) => {

@@ -61,4 +61,42 @@ describe('SqliteStore', () => {
     assert.equal(list.length, 12);
     assert.equal(runCli(['audit', 'verify'], { env: { CHATOPS_DB: db } }).code, 0);
   });
+
+  it('prunes raw deliveries and delivered outbox rows past retention; keeps incidents, alerts, audit', (t) => {
+    const s = new SqliteStore({ path: path.join(tempDir(t), 'p.db') });
+    const day = 86_400_000;
+    const now = Date.parse('2026-11-26T00:00:00Z');
+    for (let i = 0; i < 12; i++) {
+      s.recordDelivery({ receivedAt: now - i * day, source: 'webhook', groupKey: `g${i}`, status: 'firing', alertCount: 1, contentHash: 'h', raw: '{}' });
+      s.enqueue({ kind: 'incident.updated', incidentId: null, payload: {} }, now - i * day);
+    }
+    s.db.prepare('UPDATE outbox SET done_at = created_at WHERE id % 2 = 0').run();
+    s.appendAudit({ ts: now - 20 * day, actor: 'a', source: 'cli', action: 'x', target: null, incidentId: null, result: 'ok', detail: {} });
+    const pruned = s.prune(now - 5 * day - 1, 2);
+    assert.deepEqual(pruned, { deliveries: 6, outbox: 3 });
+    assert.equal(s.countDeliveries(), 6);
+    const pending = (s.db.prepare('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as { n: number }).n;
+    assert.equal(pending, 6, 'undelivered outbox rows are never pruned');
+    assert.equal(s.lastAuditSeq(), 1, 'the audit chain is kept');
+    s.close();
+  });
+
+  it('the daemon prunes at start with store.retention, and keeps everything with 0', async (t) => {
+    const { loadConfig } = await import('../../src/config/load.js');
+    const { startDaemon } = await import('../../src/daemon/daemon.js');
+    const { silentLogger } = await import('../../src/logger.js');
+    for (const [retention, left] of [['7d', 1], ['0', 2]] as const) {
+      const dir = tempDir(t);
+      const db = path.join(dir, 'r.db');
+      const s = new SqliteStore({ path: db });
+      for (const age of [1, 30]) s.recordDelivery({ receivedAt: Date.now() - age * 86_400_000, source: 'webhook', groupKey: 'g', status: 'firing', alertCount: 1, contentHash: 'h', raw: '{}' });
+      s.close();
+      fs.mkdirSync(path.join(dir, 'config'));
+      fs.writeFileSync(path.join(dir, 'config/chatops.yaml'), `store:\n  retention: "${retention}"\n`);
+      const d = await startDaemon(loadConfig({ env: { CHATOPS_DB: db, CHATOPS_LISTEN: '127.0.0.1:0' }, cwd: dir }), silentLogger());
+      const n = d.runtime.store.countDeliveries();
+      await d.stop();
+      assert.equal(n, left, `retention ${retention}`);
+    }
+  });
 });

@@ -204,6 +204,26 @@ export class SqliteStore implements IncidentStore, RequestStore {
     this.stmt('UPDATE deliveries SET outcome = ? WHERE id = ?').run(outcome, id);
   }
 
+  /**
+   * Deletes raw deliveries received before `cutoff` and delivered outbox rows older than it, in
+   * batches so no writer waits long. Incidents, alerts and the audit chain are never pruned.
+   */
+  prune(cutoff: number, batch = 5000): { deliveries: number; outbox: number } {
+    let deliveries = 0;
+    let outbox = 0;
+    for (;;) {
+      const n = this.transaction(() => this.stmt('DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE received_at < ? LIMIT ?)').run(cutoff, batch).changes);
+      deliveries += n;
+      if (n < batch) break;
+    }
+    for (;;) {
+      const n = this.transaction(() => this.stmt('DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE done_at IS NOT NULL AND done_at < ? LIMIT ?)').run(cutoff, batch).changes);
+      outbox += n;
+      if (n < batch) break;
+    }
+    return { deliveries, outbox };
+  }
+
   countDeliveries(): number {
     return (this.stmt('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
   }
