@@ -7,6 +7,7 @@ import { AuditShipper } from './audit-shipper.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
+import { policyFromConfig } from '../core/policy.js';
 import { ingestDelivery } from '../core/ingest.js';
 import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
@@ -17,6 +18,8 @@ import { remediationExtensions } from './slack-remediation.js';
 export interface RunningDaemon {
   url: string;
   runtime: Runtime;
+  /** Puts a re-read configuration's policy in force (SIGHUP); other settings need a restart. */
+  reloadPolicy(next: LoadedConfig): void;
   stop(): Promise<void>;
 }
 
@@ -154,5 +157,11 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     })();
     return stopping;
   };
-  return { url, runtime, stop };
+  const reloadPolicy = (next: LoadedConfig) => {
+    // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
+    runtime.remediation.policy = policyFromConfig(next.config.policy);
+    runtime.silences.policy = policyFromConfig(next.config.policy);
+    logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
+  };
+  return { url, runtime, reloadPolicy, stop };
 }

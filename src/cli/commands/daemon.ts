@@ -7,6 +7,16 @@ export async function runDaemonCommand(globals: GlobalOptions, opts: { listen?: 
   const logger = await createLogger({ level: globals.debug ? 'debug' : loaded.config.log.level, pretty: process.stderr.isTTY });
   const { startDaemon } = await import('../../daemon/daemon.js');
   const daemon = await startDaemon(loaded, logger);
+  // SIGHUP (systemctl reload): re-read the configuration and put its policy in force; a file
+  // that does not validate is reported and the policy in force stays.
+  const onHup = () => {
+    try {
+      daemon.reloadPolicy(load(globals, { 'webhook.listen': opts.listen }));
+    } catch (e) {
+      logger.error({ error: (e as Error).message }, 'reload refused; the previous policy stays in force');
+    }
+  };
+  process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
@@ -17,6 +27,7 @@ export async function runDaemonCommand(globals: GlobalOptions, opts: { listen?: 
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  process.off('SIGHUP', onHup);
   await daemon.stop();
   // Everything of ours is closed. A library timer left behind (the Socket Mode client waits up
   // to 30 s for a close handshake a vanished peer never completes) must not keep a stopped
