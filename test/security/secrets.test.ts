@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { runCliAsync } from '../support/cli-async.js';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
-import { FAKE_USER, KubeFake, remediatorRules } from '../support/kube-fake.js';
+import { FAKE_USER, KubeFake, remediatorRules, twoPersonPolicy } from '../support/kube-fake.js';
 import { SlackEmulator } from '../support/slack-emulator.js';
 import { ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
@@ -48,15 +48,7 @@ kubernetes:
   kubeconfig: ${kubeconfig}
   poll_interval: 10ms
   rollout_timeout: 1m
-policy:
-  max_risk: mutate
-  namespaces: [prod]
-  production: [prod]
-  requesters:
-    mutate: [U0ALICE]
-  approvers:
-    mutate: [U0BOB]
-`;
+${twoPersonPolicy({ requesters: ['U0ALICE'], approvers: ['U0BOB'] })}`;
   const tokens = { SLACK_BOT_TOKEN: SECRETS.bot, SLACK_APP_TOKEN: SECRETS.app, CHATOPS_WEBHOOK_TOKEN: SECRETS.webhook };
   const daemon = await spawnSlackDaemon({ dir, emulator: emu, config, env: tokens });
   let raw = '';

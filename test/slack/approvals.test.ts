@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
-import { KubeFake, remediatorRules } from '../support/kube-fake.js';
+import { KubeFake, remediatorRules, twoPersonPolicy } from '../support/kube-fake.js';
 import { SlackEmulator } from '../support/slack-emulator.js';
 import { postWebhook, ready, runCliAsync, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
@@ -28,15 +28,7 @@ test('a pending request is approved from its thread reply; refusals are ephemera
   kubeconfig: ${kubeconfig}
   poll_interval: 10ms
   rollout_timeout: 1m
-policy:
-  max_risk: mutate
-  namespaces: [prod]
-  production: [prod]
-  requesters:
-    mutate: ["${me}"]
-  approvers:
-    mutate: ["U0BOB"]
-`;
+${twoPersonPolicy({ requesters: [me], approvers: ['U0BOB'] })}`;
   const daemon = await spawnSlackDaemon({ dir, emulator: emu, config });
   t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });

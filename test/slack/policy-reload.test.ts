@@ -9,8 +9,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { webhookBody } from '../support/builders.js';
 import { waitFor } from '../support/daemon.js';
-import { KubeFake, remediatorRules } from '../support/kube-fake.js';
-import { kubernetesSection, postWebhook, slackStack, writeSlackConfig } from '../support/slack-daemon.js';
+import { KubeFake, kubernetesSection, remediatorRules } from '../support/kube-fake.js';
+import { postWebhook, slackStack, writeSlackConfig } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 test('SIGHUP reloads the policy; an invalid file is refused and the old policy stays', async (t) => {

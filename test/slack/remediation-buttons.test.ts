@@ -9,26 +9,14 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
-import { KubeFake, remediatorRules } from '../support/kube-fake.js';
-import { kubernetesSection, postWebhook, slackStack } from '../support/slack-daemon.js';
+import { kubernetesSection, startKubeFake, twoPersonPolicy } from '../support/kube-fake.js';
+import { postWebhook, slackStack } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 test('restart from a button in prod: self-approval refused and audited, a second person runs it once, simultaneous approvals run once', async (t) => {
   const dir = tempDir(t);
-  const fake = await KubeFake.start();
-  t.after(() => fake.close());
-  fake.allow(remediatorRules(['prod']));
-  fake.addDeployment({ namespace: 'prod', name: 'web', replicas: 2 });
-  fake.addDeployment({ namespace: 'prod', name: 'api', replicas: 2 });
-  const config = `${kubernetesSection(fake.writeKubeconfig(dir))}policy:
-  max_risk: mutate
-  namespaces: [prod]
-  production: [prod]
-  requesters:
-    mutate: [U0ALICE]
-  approvers:
-    mutate: [U0ALICE, U0BOB, U0CAROL]
-`;
+  const fake = await startKubeFake(t, ['prod'], [{ namespace: 'prod', name: 'web', replicas: 2 }, { namespace: 'prod', name: 'api', replicas: 2 }]);
+  const config = kubernetesSection(fake.writeKubeconfig(dir)) + twoPersonPolicy({ requesters: ['U0ALICE'], approvers: ['U0ALICE', 'U0BOB', 'U0CAROL'] });
   const { emu, daemon } = await slackStack(t, { dir, config });
   await postWebhook(daemon.url, webhookBody([{ fingerprint: 'b000000000000001', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'web' } }], { groupKey: 'web' }));
   await postWebhook(daemon.url, webhookBody([{ fingerprint: 'b000000000000002', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'api' } }], { groupKey: 'api' }));

@@ -599,3 +599,27 @@ current-context: fake
     return [200, scale ? this.scaleOf(next) : next];
   }
 }
+
+/**
+ * A started fake with the remediator's RBAC in `namespaces` and these deployments, closed after
+ * the test.
+ */
+export async function startKubeFake(t: { after(fn: () => unknown): void }, namespaces: string[], deployments: DeploymentSeed[]): Promise<KubeFake> {
+  const fake = await KubeFake.start();
+  t.after(() => fake.close());
+  fake.allow(remediatorRules(namespaces));
+  for (const d of deployments) fake.addDeployment(d);
+  return fake;
+}
+
+/** The `kubernetes:` section for a daemon or CLI talking to a KubeFake, with fast polling. */
+export function kubernetesSection(kubeconfig: string): string {
+  return `kubernetes:\n  enabled: true\n  kubeconfig: ${kubeconfig}\n  poll_interval: 10ms\n  rollout_timeout: 1m\n`;
+}
+
+/** A `policy:` section: mutate allowed in `namespace`, which is a production namespace (two-person rule). */
+export function twoPersonPolicy(opts: { requesters: string[]; approvers: string[]; namespace?: string }): string {
+  const ns = opts.namespace ?? 'prod';
+  const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
+  return `policy:\n  max_risk: mutate\n  namespaces: [${ns}]\n  production: [${ns}]\n  requesters:\n    mutate: ${list(opts.requesters)}\n  approvers:\n    mutate: ${list(opts.approvers)}\n`;
+}

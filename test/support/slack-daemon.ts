@@ -92,7 +92,3 @@ export async function slackStack(
   return { dir, emu, daemon };
 }
 
-/** The `kubernetes:` section for a daemon or CLI talking to a KubeFake, with fast polling. */
-export function kubernetesSection(kubeconfig: string): string {
-  return `kubernetes:\n  enabled: true\n  kubeconfig: ${kubeconfig}\n  poll_interval: 10ms\n  rollout_timeout: 1m\n`;
-}

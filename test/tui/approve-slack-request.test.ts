@@ -11,27 +11,19 @@ import { loadConfig } from '../../src/config/load.js';
 import { coreRemediation } from '../../src/tui/core-ports.js';
 import { webhookBody } from '../support/builders.js';
 import { waitFor } from '../support/daemon.js';
-import { KubeFake, remediatorRules } from '../support/kube-fake.js';
-import { kubernetesSection, postWebhook, slackStack } from '../support/slack-daemon.js';
+import { kubernetesSection, startKubeFake, twoPersonPolicy } from '../support/kube-fake.js';
+import { postWebhook, slackStack } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 test('approve from the TUI a restart requested in Slack by another user: runs once, thread updated', async (t) => {
   const dir = tempDir(t);
-  const fake = await KubeFake.start();
-  t.after(() => fake.close());
-  fake.allow(remediatorRules(['prod']));
-  fake.addDeployment({ namespace: 'prod', name: 'web', replicas: 2 });
-  const { emu, daemon } = await slackStack(t, { dir, config: `${kubernetesSection(fake.writeKubeconfig(dir))}policy:
-  max_risk: mutate
-  namespaces: [prod]
-  production: [prod]
-  requesters:
-    mutate: [U0ALICE]
-  approvers:
-    mutate: [cli:bob]
-  approve_from:
+  const fake = await startKubeFake(t, ['prod'], [{ namespace: 'prod', name: 'web', replicas: 2 }]);
+  const { emu, daemon } = await slackStack(t, {
+    dir,
+    config: `${kubernetesSection(fake.writeKubeconfig(dir))}${twoPersonPolicy({ requesters: ['U0ALICE'], approvers: ['cli:bob'] })}  approve_from:
     mutate: [tui]
-` });
+`,
+  });
   await postWebhook(daemon.url, webhookBody([{ fingerprint: 'e000000000000001', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'web' } }], { groupKey: 'web' }));
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 15_000 });
 
