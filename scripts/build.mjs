@@ -9,7 +9,8 @@ const BUNDLED = new Set(['commander', 'zod', 'yaml']);
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  // The webhook parser's worker thread is its own entry: dist/cli/parse-worker.js.
+  entryPoints: { main: 'src/cli/main.ts', 'parse-worker': 'src/adapters/alertmanager/parse-worker.ts' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

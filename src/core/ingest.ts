@@ -22,6 +22,16 @@ export interface IngestOrigin {
   auditSource: AuditSource;
 }
 
+/**
+ * Ingest as the daemon's webhook sees it: asynchronous, so that an implementation may commit
+ * concurrent deliveries together (SQLite group commit) or await a database server. Resolves
+ * only once the delivery is committed; rejects with the delivery's own error (a ChatopsError
+ * for a bad delivery) or with the store's when nothing could be committed.
+ */
+export interface IngestPort {
+  ingest(delivery: Delivery, raw: string, origin: IngestOrigin): Promise<IngestResult>;
+}
+
 export interface IngestResult {
   deliveryId: number;
   /** applied: something changed; noop: everything was already known (a duplicate or stale delivery). */

@@ -2,13 +2,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { startWebhookParser } from '../adapters/alertmanager/webhook-parser.js';
+import { startCheckpointer } from '../adapters/store/checkpointer.js';
+import { GroupCommitIngest } from '../adapters/store/group-commit.js';
 import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
 import { AuditShipper } from './audit-shipper.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { policyFromConfig } from '../core/policy.js';
-import { ingestDelivery } from '../core/ingest.js';
 import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
@@ -36,13 +38,18 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   }
   const runtime = openRuntime(loaded, { notify: slackConfigured(loaded) });
   const { store, clock } = runtime;
+  const checkpointer = startCheckpointer(store, logger, { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busy_timeout });
   const metrics = new Metrics(store, clock.now);
   registerRequestMetrics(metrics.registry, store);
   const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
   store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
+  // Concurrent deliveries share one commit (and one fsync); each is answered after it.
+  const ingest = new GroupCommitIngest(store, runtime.ingest, { onCommit: (n) => metrics.ingestBatch.observe(n) });
+  const parser = startWebhookParser((e) => logger.error({ err: e }, 'webhook parser thread failed; parsing on the main thread instead'));
   const app = createHttpApp({
-    ingest: (delivery, raw) => {
-      const result = ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
+    parse: (body, now) => parser.parse(body, now),
+    ingest: async (delivery, raw) => {
+      const result = await ingest.ingest(delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
       slack?.nudge();
       return result;
     },
@@ -152,6 +159,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
       } catch {
         // The store may be the reason we stop.
       }
+      await parser.close();
+      await checkpointer.stop();
       runtime.close();
       logger.info('stopped');
     })();

@@ -165,4 +165,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS slack_messages_channel ON slack_messages(channel, created_at);
   `,
+  // 5: raw deliveries stored compressed. A 100-alert delivery is ~45 KB of repetitive JSON:
+  // stored as text it was 11 overflow pages written to the WAL (and checkpointed) per
+  // delivery, more than its alert rows; Brotli brings it to about one page. Old rows keep
+  // 'identity'; SqliteStore.deliveryBody reads either.
+  `
+  ALTER TABLE deliveries ADD COLUMN raw_encoding TEXT NOT NULL DEFAULT 'identity';
+  `,
 ];

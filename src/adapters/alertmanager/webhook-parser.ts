@@ -1,0 +1,118 @@
+/**
+ * Webhook bodies parsed off the daemon's main thread. The main thread runs the one SQLite
+ * writer; a delivery's UTF-8 check, JSON parse and schema validation (about as much CPU as
+ * writing it) run in a worker thread, on the machine's other core, while the writer commits
+ * the previous batch. Same code and the same errors as parsing inline: if the worker cannot
+ * run, bodies are parsed inline.
+ */
+import { Worker } from 'node:worker_threads';
+import { ChatopsError, type ErrorKind } from '../../core/errors.js';
+import type { Delivery } from '../../core/types.js';
+import { decodeBody, parseWebhookBody } from './webhook-schema.js';
+
+export interface ParseRequest {
+  id: number;
+  body: Uint8Array;
+  now: number;
+}
+
+export type ParseReply = { id: number; ok: true; raw: string; delivery: Delivery } | { id: number; ok: false; kind: ErrorKind | null; message: string };
+
+export interface ParsedBody {
+  raw: string;
+  delivery: Delivery;
+}
+
+export interface WebhookParser {
+  parse(body: Uint8Array, now: number): Promise<ParsedBody>;
+  close(): Promise<void>;
+}
+
+/** Parsing on the calling thread (the CLI, and the daemon's fallback). */
+export function parseInline(body: Uint8Array, now: number): ParsedBody {
+  const raw = decodeBody(body);
+  return { raw, delivery: parseWebhookBody(raw, now) };
+}
+
+/**
+ * The worker's module, `parse-worker.js` next to the bundle's chunks (scripts/build.mjs). Run
+ * from TypeScript sources (in-process tests through tsx, whose module hooks a worker thread
+ * does not get on Node 20), there is none and bodies are parsed inline.
+ */
+const WORKER_URL = import.meta.url.endsWith('.js') ? new URL('./parse-worker.js', import.meta.url) : null;
+
+const inline: WebhookParser = {
+  parse: (body, now) => Promise.resolve().then(() => parseInline(body, now)),
+  close: async () => {},
+};
+
+/**
+ * Bodies smaller than this are parsed inline: for them the round trip to the thread costs the
+ * main thread about as much as parsing. The thread starts with the first larger body, so a
+ * daemon that only ever sees small deliveries never pays for loading it.
+ */
+export const OFFLOAD_BYTES = 8 * 1024;
+
+export function startWebhookParser(onError: (e: unknown) => void): WebhookParser {
+  if (!WORKER_URL) return inline;
+  const url = WORKER_URL;
+  let worker: Worker | null = null;
+  let failed = false;
+  // Until the thread has loaded its modules (a second on a busy machine), bodies are parsed inline.
+  let ready = false;
+  let nextId = 0;
+  const pending = new Map<number, { body: Uint8Array; now: number; resolve(p: ParsedBody): void; reject(e: unknown): void }>();
+  /** Whatever the thread had not answered is parsed here instead. */
+  const parsePendingInline = () => {
+    for (const p of pending.values()) {
+      try {
+        p.resolve(parseInline(p.body, p.now));
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+    pending.clear();
+  };
+  const start = (): void => {
+    const w = new Worker(url);
+    w.unref();
+    w.on('message', (m: ParseReply | 'ready') => {
+      if (m === 'ready') {
+        ready = true;
+        return;
+      }
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.ok) p.resolve({ raw: m.raw, delivery: m.delivery });
+      else p.reject(m.kind ? new ChatopsError(m.kind, m.message) : new Error(m.message));
+    });
+    w.on('error', (e) => {
+      onError(e);
+      failed = true;
+      worker = null;
+      parsePendingInline();
+    });
+    worker = w;
+  };
+  return {
+    parse(body, now) {
+      if (body.byteLength < OFFLOAD_BYTES || failed) return inline.parse(body, now);
+      if (!worker) start();
+      if (!ready) return inline.parse(body, now);
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { body, now, resolve, reject });
+        worker!.postMessage({ id, body, now } satisfies ParseRequest);
+      });
+    },
+    async close() {
+      const w = worker;
+      worker = null;
+      failed = true;
+      parsePendingInline();
+      w?.ref(); // keep the process up until the thread is gone
+      await w?.terminate();
+    },
+  };
+}
