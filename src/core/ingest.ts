@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { groupByIncidentKey, planIncident, type IncidentPlan, type LifecycleOptions } from './incidents.js';
-import type { Clock, IncidentStore } from './ports.js';
+import type { Clock, EncodedBody, IncidentStore } from './ports.js';
 import type { AuditSource, Delivery } from './types.js';
 
 export interface IngestContext {
@@ -29,7 +29,7 @@ export interface IngestOrigin {
  * for a bad delivery) or with the store's when nothing could be committed.
  */
 export interface IngestPort {
-  ingest(delivery: Delivery, raw: string, origin: IngestOrigin): Promise<IngestResult>;
+  ingest(delivery: Delivery, raw: string | PreparedBody, origin: IngestOrigin): Promise<IngestResult>;
 }
 
 export interface IngestResult {
@@ -48,8 +48,15 @@ export function deliveryHash(raw: string): string {
   return createHash('sha256').update(raw).digest('hex');
 }
 
-export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: string, origin: IngestOrigin): IngestResult {
+/** A body whose hash and stored form were made off the writer's thread (the daemon's parser). */
+export interface PreparedBody {
+  contentHash: string;
+  stored: EncodedBody;
+}
+
+export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: string | PreparedBody, origin: IngestOrigin): IngestResult {
   const { store, clock } = ctx;
+  const body = typeof raw === 'string' ? { contentHash: deliveryHash(raw), stored: raw } : raw;
   return store.transaction(() => {
     const now = clock.now();
     const deliveryId = store.recordDelivery({
@@ -58,8 +65,8 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
       groupKey: delivery.groupKey,
       status: delivery.status,
       alertCount: delivery.alerts.length,
-      contentHash: deliveryHash(raw),
-      raw,
+      contentHash: body.contentHash,
+      raw: body.stored,
     });
     const results: IngestResult['incidents'] = [];
     let changed = false;

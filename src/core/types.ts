@@ -15,6 +15,9 @@ export interface AlertEvent {
   startsAt: number;
   endsAt: number | null;
   generatorURL: string;
+  /** JSON.stringify(labels) and (annotations), when the parser already made them (off the writer's thread). */
+  labelsJson?: string;
+  annotationsJson?: string;
 }
 
 /** One webhook delivery, normalised. */

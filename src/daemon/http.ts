@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { isStoreUnavailable } from '../adapters/store/sqlite-store.js';
 import type { ParsedBody } from '../adapters/alertmanager/webhook-parser.js';
 import { isChatopsError, type ErrorKind } from '../core/errors.js';
-import type { IngestResult } from '../core/ingest.js';
+import type { IngestResult, PreparedBody } from '../core/ingest.js';
 import type { Delivery } from '../core/types.js';
 import type { Metrics } from './metrics.js';
 
@@ -21,7 +21,7 @@ export interface HttpDeps {
   /** Validates a webhook body (rejects with ChatopsError 'usage' naming the first bad field). */
   parse(body: Uint8Array, now: number): Promise<ParsedBody>;
   /** Resolves once the delivery is committed. */
-  ingest(delivery: Delivery, raw: string): Promise<IngestResult>;
+  ingest(delivery: Delivery, raw: string | PreparedBody): Promise<IngestResult>;
   now(): number;
   metrics: Metrics;
   readiness: Readiness;

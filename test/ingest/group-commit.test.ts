@@ -154,7 +154,10 @@ describe('webhook bodies parsed in a worker thread (built daemon)', () => {
     await daemon.stop();
     const store = new SqliteStore({ path: path.join(dir, 'w.db') });
     assert.equal(store.deliveryBody(results[0]!.json.deliveryId!), big());
-    assert.equal(store.alertsOf(1).length, 120);
+    const stored = store.alertsOf(1);
+    assert.equal(stored.length, 120);
+    const sent = (JSON.parse(big()) as { alerts: { fingerprint: string; labels: Record<string, string>; annotations: Record<string, string> }[] }).alerts;
+    assert.deepEqual(stored.map((a) => [a.fingerprint, a.labels, a.annotations]), sent.map((a) => [a.fingerprint, a.labels, a.annotations]));
     store.close();
   });
 });

@@ -4,15 +4,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { isChatopsError } from '../../core/errors.js';
-import { decodeBody, parseWebhookBody } from './webhook-schema.js';
-import type { ParseReply, ParseRequest } from './webhook-parser.js';
+import { parseAndPrepare, type ParseReply, type ParseRequest } from './webhook-parser.js';
 
 parentPort!.postMessage('ready');
 parentPort!.on('message', (m: ParseRequest) => {
   let reply: ParseReply;
   try {
-    const raw = decodeBody(m.body);
-    reply = { id: m.id, ok: true, raw, delivery: parseWebhookBody(raw, m.now) };
+    reply = { id: m.id, ok: true, ...parseAndPrepare(m.body, m.now) };
   } catch (e) {
     // ChatopsError does not survive structured clone as itself: send its kind and message.
     reply = isChatopsError(e) ? { id: m.id, ok: false, kind: e.kind, message: e.message } : { id: m.id, ok: false, kind: null, message: String((e as Error)?.stack ?? e) };

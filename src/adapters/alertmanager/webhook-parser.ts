@@ -8,6 +8,8 @@
 import { Worker } from 'node:worker_threads';
 import { ChatopsError, type ErrorKind } from '../../core/errors.js';
 import type { Delivery } from '../../core/types.js';
+import { deliveryHash, type PreparedBody } from '../../core/ingest.js';
+import { encodeRaw } from '../store/raw-codec.js';
 import { decodeBody, parseWebhookBody } from './webhook-schema.js';
 
 export interface ParseRequest {
@@ -16,10 +18,11 @@ export interface ParseRequest {
   now: number;
 }
 
-export type ParseReply = { id: number; ok: true; raw: string; delivery: Delivery } | { id: number; ok: false; kind: ErrorKind | null; message: string };
+export type ParseReply = ({ id: number; ok: true } & ParsedBody) | { id: number; ok: false; kind: ErrorKind | null; message: string };
 
 export interface ParsedBody {
-  raw: string;
+  /** The body as text (parsed inline), or hashed and encoded for storage (parsed in the thread). */
+  raw: string | PreparedBody;
   delivery: Delivery;
 }
 
@@ -28,10 +31,25 @@ export interface WebhookParser {
   close(): Promise<void>;
 }
 
-/** Parsing on the calling thread (the CLI, and the daemon's fallback). */
+/** Parsing on the calling thread (small bodies, and the fallback). */
 export function parseInline(body: Uint8Array, now: number): ParsedBody {
   const raw = decodeBody(body);
   return { raw, delivery: parseWebhookBody(raw, now) };
+}
+
+/**
+ * What the thread does beyond parsing: everything about a delivery that needs no database —
+ * its hash, its stored (compressed) form, its alerts' labels as JSON — so that the writer
+ * only writes.
+ */
+export function parseAndPrepare(body: Uint8Array, now: number): ParsedBody {
+  const raw = decodeBody(body);
+  const delivery = parseWebhookBody(raw, now);
+  for (const a of delivery.alerts) {
+    a.labelsJson = JSON.stringify(a.labels);
+    a.annotationsJson = JSON.stringify(a.annotations);
+  }
+  return { raw: { contentHash: deliveryHash(raw), stored: encodeRaw(raw) }, delivery };
 }
 
 /**

@@ -10,13 +10,13 @@
  * No timer: a batch is what queued up during the previous commit (or in the same turn of the
  * event loop), so a lone delivery waits for nothing and a busy writer commits in bulk.
  */
-import { ingestDelivery, type IngestContext, type IngestOrigin, type IngestPort, type IngestResult } from '../../core/ingest.js';
+import { ingestDelivery, type IngestContext, type IngestOrigin, type IngestPort, type IngestResult, type PreparedBody } from '../../core/ingest.js';
 import type { Delivery } from '../../core/types.js';
 import { isStoreUnavailable, type SqliteStore } from './sqlite-store.js';
 
 interface Pending {
   delivery: Delivery;
-  raw: string;
+  raw: string | PreparedBody;
   origin: IngestOrigin;
   resolve(r: IngestResult): void;
   reject(e: unknown): void;
@@ -39,7 +39,7 @@ export class GroupCommitIngest implements IngestPort {
     this.maxBatchAlerts = options.maxBatchAlerts ?? 5000;
   }
 
-  ingest(delivery: Delivery, raw: string, origin: IngestOrigin): Promise<IngestResult> {
+  ingest(delivery: Delivery, raw: string | PreparedBody, origin: IngestOrigin): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ delivery, raw, origin, resolve, reject });
       if (!this.scheduled) {

@@ -1,7 +1,6 @@
 /** SqliteStore: the one SQLite database shared by the daemon and every CLI/TUI process. */
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { chainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
@@ -10,6 +9,7 @@ import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/p
 import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, IncidentStatus, OutboxEntry, StoredAlert } from '../../core/types.js';
 import type { ActionRequest, ApprovalRecord, RequestFilter, RequestState, RequestStore, TransitionFields } from '../../core/requests.js';
 import { MIGRATIONS } from './migrations.js';
+import { decodeRaw, encodeRaw } from './raw-codec.js';
 
 export interface StoreOptions {
   path: string;
@@ -114,16 +114,6 @@ function toRequest(r: Row): ActionRequest {
   };
 }
 
-/**
- * Brotli at quality 1: ~0.1 ms for a 45 KB delivery, ~30x smaller on typical Alertmanager
- * payloads. Fewer pages to write, fsync and checkpoint than the text costs.
- */
-function compressRaw(raw: string): Buffer {
-  return zlib.brotliCompressSync(raw, {
-    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
-  });
-}
-
 /** SQLite error codes that mean "cannot commit now", as opposed to a bug. */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
 
@@ -204,18 +194,18 @@ export class SqliteStore implements IncidentStore, RequestStore {
   }
 
   recordDelivery(d: DeliveryRecord): number {
+    const raw = typeof d.raw === 'string' ? encodeRaw(d.raw) : d.raw;
     const r = this.stmt(
       `INSERT INTO deliveries (received_at, source, group_key, status, alert_count, content_hash, raw, raw_encoding)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'br')`,
-    ).run(d.receivedAt, d.source, d.groupKey, d.status, d.alertCount, d.contentHash, compressRaw(d.raw));
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(d.receivedAt, d.source, d.groupKey, d.status, d.alertCount, d.contentHash, raw.bytes, raw.encoding);
     return Number(r.lastInsertRowid);
   }
 
   /** The body of a stored delivery exactly as received, or null (unknown or pruned). */
   deliveryBody(id: number): string | null {
-    const r = this.stmt('SELECT raw, raw_encoding FROM deliveries WHERE id = ?').get(id) as { raw: string | Buffer; raw_encoding: string } | undefined;
-    if (!r) return null;
-    return r.raw_encoding === 'br' ? zlib.brotliDecompressSync(r.raw as Buffer).toString('utf8') : (r.raw as string);
+    const r = this.stmt('SELECT raw, raw_encoding FROM deliveries WHERE id = ?').get(id) as { raw: string | Uint8Array; raw_encoding: string } | undefined;
+    return r ? decodeRaw(r.raw_encoding, r.raw) : null;
   }
 
   markDelivery(id: number, outcome: string): void {
@@ -287,7 +277,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
          generator_url = excluded.generator_url, updated_at = excluded.updated_at`,
     );
     for (const a of alerts) {
-      s.run(incidentId, a.fingerprint, a.status, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
+      s.run(incidentId, a.fingerprint, a.status, a.labelsJson ?? JSON.stringify(a.labels), a.annotationsJson ?? JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
     }
   }
 
