@@ -137,14 +137,15 @@ function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, o
   const fresh = byKind.get('new') ?? [];
   if (fresh.length) {
     audit('alert.firing', id, target(fresh), 'ok', { fingerprints: fps(fresh), alertnames: [...new Set(fresh.map((c) => c.alert.labels.alertname ?? ''))] });
-    if (plan.action !== 'open') for (const fp of fps(fresh)) outbox('alert.joined', id, { fingerprint: fp });
+    // One outbox row per delivery and kind, not per alert: the thread gets one reply either way.
+    if (plan.action !== 'open') outbox('alert.joined', id, { fingerprints: fps(fresh) });
   }
   const resolvedFirst = byKind.get('new-resolved') ?? [];
   if (resolvedFirst.length) audit('alert.resolved', id, target(resolvedFirst), 'ok', { fingerprints: fps(resolvedFirst), firstSeenResolved: true });
   const refired = byKind.get('refired') ?? [];
   if (refired.length) {
     audit('alert.refired', id, target(refired), 'ok', { fingerprints: fps(refired) });
-    if (plan.action !== 'reopen') for (const fp of fps(refired)) outbox('alert.refired', id, { fingerprint: fp });
+    if (plan.action !== 'reopen') outbox('alert.refired', id, { fingerprints: fps(refired) });
   }
   const resolved = byKind.get('resolved') ?? [];
   if (resolved.length) audit('alert.resolved', id, target(resolved), 'ok', { fingerprints: fps(resolved) });

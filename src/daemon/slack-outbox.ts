@@ -404,7 +404,9 @@ export class SlackOutboxWorker {
       const reply = REQUEST_KINDS.has(kind)
         ? renderRequestReply(kind as 'request.created', group[0]!.payload as unknown as RequestNote)
         : renderReply(kind, current, store.alertsOf(incidentId), {
-          fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
+          // A row names its delivery's alerts (`fingerprints`); rows written before that, one each.
+          fingerprints: group.flatMap((r) => (Array.isArray(r.payload.fingerprints) ? r.payload.fingerprints.map(String) : [String(r.payload.fingerprint ?? '')])),
+          actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
         });
       slack.setReplyKey(group.map((r) => r.id), replyKey);
       for (const r of group) r.payload.replyKey = replyKey;

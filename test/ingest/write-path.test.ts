@@ -1,7 +1,8 @@
 /**
  * The daemon's write path: group commit (concurrent deliveries share one transaction, each in
- * its own savepoint, answered only after COMMIT), WAL checkpoints from a worker thread, raw
- * bodies stored compressed, and webhook bodies parsed in a worker thread (spawned built daemon).
+ * its own savepoint, answered only after COMMIT), one outbox row per delivery for joining
+ * alerts, WAL checkpoints from a worker thread, raw bodies stored compressed, and webhook
+ * bodies parsed in a worker thread (spawned built daemon).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -79,6 +80,20 @@ describe('group commit', () => {
     // The next batch commits normally.
     const r = await gc.ingest(ds[0]!, JSON.stringify(ds[0]), origin);
     assert.equal(r.outcome, 'applied');
+  });
+});
+
+describe('outbox rows of an ingest', () => {
+  it('alerts joining an incident are one row per delivery naming them all, not one row per alert', async (t) => {
+    const { store, ctx } = open(tempDir(t));
+    t.after(() => store.close());
+    const gc = new GroupCommitIngest(store, { ...ctx, notify: true });
+    const batch = (from: number) => delivery(Array.from({ length: 50 }, (_, k) => alert({ fingerprint: (from + k).toString(16).padStart(16, '0'), labels: { pod: `p${from + k}` } })), { groupKey: 'grow' });
+    for (const from of [0, 50, 100]) await gc.ingest(batch(from), JSON.stringify(batch(from)), origin);
+    const rows = store.db.prepare('SELECT kind, payload FROM outbox ORDER BY id').all() as { kind: string; payload: string }[];
+    assert.deepEqual(rows.map((r) => r.kind), ['incident.opened', 'incident.updated', 'alert.joined', 'incident.updated', 'alert.joined']);
+    const joined = rows.filter((r) => r.kind === 'alert.joined').map((r) => (JSON.parse(r.payload) as { fingerprints: string[] }).fingerprints);
+    assert.deepEqual(joined, [50, 100].map((from) => Array.from({ length: 50 }, (_, k) => (from + k).toString(16).padStart(16, '0'))));
   });
 });
 
