@@ -5,24 +5,30 @@
  * when the daemon has one) brings it to about one page. Bodies under a kilobyte are kept as
  * text: compressing them saves no page. `raw_encoding` says which; old rows are 'identity'.
  */
-import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import type zlibTypes from 'node:zlib';
 import type { EncodedBody } from '../../core/ports.js';
+
+// Loaded on first use: commands that never store or read a body do not pay for zlib.
+let zlibModule: typeof zlibTypes | null = null;
+const zlib = (): typeof zlibTypes => (zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof zlibTypes);
 
 const COMPRESS_FROM = 1024;
 
 export function encodeRaw(text: string): EncodedBody {
   if (text.length < COMPRESS_FROM) return { encoding: 'identity', bytes: text };
-  const bytes = zlib.brotliCompressSync(text, {
+  const z = zlib();
+  const bytes = z.brotliCompressSync(text, {
     params: {
-      [zlib.constants.BROTLI_PARAM_QUALITY]: 1,
-      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: text.length,
+      [z.constants.BROTLI_PARAM_QUALITY]: 1,
+      [z.constants.BROTLI_PARAM_MODE]: z.constants.BROTLI_MODE_TEXT,
+      [z.constants.BROTLI_PARAM_SIZE_HINT]: text.length,
     },
   });
   return { encoding: 'br', bytes };
 }
 
 export function decodeRaw(encoding: string, bytes: string | Uint8Array): string {
-  if (encoding === 'br') return zlib.brotliDecompressSync(bytes).toString('utf8');
+  if (encoding === 'br') return zlib().brotliDecompressSync(bytes).toString('utf8');
   return typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
 }

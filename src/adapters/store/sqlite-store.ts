@@ -80,6 +80,21 @@ function toAudit(r: Row): AuditRecord {
   };
 }
 
+/**
+ * A statement's rows, streamed. better-sqlite3 builds each row object through V8's C++ API, which
+ * costs twice what reading the row as an array and naming its fields here does (10,000
+ * incidents: 84 ms against 41 ms) — the bulk of `incidents list --json`. It switches `stmt` to
+ * raw mode: pass a statement of its own, not a shared one from SqliteStore.stmt.
+ */
+export function* rows(stmt: Database.Statement, params: readonly unknown[]): Generator<Row> {
+  const names = stmt.columns().map((c) => c.name);
+  for (const values of stmt.raw(true).iterate(...params) as Iterable<unknown[]>) {
+    const row: Row = {};
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+    yield row;
+  }
+}
+
 /** Resolves a group name (or numeric gid) through /etc/group; Node has no getgrnam. */
 function groupId(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
@@ -298,7 +313,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
     const params: unknown[] = [...(statuses ?? [])];
     if (filter.limit !== undefined) params.push(filter.limit);
     // Not cached: the IN list varies. Newest first (ids grow with opening time).
-    for (const r of this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`).iterate(...params)) yield toIncident(r as Row);
+    for (const r of rows(this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`), params)) yield toIncident(r);
   }
 
   countIncidentsByStatus(): Record<IncidentStatus, number> {
