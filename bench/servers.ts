@@ -13,15 +13,24 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** A Node runtime to measure on: its binary and a tree whose node_modules and dist were built for it. */
+export interface Runtime {
+  label: string;
+  node: string;
+  root: string;
+}
+
+export const THIS_RUNTIME: Runtime = { label: `node ${process.version}`, node: process.execPath, root: ROOT };
+
 export interface StartOptions {
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs?: string[];
-  /** The node binary (default: this process's). */
-  node?: string;
+  runtime?: Runtime;
+  cwd?: string;
 }
 
 export async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => string | null, o: StartOptions = {}): Promise<Server> {
-  const child = spawn(o.node ?? process.execPath, [...(o.nodeArgs ?? []), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(o.runtime?.node ?? process.execPath, [...(o.nodeArgs ?? []), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready: ${args.join(' ')}`)), 30_000);
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -56,12 +65,20 @@ const jsonField = (field: string) => (line: string): string | null => {
 };
 
 export function startChatops(db: string, env: NodeJS.ProcessEnv = {}, o: StartOptions = {}): Promise<Server> {
-  return startProcess([BIN, 'daemon'], { CHATOPS_DB: db, CHATOPS_LISTEN: '127.0.0.1:0', ...env }, jsonField('url'), o);
+  return startProcess([path.join(o.runtime?.root ?? ROOT, 'bin/chatops'), 'daemon'], { CHATOPS_DB: db, CHATOPS_LISTEN: '127.0.0.1:0', ...env }, jsonField('url'), o);
 }
 
 export function startBaseline(db: string, o: StartOptions = {}): Promise<Server> {
-  return startProcess(['--import', 'tsx', path.join(ROOT, 'bench/baseline-server.ts'), db], {}, jsonField('url'), o);
+  const root = o.runtime?.root ?? ROOT;
+  return startProcess(['--import', 'tsx', path.join(root, 'bench/baseline-server.ts'), db], {}, jsonField('url'), { ...o, cwd: root });
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+}
+const CLOCK_TICKS = 100;
 
 export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
