@@ -126,10 +126,19 @@ function describeFrom(labels: Labels, annotations: Labels, prev: Pick<Incident, 
   };
 }
 
-/** Descriptive fields of an incident, derived from its alerts. */
-export function describe(alerts: readonly AlertEvent[]): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {
-  const labels = commonLabels(alerts.map((a) => a.labels));
-  const annotations = commonLabels(alerts.map((a) => a.annotations));
+/**
+ * Labels and annotations every alert of a set shares, when known before planning (the daemon's
+ * parser thread works them out for each delivery, so the writer never reads every alert's labels).
+ */
+export interface SharedByAll {
+  labels: Labels;
+  annotations: Labels;
+}
+
+/** Descriptive fields of an incident, derived from its alerts (`shared`: theirs in common, if known). */
+export function describe(alerts: readonly AlertEvent[], shared?: SharedByAll): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {
+  const labels = shared?.labels ?? commonLabels(alerts.map((a) => a.labels));
+  const annotations = shared?.annotations ?? commonLabels(alerts.map((a) => a.annotations));
   const first = alerts[0]?.labels ?? {};
   const own = (set: Labels, name: string): string | undefined => (Object.hasOwn(set, name) ? set[name] : undefined);
   const pick = (name: string): string => own(labels, name) ?? own(first, name) ?? '';
@@ -159,7 +168,8 @@ function resolvedTime(alerts: Iterable<AlertEvent>, now: number): number {
 
 /**
  * Plans what one key group of a delivery does to its incident.
- * `latest` is the newest incident with that key (open or resolved), or null.
+ * `latest` is the newest incident with that key (open or resolved), or null; `shared`, when
+ * given, is what every one of `events` has in common.
  */
 export function planIncident(
   key: string,
@@ -168,6 +178,7 @@ export function planIncident(
   delivery: Pick<Delivery, 'groupKey' | 'externalURL'>,
   options: LifecycleOptions,
   now: number,
+  shared?: SharedByAll,
 ): IncidentPlan {
   const against = (stored: Map<string, StoredAlert> | null): AlertChange[] =>
     events.map((alert) => ({ kind: classifyAlert(stored?.get(alert.fingerprint), alert), alert }));
@@ -180,7 +191,7 @@ export function planIncident(
     const withinWindow = prev.resolvedAt !== null && now - prev.resolvedAt <= options.reopenWindowMs;
     if (isOpen || !fires || withinWindow) {
       const reopened = !isOpen && fires;
-      return mergeInto(key, latest, changes, delivery, reopened, now);
+      return mergeInto(key, latest, changes, delivery, reopened, now, shared);
     }
     // Resolved long enough ago: a re-fire is a new incident. Alerts the old one already
     // recorded as resolved are history and stay with it.
@@ -196,10 +207,10 @@ export function planIncident(
         firing: 0, total: 0, openedAt: now, updatedAt: now, resolvedAt: now, acknowledgedBy: null, acknowledgedAt: null },
     };
   }
-  return openNew(key, events, null, delivery, now);
+  return openNew(key, events, null, delivery, now, shared);
 }
 
-function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, now: number): IncidentPlan {
+function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, now: number, shared?: SharedByAll): IncidentPlan {
   const firing = alerts.filter((a) => a.status === 'firing').length;
   const changes: AlertChange[] = alerts.map((alert) => ({ kind: alert.status === 'firing' ? 'new' : 'new-resolved', alert }));
   return {
@@ -213,7 +224,7 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
       id: null,
       key,
       status: statusAfter(firing, null, false),
-      ...describe(alerts),
+      ...describe(alerts, shared),
       groupKey: delivery.groupKey,
       externalURL: delivery.externalURL,
       firing,
@@ -227,7 +238,7 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
   };
 }
 
-function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, reopened: boolean, now: number): IncidentPlan {
+function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, reopened: boolean, now: number, shared?: SharedByAll): IncidentPlan {
   const prev = latest.incident;
   const upserts: AlertEvent[] = [];
   let firing = prev.firing;
@@ -245,7 +256,9 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
   const lone = total === 1 && upserts.length === 1;
   const described = lone
     ? describe(upserts)
-    : describeFrom(commonLabels([prev.labels, ...upserts.map((a) => a.labels)]), commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]), prev);
+    : upserts.length === changes.length && shared // every alert of the delivery is written: what they share is known
+      ? describeFrom(commonLabels([prev.labels, shared.labels]), commonLabels([prev.annotations, shared.annotations]), prev)
+      : describeFrom(commonLabels([prev.labels, ...upserts.map((a) => a.labels)]), commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]), prev);
   const status = statusAfter(firing, prev.status, reopened);
   const resolvedNow = status === 'resolved' && prev.status !== 'resolved';
   const changed = upserts.length > 0;

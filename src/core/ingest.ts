@@ -4,9 +4,9 @@
  * `chatops alerts ingest`.
  */
 import { createHash } from 'node:crypto';
-import { groupByIncidentKey, planIncident, type IncidentPlan, type LifecycleOptions } from './incidents.js';
+import { groupByIncidentKey, planIncident, type IncidentPlan, type LifecycleOptions, type SharedByAll } from './incidents.js';
 import type { Clock, EncodedBody, IncidentStore } from './ports.js';
-import type { AuditSource, Delivery } from './types.js';
+import type { AlertEvent, AuditSource, Delivery } from './types.js';
 
 export interface IngestContext {
   store: IncidentStore;
@@ -70,9 +70,12 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
     });
     const results: IngestResult['incidents'] = [];
     let changed = false;
-    for (const [key, events] of groupByIncidentKey(delivery, ctx.lifecycle.keyLabels)) {
-      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), delivery, ctx.lifecycle, now);
-      const id = applyPlan(ctx, plan, deliveryId, origin, now);
+    const groups = groupByIncidentKey(delivery, ctx.lifecycle.keyLabels);
+    for (const [key, events] of groups) {
+      // What the delivery's alerts share is what the group's share when the group is all of them.
+      const shared = groups.size === 1 ? delivery.shared : undefined;
+      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), delivery, ctx.lifecycle, now, shared);
+      const id = applyPlan(ctx, plan, deliveryId, origin, now, shared);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });
     }
@@ -90,7 +93,14 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
   });
 }
 
-function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, origin: IngestOrigin, now: number): number | null {
+/** The distinct alertnames of some alerts (one, when all the delivery's alerts share it). */
+function alertnames(alerts: readonly AlertEvent[], shared: SharedByAll | undefined): string[] {
+  const common = shared?.labels.alertname;
+  if (common !== undefined) return [common];
+  return [...new Set(alerts.map((a) => a.labels.alertname ?? ''))];
+}
+
+function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, origin: IngestOrigin, now: number, shared: SharedByAll | undefined): number | null {
   const { store } = ctx;
   const audit = (action: string, incidentId: number | null, target: string | null, result: string, detail: Record<string, unknown>) =>
     store.appendAudit({ ts: now, actor: origin.actor, source: origin.auditSource, action, target, incidentId, result, detail: { deliveryId, ...detail } });
@@ -136,7 +146,7 @@ function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, o
   const target = (list: typeof plan.changes) => (list.length === 1 ? list[0]!.alert.fingerprint : `${list.length} alerts`);
   const fresh = byKind.get('new') ?? [];
   if (fresh.length) {
-    audit('alert.firing', id, target(fresh), 'ok', { fingerprints: fps(fresh), alertnames: [...new Set(fresh.map((c) => c.alert.labels.alertname ?? ''))] });
+    audit('alert.firing', id, target(fresh), 'ok', { fingerprints: fps(fresh), alertnames: alertnames(fresh.map((c) => c.alert), shared) });
     // One outbox row per delivery and kind, not per alert: the thread gets one reply either way.
     if (plan.action !== 'open') outbox('alert.joined', id, { fingerprints: fps(fresh) });
   }

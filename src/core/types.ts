@@ -31,6 +31,8 @@ export interface Delivery {
   externalURL: string;
   truncatedAlerts: number;
   alerts: AlertEvent[];
+  /** Labels and annotations all of `alerts` share, when the parser already worked them out. */
+  shared?: { labels: Labels; annotations: Labels };
 }
 
 /** An alert as stored: the latest state seen for one fingerprint within one incident. */

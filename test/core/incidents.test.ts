@@ -206,4 +206,39 @@ describe('incremental counts', () => {
       }
     }), { numRuns: 500 });
   });
+
+  it('property: planning with what the alerts share worked out beforehand (the parser thread) gives the same plan', async () => {
+    const fc = (await import('fast-check')).default;
+    const event = fc.record({
+      fp: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      firing: fc.boolean(),
+      instance: fc.integer({ min: 0, max: 2 }),
+      team: fc.constantFrom('x', 'y'),
+      note: fc.constantFrom('n1', 'n2'),
+    });
+    const opts = { keyLabels: [], reopenWindowMs: 10 * HOUR };
+    fc.assert(fc.property(fc.array(fc.array(event, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 10 }), (deliveries) => {
+      let snap: IncidentSnapshot | null = null;
+      const all = new Map<string, StoredAlert>();
+      let t = T0;
+      for (const batch of deliveries) {
+        t += 1000;
+        const seen = new Set<string>();
+        const events = batch.filter((e) => !seen.has(e.fp) && seen.add(e.fp)).map((e) => alert({
+          fingerprint: e.fp,
+          status: e.firing ? 'firing' : 'resolved',
+          startsAt: T0 + e.instance * 10,
+          endsAt: e.firing ? null : t,
+          labels: { alertname: 'Prop', pod: e.fp, team: e.team },
+          annotations: { note: e.note, summary: 'same' },
+        }));
+        const shared = { labels: commonLabels(events.map((a) => a.labels)), annotations: commonLabels(events.map((a) => a.annotations)) };
+        const plain = planIncident('k', events, snap, delivery([]), opts, t);
+        assert.deepEqual(planIncident('k', events, snap, delivery([]), opts, t, shared), plain);
+        if (plain.action === 'none' && !snap) continue;
+        for (const a of plain.upserts) all.set(a.fingerprint, { ...a, incidentId: 1, updatedAt: t });
+        snap = { incident: { ...plain.incident, id: 1 }, alerts: new Map(all) };
+      }
+    }), { numRuns: 500 });
+  });
 });

@@ -7,7 +7,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ChatopsError, type ErrorKind } from '../../core/errors.js';
-import type { Delivery } from '../../core/types.js';
+import type { AlertEvent, AlertStatus, Delivery, Labels } from '../../core/types.js';
+import { commonLabels } from '../../core/incidents.js';
 import { deliveryHash, type PreparedBody } from '../../core/ingest.js';
 import { encodeRaw } from '../store/raw-codec.js';
 import { decodeBody, parseWebhookBody } from './webhook-schema.js';
@@ -18,7 +19,7 @@ export interface ParseRequest {
   now: number;
 }
 
-export type ParseReply = ({ id: number; ok: true } & ParsedBody) | { id: number; ok: false; kind: ErrorKind | null; message: string };
+export type ParseReply = { id: number; ok: true; raw: PreparedBody; wire: WireDelivery } | { id: number; ok: false; kind: ErrorKind | null; message: string };
 
 export interface ParsedBody {
   /** The body as text (parsed inline), or hashed and encoded for storage (parsed in the thread). */
@@ -38,18 +39,75 @@ export function parseInline(body: Uint8Array, now: number): ParsedBody {
 }
 
 /**
- * What the thread does beyond parsing: everything about a delivery that needs no database —
- * its hash, its stored (compressed) form, its alerts' labels as JSON — so that the writer
- * only writes.
+ * A delivery as the thread sends it: its alerts by column, labels and annotations as JSON text.
+ * Structured clone builds an object one property at a time: a 100-alert delivery as objects
+ * cost the receiving thread 330 µs, as columns of strings 28 µs.
  */
-export function parseAndPrepare(body: Uint8Array, now: number): ParsedBody {
+export interface WireDelivery {
+  head: Omit<Delivery, 'alerts'>;
+  fingerprints: string[];
+  statuses: AlertStatus[];
+  startsAt: Float64Array;
+  endsAt: (number | null)[];
+  generatorURLs: string[];
+  labels: string[];
+  annotations: string[];
+}
+
+/**
+ * An alert whose labels and annotations stay JSON text until something reads them: the store
+ * writes the text as it is, and the planner reads labels only where it needs them.
+ */
+class WireAlert implements AlertEvent {
+  #labels: Labels | undefined;
+  #annotations: Labels | undefined;
+  constructor(
+    readonly fingerprint: string,
+    readonly status: AlertStatus,
+    readonly startsAt: number,
+    readonly endsAt: number | null,
+    readonly generatorURL: string,
+    readonly labelsJson: string,
+    readonly annotationsJson: string,
+  ) {}
+  get labels(): Labels {
+    return (this.#labels ??= JSON.parse(this.labelsJson) as Labels);
+  }
+  get annotations(): Labels {
+    return (this.#annotations ??= JSON.parse(this.annotationsJson) as Labels);
+  }
+}
+
+function toWire(d: Delivery): WireDelivery {
+  const { alerts, ...head } = d;
+  // What they all share, worked out here: the planner then reads no alert's labels.
+  head.shared = { labels: commonLabels(alerts.map((a) => a.labels)), annotations: commonLabels(alerts.map((a) => a.annotations)) };
+  return {
+    head,
+    fingerprints: alerts.map((a) => a.fingerprint),
+    statuses: alerts.map((a) => a.status),
+    startsAt: Float64Array.from(alerts, (a) => a.startsAt),
+    endsAt: alerts.map((a) => a.endsAt),
+    generatorURLs: alerts.map((a) => a.generatorURL),
+    labels: alerts.map((a) => JSON.stringify(a.labels)),
+    annotations: alerts.map((a) => JSON.stringify(a.annotations)),
+  };
+}
+
+export function fromWire(w: WireDelivery): Delivery {
+  const alerts: AlertEvent[] = w.fingerprints.map((fp, i) => new WireAlert(fp, w.statuses[i]!, w.startsAt[i]!, w.endsAt[i]!, w.generatorURLs[i]!, w.labels[i]!, w.annotations[i]!));
+  return { ...w.head, alerts };
+}
+
+/**
+ * What the thread does: everything about a delivery that needs no database — parsing and
+ * validating it, its hash, its stored (compressed) form, its alerts' labels as JSON — so that
+ * the writer only writes.
+ */
+export function parseAndPrepare(body: Uint8Array, now: number): { raw: PreparedBody; wire: WireDelivery } {
   const raw = decodeBody(body);
   const delivery = parseWebhookBody(raw, now);
-  for (const a of delivery.alerts) {
-    a.labelsJson = JSON.stringify(a.labels);
-    a.annotationsJson = JSON.stringify(a.annotations);
-  }
-  return { raw: { contentHash: deliveryHash(raw), stored: encodeRaw(raw) }, delivery };
+  return { raw: { contentHash: deliveryHash(raw), stored: encodeRaw(raw) }, wire: toWire(delivery) };
 }
 
 /**
@@ -102,7 +160,7 @@ export function startWebhookParser(onError: (e: unknown) => void): WebhookParser
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
-      if (m.ok) p.resolve({ raw: m.raw, delivery: m.delivery });
+      if (m.ok) p.resolve({ raw: m.raw, delivery: fromWire(m.wire) });
       else p.reject(m.kind ? new ChatopsError(m.kind, m.message) : new Error(m.message));
     });
     w.on('error', (e) => {
