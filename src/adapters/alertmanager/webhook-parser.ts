@@ -137,11 +137,12 @@ export function startWebhookParser(onError: (e: unknown) => void): WebhookParser
   // Until the thread has loaded its modules (a second on a busy machine), bodies are parsed inline.
   let ready = false;
   let nextId = 0;
-  const pending = new Map<number, { body: Uint8Array; now: number; resolve(p: ParsedBody): void; reject(e: unknown): void }>();
-  /** Whatever the thread had not answered is parsed here instead. */
+  const pending = new Map<number, { body: Uint8Array | null; now: number; resolve(p: ParsedBody): void; reject(e: unknown): void }>();
+  /** Whatever the thread had not answered is parsed here instead (or retried, if it took the body). */
   const parsePendingInline = () => {
     for (const p of pending.values()) {
       try {
+        if (!p.body) throw new ChatopsError('unavailable', 'the webhook parser thread stopped while parsing this delivery; Alertmanager will retry it');
         p.resolve(parseInline(p.body, p.now));
       } catch (e) {
         p.reject(e);
@@ -178,8 +179,11 @@ export function startWebhookParser(onError: (e: unknown) => void): WebhookParser
       if (!ready) return inline.parse(body, now);
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { body, now, resolve, reject });
-        worker!.postMessage({ id, body, now } satisfies ParseRequest);
+        // A body that owns its memory moves to the thread instead of being copied (the thread
+        // answers with everything the writer needs; nothing reads the body here afterwards).
+        const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+        pending.set(id, { body: own ? null : body, now, resolve, reject });
+        worker!.postMessage({ id, body, now } satisfies ParseRequest, own ? [body.buffer as ArrayBuffer] : []);
       });
     },
     async close() {
