@@ -71,11 +71,15 @@ const EPHEMERAL = 'slack.ephemeral';
 const MAX_PERMANENT_ATTEMPTS = 8;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+/** The shortest time between two passes over the outbox (Slack takes a message a second per channel anyway). */
+const TICK_GAP_MS = 50;
 
 export class SlackOutboxWorker {
   private stopped = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** A nudge came since the last pass began. */
+  private nudged = false;
   private readonly busyLanes = new Set<string>();
   private readonly lanes = new Set<Promise<void>>();
   private readonly channelNextAt = new Map<string, number>();
@@ -94,6 +98,7 @@ export class SlackOutboxWorker {
 
   /** Something was enqueued in this process: look now instead of at the next poll. */
   nudge(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -106,11 +111,16 @@ export class SlackOutboxWorker {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      this.nudged = false;
       try {
         this.tick();
       } catch (e) {
         this.deps.logger.error({ err: e }, 'slack outbox tick failed');
       }
+      // At most one pass per TICK_GAP_MS: during a storm ingest nudges after every commit, and
+      // each pass reads (and parses) every due row again.
+      await sleep(TICK_GAP_MS);
+      if (this.nudged || this.stopped) continue;
       // CLI processes write rows too, so poll; a nudge cuts the wait short.
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 200);
@@ -131,28 +141,32 @@ export class SlackOutboxWorker {
     const byChannel = new Map<string, Map<number, OutboxRow[]>>();
     const ephemerals: OutboxRow[] = [];
     const orphans: OutboxRow[] = [];
-    for (const row of due) {
-      if (row.kind === EPHEMERAL) {
-        ephemerals.push(row);
-        continue;
+    // One transaction for the whole pass: rows done here (digested, unknown) and digests touched
+    // are one commit, not one fsync each (in a storm, hundreds per pass on the ingest thread).
+    slack.transaction(() => {
+      for (const row of due) {
+        if (row.kind === EPHEMERAL) {
+          ephemerals.push(row);
+          continue;
+        }
+        if (row.incidentId === null) {
+          // A request made without --incident has no thread: it goes top-level to the default channel.
+          if (REQUEST_KINDS.has(row.kind)) orphans.push(row);
+          else slack.markDone([row.id], now);
+          continue;
+        }
+        const channel = this.assign(row.incidentId, now);
+        if (channel === null) {
+          slack.markDone([row.id], now); // digested (the digest is marked dirty) or unknown incident
+          continue;
+        }
+        let group = byChannel.get(channel);
+        if (!group) byChannel.set(channel, (group = new Map()));
+        const rows = group.get(row.incidentId);
+        if (rows) rows.push(row);
+        else group.set(row.incidentId, [row]);
       }
-      if (row.incidentId === null) {
-        // A request made without --incident has no thread: it goes top-level to the default channel.
-        if (REQUEST_KINDS.has(row.kind)) orphans.push(row);
-        else slack.markDone([row.id], now);
-        continue;
-      }
-      const channel = this.assign(row.incidentId, now);
-      if (channel === null) {
-        slack.markDone([row.id], now); // digested (the digest is marked dirty) or unknown incident
-        continue;
-      }
-      let group = byChannel.get(channel);
-      if (!group) byChannel.set(channel, (group = new Map()));
-      const rows = group.get(row.incidentId);
-      if (rows) rows.push(row);
-      else group.set(row.incidentId, [row]);
-    }
+    });
     for (const d of slack.dirtyDigests()) if (!byChannel.has(d.channel)) byChannel.set(d.channel, new Map());
     const fallback = this.deps.config.defaultChannel;
     if (orphans.length && !byChannel.has(fallback)) byChannel.set(fallback, new Map());

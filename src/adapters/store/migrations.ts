@@ -172,4 +172,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE deliveries ADD COLUMN raw_encoding TEXT NOT NULL DEFAULT 'identity';
   `,
+  // 6: indexes for the Slack outbox's hot queries, which scanned whole tables that only grow
+  // (delivered outbox rows are kept for store.retention, messages forever): due rows in id
+  // order, an incident's pending rows (coalescing updates), the incidents of a storm digest.
+  `
+  CREATE INDEX IF NOT EXISTS outbox_due ON outbox(id) WHERE done_at IS NULL;
+  CREATE INDEX IF NOT EXISTS outbox_incident_pending ON outbox(incident_id, id) WHERE done_at IS NULL;
+  CREATE INDEX IF NOT EXISTS slack_messages_digest ON slack_messages(digest_id) WHERE digest_id IS NOT NULL;
+  `,
 ];
