@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { startCheckpointer } from '../../src/adapters/store/checkpointer.js';
 import { GroupCommitIngest } from '../../src/adapters/store/group-commit.js';
 import { MIGRATIONS } from '../../src/adapters/store/migrations.js';

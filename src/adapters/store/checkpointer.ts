@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { DRIVER_PACKAGE } from './sqlite-driver.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 // An eval'd CommonJS worker: no separate entry file to bundle, the same in tests (tsx) and dist.
@@ -46,7 +47,7 @@ export interface Checkpointer {
 const FALLBACK_PAGES = 16_000;
 
 export function startCheckpointer(store: SqliteStore, logger: Logger, options: { intervalMs?: number; synchronous: 'full' | 'normal'; busyTimeoutMs: number }): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const driver = createRequire(import.meta.url).resolve(DRIVER_PACKAGE);
   const worker = new Worker(WORKER, {
     eval: true,
     workerData: { driver, path: store.path, intervalMs: options.intervalMs ?? 250, synchronous: options.synchronous === 'normal' ? 'NORMAL' : 'FULL', busyTimeoutMs: options.busyTimeoutMs },

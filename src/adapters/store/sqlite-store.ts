@@ -1,7 +1,8 @@
 /** SqliteStore: the one SQLite database shared by the daemon and every CLI/TUI process. */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { Database as Sqlite } from './sqlite-driver.js';
 import { chainHash, GENESIS_HASH } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
@@ -159,7 +160,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
         if (options.group) fs.chownSync(options.path, -1, groupId(options.group));
       }
     }
-    this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    this.db = new Sqlite(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);

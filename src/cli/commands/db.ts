@@ -1,9 +1,9 @@
 /** `chatops db backup <file>`: SQLite's online backup, safe while the daemon writes. */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { verifyChain } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
+import { Database } from '../../adapters/store/sqlite-driver.js';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
 import { openExisting, type GlobalOptions } from '../context.js';
 import type { Io } from '../main.js';
