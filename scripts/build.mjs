@@ -26,10 +26,6 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  // Less source for V8 to scan at every start (comments and blanks go; names stay, so stack
-  // traces read; `--debug` maps them back to the TypeScript: bin/chatops).
-  minifyWhitespace: true,
-  minifySyntax: true,
   jsx: 'automatic',
   logLevel: 'warning',
   // Bundled CommonJS packages (commander, yaml) call require() for Node built-ins.

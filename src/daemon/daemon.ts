@@ -38,6 +38,9 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   }
   const runtime = openRuntime(loaded, { notify: slackConfigured(loaded) });
   const { store, clock } = runtime;
+  // Loading client-node holds this thread for about a second: do it while starting, not in
+  // the middle of the first approved action (webhooks wait, Slack's pings time out).
+  if (config.kubernetes.enabled) await import('../adapters/kube/kube-executor.js');
   const checkpointer = startCheckpointer(store, logger, { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busy_timeout });
   const metrics = new Metrics(store, clock.now);
   registerRequestMetrics(metrics.registry, store);
