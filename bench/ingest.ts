@@ -25,17 +25,10 @@ export interface Shape {
   groups: number;
 }
 
-export interface SideResult {
-  requests: number;
-  alerts: number;
-  seconds: number;
-  alertsPerSec: number;
-  p50ms: number;
-  p99ms: number;
-  errors: number;
+export type SideResult = Omit<LoadResult, 'nextFingerprint' | 'nextGroup' | 'latencies'> & {
   /** Server CPU (all threads) per 1,000 alerts: steadier than throughput on a loaded machine. */
   cpuMsPer1000Alerts: number;
-}
+};
 
 interface Side {
   name: string;
