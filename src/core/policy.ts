@@ -2,11 +2,12 @@
  * Policy: who may do what, where, and whether a second person must agree. Pure functions over
  * a Policy value; every outcome is a Decision with a sentence a human can act on.
  */
-import { CATALOGUE, type ActionParams, type ActionSpec, type DeploymentTarget, type Risk, RISKS, riskRank } from './actions.js';
+import { CATALOGUE, type ActionParams, type ActionSpec, type DeploymentTarget, type Risk, riskRank } from './actions.js';
 import type { AuditSource, Labels } from './types.js';
 
-export type ApprovalSource = 'slack' | 'cli' | 'tui';
-export const APPROVAL_SOURCES: readonly ApprovalSource[] = ['slack', 'cli', 'tui'];
+/** Where an approval may come from (policy.approve_from). */
+export const APPROVAL_SOURCES = ['slack', 'cli', 'tui'] as const;
+export type ApprovalSource = (typeof APPROVAL_SOURCES)[number];
 
 export interface Policy {
   maxRisk: Risk;
@@ -239,5 +240,3 @@ export function policyFromConfig(c: {
     approveFrom: c.approve_from,
   };
 }
-
-export { RISKS };

@@ -12,6 +12,7 @@ import type {
   ActionRequest, DryRunResult, ExecutionResult, Executor, MembershipResolver, ProgressEvent, ReadResult, RequestStore, RequestState,
 } from './requests.js';
 import type { Labels } from './types.js';
+import { iso } from './time.js';
 
 export interface RemediationContext {
   store: IncidentStore & RequestStore;
@@ -82,8 +83,6 @@ async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Pro
   if (!ctx.policy.deploymentSelector) return 'unknown';
   return (await ctx.executor()).targetLabels(target);
 }
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The outbox payload shared by every request.* row. */
 export function requestPayload(r: ActionRequest): Record<string, unknown> {

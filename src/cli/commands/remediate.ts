@@ -11,8 +11,7 @@ import { EXIT } from '../errors.js';
 import { clean } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import type { Io } from '../main.js';
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+import { iso } from '../../core/time.js';
 
 export function requestJson(r: ActionRequest) {
   return {
