@@ -12,8 +12,8 @@ import { incidentMatchers, matchersText } from '../core/silence.js';
 
 const dep = (t: RemediationTarget) => ({ namespace: t.namespace, deployment: t.target });
 
-/** The service's Outcome in the port's older vocabulary. */
-function legacy(o: Outcome): OperatorOutcome {
+/** The service's Outcome in the ports' older vocabulary. */
+export function portOutcome(o: Outcome): OperatorOutcome {
   switch (o.kind) {
     case 'done':
     case 'unchanged':
@@ -33,7 +33,7 @@ function legacy(o: Outcome): OperatorOutcome {
 /** The errors the user must act on (Kubernetes off, Alertmanager unreachable …) as refusals with their sentence. */
 async function guarded(fn: () => Promise<Outcome>): Promise<OperatorOutcome> {
   try {
-    return legacy(await fn());
+    return portOutcome(await fn());
   } catch (e) {
     if (isChatopsError(e)) return e.kind === 'failed' ? { outcome: 'failed', reason: e.message } : { outcome: 'refused', reason: e.message };
     throw e;
