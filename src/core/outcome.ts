@@ -15,8 +15,6 @@
  */
 export type OutcomeKind = 'done' | 'unchanged' | 'pending' | 'refused' | 'conflict' | 'failed';
 
-export const OUTCOME_KINDS: readonly OutcomeKind[] = ['done', 'unchanged', 'pending', 'refused', 'conflict', 'failed'];
-
 export interface Outcome<D = unknown> {
   kind: OutcomeKind;
   /**

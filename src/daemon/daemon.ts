@@ -1,4 +1,7 @@
-/** `chatops daemon`: webhook ingress now; Slack, outbox, expiry and audit shipping join here. */
+/**
+ * `chatops daemon`: webhook ingress, Slack (socket, outbox), request expiry and recovery, the
+ * until-resolved silence sweep, pruning and audit shipping, around one runtime.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';

@@ -23,8 +23,8 @@ export interface ActionButton {
 }
 
 /**
- * The seam for remediation: which extra buttons an incident's message carries. The approvals
- * work backs this with the policy; by default there are none.
+ * Which extra (remediation) buttons an incident's message carries: the daemon's
+ * slack-remediation.ts derives them from the policy in force; by default there are none.
  */
 export type ActionsFor = (incident: Incident) => ActionButton[];
 export const noExtraActions: ActionsFor = () => [];
