@@ -149,14 +149,19 @@ async function cli(config: string, args: string[]): Promise<Seen & { face: 'cli'
   return { face: 'cli', code, stdout, stderr };
 }
 
-async function cliFace(dir: string, configBody: string): Promise<Face> {
+/** A database with the face's incidents, ingested by `chatops alerts ingest`, and a runtime on it. */
+async function seeded(dir: string, configBody: string, face: string): Promise<{ config: string; rt: Runtime }> {
   const config = writeConfig(dir, configBody);
-  for (const [n, body] of alerts('cli').entries()) {
+  for (const [n, body] of alerts(face).entries()) {
     const file = path.join(dir, `alert-${n}.json`);
     fs.writeFileSync(file, JSON.stringify(body));
     assert.equal((await cli(config, ['alerts', 'ingest', file])).code, 0);
   }
-  const rt = openRuntime(loadConfig({ configPath: config, env: {} }), { mustExist: true });
+  return { config, rt: openRuntime(loadConfig({ configPath: config, env: {} }), { mustExist: true }) };
+}
+
+async function cliFace(dir: string, configBody: string): Promise<Face> {
+  const { config, rt } = await seeded(dir, configBody, 'cli');
   return {
     name: 'cli', actor: ME, rt,
     ack: (id) => cli(config, ['ack', String(id)]),
@@ -168,13 +173,7 @@ async function cliFace(dir: string, configBody: string): Promise<Face> {
 }
 
 async function tuiFace(dir: string, configBody: string): Promise<Face> {
-  const config = writeConfig(dir, configBody);
-  for (const [n, body] of alerts('tui').entries()) {
-    const file = path.join(dir, `alert-${n}.json`);
-    fs.writeFileSync(file, JSON.stringify(body));
-    assert.equal((await cli(config, ['alerts', 'ingest', file])).code, 0);
-  }
-  const rt = openRuntime(loadConfig({ configPath: config, env: {} }), { mustExist: true });
+  const { rt } = await seeded(dir, configBody, 'tui');
   const actor = { id: 'cli:tui-bob', source: 'tui' as const };
   const remediation = coreRemediation(rt.remediation);
   const silences = coreSilences(rt.remediation, rt.loaded.config.alertmanager.url);
