@@ -115,7 +115,7 @@ export function requestOutcome(r: ActionRequest): Outcome<RequestData> {
 }
 
 function approveHint(r: ActionRequest): string {
-  return `A second person approves it before ${iso(r.expiresAt)}: chatops approve ${r.id}, A in the TUI, or Approve in its Slack thread.`;
+  return `A second person approves it before ${iso(r.expiresAt)}: chatops approve ${r.id}, A in the TUI, or Approve in Slack.`;
 }
 
 function decided(d: DecideOutcome): Outcome<RequestData> {
