@@ -97,11 +97,17 @@ export function buildChart(input: {
   };
 }
 
-/** The latest value of each line, for alt text and the terminal: `name: 1.2k`. */
+/** The last finite value of a line, or null. */
+export function lastValue(points: readonly [number, number][]): number | null {
+  for (let i = points.length - 1; i >= 0; i--) if (Number.isFinite(points[i]![1])) return points[i]![1];
+  return null;
+}
+
+/** The latest value of each line, for alt text: `name: 1.2k`. */
 export function latestValues(spec: ChartSpec): string[] {
   return spec.lines.map((l) => {
-    const last = [...l.points].reverse().find(([, v]) => Number.isFinite(v));
-    return `${l.name}: ${last ? formatValue(last[1]) : 'no data'}`;
+    const last = lastValue(l.points);
+    return `${l.name}: ${last === null ? 'no data' : formatValue(last)}`;
   });
 }
 
