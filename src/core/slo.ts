@@ -160,3 +160,13 @@ export function sloDashboard(template: string | null, s: SloStatus, incidentLabe
   if (!template) return null;
   return fillTemplate(template, { ...incidentLabels, ...s.labels, slo: s.name, ...(s.service ? { service: s.service } : {}) }, encodeURIComponent);
 }
+
+/** What the incident shows for one SLO: its sentence and its dashboard link (stored with the incident). */
+export interface SloLine {
+  text: string;
+  dashboard: string | null;
+}
+
+export function sloLines(statuses: readonly SloStatus[], dashboard: string | null, incidentLabels: Labels): SloLine[] {
+  return statuses.map((s) => ({ text: sloText(s), dashboard: sloDashboard(dashboard, s, incidentLabels) }));
+}

@@ -16,11 +16,15 @@ import {
   type ActionsFor, type Enrichment, type LinkTemplates, type ReplyKind, type RequestNote, type SlackMessage,
 } from '../adapters/slack/render.js';
 import { DIGEST_EVENT, INCIDENT_EVENT, REPLY_EVENT, SlackCallError, type SlackWebApi } from '../adapters/slack/web-api.js';
+import { renderNote, renderWorkload, sloBlock } from '../adapters/slack/render-extras.js';
+import type { ExtrasStore } from '../adapters/store/extras-store.js';
 import type { OutboxRow, SlackStore } from '../adapters/store/slack-store.js';
 import type { SqliteStore } from '../adapters/store/sqlite-store.js';
 import type { Clock } from '../core/ports.js';
 import { activeSilence } from '../core/silence.js';
+import type { SloLine } from '../core/slo.js';
 import type { Incident } from '../core/types.js';
+import { NOTE_EVENT, WORKLOAD_EVENT, type IncidentExtras } from './incident-extras.js';
 
 export interface SlackOutboxConfig {
   defaultChannel: string;
@@ -45,6 +49,8 @@ export interface SlackOutboxDeps {
   logger: Logger;
   config: SlackOutboxConfig;
   actionsFor: ActionsFor;
+  /** Graphs, workload state and SLO, started once the incident's message is posted (and on resolve). */
+  extras?: { runner: IncidentExtras; store: ExtrasStore };
 }
 
 /** Kinds whose effect includes bringing the top message up to date. */
@@ -52,7 +58,7 @@ const UPDATE_KINDS = new Set(['incident.opened', 'incident.updated', 'incident.r
   'incident.silenced', 'incident.unsilenced', 'incident.enriched']);
 /** Kinds that also reply in the incident's thread. */
 const REPLY_KINDS = new Set<string>(['alert.joined', 'alert.refired', 'incident.reopened', 'incident.resolved', 'incident.silenced', 'incident.unsilenced',
-  'request.created', 'request.decided', 'request.result']);
+  'request.created', 'request.decided', 'request.result', NOTE_EVENT, WORKLOAD_EVENT]);
 const REQUEST_KINDS = new Set(['request.created', 'request.decided', 'request.result']);
 
 /**
@@ -306,7 +312,8 @@ export class SlackOutboxWorker {
     const { store, clock, config } = this.deps;
     const now = clock.now();
     const silence = activeSilence(store.auditOf(incident.id), now);
-    return renderIncident({
+    const slo = (this.deps.extras?.store.get(incident.id, 'slo')?.data as { lines?: SloLine[] } | null)?.lines ?? [];
+    const msg = renderIncident({
       incident,
       alerts: store.alertsOf(incident.id),
       silence,
@@ -316,6 +323,10 @@ export class SlackOutboxWorker {
       extraActions: incident.status === 'resolved' ? [] : this.deps.actionsFor(incident),
       now,
     });
+    // The SLO at stake goes under the header and fields (index 2), before the description.
+    const block = sloBlock(slo);
+    if (block) msg.blocks.splice(2, 0, block);
+    return msg;
   }
 
   /** Posts a top-level message once: looks up an earlier post of uncertain outcome first. */
@@ -354,6 +365,7 @@ export class SlackOutboxWorker {
     if (!ts) {
       ts = await this.postOnce(channel, 'incident', incidentId, msg.postStartedAt, () => this.view(incident, msg.enrichment));
       fresh = true;
+      this.deps.extras?.runner.opened(incidentId, channel, ts);
     }
     // After the post, never before it; also picks up an enrichment a restart interrupted.
     if (msg.enrichment === null && incident.status !== 'resolved') this.scheduleEnrichment(incident);
@@ -401,8 +413,11 @@ export class SlackOutboxWorker {
       const replyKey = Math.min(...group.map((r) => r.id));
       const current = store.getIncident(incidentId) ?? incident;
       const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number; untilResolved?: boolean; extended?: boolean; reason?: string };
+      const payload = group[0]!.payload;
       const reply = REQUEST_KINDS.has(kind)
-        ? renderRequestReply(kind as 'request.created', group[0]!.payload as unknown as RequestNote)
+        ? renderRequestReply(kind as 'request.created', payload as unknown as RequestNote)
+        : (kind as string) === NOTE_EVENT ? renderNote(String(payload.text ?? ''))
+        : (kind as string) === WORKLOAD_EVENT ? renderWorkload(String(payload.target ?? ''), (payload.lines as string[] | undefined) ?? [])
         : renderReply(kind, current, store.alertsOf(incidentId), {
           fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
           untilResolved: p.untilResolved, extended: p.extended, reason: p.reason,
@@ -411,6 +426,7 @@ export class SlackOutboxWorker {
       for (const r of group) r.payload.replyKey = replyKey;
       await this.call(channel, 'chat.postMessage', () => api.post({ channel, threadTs: ts!, ...reply, metadata: { event_type: REPLY_EVENT, event_payload: { reply_key: replyKey } } }));
       slack.markDone(group.map((r) => r.id), clock.now());
+      if (kind === 'incident.resolved') this.deps.extras?.runner.resolved(incidentId, channel, ts!);
     }
   }
 

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import { noExtraActions, type ActionsFor } from '../adapters/slack/render.js';
 import { SlackSocketApp } from '../adapters/slack/socket-app.js';
 import { SlackWebApi } from '../adapters/slack/web-api.js';
+import { ExtrasStore } from '../adapters/store/extras-store.js';
 import type { Runtime } from '../app.js';
 import { ChatopsError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
 import { builtinHandlers, createActionDispatcher, type ActionHandler } from './slack-interactions.js';
+import { extrasConfig, IncidentExtras } from './incident-extras.js';
 import { SlackOutboxWorker } from './slack-outbox.js';
 
 export interface RunningSlack {
@@ -40,7 +42,20 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     logger: log,
     onCall: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
   });
+  const extrasStore = new ExtrasStore(rt.store);
+  let nudge = () => {};
+  const extras = new IncidentExtras({
+    store: rt.store,
+    extras: extrasStore,
+    files: api,
+    clock: rt.clock,
+    logger: log.child({ component: 'extras' }),
+    config: extrasConfig(config),
+    remediation: rt.remediation,
+    onEnqueued: () => nudge(),
+  });
   const worker = new SlackOutboxWorker({
+    extras: { runner: extras, store: extrasStore },
     store: rt.store,
     slack: rt.slack,
     api,
@@ -71,7 +86,12 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     logger: log,
     onAction: createActionDispatcher(rt, handlers, log, () => worker.nudge()),
   });
+  nudge = () => worker.nudge();
   metrics.setSlackState(() => socket.state === 'connected');
+  extras.resume((id) => {
+    const m = rt.slack.messageOf(id);
+    return m?.ts ? { channel: m.channel, ts: m.ts } : null;
+  });
   // The outbox drains even while the socket is down: posting needs only the Web API.
   worker.start();
   socket.start();
@@ -81,6 +101,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     nudge: () => worker.nudge(),
     async stop() {
       await socket.stop();
+      await extras.stop();
       await worker.stop();
     },
   };
