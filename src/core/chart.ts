@@ -115,6 +115,7 @@ export function latestValues(spec: ChartSpec): string[] {
 export function altText(spec: ChartSpec): string {
   const values = latestValues(spec);
   const shown = values.slice(0, 5).join('; ');
-  const text = `Graph of ${spec.title} from ${new Date(spec.start).toISOString().slice(11, 16)} to ${new Date(spec.end).toISOString().slice(11, 16)} UTC, ${spec.lines.length} series${spec.threshold ? `, threshold ${thresholdText(spec.threshold)}` : ''}. Latest: ${shown}${values.length > 5 ? '; …' : ''}.`;
+  const count = spec.omitted ? `${spec.lines.length} of ${spec.lines.length + spec.omitted} series` : `${spec.lines.length} series`;
+  const text = `Graph of ${spec.title} from ${new Date(spec.start).toISOString().slice(11, 16)} to ${new Date(spec.end).toISOString().slice(11, 16)} UTC, ${count}${spec.threshold ? `, threshold ${thresholdText(spec.threshold)}` : ''}. Latest: ${shown}${values.length > 5 ? '; …' : ''}.`;
   return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 }

@@ -171,6 +171,7 @@ export function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
+  if (a >= 1e15) return v.toExponential(2);
   const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
   for (const [scale, suffix] of units) if (a >= scale) return `${trim(v / scale)}${suffix}`;
   if (a >= 0.01) return trim(v);

@@ -93,6 +93,6 @@ describe('rangeWindow', () => {
 
 describe('formatValue', () => {
   it('few characters with a unit prefix', () => {
-    assert.deepEqual([0, 0.5, 1234, 1_234_567, 0.000123, 42, -2500, 0.0042].map(formatValue), ['0', '0.5', '1.23k', '1.23M', '123µ', '42', '-2.5k', '4.2m']);
+    assert.deepEqual([0, 0.5, 1234, 1_234_567, 0.000123, 42, -2500, 0.0042, 1.84e19].map(formatValue), ['0', '0.5', '1.23k', '1.23M', '123µ', '42', '-2.5k', '4.2m', '1.84e+19']);
   });
 });
