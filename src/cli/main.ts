@@ -77,11 +77,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
   incidents
     .command('show <id>')
-    .description('one incident: alerts and timeline')
+    .description('one incident: alerts, timeline, the SLO at stake and the graph of its query')
     .option('--json', 'one JSON object on stdout')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .option('--no-graph', 'do not query Prometheus for the graph')
+    .action(async (id: string, opts: { json?: boolean; graph?: boolean }) => {
       const { showIncident } = await import('./commands/incidents.js');
-      showIncident(globals(), id, opts, io);
+      await showIncident(globals(), id, opts, io);
     });
 
   program

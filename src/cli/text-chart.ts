@@ -21,20 +21,28 @@ const DOT = [
   [0x40, 0x80],
 ];
 const SPARK = '▁▂▃▄▅▆▇█';
-const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
+/** Times on the axis: HH:MM, with seconds when the window is short. */
+const clock = (t: number, span: number) => new Date(t).toISOString().slice(11, span < 10 * 60_000 ? 19 : 16);
 
-/** Resamples points into `n` buckets over [start, end]: each bucket's mean of finite samples, or NaN. */
-function buckets(points: readonly [number, number][], start: number, end: number, n: number): number[] {
-  const sum = new Array<number>(n).fill(0);
-  const count = new Array<number>(n).fill(0);
-  const span = Math.max(1, end - start);
-  for (const [t, v] of points) {
-    if (!Number.isFinite(v) || t < start || t > end) continue;
-    const i = Math.min(n - 1, Math.floor(((t - start) / span) * n));
-    sum[i]! += v;
-    count[i]!++;
+/** The usual spacing of a series' samples (its median step): a wider gap is a gap in the data. */
+function typicalStep(points: readonly [number, number][]): number {
+  const steps = points.slice(1).map(([t], i) => t - points[i]![0]).filter((d) => d > 0).sort((a, b) => a - b);
+  return steps.length ? steps[Math.floor(steps.length / 2)]! : Infinity;
+}
+
+/** The value at each of `n` moments across [start, end]: the latest sample no older than two steps, or NaN. */
+function resample(points: readonly [number, number][], start: number, end: number, n: number): number[] {
+  const finite = points.filter(([, v]) => Number.isFinite(v));
+  const maxAge = 2 * typicalStep(finite);
+  const out: number[] = [];
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const t = start + ((end - start) * (i + 0.5)) / n;
+    while (j + 1 < finite.length && finite[j + 1]![0] <= t) j++;
+    const p = finite[j];
+    out.push(p && p[0] <= t && t - p[0] <= maxAge ? p[1] : NaN);
   }
-  return sum.map((s, i) => (count[i] ? s / count[i]! : NaN));
+  return out;
 }
 
 function extent(spec: ChartSpec): [number, number] | null {
@@ -64,7 +72,7 @@ export function textChart(spec: ChartSpec, opts: TextChartOptions): string[] {
   const cut = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n - 1).join('')}…` : s);
   const head = [
     cut(spec.title, opts.width),
-    cut([`${hhmm(spec.start)}–${hhmm(spec.end)} UTC`, spec.threshold ? `threshold ${thresholdText(spec.threshold)}` : '', spec.omitted ? `${spec.omitted} more series not shown` : ''].filter(Boolean).join(' · '), opts.width),
+    cut([`${clock(spec.start, spec.end - spec.start)}–${clock(spec.end, spec.end - spec.start)} UTC`, spec.threshold ? `threshold ${thresholdText(spec.threshold)}` : '', spec.omitted ? `${spec.omitted} more series not shown` : ''].filter(Boolean).join(' · '), opts.width),
   ];
   const range = extent(spec);
   if (!range) return [...head, 'no data in this window'];
@@ -81,25 +89,24 @@ export function textChart(spec: ChartSpec, opts: TextChartOptions): string[] {
     grid[Math.floor(y / 4)]![Math.floor(x / 2)]! |= DOT[y % 4]![x % 2]!;
   };
   const yOf = (v: number) => Math.round(((hi - v) / (hi - lo)) * (dotsY - 1));
+  const span = Math.max(1, spec.end - spec.start);
   for (const line of spec.lines) {
-    const values = buckets(line.points, spec.start, spec.end, dotsX);
-    let prev: [number, number] | null = null;
-    values.forEach((v, x) => {
-      if (!Number.isFinite(v)) {
-        prev = null;
-        return;
-      }
+    const finite = line.points.filter(([t, v]) => Number.isFinite(v) && t >= spec.start && t <= spec.end);
+    const maxGap = 2 * typicalStep(finite);
+    let prev: [number, number, number] | null = null;
+    for (const [t, v] of finite) {
+      const x = Math.min(dotsX - 1, Math.floor(((t - spec.start) / span) * dotsX));
       const y = yOf(v);
-      if (prev) {
-        // Join to the previous dot so that steep changes stay one connected line.
+      if (prev && t - prev[2] <= maxGap) {
+        // Join to the previous sample so that a line stays one line; a gap in the data stays a gap.
         const [px, py] = prev;
-        const steps = Math.max(Math.abs(x - px), Math.abs(y - py));
+        const steps = Math.max(Math.abs(x - px), Math.abs(y - py), 1);
         for (let s = 1; s <= steps; s++) set(Math.round(px + ((x - px) * s) / steps), Math.round(py + ((y - py) * s) / steps));
       } else {
         set(x, y);
       }
-      prev = [x, y];
-    });
+      prev = [x, y, t];
+    }
   }
   if (spec.threshold) {
     const y = yOf(spec.threshold.value);
@@ -123,16 +130,17 @@ export function textChart(spec: ChartSpec, opts: TextChartOptions): string[] {
     if (axis.slice(from, from + text.length).some((c) => c !== ' ')) return;
     [...text].forEach((ch, i) => { axis[from + i] = ch; });
   };
-  for (const m of spec.markers) put(xOf(m.at), `▲${m.label} ${hhmm(m.at)}`);
-  put(0, hhmm(spec.start));
-  put(cols - 5, hhmm(spec.end));
+  const w = spec.end - spec.start;
+  for (const m of spec.markers) put(xOf(m.at), `▲${m.label} ${clock(m.at, w)}`);
+  put(0, clock(spec.start, w));
+  put(cols - clock(spec.end, w).length, clock(spec.end, w));
   out.push(`${' '.repeat(labelWidth + 1)}${axis.join('').trimEnd()}`);
   // One sparkline per series on a common scale, with its latest value.
   const sparkWidth = Math.min(40, Math.max(10, cols - 30));
   const names = spec.lines.map((l) => l.name);
   const nameWidth = Math.min(34, Math.max(...names.map((n) => [...n].length)));
   spec.lines.forEach((l, i) => {
-    const spark = buckets(l.points, spec.start, spec.end, sparkWidth)
+    const spark = resample(l.points, spec.start, spec.end, sparkWidth)
       .map((v) => (Number.isFinite(v) ? SPARK[Math.min(7, Math.max(0, Math.round(((v - lo) / (hi - lo)) * 7)))]! : ' '))
       .join('');
     const last = lastValue(l.points);

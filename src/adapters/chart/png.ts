@@ -136,7 +136,8 @@ export function chartOption(spec: ChartSpec, opts: PngOptions): Record<string, u
       splitNumber: 6,
       axisLine: { lineStyle: { color: p.muted } },
       axisTick: { lineStyle: { color: p.muted } },
-      axisLabel: { color: p.muted, fontSize: 13, fontFamily: FONT_FAMILY, formatter: (t: number) => hhmm(t), hideOverlap: true },
+      // Seconds too when the window is short (an incident a minute old).
+      axisLabel: { color: p.muted, fontSize: 13, fontFamily: FONT_FAMILY, formatter: (t: number) => new Date(t).toISOString().slice(11, spec.end - spec.start < 10 * 60_000 ? 19 : 16), hideOverlap: true },
       splitLine: { show: false },
     },
     yAxis: {

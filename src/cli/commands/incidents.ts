@@ -3,7 +3,10 @@ import { ChatopsError } from '../../core/errors.js';
 import type { IncidentData } from '../../core/incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
 import { openExisting, type GlobalOptions } from '../context.js';
-import { alertJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
+import type { Runtime } from '../../app.js';
+import type { SloLine } from '../../core/slo.js';
+import type { Incident, StoredAlert } from '../../core/types.js';
+import { alertJson, auditJson, clean, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import type { Io } from '../main.js';
 import { printOutcome, type OutcomeView } from '../outcome.js';
@@ -56,7 +59,7 @@ export function listIncidents(globals: GlobalOptions, opts: { status?: string; j
   }
 }
 
-export function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): void {
+export async function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean; graph?: boolean }, io: Io): Promise<void> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
@@ -70,10 +73,23 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
     } else {
       io.stdout(`${incidentDetail(incident, alerts, timeline, rt.clock.now())}\n`);
       if (requests.length > 0) io.stdout(`\nRequests:\n${requests.map(requestLine).join('\n')}\n`);
+      const extras = await incidentExtrasText(rt, incident, alerts, opts.graph !== false);
+      if (extras.length) io.stdout(`${extras.join('\n')}\n`);
     }
   } finally {
     rt.close();
   }
+}
+
+/** The SLO lines the daemon stored, and the graph queried now (unless --no-graph): the bastion sees what Slack shows. */
+async function incidentExtrasText(rt: Runtime, incident: Incident, alerts: readonly StoredAlert[], graph: boolean): Promise<string[]> {
+  const { ExtrasStore } = await import('../../adapters/store/extras-store.js');
+  const slo = (new ExtrasStore(rt.store).get(incident.id, 'slo')?.data as { lines?: SloLine[] } | null)?.lines ?? [];
+  const out = slo.length ? ['', 'SLO at stake:', ...slo.map((l) => `  ${clean(l.text)}${l.dashboard ? `  ${clean(l.dashboard)}` : ''}`)] : [];
+  if (!graph) return out;
+  const { incidentGraph } = await import('../incident-graph.js');
+  const width = Math.min(120, Math.max(40, process.stdout.columns ?? 80));
+  return [...out, ...(await incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() }))];
 }
 
 const incidentView: OutcomeView<IncidentData> = { json: (d) => ({ incident: incidentJson(d.incident) }) };
