@@ -33,10 +33,10 @@ describe('incidents show: the graph on the terminal', () => {
     const lines = shown.stdout.split('\n');
     const title = lines.indexOf('up');
     assert.ok(title > 0, `the query's title line in:\n${shown.stdout}`);
-    assert.match(lines[title + 1]!, /^\d\d:\d\d–\d\d:\d\d UTC · threshold == 1$/);
+    assert.match(lines[title + 1]!, /^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC · threshold == 1$/);
     assert.ok(lines.slice(title + 2, title + 10).every((l) => /^ *[\d.]*[kMµm]?┤[\u2800-\u28ff]+$/.test(l)), 'eight rows of braille');
     assert.ok(lines.slice(title + 2, title + 10).some((l) => /[\u2801-\u28ff]/.test(l)), 'something is drawn');
-    assert.match(lines[title + 11]!, /▲firing \d\d:\d\d/);
+    assert.match(lines[title + 11]!, /▲firing \d\d:\d\d:\d\d/);
     assert.match(lines[title + 12]!, /^ {2}up +[▁-█ ]+ {2}1$/);
 
     const plain = await runCliAsync(['incidents', 'show', '1', '--no-graph'], env);
