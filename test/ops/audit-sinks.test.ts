@@ -88,7 +88,7 @@ describe('audit sinks', () => {
     const db = path.join(dir, 'c.db');
     for (let i = 0; i < 3; i++) {
       const f = path.join(dir, `p${i}.json`);
-      fs.writeFileSync(f, JSON.stringify(webhookBody([{ fingerprint: `t${i.toString().padStart(15, '0')}`, labels: { alertname: `Torn${i}` } }], { groupKey: `g${i}` })));
+      fs.writeFileSync(f, JSON.stringify(webhookBody([{ fingerprint: `c${i.toString().padStart(15, '0')}`, labels: { alertname: `Torn${i}` } }], { groupKey: `g${i}` })));
       assert.equal(runCli(['alerts', 'ingest', f], { env: { CHATOPS_DB: db }, cwd: dir }).code, 0);
     }
     // As if a crash came after the first two rows were written but before the cursor moved.

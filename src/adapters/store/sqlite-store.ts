@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { chainHash, GENESIS_HASH } from '../../core/audit-chain.js';
+import { chainHash, GENESIS_HASH, storedEntry } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
 import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
@@ -306,15 +306,17 @@ export class SqliteStore implements IncidentStore, RequestStore {
     return (this.stmt('SELECT * FROM alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint').all(incidentId) as Row[]).map(toAlert);
   }
 
-  appendAudit(entry: AuditEntry): AuditRecord {
+  appendAudit(given: AuditEntry): AuditRecord {
     const last = this.stmt('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
+    // Hash exactly what a reader will get back (the detail through JSON), not the caller's objects.
+    const { entry, detailJson } = storedEntry(given);
     const hash = chainHash(prevHash, seq, entry);
     this.stmt(
       `INSERT INTO audit (seq, ts, actor, source, action, target, incident_id, result, detail, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, JSON.stringify(entry.detail), prevHash, hash);
+    ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, detailJson, prevHash, hash);
     return { ...entry, seq, prevHash, hash };
   }
 
