@@ -74,8 +74,9 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
     }
     made ??= import('./adapters/kube/kube-executor.js').then(({ KubeExecutor }) => new KubeExecutor({
       kubeconfig: k.kubeconfig,
-      inCluster: !k.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST),
+      inCluster: !k.kubeconfig && !loaded.privileged && Boolean(env.KUBERNETES_SERVICE_HOST),
       context: k.context,
+      allowExecPlugins: k.allow_exec_plugins,
       requestTimeoutMs: k.request_timeout,
       rolloutTimeoutMs: k.rollout_timeout,
       pollIntervalMs: k.poll_interval,

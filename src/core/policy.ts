@@ -20,6 +20,11 @@ export interface Policy {
   requesters: Partial<Record<Risk, readonly string[]>>;
   approvers: Partial<Record<Risk, readonly string[]>>;
   approveFrom: Partial<Record<Risk, readonly ApprovalSource[]>>;
+  /**
+   * An unmapped terminal account (`cli:<user>`) and a Slack user may be the same human: with
+   * this on, neither may approve the other's request (map the account under `users:`).
+   */
+  requireMappedApprovers?: boolean;
 }
 
 /** Someone acting: their id, where they act from, and (when the face knows) their user groups. */
@@ -185,6 +190,13 @@ export function evaluateApproval(policy: Policy, f: ApprovalFacts): ApprovalDeci
   if (!matchesPrincipal(approvers, f.approver)) {
     return { kind: 'refused', risk, reason: `Refused: ${f.approver.id} may not approve ${risk} actions (policy.approvers.${risk}: ${list(approvers)}).` };
   }
+  if (policy.requireMappedApprovers) {
+    const terminal = (id: string) => id.startsWith('cli:');
+    const [unmapped, other] = terminal(f.approver.id) ? [f.approver.id, f.requester.id] : [f.requester.id, f.approver.id];
+    if (terminal(unmapped) && !terminal(other)) {
+      return { kind: 'refused', risk, reason: `Refused: ${unmapped} is a terminal account not mapped to a Slack user, so chatops cannot tell it from ${other}, who ${unmapped === f.approver.id ? 'requested this' : 'is approving'}: map it under users: (policy.require_mapped_approvers).` };
+    }
+  }
   return { kind: 'allowed', risk, reason: `Approved by ${f.approver.id}.` };
 }
 
@@ -225,7 +237,7 @@ export function availableActions(policy: Policy, target: DeploymentTarget, actor
 export function policyFromConfig(c: {
   max_risk: Risk; namespaces: string[]; deployment_selector?: string; production: string[]; approval_ttl: number;
   scale: { min: number; max: number }; requesters: Partial<Record<Risk, string[]>>; approvers: Partial<Record<Risk, string[]>>;
-  approve_from: Partial<Record<Risk, ApprovalSource[]>>;
+  approve_from: Partial<Record<Risk, ApprovalSource[]>>; require_mapped_approvers?: boolean;
 }): Policy {
   return {
     maxRisk: c.max_risk,
@@ -237,6 +249,7 @@ export function policyFromConfig(c: {
     requesters: c.requesters,
     approvers: c.approvers,
     approveFrom: c.approve_from,
+    requireMappedApprovers: c.require_mapped_approvers ?? false,
   };
 }
 
