@@ -139,10 +139,14 @@ function needsSecondPerson(policy: Policy, action: ActionSpec, target: Deploymen
   return target !== null && action.mutates && riskRank(action.risk) >= riskRank('mutate') && policy.production.includes(target.namespace);
 }
 
-/** Decides a new request: run now, needs approval (by whom, from where), or refused (why). */
-export function evaluateRequest(policy: Policy, f: RequestFacts): Decision {
+/**
+ * Decides a new request: run now, needs approval (by whom, from where), or refused (why).
+ * With `labelsLater`, unknown labels do not refuse yet: the check to run before anything is
+ * sent to Kubernetes (risk, namespace, bounds, requester), the selector after the labels are read.
+ */
+export function evaluateRequest(policy: Policy, f: RequestFacts, opts: { labelsLater?: boolean } = {}): Decision {
   const risk = f.action.risk;
-  const bad = checkTarget(policy, f);
+  const bad = checkTarget(policy, f, opts.labelsLater);
   if (bad) return { kind: 'refused', risk, reason: `Refused: ${bad}.` };
   const requesters = requestersFor(policy, risk);
   if (!matchesPrincipal(requesters, f.requester)) {
@@ -172,12 +176,12 @@ export interface ApprovalFacts extends Omit<RequestFacts, 'requester'> {
  * Decides whether this approver may approve this request now, under the policy in force now:
  * the request itself is re-checked (a namespace removed from the allow-list refuses it).
  */
-export function evaluateApproval(policy: Policy, f: ApprovalFacts): ApprovalDecision {
+export function evaluateApproval(policy: Policy, f: ApprovalFacts, opts: { labelsLater?: boolean } = {}): ApprovalDecision {
   const risk = f.action.risk;
   if (f.approver.id === f.requester.id) {
     return { kind: 'refused', risk, reason: `Refused: ${f.approver.id} requested this, and nobody may approve their own request: another approver must.` };
   }
-  const again = evaluateRequest(policy, f);
+  const again = evaluateRequest(policy, f, opts);
   if (again.kind === 'refused') return { kind: 'refused', risk, reason: again.reason.replace(/^Refused: /, 'Refused under the policy in force now: ') };
   const from = approveFromFor(policy, risk);
   if (f.approver.source !== 'slack' && f.approver.source !== 'cli' && f.approver.source !== 'tui') {

@@ -75,6 +75,9 @@ function imagesOf(tpl: unknown): Map<string, string> {
   return new Map(containers.map((c) => [c.name, c.image ?? '']));
 }
 
+const notFound = (t: DeploymentTarget) =>
+  new ChatopsError('not_found', `Deployment ${t.namespace}/${t.deployment} does not exist: check the namespace and the name (kubectl get deployments -n ${t.namespace}).`);
+
 interface UndoPlan {
   patch: unknown[];
   fromRevision: string;
@@ -152,7 +155,7 @@ export class KubeExecutor implements Executor {
     try {
       return (await this.getDeployment(t)).metadata?.labels ?? {};
     } catch (e) {
-      if (httpCode(e) === 404) throw new ChatopsError('not_found', `Deployment ${t.namespace}/${t.deployment} does not exist.`);
+      if (httpCode(e) === 404) throw notFound(t);
       throw new ChatopsError('unavailable', `${this.fail(e, `deployment ${t.namespace}/${t.deployment}`)}.`);
     }
   }
@@ -288,6 +291,7 @@ export class KubeExecutor implements Executor {
       if ('refused' in r) return { ok: false, summary: r.refused, changes: [] };
       return { ok: true, summary: `${r.summary} (the API server admitted it in a dry run)`, changes: r.changes };
     } catch (e) {
+      if (httpCode(e) === 404) throw notFound(t);
       return { ok: false, summary: this.fail(e, `deployment ${t.namespace}/${t.deployment}`), changes: [] };
     }
   }
