@@ -7,6 +7,7 @@ import { FileSink } from './adapters/audit-sinks/file.js';
 import { LokiSink } from './adapters/audit-sinks/loki.js';
 import type { AuditSink } from './adapters/audit-sinks/sink.js';
 import { SlackStore } from './adapters/store/slack-store.js';
+import { advanceAnchor, anchorPath, type AnchorWrite } from './adapters/store/audit-anchor.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ActionContext } from './core/incident-actions.js';
@@ -33,6 +34,8 @@ export interface Runtime {
   remediation: RemediationContext;
   /** Policy and the Alertmanager silencer, for `silence`. */
   silences: SilenceContext;
+  /** Moves the audit anchor to the chain head; null when this process may not write it. */
+  checkpointAudit(): AnchorWrite | null;
   close(): void;
 }
 
@@ -126,8 +129,23 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
     actions: { store, clock, notify },
     remediation: { store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), newId: newRequestId },
     silences: { store, clock, notify, policy: policyFromConfig(config.policy), silencer: lazySilencer(loaded) },
-    close: () => store.close(),
+    checkpointAudit: () => checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock),
+    close: () => {
+      // A process that appended to the chain moves the anchor, when it is the account that may.
+      if (store.auditAppended > 0) checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock);
+      store.close();
+    },
   };
+}
+
+function checkpointAudit(store: SqliteStore, file: string, clock: Clock): AnchorWrite | null {
+  try {
+    return advanceAnchor(store, file, clock.now());
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return null;
+    throw e;
+  }
 }
 
 /** The audit sinks configured under audit.sinks. */

@@ -138,6 +138,7 @@ export const configSchema = z.strictObject({
   users: labelMap.default({}),
   audit: z
     .strictObject({
+      anchor: z.string().min(1).optional(),
       sinks: z
         .array(
           z.discriminatedUnion('type', [

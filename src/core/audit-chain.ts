@@ -83,7 +83,33 @@ export function chainHash(prevHash: string, seq: number, entry: AuditEntry): str
   return createHash('sha256').update(prevHash).update(text).digest('hex');
 }
 
-export type ChainVerdict = { ok: true; rows: number; head: string } | { ok: false; rows: number; badSeq: number; reason: string };
+export type ChainVerdict = { ok: true; rows: number; head: string; lastSeq: number } | { ok: false; rows: number; badSeq: number; reason: string };
+
+/** A chain head recorded outside the database (see adapters/store/audit-anchor.ts). */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+  /** Where it is kept, for the sentence. */
+  where: string;
+  writtenAt: string;
+}
+
+/**
+ * Checks an intact chain against an anchor: a chain that ends before the anchored row was cut
+ * (its newest rows deleted, or an older copy put back); a different hash at the anchored row
+ * means the chain was rewritten from there. `hashAt` reads one row's stored hash.
+ */
+export function checkAnchor(verdict: ChainVerdict, anchor: AuditAnchor | null, hashAt: (seq: number) => string | null): ChainVerdict {
+  if (!verdict.ok || !anchor) return verdict;
+  const source = `the anchor ${anchor.where} (written ${anchor.writtenAt})`;
+  if (verdict.lastSeq < anchor.seq) {
+    return { ok: false, rows: verdict.rows, badSeq: verdict.lastSeq + 1, reason: `the chain is truncated: it ends at row ${verdict.lastSeq}, but ${source} records row ${anchor.seq}, so rows ${verdict.lastSeq + 1} to ${anchor.seq} were deleted (if you restored an older backup on purpose, move the anchor aside)` };
+  }
+  if (hashAt(anchor.seq) !== anchor.hash) {
+    return { ok: false, rows: verdict.rows, badSeq: anchor.seq, reason: `row ${anchor.seq} differs from ${source}: the chain was rewritten from there` };
+  }
+  return verdict;
+}
 
 /**
  * Walks rows in stored order. Catches edits (hash mismatch), deletions and reorders
@@ -108,7 +134,7 @@ export function verifyChain(rows: Iterable<AuditRecord>): ChainVerdict {
     prev = row.hash;
     expectedSeq = row.seq + 1;
   }
-  return { ok: true, rows: count, head: prev };
+  return { ok: true, rows: count, head: prev, lastSeq: expectedSeq === null ? 0 : expectedSeq - 1 };
 }
 
 /**

@@ -306,6 +306,9 @@ export class SqliteStore implements IncidentStore, RequestStore {
     return (this.stmt('SELECT * FROM alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint').all(incidentId) as Row[]).map(toAlert);
   }
 
+  /** Audit rows this connection appended (a process that appended updates the anchor on close). */
+  auditAppended = 0;
+
   appendAudit(given: AuditEntry): AuditRecord {
     const last = this.stmt('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? 0) + 1;
@@ -317,6 +320,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
       `INSERT INTO audit (seq, ts, actor, source, action, target, incident_id, result, detail, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, detailJson, prevHash, hash);
+    this.auditAppended++;
     return { ...entry, seq, prevHash, hash };
   }
 
@@ -337,6 +341,16 @@ export class SqliteStore implements IncidentStore, RequestStore {
   /** Up to `limit` audit rows after `seq`, in chain order (for the sinks). */
   auditAfter(seq: number, limit: number): AuditRecord[] {
     return (this.stmt('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(toAudit);
+  }
+
+  /** The newest row's seq and hash (the chain head), null for an empty chain. */
+  auditHead(): { seq: number; hash: string } | null {
+    return (this.stmt('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? null;
+  }
+
+  /** One row's stored hash, null when there is no such row. */
+  auditHash(seq: number): string | null {
+    return (this.stmt('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash ?? null;
   }
 
   lastAuditSeq(): number {
