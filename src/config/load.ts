@@ -161,7 +161,13 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
  */
 export function loadSystemConfig(inv: Invocation, file: string = SYSTEM_CONFIG): LoadedConfig {
   const why = `chatops runs as ${inv.user} on behalf of ${inv.caller.user}, so it reads only the system configuration ${file}`;
-  if (!fs.existsSync(file)) throw new ChatopsError('config', `${why}, which does not exist: install it as the README's bastion section shows.`);
+  try {
+    fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ChatopsError('config', `${why}, which does not exist: install it as the README's bastion section shows.`);
+    throw new ChatopsError('config', `${why}, which it cannot read (${code}): make it and its directory readable by ${inv.user} (README, bastion section).`);
+  }
   assertTrustedFile(file, 'the system configuration', inv.trustedUids);
   const config = validated(readYamlFile(file), file);
   const absolute = (value: string | undefined, key: string) => {
