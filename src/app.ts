@@ -138,12 +138,12 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   };
 }
 
+/** Null when the file cannot be written here (not the service account, a read-only or vanished directory). */
 function checkpointAudit(store: SqliteStore, file: string, clock: Clock): AnchorWrite | null {
   try {
     return advanceAnchor(store, file, clock.now());
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return null;
+    if (typeof (e as NodeJS.ErrnoException).code === 'string') return null;
     throw e;
   }
 }

@@ -12,7 +12,7 @@ import { startFakeElasticsearch, startFakeLoki } from '../support/sink-fakes.js'
 import { tempDir } from '../support/tmp.js';
 
 async function post(url: string, i: number): Promise<void> {
-  const body = webhookBody([{ fingerprint: `s${i.toString().padStart(15, '0')}`, labels: { alertname: `Sink${i}` } }], { groupKey: `{}:{alertname="Sink${i}"}` });
+  const body = webhookBody([{ fingerprint: `e${i.toString().padStart(15, '0')}`, labels: { alertname: `Sink${i}` } }], { groupKey: `{}:{alertname="Sink${i}"}` });
   const res = await fetch(`${url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal(res.status, 200);
 }
