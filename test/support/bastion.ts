@@ -7,11 +7,11 @@
  * sudoers rule (config/sudoers) installed with these names. Everything is removed afterwards.
  * Runs as root (CI and this machine are root) with the real sudo and runuser.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createOsUser } from './cli-async.js';
+import { createOsUser, runCollecting } from './cli-async.js';
 import { ROOT, type CliResult } from './daemon.js';
 
 type OsUser = ReturnType<typeof createOsUser>;
@@ -47,21 +47,8 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}
   return r.stdout;
 }
 
-function exec(argv: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+/** sudo and runuser get a minimal environment, as from a login: nothing of the test's leaks in. */
+const exec = (argv: string[], cwd: string): Promise<CliResult> => runCollecting(argv, { cwd, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: 'UTC' } });
 
 /** Sets up the bastion; `config(b)` returns the system configuration's YAML. */
 export function createBastion(engineers: string[], config: (b: Pick<Bastion, 'etc' | 'state' | 'users' | 'tag'>) => string): Bastion {

@@ -7,8 +7,13 @@ import { BIN, ROOT, testEnv, type CliResult } from './daemon.js';
 
 export function runCliAsync(args: string[], opts: { env?: Record<string, string | undefined>; user?: string; cwd?: string } = {}): Promise<CliResult> {
   const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  return runCollecting(argv, { env: testEnv(opts.env), cwd: opts.cwd ?? ROOT });
+}
+
+/** Runs any command to completion (killed after 60 s), collecting its exit code and output. */
+export function runCollecting(argv: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env: testEnv(opts.env), cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
