@@ -6,6 +6,7 @@
  */
 import { lastValue, type ChartSpec } from '../core/chart.js';
 import { formatValue, thresholdText } from '../core/promql.js';
+import { displayWidth, fitCells, truncateCells } from '../text/terminal.js';
 
 export interface TextChartOptions {
   /** Columns for the whole chart, labels included. */
@@ -69,10 +70,9 @@ function extent(spec: ChartSpec): [number, number] | null {
 
 /** The chart as lines; a single line saying so when there is nothing to draw. */
 export function textChart(spec: ChartSpec, opts: TextChartOptions): string[] {
-  const cut = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n - 1).join('')}…` : s);
   const head = [
-    cut(spec.title, opts.width),
-    cut([`${clock(spec.start, spec.end - spec.start)}–${clock(spec.end, spec.end - spec.start)} UTC`, spec.threshold ? `threshold ${thresholdText(spec.threshold)}` : '', spec.omitted ? `${spec.omitted} more series not shown` : ''].filter(Boolean).join(' · '), opts.width),
+    truncateCells(spec.title, opts.width),
+    truncateCells([`${clock(spec.start, spec.end - spec.start)}–${clock(spec.end, spec.end - spec.start)} UTC`, spec.threshold ? `threshold ${thresholdText(spec.threshold)}` : '', spec.omitted ? `${spec.omitted} more series not shown` : ''].filter(Boolean).join(' · '), opts.width),
   ];
   const range = extent(spec);
   if (!range) return [...head, 'no data in this window'];
@@ -138,13 +138,13 @@ export function textChart(spec: ChartSpec, opts: TextChartOptions): string[] {
   // One sparkline per series on a common scale, with its latest value.
   const sparkWidth = Math.min(40, Math.max(10, cols - 30));
   const names = spec.lines.map((l) => l.name);
-  const nameWidth = Math.min(34, Math.max(...names.map((n) => [...n].length)));
+  const nameWidth = Math.min(34, Math.max(...names.map(displayWidth)));
   spec.lines.forEach((l, i) => {
     const spark = resample(l.points, spec.start, spec.end, sparkWidth)
       .map((v) => (Number.isFinite(v) ? SPARK[Math.min(7, Math.max(0, Math.round(((v - lo) / (hi - lo)) * 7)))]! : ' '))
       .join('');
     const last = lastValue(l.points);
-    out.push(`  ${cut(names[i]!, nameWidth).padEnd(nameWidth)}  ${spark}  ${last === null ? '-' : formatValue(last)}`);
+    out.push(`  ${fitCells(names[i]!, nameWidth)}  ${spark}  ${last === null ? '-' : formatValue(last)}`);
   });
   return out;
 }
