@@ -150,6 +150,11 @@ export class IncidentExtras {
     }
   }
 
+  /** Resolves when nothing is queued or running (tests; a drain before a planned stop). */
+  async settled(): Promise<void> {
+    while (this.active > 0 || this.queue.length > 0) await new Promise<void>((r) => this.idle.add(r));
+  }
+
   /** Waits for the extras in flight; queued ones are left for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -192,8 +197,11 @@ export class IncidentExtras {
       void job().finally(() => {
         this.active--;
         this.queued.delete(key);
-        if (this.active === 0) for (const r of this.idle) r();
         this.pump();
+        if (this.active === 0) {
+          for (const r of this.idle) r();
+          this.idle.clear();
+        }
       });
     }
   }
