@@ -70,6 +70,16 @@ describe('chart renderer (golden images)', () => {
     compare('recovery', renderPng(spec, light));
   });
 
+  it('one series in a short window: its labels in the legend, seconds on the time axis, a gap', () => {
+    const start = SAMPLE_ALERT - 4 * 60_000;
+    const spec = buildChart({
+      title: 'sum by (handler) (rate(prometheus_http_requests_total[1m]))', context: 'Incident #3 PrometheusBusy',
+      series: [{ labels: { handler: '/api/v1/query' }, points: Array.from({ length: 49 }, (_, i): [number, number] => [start + i * 5000, i > 20 && i < 25 ? NaN : 0.2 + (i > 28 ? 0.9 : i / 40)]) }],
+      maxSeries: 8, threshold: { op: '>', value: 0.5 }, markers: [{ at: SAMPLE_ALERT - 90_000, label: 'firing' }], start, end: start + 240_000,
+    });
+    compare('single', renderPng(spec, light));
+  });
+
   it('is deterministic: the same spec twice gives the same bytes', () => {
     assert.ok(renderPng(sampleChart(), light).equals(renderPng(sampleChart(), light)));
   });

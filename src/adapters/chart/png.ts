@@ -70,7 +70,6 @@ function fontFile(): string {
   throw new Error('assets/fonts/DejaVuSans.ttf is missing from the installation: reinstall chatops');
 }
 
-const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** Rows the legend needs at this width (ECharts wraps a plain legend). */
@@ -92,7 +91,11 @@ function legendRows(names: readonly string[], width: number): number {
 export function chartOption(spec: ChartSpec, opts: PngOptions): Record<string, unknown> {
   const p = PALETTES[opts.theme];
   const names = spec.lines.map((l) => l.name);
-  const rows = names.length > 1 ? legendRows(names, opts.width) : 0;
+  // A lone series gets a legend too when it has labels to name it (the title is the query, not the series).
+  const legend = names.length > 1 || (names.length === 1 && names[0] !== 'value');
+  const rows = legend ? legendRows(names, opts.width) : 0;
+  const span = spec.end - spec.start;
+  const time = (t: number) => new Date(t).toISOString().slice(11, span < 10 * 60_000 ? 19 : 16);
   const threshold = spec.threshold;
   const markLines: Record<string, unknown>[] = [];
   if (threshold) {
@@ -107,7 +110,7 @@ export function chartOption(spec: ChartSpec, opts: PngOptions): Record<string, u
     markLines.push({
       xAxis: m.at,
       lineStyle: { color: colour, type: 'dashed', width: 2 },
-      label: { formatter: `${m.label} ${hhmm(m.at)}`, position: 'end', color: colour, fontSize: 13, fontFamily: FONT_FAMILY },
+      label: { formatter: `${m.label} ${time(m.at)}`, position: 'end', color: colour, fontSize: 13, fontFamily: FONT_FAMILY },
     });
   }
   return {
@@ -125,7 +128,7 @@ export function chartOption(spec: ChartSpec, opts: PngOptions): Record<string, u
       subtextStyle: { fontSize: 12, lineHeight: 16, color: p.muted, fontFamily: FONT_FAMILY },
       itemGap: 6,
     },
-    legend: names.length > 1
+    legend: legend
       ? { data: names, bottom: 6, left: 12, right: 12, itemWidth: 18, itemHeight: 4, icon: 'rect', textStyle: { fontSize: 12, color: p.text, fontFamily: FONT_FAMILY } }
       : { show: false },
     grid: { left: 56, right: 28, top: 78, bottom: 34 + rows * 20 },
@@ -137,7 +140,7 @@ export function chartOption(spec: ChartSpec, opts: PngOptions): Record<string, u
       axisLine: { lineStyle: { color: p.muted } },
       axisTick: { lineStyle: { color: p.muted } },
       // Seconds too when the window is short (an incident a minute old).
-      axisLabel: { color: p.muted, fontSize: 13, fontFamily: FONT_FAMILY, formatter: (t: number) => new Date(t).toISOString().slice(11, spec.end - spec.start < 10 * 60_000 ? 19 : 16), hideOverlap: true },
+      axisLabel: { color: p.muted, fontSize: 13, fontFamily: FONT_FAMILY, formatter: time, hideOverlap: true },
       splitLine: { show: false },
     },
     yAxis: {
