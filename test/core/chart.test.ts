@@ -47,6 +47,6 @@ describe('buildChart', () => {
     assert.equal(spec.lines.length, 8);
     assert.equal(spec.subtitle, 'Incident #1 · threshold > 5 · 2 more series not shown');
     assert.deepEqual(spec.markers.map((m) => m.label), ['firing']);
-    assert.match(altText(spec), /^Graph of q from 00:00 to 00:00 UTC, 8 series, threshold > 5\. Latest: pod="p9": 9; /);
+    assert.match(altText(spec), /^Graph of q from 00:00 to 00:00 UTC, 8 of 10 series, threshold > 5\. Latest: pod="p9": 9; /);
   });
 });
