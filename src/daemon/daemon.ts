@@ -58,6 +58,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         }
         return slack ? slack.notReadyReason() : null;
       },
+      details: () => {
+        const behind = slack?.behindReason();
+        return behind ? [behind] : [];
+      },
     },
     webhookToken: secrets.webhookToken,
     maxBodyBytes: config.webhook.max_body,
@@ -161,6 +165,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
     runtime.remediation.policy = policyFromConfig(next.config.policy);
     runtime.silences.policy = policyFromConfig(next.config.policy);
+    // The controls on open incidents' messages follow the policy in force.
+    slack?.policyChanged();
     logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
   };
   return { url, runtime, reloadPolicy, stop };
