@@ -69,6 +69,8 @@ export interface SlackWebApiOptions {
   logger: Logger;
   /** Called once per call with its method and outcome (ok, rate_limited, uncertain, permanent). */
   onCall?: (method: string, outcome: string) => void;
+  /** The HTTP transport (default: global fetch); the fake-clock tests answer in process. */
+  fetch?: typeof fetch;
 }
 
 export const INCIDENT_EVENT = 'chatops_incident';
@@ -109,6 +111,7 @@ export class SlackWebApi implements SlackApi {
       retryConfig: { retries: 0 },
       timeout: opts.timeoutMs,
       logger: slackLogger(opts.logger, 'slack-web'),
+      fetch: opts.fetch,
     });
     this.onCall = opts.onCall ?? (() => {});
   }

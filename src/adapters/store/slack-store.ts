@@ -158,14 +158,16 @@ export class SlackStore {
   }
 
   /**
-   * After a chat.update rendered once row `upto` existed: that update covers every pending
-   * update of this incident up to it (update-only kinds are done; reply kinds keep their reply).
+   * After a chat.update (or the post) rendered once row `upto` existed: it covers every pending
+   * update of this incident up to it. Update-only kinds are done; reply kinds (a silence is
+   * written as `incident.updated` with reason "silence" and replies too) keep their reply.
    */
   coalesceUpdates(incidentId: number, upto: number, updateOnly: readonly string[], replyKinds: readonly string[], now: number): void {
+    const isReply = `(kind IN (${replyKinds.map(() => '?').join(',')}) OR (kind = 'incident.updated' AND coalesce(json_extract(payload, '$.reason'), '') = 'silence'))`;
     this.transaction(() => {
-      this.db.prepare(`UPDATE outbox SET done_at = ? WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND kind IN (${updateOnly.map(() => '?').join(',')})`)
-        .run(now, incidentId, upto, ...updateOnly);
-      this.db.prepare(`UPDATE outbox SET payload = json_set(payload, '$.topUpdated', 1) WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND kind IN (${replyKinds.map(() => '?').join(',')})`)
+      this.db.prepare(`UPDATE outbox SET done_at = ? WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND kind IN (${updateOnly.map(() => '?').join(',')}) AND NOT ${isReply}`)
+        .run(now, incidentId, upto, ...updateOnly, ...replyKinds);
+      this.db.prepare(`UPDATE outbox SET payload = json_set(payload, '$.topUpdated', 1) WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND ${isReply}`)
         .run(incidentId, upto, ...replyKinds);
     });
   }

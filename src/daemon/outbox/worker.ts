@@ -311,6 +311,8 @@ export class OutboxWorker {
     }
     const ts = msg.ts;
     const items: WorkItem[] = [];
+    const unknown = rows.filter((r) => !UPDATE_KINDS.has(r.kind) && !REPLY_KINDS.has(r.kind) && !REQUEST_KINDS.has(r.kind));
+    if (unknown.length) slack.markDone(ids(unknown), now); // written by a newer version: nothing to show here
     const updates = rows.filter((r) => UPDATE_KINDS.has(r.kind) && !r.payload.topUpdated);
     if (updates.length) {
       items.push({
