@@ -18,6 +18,7 @@ export function digestHandlers(rt: Runtime, handlers: ReadonlyMap<string, Action
     const now = rt.clock.now();
     const opened = rt.store.transaction(() => {
       if (!rt.slack.promote(id, now)) return false;
+      if (msg.digestId !== null) rt.slack.touchDigest(msg.digestId, now, false); // its line now points to the thread
       rt.store.enqueue({ kind: 'incident.promoted', incidentId: id, payload: { by: click.userId } }, now);
       return true;
     });

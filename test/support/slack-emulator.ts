@@ -364,10 +364,18 @@ export class SlackEmulator {
     return { envelopeId, acked };
   }
 
-  /** Sends one envelope on an open socket and waits for its ack (false after the deadline). */
-  sendEnvelope(envelope: { envelope_id: string } & Record<string, unknown>): Promise<boolean> {
-    const socket = [...this.sockets].find((s) => s.readyState === s.OPEN);
-    if (!socket) return Promise.reject(new Error('no Socket Mode connection is open'));
+  /**
+   * Sends one envelope on an open socket and waits for its ack (false after the deadline). A
+   * client reconnecting (its ping timeout is short in tests, and a loaded machine trips it) gets
+   * a few seconds to come back before the click fails.
+   */
+  async sendEnvelope(envelope: { envelope_id: string } & Record<string, unknown>): Promise<boolean> {
+    let socket = [...this.sockets].find((s) => s.readyState === s.OPEN);
+    for (let waited = 0; !socket && waited < 10_000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      socket = [...this.sockets].find((s) => s.readyState === s.OPEN);
+    }
+    if (!socket) throw new Error('no Socket Mode connection is open');
     this.envelopes.set(envelope.envelope_id, { acked: false, expired: false });
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
