@@ -23,6 +23,15 @@ test('after an outage the backlog drains at once, not at each row\'s backoff', a
   // Let the rows fail for a while (long enough for per-row backoffs to reach half a minute), then the incidents grow.
   await waitFor(() => emu.calls.filter((c) => c.status === 503).length >= 5, { what: 'calls failing during the outage', timeoutMs: 60_000 });
   await new Promise((r) => setTimeout(r, 35_000));
+  // Behind its bound, the daemon says so: a metric and a /ready detail (it stays ready: webhooks still commit).
+  const r = await fetch(`${daemon.url}/ready`);
+  const body = (await r.json()) as { status: string; details?: string[] };
+  assert.equal(r.status, 200);
+  assert.match(body.details?.join('\n') ?? '', /Slack is behind: incident #\d+ has waited \d+ s to appear in Slack, more than the \d+ s bound \(Slack is unreachable\)/);
+  const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+  const lag = Number(/chatops_slack_visibility_lag_seconds (\S+)/.exec(metrics)?.[1]);
+  const bound = Number(/chatops_slack_visibility_bound_seconds (\S+)/.exec(metrics)?.[1]);
+  assert.ok(lag > bound, `lag ${lag} s over the bound ${bound} s`);
   for (let n = 1; n <= 8; n++) assert.equal((await postWebhook(daemon.url, body(n, 2))).status, 200);
   await new Promise((r) => setTimeout(r, 4000));
   const failedDuringOutage = emu.calls.length;
@@ -39,6 +48,7 @@ test('after an outage the backlog drains at once, not at each row\'s backoff', a
   assert.deepEqual(late, [], 'rows still scheduled on their own backoff after Slack came back');
   await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), { what: 'backlog drained', timeoutMs: 60_000 });
   t.diagnostic(`backlog drained ${Date.now() - recovered} ms after the outage ended`);
+  assert.equal(((await (await fetch(`${daemon.url}/ready`)).json()) as { details?: string[] }).details, undefined, 'caught up: no detail');
   for (let n = 1; n <= 8; n++) {
     assert.equal(emu.incidentMessages(n).length, 1, `incident ${n}: one top message`);
     assert.match(JSON.stringify(emu.incidentMessages(n)[0]!.blocks), /2 of 2 alerts/, `incident ${n} shows both alerts`);
