@@ -25,9 +25,9 @@ test('after an outage the backlog drains at once, not at each row\'s backoff', a
   await new Promise((r) => setTimeout(r, 35_000));
   // Behind its bound, the daemon says so: a metric and a /ready detail (it stays ready: webhooks still commit).
   const r = await fetch(`${daemon.url}/ready`);
-  const body = (await r.json()) as { status: string; details?: string[] };
+  const readiness = (await r.json()) as { status: string; details?: string[] };
   assert.equal(r.status, 200);
-  assert.match(body.details?.join('\n') ?? '', /Slack is behind: incident #\d+ has waited \d+ s to appear in Slack, more than the \d+ s bound \(Slack is unreachable\)/);
+  assert.match(readiness.details?.join('\n') ?? '', /Slack is behind: incident #\d+ has waited \d+ s to appear in Slack, more than the \d+ s bound \(Slack is unreachable\)/);
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   const lag = Number(/chatops_slack_visibility_lag_seconds (\S+)/.exec(metrics)?.[1]);
   const bound = Number(/chatops_slack_visibility_bound_seconds (\S+)/.exec(metrics)?.[1]);
