@@ -23,10 +23,9 @@ test('after an outage the backlog drains at once, not at each row\'s backoff', a
   // Let the rows fail for a while (long enough for per-row backoffs to reach half a minute), then the incidents grow.
   await waitFor(() => emu.calls.filter((c) => c.status === 503).length >= 5, { what: 'calls failing during the outage', timeoutMs: 60_000 });
   await new Promise((r) => setTimeout(r, 35_000));
-  // Behind its bound, the daemon says so: a metric and a /ready detail (it stays ready: webhooks still commit).
-  const r = await fetch(`${daemon.url}/ready`);
-  const readiness = (await r.json()) as { status: string; details?: string[] };
-  assert.equal(r.status, 200);
+  // Behind its bound, the daemon says so: a metric and a /ready detail (being behind alone does not
+  // make it unready: webhooks still commit; a socket that cannot reconnect during the outage does).
+  const readiness = (await (await fetch(`${daemon.url}/ready`)).json()) as { status: string; details?: string[] };
   assert.match(readiness.details?.join('\n') ?? '', /Slack is behind: incident #\d+ has waited \d+ s to appear in Slack, more than the \d+ s bound \(Slack is unreachable\)/);
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   const lag = Number(/chatops_slack_visibility_lag_seconds (\S+)/.exec(metrics)?.[1]);
