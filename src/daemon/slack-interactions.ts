@@ -20,7 +20,7 @@ export type ActionHandler = (click: Click, actor: Actor) => Promise<string | nul
 
 /**
  * The registry of action handlers by action id. The approvals work adds its remediation
- * handlers here (matching the buttons its ActionsFor puts on the message).
+ * handlers here (matching the buttons controls.ts puts on the message).
  */
 export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
   const incidentId = (value: string): number => Number.parseInt(value.split(':')[0] ?? '', 10);

@@ -14,8 +14,8 @@ test('lists each alert with the labels that tell it apart and its own summary; c
     labels: { pod: `web-${k}` }, annotations: { summary: `web-${k} is failing`, runbook_url: 'https://r.example', promql_query: k % 3 ? 'up' : `rate(x{pod="web-${k}"}[5m])` },
   }));
   const d = delivery(alerts, { truncatedAlerts: 6 });
-  const [[key, events]] = [...groupByIncidentKey(d, [])];
-  const plan = planIncident(key!, events!, null, d, { keyLabels: [], reopenWindowMs: 3_600_000 }, T0 + 100);
+  const [key, events] = [...groupByIncidentKey(d, [])][0]!;
+  const plan = planIncident(key, events, null, d, { keyLabels: [], reopenWindowMs: 3_600_000 }, T0 + 100);
   const incident: Incident = { ...plan.incident, id: 1 };
   assert.equal(incident.truncatedAlerts, 6, 'the delivery\'s truncatedAlerts is kept on the incident');
   const stored: StoredAlert[] = alerts.map((a) => ({ ...a, incidentId: 1, updatedAt: T0 }));

@@ -32,12 +32,12 @@ function requestable(policy: Policy, risk: Risk): boolean {
 }
 
 /** Silence and Unsilence (both checked as the `silence` action) can be offered. */
-export function silenceOffered(ctx: ControlContext): boolean {
+function silenceOffered(ctx: ControlContext): boolean {
   return ctx.alertmanager && requestable(ctx.policy, CATALOGUE.silence.risk);
 }
 
 /** The remediation buttons for an incident's deployment that the policy in force can grant. */
-export function remediationButtons(ctx: ControlContext, incident: Incident): ActionButton[] {
+function remediationButtons(ctx: ControlContext, incident: Incident): ActionButton[] {
   if (!ctx.kubernetes) return [];
   const target = deploymentTargetOf(incident);
   if (!target) return [];

@@ -14,9 +14,6 @@ export { ACTION, SILENCE_CHOICES, who, when, type ActionButton, type KnownBlock,
 export { renderDigest } from './render-digest.js';
 export { renderRequestMessage, renderRequestReply, type RequestNote } from './render-request.js';
 
-/** The remediation buttons an incident's message carries (controls.ts decides them from the policy). */
-export type ActionsFor = (incident: Incident) => ActionButton[];
-
 /** Result of one `promql_query` enrichment, as stored with the message. */
 export interface Enrichment {
   query: string;
@@ -63,7 +60,7 @@ function description(incident: Incident): string | null {
  * The Alertmanager UI filter for an incident: every label its alerts share (its grouping labels
  * among them), so the link shows exactly the incident's alerts — the same matchers a Silence uses.
  */
-export function alertmanagerFilter(labels: Labels): string {
+function alertmanagerFilter(labels: Labels): string {
   return `{${Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
 }
 
@@ -92,14 +89,14 @@ function headerText(incident: Incident): string {
 }
 
 /** "3 of 5 alerts", and how many Alertmanager did not send. */
-export function firingText(incident: Incident): string {
+function firingText(incident: Incident): string {
   const truncated = incident.truncatedAlerts ?? 0;
   const base = `${incident.firing} of ${incident.total} alert${incident.total === 1 ? '' : 's'}`;
   return truncated > 0 ? `${base} (+${truncated} not sent by Alertmanager)` : base;
 }
 
 /** The alert list of a group: each alert with the labels that tell it apart and its own summary. */
-export function renderAlertList(list: AlertList, incidentId: number): string | null {
+function renderAlertList(list: AlertList, incidentId: number): string | null {
   if (list.total <= 1 && list.truncated === 0) return null;
   const lines = list.entries.map((e) => {
     const labels = labelText(e.labels);

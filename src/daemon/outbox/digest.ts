@@ -17,7 +17,7 @@ import type { Incident } from '../../core/types.js';
 import type { Poster } from './poster.js';
 
 /** Incidents per digest message: their lines and menu options stay within Block Kit's limits. */
-export const DIGEST_CAPACITY = 400;
+const DIGEST_CAPACITY = 400;
 
 export interface DigestConfig {
   defaultChannel: string;
