@@ -28,8 +28,8 @@ test('after an outage the backlog drains at once, not at each row\'s backoff', a
   const readiness = (await (await fetch(`${daemon.url}/ready`)).json()) as { status: string; details?: string[] };
   assert.match(readiness.details?.join('\n') ?? '', /Slack is behind: incident #\d+ has waited \d+ s to appear in Slack, more than the \d+ s bound \(Slack is unreachable\)/);
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-  const lag = Number(/chatops_slack_visibility_lag_seconds (\S+)/.exec(metrics)?.[1]);
-  const bound = Number(/chatops_slack_visibility_bound_seconds (\S+)/.exec(metrics)?.[1]);
+  const lag = Number(/^chatops_slack_visibility_lag_seconds (\S+)$/m.exec(metrics)?.[1]);
+  const bound = Number(/^chatops_slack_visibility_bound_seconds (\S+)$/m.exec(metrics)?.[1]);
   assert.ok(lag > bound, `lag ${lag} s over the bound ${bound} s`);
   for (let n = 1; n <= 8; n++) assert.equal((await postWebhook(daemon.url, body(n, 2))).status, 200);
   await new Promise((r) => setTimeout(r, 4000));
