@@ -72,6 +72,7 @@ ${twoPersonPolicy({ requesters: [me], approvers: ['U0BOB'] })}`;
   assert.equal((await emu.click({ ts: top2.ts, actionId: 'chatops:approve', user: 'U0BOB' })).acked, true);
   await waitFor(() => emu.topMessages('C0OPS').some((m) => /Done: \*rollout-restart\*/.test(m.text)), { what: 'top-level result', timeoutMs: 30_000 });
   assert.equal(emu.element(top2.ts, 'chatops:approve'), null, 'the top-level request message lost its buttons too');
-  assert.ok(emu.replies(top2.ts).some((m) => /Approved: .* by <@U0BOB>/.test(m.text)), 'its steps are replies in its own thread, not new top-level messages');
+  await waitFor(() => emu.replies(top2.ts).some((m) => /Approved: .* by <@U0BOB>/.test(m.text)), { what: 'its steps are replies in its own thread, not new top-level messages', timeoutMs: 20_000 });
+  assert.equal(emu.topMessages('C0OPS').filter((m) => m.metadata?.event_type !== 'chatops_incident').length, 1, 'one top-level message for the request');
   assert.equal(fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === '/apis/apps/v1/namespaces/prod/deployments/web').length, 2);
 });

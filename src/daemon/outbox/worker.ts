@@ -55,6 +55,8 @@ const EPHEMERAL = 'slack.ephemeral';
 /** Lane of ephemeral notes (chat.postEphemeral is paced by Slack per method, not per channel). */
 const EPHEMERAL_LANE = '#ephemeral';
 const POLL_MS = 200;
+/** Least time between two steps. */
+const MIN_STEP_MS = 20;
 const CATCH_UP_MS = 60_000;
 
 /** Urgency classes: lower goes first. */
@@ -157,16 +159,18 @@ export class OutboxWorker {
       } catch (e) {
         this.deps.logger.error({ err: e }, 'slack outbox step failed');
       }
-      if (this.woken) {
-        this.woken = false;
-        continue;
+      // Nudges (webhooks, calls ending) within MIN_STEP_MS share one step: a step reads the due rows.
+      next = Math.max(next, now + MIN_STEP_MS);
+      if (!this.woken) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          void this.deps.timers.sleep(next - now).then(resolve);
+        });
+        this.wake = null;
       }
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        void this.deps.timers.sleep(Math.max(1, next - now)).then(resolve);
-      });
-      this.wake = null;
       this.woken = false;
+      const early = now + MIN_STEP_MS - this.deps.timers.now();
+      if (early > 0 && !this.stopped) await this.deps.timers.sleep(early);
     }
   }
 
