@@ -48,6 +48,6 @@ test('a request cancelled on the terminal, and one that expires, lose their butt
   const m2 = await waitFor(() => requestMessage(id2), { what: 'second request message', timeoutMs: 15_000 });
   await waitFor(() => !emu.element(m2.ts, 'chatops:approve') && /Expired: \*rollout-restart\*/.test(emu.messages.find((m) => m.ts === m2.ts)!.text),
     { what: 'the expired request\'s message updated in place, without buttons', timeoutMs: 30_000 });
-  assert.ok(emu.replies(top.ts).some((m) => /Expired: .*rollout-restart/.test(m.text) && m.ts !== m2.ts), 'the expiry is also a reply in the thread');
+  await waitFor(() => emu.replies(top.ts).some((m) => /Expired: .*rollout-restart/.test(m.text) && m.ts !== m2.ts), { what: 'the expiry is also a reply in the thread', timeoutMs: 20_000 });
   assert.equal(fake.writes().filter((w) => w.method === 'PATCH').length, 0, 'nothing ran');
 });
