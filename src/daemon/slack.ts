@@ -79,7 +79,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
   });
   const handlers = builtinHandlers(rt);
   for (const [id, h] of ext.handlers ?? []) handlers.set(id, h);
-  for (const [id, h] of digestHandlers(rt, handlers)) handlers.set(id, h);
+  for (const [id, h] of digestHandlers(rt)) handlers.set(id, h);
   const socket = new SlackSocketApp({
     botToken,
     appToken,

@@ -37,7 +37,9 @@ export const ACTION = {
   digestAck: 'chatops:digest:ack',
 } as const;
 
-export const SILENCE_CHOICES = ['1h', '4h', '24h'] as const;
+/** The Silence menu: durations, and "until the incident resolves" (values the core's parseSilenceLength reads). */
+export const SILENCE_CHOICES = ['1h', '4h', '24h', 'resolved'] as const;
+export const silenceChoiceText = (c: (typeof SILENCE_CHOICES)[number]): string => (c === 'resolved' ? 'Silence until resolved' : `Silence ${c}`);
 
 /** A Slack user id is shown as a mention; anything else (cli:alice) as escaped text. */
 export function who(actor: string): string {

@@ -7,7 +7,7 @@ import type { ActionsBlock, ActionsBlockElement, ContextBlock, SectionBlock } fr
 import { alertList, labelText, type AlertList } from '../../core/alert-list.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Incident, Labels, StoredAlert } from '../../core/types.js';
-import { ACTION, button, mrkdwn, option, plainText, section, SILENCE_CHOICES, when, who, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
+import { ACTION, button, mrkdwn, option, plainText, section, SILENCE_CHOICES, silenceChoiceText, when, who, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
 import { cut, escapeMrkdwn, fillTemplate, httpUrl, LIMITS, link, plain, safe } from './text.js';
 
 export { ACTION, SILENCE_CHOICES, who, when, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
@@ -31,7 +31,7 @@ export interface LinkTemplates {
 export interface IncidentView {
   incident: Incident;
   alerts: readonly StoredAlert[];
-  silence: { id: string; endsAt: number; createdBy: string } | null;
+  silence: { id: string; endsAt: number; createdBy: string; untilResolved?: true } | null;
   /** Offer Silence / Unsilence (the policy in force lets someone silence, and Alertmanager is configured); default true. */
   silenceEnabled?: boolean;
   /** The current values of the incident's distinct `promql_query` annotations (a single one from older versions). */
@@ -140,7 +140,7 @@ export function renderIncident(view: IncidentView): SlackMessage {
 
   const state: string[] = [];
   if (incident.acknowledgedBy && incident.acknowledgedAt !== null) state.push(`Acknowledged by ${who(incident.acknowledgedBy)} ${when(incident.acknowledgedAt)}`);
-  if (silence && incident.status !== 'resolved') state.push(`🔕 Silenced until ${when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`);
+  if (silence && incident.status !== 'resolved') state.push(`🔕 Silenced until ${silence.untilResolved ? 'it resolves' : when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`);
   if (incident.status === 'resolved' && incident.resolvedAt !== null) state.push(`Resolved ${when(incident.resolvedAt)} after ${formatDuration(incident.resolvedAt - incident.openedAt)}`);
   else state.push(`Open for ${formatDuration(now - incident.openedAt)}`);
   const context: ContextBlock = { type: 'context', elements: [mrkdwn(state.join(' · '), LIMITS.contextText)] };
@@ -161,7 +161,7 @@ export function renderIncident(view: IncidentView): SlackMessage {
           type: 'static_select',
           action_id: ACTION.silence,
           placeholder: plainText('Silence…', LIMITS.placeholder),
-          options: SILENCE_CHOICES.map((d) => option(`Silence ${d}`, `${incident.id}:${d}`)),
+          options: SILENCE_CHOICES.map((d) => option(silenceChoiceText(d), `${incident.id}:${d}`)),
         });
       }
     }
@@ -198,7 +198,20 @@ function alertLine(a: StoredAlert, common: Labels): string {
 export type ReplyKind = 'alert.joined' | 'alert.refired' | 'incident.reopened' | 'incident.resolved' | 'incident.silenced' | 'incident.unsilenced';
 
 /** A thread reply. `fingerprints` are the alerts the reply is about (joined/refired). */
-export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonly StoredAlert[], extra: { fingerprints?: string[]; actor?: string; silenceId?: string; endsAt?: number } = {}): SlackMessage {
+export interface ReplyExtra {
+  fingerprints?: string[];
+  actor?: string;
+  silenceId?: string;
+  endsAt?: number;
+  /** The silence ends when the incident resolves (endsAt is its upper bound). */
+  untilResolved?: boolean;
+  /** The silence already existed and now lasts longer. */
+  extended?: boolean;
+  /** Why a silence was expired ('resolved': the daemon ended an until-resolved silence). */
+  reason?: string;
+}
+
+export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonly StoredAlert[], extra: ReplyExtra = {}): SlackMessage {
   let text: string;
   switch (kind) {
     case 'alert.joined':
@@ -216,11 +229,15 @@ export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonl
     case 'incident.resolved':
       text = `✅ Resolved after ${formatDuration((incident.resolvedAt ?? incident.updatedAt) - incident.openedAt)}.`;
       break;
-    case 'incident.silenced':
-      text = `🔕 Silenced in Alertmanager until ${when(extra.endsAt ?? 0)} by ${who(extra.actor ?? '?')} (silence \`${escapeMrkdwn(extra.silenceId ?? '')}\`).`;
+    case 'incident.silenced': {
+      const until = extra.untilResolved ? `until the incident resolves (at most ${when(extra.endsAt ?? 0)})` : `until ${when(extra.endsAt ?? 0)}`;
+      text = `🔕 ${extra.extended ? 'Silence extended' : 'Silenced in Alertmanager'} ${until} by ${who(extra.actor ?? '?')} (silence \`${escapeMrkdwn(extra.silenceId ?? '')}\`).`;
       break;
+    }
     case 'incident.unsilenced':
-      text = `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired by ${who(extra.actor ?? '?')}.`;
+      text = extra.reason === 'resolved'
+        ? `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired: the incident resolved.`
+        : `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired by ${who(extra.actor ?? '?')}.`;
       break;
   }
   const body = cut(text, LIMITS.section);

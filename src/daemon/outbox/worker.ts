@@ -347,9 +347,10 @@ export class OutboxWorker {
     for (const group of replies.values()) {
       const kind = group[0]!.kind as ReplyKind;
       items.push(this.replyItem(channel, ts, group, () => {
-        const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number };
+        const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number; untilResolved?: boolean; extended?: boolean; reason?: string };
         return renderReply(kind, store.getIncident(incidentId)!, store.alertsOf(incidentId), {
           fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
+          untilResolved: p.untilResolved, extended: p.extended, reason: p.reason,
         });
       }));
     }
