@@ -252,7 +252,9 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
     : describeFrom(commonLabels([prev.labels, ...upserts.map((a) => a.labels)]), commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]), prev);
   const status = statusAfter(firing, prev.status, reopened);
   const resolvedNow = status === 'resolved' && prev.status !== 'resolved';
-  const changed = upserts.length > 0;
+  // Alertmanager leaving a different number of the group's alerts out (max_alerts) is news too.
+  const truncated = delivery.truncatedAlerts ?? prev.truncatedAlerts ?? 0;
+  const changed = upserts.length > 0 || truncated !== (prev.truncatedAlerts ?? 0);
   const keepAck = status === 'acknowledged';
   return {
     key,
@@ -268,7 +270,7 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
       status,
       groupKey: delivery.groupKey || prev.groupKey,
       externalURL: delivery.externalURL || prev.externalURL,
-      truncatedAlerts: changed ? (delivery.truncatedAlerts ?? 0) : prev.truncatedAlerts,
+      truncatedAlerts: truncated,
       firing,
       total,
       updatedAt: changed ? now : prev.updatedAt,

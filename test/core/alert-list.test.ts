@@ -31,3 +31,19 @@ test('lists each alert with the labels that tell it apart and its own summary; c
   assert.deepEqual(one.entries[0]!.labels, {});
   assert.equal(one.entries[0]!.summary, null);
 });
+
+test('a delivery that only changes how many alerts Alertmanager left out updates the incident', () => {
+  const alerts = [alert({ fingerprint: 'a1'.padStart(16, '0'), startsAt: T0 }), alert({ fingerprint: 'a2'.padStart(16, '0'), startsAt: T0, labels: { pod: 'b' } })];
+  const lifecycle = { keyLabels: [], reopenWindowMs: 3_600_000 };
+  const first = delivery(alerts, { truncatedAlerts: 1 });
+  const [key, events] = [...groupByIncidentKey(first, [])][0]!;
+  const opened = planIncident(key, events, null, first, lifecycle, T0);
+  const incident: Incident = { ...opened.incident, id: 1 };
+  const snapshot = { incident, alerts: new Map(alerts.map((a) => [a.fingerprint, { ...a, incidentId: 1, updatedAt: T0 }])) };
+  const again = delivery(alerts, { truncatedAlerts: 3 });
+  const plan = planIncident(key, [...groupByIncidentKey(again, [])][0]![1], snapshot, again, lifecycle, T0 + 1000);
+  assert.equal(plan.action, 'update');
+  assert.equal(plan.incident.truncatedAlerts, 3);
+  const same = planIncident(key, events, { ...snapshot, incident: { ...incident, truncatedAlerts: 3 } }, again, lifecycle, T0 + 2000);
+  assert.equal(same.action, 'none', 'the same delivery again changes nothing');
+});
