@@ -51,15 +51,15 @@ export async function soakScenario(smoke: boolean): Promise<SoakResult> {
     while (Date.now() - started < seconds * 1000) {
       const tickStart = Date.now();
       n++;
-      const res = await postWebhook(daemon.url, webhookBody([{ fingerprint: `s${n}`.padStart(16, '0'), labels: { alertname: `Soak${n}`, namespace: 'prod', severity: 'warning' } }],
+      const res = await postWebhook(daemon.url, webhookBody([{ fingerprint: n.toString(16).padStart(16, '0'), labels: { alertname: `Soak${n}`, namespace: 'prod', severity: 'warning' } }],
         { groupKey: `{}:{alertname="Soak${n}"}` }));
       if (res.status !== 200) throw new Error(`ingest refused a soak delivery: ${res.status}`);
       if (n % (perSecond * 2) === 0) {
         // Every 2 s an alert joins one of the first ten incidents (they have their own messages).
         joins++;
         const g = ((joins - 1) % 10) + 1;
-        await postWebhook(daemon.url, webhookBody([{ fingerprint: `s${g}`.padStart(16, '0'), labels: { alertname: `Soak${g}`, namespace: 'prod', severity: 'warning' } },
-          { fingerprint: `j${joins}`.padStart(16, '0'), labels: { alertname: `Soak${g}`, namespace: 'prod', severity: 'warning', pod: `p${joins}` } }], { groupKey: `{}:{alertname="Soak${g}"}` }));
+        await postWebhook(daemon.url, webhookBody([{ fingerprint: g.toString(16).padStart(16, '0'), labels: { alertname: `Soak${g}`, namespace: 'prod', severity: 'warning' } },
+          { fingerprint: (0xf0000000 + joins).toString(16).padStart(16, '0'), labels: { alertname: `Soak${g}`, namespace: 'prod', severity: 'warning', pod: `p${joins}` } }], { groupKey: `{}:{alertname="Soak${g}"}` }));
       }
       if (Date.now() >= nextSample) {
         const m = await (await fetch(`${daemon.url}/metrics`)).text();

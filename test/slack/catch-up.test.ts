@@ -16,7 +16,7 @@ test('incidents opened while Slack was off are posted when it comes on; resolved
   const db = path.join(dir, 'chatops.db');
   const off = await spawnDaemon({ CHATOPS_DB: db });
   const fire = (n: number, status: 'firing' | 'resolved' = 'firing') => webhookBody([{
-    fingerprint: `u${n}`.padStart(16, '0'), status, startsAt: Date.parse('2026-11-26T10:00:00Z'), endsAt: status === 'resolved' ? Date.parse('2026-11-26T10:05:00Z') : null,
+    fingerprint: (0xc000 + n).toString(16).padStart(16, '0'), status, startsAt: Date.parse('2026-11-26T10:00:00Z'), endsAt: status === 'resolved' ? Date.parse('2026-11-26T10:05:00Z') : null,
     labels: { alertname: `Offline${n}`, namespace: 'prod' },
   }], { groupKey: `{}:{alertname="Offline${n}"}` });
   // 14 incidents open while Slack is off; 2 of them resolve before it comes on.

@@ -16,7 +16,7 @@ const T0 = Date.parse('2026-11-26T10:00:00Z');
 const SLACK_RATES = { postRate: { perSecond: 1, burst: 3 }, updateRate: { perSecond: 50 / 60, burst: 3 } };
 
 const group = (n: number, pods = 1, from = 0) => delivery(Array.from({ length: pods }, (_, k) => alert({
-  fingerprint: `${n}-${from + k}`.padStart(16, '0'), startsAt: T0, labels: { alertname: `Grp${n}`, namespace: 'prod', pod: `p${from + k}`, deployment: 'web' },
+  fingerprint: (n * 0x10000 + from + k).toString(16).padStart(16, '0'), startsAt: T0, labels: { alertname: `Grp${n}`, namespace: 'prod', pod: `p${from + k}`, deployment: 'web' },
 })), { groupKey: `{}:{alertname="Grp${n}"}` });
 
 function oldestUndeliveredAgeMs(sim: Sim): number {

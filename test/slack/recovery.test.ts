@@ -13,7 +13,7 @@ import { waitFor } from '../support/daemon.js';
 import { postWebhook, slackStack } from '../support/slack-daemon.js';
 
 const body = (n: number, pods: number) => webhookBody(Array.from({ length: pods }, (_, k) => ({
-  fingerprint: `${n}-${k}`.padStart(16, '0'), labels: { alertname: `Outage${n}`, namespace: 'prod', pod: `p${k}` },
+  fingerprint: (n * 0x100 + k).toString(16).padStart(16, '0'), labels: { alertname: `Outage${n}`, namespace: 'prod', pod: `p${k}` },
 })), { groupKey: `{}:{alertname="Outage${n}"}` });
 
 test('after an outage the backlog drains at once, not at each row\'s backoff', async (t) => {
