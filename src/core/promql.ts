@@ -3,6 +3,7 @@
  * (each distinct `promql_query`, else the alerting rule's expression from `generatorURL`), the
  * threshold a rule compares against, and the range-query window and step. Pure.
  */
+import { distinctQueries } from './alert-list.js';
 import type { Incident, StoredAlert } from './types.js';
 
 export type Comparison = '>' | '<' | '>=' | '<=' | '==' | '!=';
@@ -124,22 +125,15 @@ export function exprFromGeneratorURL(url: string): string | null {
  * from the alerts' `generatorURL`.
  */
 export function graphQueries(incident: Incident, alerts: readonly StoredAlert[], max: number): GraphQuery[] {
-  const ordered = [...alerts].sort((a, b) => (a.status === b.status ? a.startsAt - b.startsAt : a.status === 'firing' ? -1 : 1));
-  const annotations = [incident.annotations.promql_query, ...ordered.map((a) => a.annotations.promql_query)];
-  const rules = ordered.map((a) => exprFromGeneratorURL(a.generatorURL));
-  const pick = (texts: readonly (string | null | undefined)[], source: GraphQuery['source']): GraphQuery[] => {
-    const seen = new Set<string>();
-    const out: GraphQuery[] = [];
-    for (const t of texts) {
-      const original = t?.trim();
-      if (!original || seen.has(original) || out.length >= max) continue;
-      seen.add(original);
-      out.push({ original, source, ...splitThreshold(original) });
-    }
-    return out;
-  };
-  const fromAnnotations = pick(annotations, 'promql_query');
-  return fromAnnotations.length ? fromAnnotations : pick(rules, 'rule');
+  // Resolved alerts too: the recovery graph is drawn once they all resolved.
+  const annotations = distinctQueries(incident, alerts, max, 'all');
+  if (annotations.length) return annotations.map((original) => ({ original, source: 'promql_query', ...splitThreshold(original) }));
+  const rules: string[] = [];
+  for (const a of [...alerts].sort((x, y) => x.startsAt - y.startsAt)) {
+    const expr = exprFromGeneratorURL(a.generatorURL);
+    if (expr && !rules.includes(expr) && rules.length < max) rules.push(expr);
+  }
+  return rules.map((original) => ({ original, source: 'rule', ...splitThreshold(original) }));
 }
 
 export interface RangeWindow {

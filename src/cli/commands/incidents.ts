@@ -6,7 +6,7 @@ import { openExisting, type GlobalOptions } from '../context.js';
 import type { Runtime } from '../../app.js';
 import type { SloLine } from '../../core/slo.js';
 import type { Incident, StoredAlert } from '../../core/types.js';
-import { alertJson, auditJson, clean, incidentDetail, incidentJson, incidentTable } from '../format.js';
+import { alertJson, alertListJson, auditJson, clean, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import type { Io } from '../main.js';
 import { printOutcome, type OutcomeView } from '../outcome.js';
@@ -69,7 +69,7 @@ export async function showIncident(globals: GlobalOptions, idText: string, opts:
     const timeline = rt.store.auditOf(id);
     const requests = rt.store.listRequests({ incidentId: id });
     if (opts.json) {
-      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), timeline: timeline.map(auditJson), requests: requests.map(requestJson) }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) }, null, 2)}\n`);
     } else {
       io.stdout(`${incidentDetail(incident, alerts, timeline, rt.clock.now())}\n`);
       if (requests.length > 0) io.stdout(`\nRequests:\n${requests.map(requestLine).join('\n')}\n`);
