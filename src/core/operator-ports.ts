@@ -36,7 +36,8 @@ export interface PendingApprovals {
  * failed (it ran, and what it ran failed).
  */
 export type OperatorOutcome =
-  | { outcome: 'done'; message: string }
+  /** `lines`: what a read (pods, events, logs) returned, one terminal line each. */
+  | { outcome: 'done'; message: string; lines?: readonly string[] }
   | { outcome: 'pending'; message: string; requestId?: string }
   | { outcome: 'refused'; reason: string }
   | { outcome: 'failed'; reason: string };

@@ -1,0 +1,44 @@
+/** The incident rows on screen, under their column titles; the selected row is marked › (and inverse). */
+import { Box, Text } from 'ink';
+import type { Incident } from '../../core/types.js';
+import { cellText, fit, GAP_TEXT, MARKER_WIDTH, STATUS_COLOR, type Column } from '../layout.js';
+
+export function IncidentList(props: {
+  columns: readonly Column[];
+  rows: readonly Incident[];
+  top: number;
+  cursor: number;
+  pending: ReadonlyMap<number, number>;
+  now: number;
+  height: number;
+  /** What to say when no row matches. */
+  empty: string;
+}) {
+  const { columns, now } = props;
+  return (
+    <Box flexDirection="column" height={props.height + 1}>
+      <Text wrap="truncate-end" bold>
+        {' '.repeat(MARKER_WIDTH) + columns.map((c) => fit(c.title, c.width)).join(GAP_TEXT)}
+      </Text>
+      {props.rows.length === 0 ? (
+        <Text dimColor>{`  ${props.empty}`}</Text>
+      ) : (
+        props.rows.map((i, n) => {
+          const selected = props.top + n === props.cursor;
+          const pending = props.pending.get(i.id) ?? 0;
+          return (
+            <Text key={i.id} wrap="truncate-end" inverse={selected} bold={selected}>
+              {selected ? '› ' : '  '}
+              {columns.map((c, k) => {
+                const text = fit(cellText(c.key, i, now, pending), c.width) + (k < columns.length - 1 ? GAP_TEXT : '');
+                if (c.key === 'status') return <Text key={c.key} color={STATUS_COLOR[i.status]}>{text}</Text>;
+                if (c.key === 'pending' && pending > 0) return <Text key={c.key} color="magenta">{text}</Text>;
+                return <Text key={c.key}>{text}</Text>;
+              })}
+            </Text>
+          );
+        })
+      )}
+    </Box>
+  );
+}
