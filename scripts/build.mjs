@@ -5,7 +5,10 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
-const BUNDLED = new Set(['commander', 'zod', 'yaml']);
+const BUNDLED = new Set(['commander', 'zod', 'yaml', 'ink']);
+// Loaded from node_modules even when Ink imports them: React must be the one copy our JSX and
+// Ink's reconciler share; Ink's devtools (DEV=true only) need an optional peer that is absent.
+const KEPT_EXTERNAL = new Set(['react', 'react-devtools-core']);
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -18,6 +21,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   jsx: 'automatic',
+  // Bundled React internals (Ink's reconciler) without their development builds.
+  define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',
   // Bundled CommonJS packages (commander, yaml) call require() for Node built-ins.
   banner: { js: "import { createRequire as __chatopsRequire } from 'node:module'; const require = __chatopsRequire(import.meta.url);" },
@@ -27,7 +32,10 @@ await build({
       setup(b) {
         b.onResolve({ filter: /^[^./]/ }, (args) => {
           const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
-          if (args.path.startsWith('node:') || !BUNDLED.has(name)) return { path: args.path, external: true };
+          // Ink's own dependencies are bundled with it, so only what it uses is loaded: it
+          // imports all of es-toolkit/compat (≈12 MB resident) for one throttle().
+          const fromBundled = args.importer.includes('/node_modules/') && !KEPT_EXTERNAL.has(name);
+          if (args.path.startsWith('node:') || !(BUNDLED.has(name) || fromBundled)) return { path: args.path, external: true };
           return undefined;
         });
       },

@@ -19,11 +19,12 @@ import { ScrollView } from './components/scroll-view.js';
 import { detailLines, wrap, type Line } from './detail.js';
 import { useHealth } from './hooks/use-health.js';
 import { useKeys } from './hooks/use-keys.js';
+import { useClock } from './hooks/use-clock.js';
 import { useLatestState } from './hooks/use-latest-state.js';
 import { useLive } from './hooks/use-live.js';
 import { useTerminalSize, type Size } from './hooks/use-terminal-size.js';
 import { commandFor, type Command } from './keys.js';
-import { layoutColumns, wrappedRows } from './layout.js';
+import { cellText, layoutColumns, wrappedRows } from './layout.js';
 import { errorStatus, outcomeLines, outcomeStatus, type Status } from './outcome.js';
 import { overlayKey } from './overlay-keys.js';
 import type { TuiDeps } from './source.js';
@@ -55,7 +56,7 @@ export function App({ deps, initialQuery, size }: AppProps) {
     if (pos !== null) patch({ cursor: pos });
     setVersion((v) => v + 1);
   }, [deps, latest, patch]);
-  const now = useLive(deps.source, deps.clock, reload, { pollMs: deps.pollMs, reloadMs: deps.reloadMs });
+  useLive(deps.source, reload, { pollMs: deps.pollMs, reloadMs: deps.reloadMs });
 
   // Rows: header (2) + column titles (1) + body + choices + status + input/hints, one row short
   // of the terminal so Ink never has to clear the whole screen.
@@ -75,6 +76,10 @@ export function App({ deps, initialQuery, size }: AppProps) {
   }, [deps, ui.query, ui.cursor, ui.top, height, version]);
   selectedId.current = ui.view.kind === 'detail' ? ui.view.id : (page.rows[page.cursor - page.top]?.id ?? null);
 
+  // The time on screen: ages in the list, "… ago" in an incident. Read through `shown` so the
+  // clock sees the rows of the latest render.
+  const now = useClock(deps.clock, (t) => shown.current.shows(t), Math.min(1000, deps.pollMs ?? 1000));
+
   const detail = useMemo(() => {
     if (ui.view.kind !== 'detail') return null;
     const id = ui.view.id;
@@ -92,8 +97,12 @@ export function App({ deps, initialQuery, size }: AppProps) {
   const health = useHealth(deps.source, deps.clock, deps.pollMs);
 
   /** What key handlers see of the last render (several keys may arrive before the next). */
-  const shown = useRef({ total: 0, height, lines, paneLines });
-  shown.current = { total: page.total, height, lines, paneLines };
+  const shows = (t: number): string =>
+    detail
+      ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now: t, width: columns }).map((l) => l.text).join('\n')
+      : page.rows.map((i) => cellText('age', i, t, 0)).join(' ');
+  const shown = useRef({ total: 0, height, lines, paneLines, shows });
+  shown.current = { total: page.total, height, lines, paneLines, shows };
 
   // ---- actions ----------------------------------------------------------------------------
 

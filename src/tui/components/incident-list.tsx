@@ -26,16 +26,17 @@ export function IncidentList(props: {
         props.rows.map((i, n) => {
           const selected = props.top + n === props.cursor;
           const pending = props.pending.get(i.id) ?? 0;
+          // One text per cell, not one per row: Ink measures every text on every frame, and a
+          // plain-ASCII cell takes string-width's fast path where a whole row with one ● does not.
           return (
-            <Text key={i.id} wrap="truncate-end" inverse={selected} bold={selected}>
-              {selected ? '› ' : '  '}
+            <Box key={i.id}>
+              <Text inverse={selected} bold={selected}>{selected ? '› ' : '  '}</Text>
               {columns.map((c, k) => {
                 const text = fit(cellText(c.key, i, now, pending), c.width) + (k < columns.length - 1 ? GAP_TEXT : '');
-                if (c.key === 'status') return <Text key={c.key} color={STATUS_COLOR[i.status]}>{text}</Text>;
-                if (c.key === 'pending' && pending > 0) return <Text key={c.key} color="magenta">{text}</Text>;
-                return <Text key={c.key}>{text}</Text>;
+                const color = c.key === 'status' ? STATUS_COLOR[i.status] : c.key === 'pending' && pending > 0 ? 'magenta' : undefined;
+                return <Text key={c.key} wrap="truncate-end" inverse={selected} bold={selected} color={color}>{text}</Text>;
               })}
-            </Text>
+            </Box>
           );
         })
       )}
