@@ -66,15 +66,16 @@ export function App({ deps, initialQuery, size }: AppProps) {
   const height = Math.max(1, rows - 1 - 3 - wrappedRows(statusText(ui.status), columns) - footerRows - chooseRows);
   const cols = useMemo(() => layoutColumns(columns), [columns]);
 
-  const page = useMemo(() => {
-    const { total } = deps.source.page(ui.query, 0, 0);
-    const cursor = clamp(ui.cursor, 0, total - 1);
-    const top = windowTop(ui.top, cursor, height, total);
-    const p = deps.source.page(ui.query, top, height);
-    return { ...p, cursor, top, pending: new Map(p.rows.map((r) => [r.id, deps.pending.countFor(r.id)])) };
-    // version: read again when the data changed
-  }, [deps, ui.query, ui.cursor, ui.top, height, version]);
-  selectedId.current = ui.view.kind === 'detail' ? ui.view.id : (page.rows[page.cursor - page.top]?.id ?? null);
+  // The window of rows on screen is read again only when it moves or the data changed, not
+  // when the cursor moves inside it. (version: read again when the data changed.)
+  const { total, counts } = useMemo(() => deps.source.page(ui.query, 0, 0), [deps, ui.query, version]);
+  const cursor = clamp(ui.cursor, 0, total - 1);
+  const top = windowTop(ui.top, cursor, height, total);
+  const visible = useMemo(() => {
+    const { rows } = deps.source.page(ui.query, top, height);
+    return { rows, pending: new Map(rows.map((r) => [r.id, deps.pending.countFor(r.id)])) };
+  }, [deps, ui.query, top, height, version]);
+  selectedId.current = ui.view.kind === 'detail' ? ui.view.id : (visible.rows[cursor - top]?.id ?? null);
 
   // The time on screen: ages in the list, "… ago" in an incident. Read through `shown` so the
   // clock sees the rows of the latest render.
@@ -100,9 +101,9 @@ export function App({ deps, initialQuery, size }: AppProps) {
   const shows = (t: number): string =>
     detail
       ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now: t, width: columns }).map((l) => l.text).join('\n')
-      : page.rows.map((i) => cellText('age', i, t, 0)).join(' ');
+      : visible.rows.map((i) => cellText('age', i, t, 0)).join(' ');
   const shown = useRef({ total: 0, height, lines, paneLines, shows });
-  shown.current = { total: page.total, height, lines, paneLines, shows };
+  shown.current = { total, height, lines, paneLines, shows };
 
   // ---- actions ----------------------------------------------------------------------------
 
@@ -241,13 +242,13 @@ export function App({ deps, initialQuery, size }: AppProps) {
   } else {
     const filtered = Boolean(ui.query.text || ui.query.statuses?.length);
     body = (
-      <IncidentList columns={cols} rows={page.rows} top={page.top} cursor={page.cursor} pending={page.pending} now={now} height={height}
+      <IncidentList columns={cols} rows={visible.rows} top={top} cursor={cursor} pending={visible.pending} now={now} height={height}
         empty={filtered ? 'No incident matches (Esc clears the text filter, 0 shows all).' : 'No incidents.'} />
     );
   }
   return (
     <Box flexDirection="column" width={columns}>
-      <Header health={health} you={clean(deps.actor.id)} counts={page.counts} query={ui.query} total={page.total} cursor={page.cursor} />
+      <Header health={health} you={clean(deps.actor.id)} counts={counts} query={ui.query} total={total} cursor={cursor} />
       {body}
       {overlay?.kind === 'choose' && <Chooser title={overlay.title} options={overlay.options} />}
       <StatusLine status={ui.status} />
