@@ -37,6 +37,9 @@ export interface AppProps {
   size?: Size;
 }
 
+/** Alerts and timeline entries the incident view reads at most (a storm leaves thousands; the CLI shows them all). */
+const DETAIL_ROWS = 200;
+
 const SHOW: Partial<Record<Command, IncidentStatus[]>> = {
   showFiring: ['firing'], showAcknowledged: ['acknowledged'], showResolved: ['resolved'], showOpen: ['firing', 'acknowledged'], showAll: [],
 };
@@ -85,7 +88,8 @@ export function App({ deps, initialQuery, size }: AppProps) {
     if (ui.view.kind !== 'detail') return null;
     const id = ui.view.id;
     const incident = deps.source.incident(id);
-    return incident && { incident, alerts: deps.source.alerts(id), timeline: deps.source.timeline(id), pending: deps.pending.list(id) };
+    const timeline = deps.source.timeline(id, DETAIL_ROWS);
+    return incident && { incident, alerts: deps.source.alerts(id, DETAIL_ROWS), timeline: timeline.rows, timelineTotal: timeline.total, pending: deps.pending.list(id) };
   }, [deps, ui.view, version]);
   const lines: Line[] = useMemo(
     () => (detail ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now, width: columns }) : []),

@@ -14,8 +14,10 @@ export interface IncidentSource {
   page(q: IncidentQuery, offset: number, limit: number): IncidentPage;
   positionOf(id: number, q: IncidentQuery): number | null;
   incident(id: number): Incident | null;
-  alerts(id: number): StoredAlert[];
-  timeline(id: number): AuditRecord[];
+  /** At most `limit` of the incident's alerts, oldest first. */
+  alerts(id: number, limit: number): StoredAlert[];
+  /** The newest `limit` audit rows of the incident, oldest first, and how many there are. */
+  timeline(id: number, limit: number): { rows: AuditRecord[]; total: number };
   meta(key: string): MetaValue | null;
 }
 
@@ -41,8 +43,8 @@ export function storeSource(store: SqliteStore): IncidentSource {
     page: (q, offset, limit) => browser.page(q, offset, limit),
     positionOf: (id, q) => browser.positionOf(id, q),
     incident: (id) => store.getIncident(id),
-    alerts: (id) => store.alertsOf(id),
-    timeline: (id) => store.auditOf(id),
+    alerts: (id, limit) => browser.alerts(id, limit),
+    timeline: (id, limit) => browser.timeline(id, limit),
     meta: (key) => store.getMeta(key),
   };
 }

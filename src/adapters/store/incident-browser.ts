@@ -5,8 +5,8 @@
  * (incidents_status_updated), so no query sorts the whole table.
  */
 import type Database from 'better-sqlite3';
-import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../../core/types.js';
-import { toIncident, type Row } from './sqlite-store.js';
+import { INCIDENT_STATUSES, type AuditRecord, type Incident, type IncidentStatus, type StoredAlert } from '../../core/types.js';
+import { toAlert, toAudit, toIncident, type Row } from './sqlite-store.js';
 
 /** What the UI shows: some statuses (all when empty) and free text over alertname, namespace, target and labels. */
 export interface IncidentQuery {
@@ -138,6 +138,18 @@ export class SqliteIncidentBrowser {
       base += n;
     }
     return { rows, total, counts };
+  }
+
+  /** The first `limit` alerts of an incident, in the order the CLI shows them (oldest first); an incident in a storm holds thousands. */
+  alerts(incidentId: number, limit: number): StoredAlert[] {
+    return (this.prepare('SELECT * FROM alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint LIMIT ?').all(incidentId, limit) as Row[]).map(toAlert);
+  }
+
+  /** The newest `limit` audit rows of an incident, oldest first, and how many it has in all. */
+  timeline(incidentId: number, limit: number): { rows: AuditRecord[]; total: number } {
+    const rows = (this.prepare('SELECT * FROM audit WHERE incident_id = ? ORDER BY seq DESC LIMIT ?').all(incidentId, limit) as Row[]).map(toAudit).reverse();
+    const total = rows.length < limit ? rows.length : (this.prepare('SELECT count(*) FROM audit WHERE incident_id = ?').pluck().get(incidentId) as number);
+    return { rows, total };
   }
 
   /** Where incident `id` stands in the query's order, or null when the query does not match it. */
