@@ -80,8 +80,7 @@ export function App({ deps, initialQuery, size }: AppProps) {
   }, [deps, ui.query, top, height, version]);
   selectedId.current = ui.view.kind === 'detail' ? ui.view.id : (visible.rows[cursor - top]?.id ?? null);
 
-  // The time on screen: ages in the list, "… ago" in an incident. Read through `shown` so the
-  // clock sees the rows of the latest render.
+  // The clock redraws only when the time shown changes (see `shows` below, read through `shown`).
   const now = useClock(deps.clock, (t) => shown.current.shows(t), Math.min(1000, deps.pollMs ?? 1000));
 
   const detail = useMemo(() => {
@@ -101,11 +100,12 @@ export function App({ deps, initialQuery, size }: AppProps) {
   );
   const health = useHealth(deps.source, deps.clock, deps.pollMs);
 
-  /** What key handlers see of the last render (several keys may arrive before the next). */
+  /** What the time `t` puts on screen: the ages in the list, the "… ago"s of the open incident. */
   const shows = (t: number): string =>
     detail
       ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now: t, width: columns }).map((l) => l.text).join('\n')
       : visible.rows.map((i) => cellText('age', i, t, 0)).join(' ');
+  /** What key handlers and the clock see of the last render (several keys may arrive before the next). */
   const shown = useRef({ total: 0, height, lines, paneLines, shows });
   shown.current = { total, height, lines, paneLines, shows };
 
