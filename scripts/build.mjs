@@ -10,10 +10,21 @@ const BUNDLED = new Set(['commander', 'zod', 'yaml', 'ink']);
 // Ink's reconciler share; Ink's devtools (DEV=true only) need an optional peer that is absent.
 const KEPT_EXTERNAL = new Set(['react', 'react-devtools-core']);
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Fixed at build (install) time, never at run time: the system configuration and the service
+// account of the privileged path (src/config/trust.ts). CHATOPS_BUILD_DIR builds elsewhere
+// (the security tests build one with a temporary system configuration).
+const env = process.env;
+const outBase = env.CHATOPS_BUILD_DIR ?? 'dist';
+rmSync(outBase, { recursive: true, force: true });
 await build({
   entryPoints: ['src/cli/main.ts'],
-  outdir: 'dist/cli',
+  outdir: `${outBase}/cli`,
+  define: {
+    __CHATOPS_SYSTEM_CONFIG__: JSON.stringify(env.CHATOPS_SYSTEM_CONFIG ?? '/etc/chatops/chatops.yaml'),
+    __CHATOPS_SERVICE_USER__: JSON.stringify(env.CHATOPS_SERVICE_USER ?? 'chatops'),
+    // Bundled React internals (Ink's reconciler) without their development builds.
+    'process.env.NODE_ENV': '"production"',
+  },
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -21,8 +32,6 @@ await build({
   target: 'node20',
   sourcemap: true,
   jsx: 'automatic',
-  // Bundled React internals (Ink's reconciler) without their development builds.
-  define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',
   // Bundled CommonJS packages (commander, yaml) call require() for Node built-ins.
   banner: { js: "import { createRequire as __chatopsRequire } from 'node:module'; const require = __chatopsRequire(import.meta.url);" },

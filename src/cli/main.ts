@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { terminalSafe } from '../text/terminal.js';
 import { reportError } from './errors.js';
 import type { GlobalOptions } from './context.js';
 
@@ -17,7 +18,8 @@ export interface Io {
   stderr: (s: string) => void;
 }
 
-const defaultIo: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+/** Every byte a command writes passes the terminal sanitiser (see src/text/terminal.ts). */
+const defaultIo: Io = { stdout: (s) => process.stdout.write(terminalSafe(s)), stderr: (s) => process.stderr.write(terminalSafe(s)) };
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -90,7 +92,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const { ackIncident } = await import('./commands/incidents.js');
-      ackIncident(globals(), id, opts, io);
+      setExit(await ackIncident(globals(), id, opts, io));
     });
 
   program
@@ -114,13 +116,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('silence <incident>')
-    .description("silence an incident's alerts in Alertmanager (policy risk: low)")
+    .description("silence an incident's alerts in Alertmanager (policy risk: low); an active silence is extended, not duplicated")
     .option('--duration <d>', 'how long, e.g. 30m, 2h (default 2h, at most 7d)')
+    .option('--until-resolved', 'until the incident resolves (the daemon expires it then; at most 7d)')
     .option('--comment <text>', 'why, shown in Alertmanager and the audit trail')
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, opts: { duration?: string; comment?: string; json?: boolean }) => {
+    .action(async (id: string, opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean }) => {
       const { silenceCommand } = await import('./commands/silence.js');
       setExit(await silenceCommand(globals(), id, opts, io));
+    });
+
+  program
+    .command('unsilence <incident>')
+    .description("expire the incident's active chatops silence in Alertmanager")
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const { unsilenceCommand } = await import('./commands/silence.js');
+      setExit(await unsilenceCommand(globals(), id, opts, io));
     });
 
   program
@@ -232,6 +244,6 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (err) {
-    return reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), io.stderr);
+    return reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), (s) => io.stderr(terminalSafe(s)));
   }
 }

@@ -6,7 +6,8 @@
 import bytes from 'bytes';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
-import { parseSelector } from '../core/policy.js';
+import { RISKS } from '../core/actions.js';
+import { APPROVAL_SOURCES, parseSelector } from '../core/policy.js';
 
 const duration = (fallback: string) =>
   z
@@ -61,8 +62,6 @@ const fileMode = z
 
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 const labelMap = z.record(z.string(), z.string());
-const RISKS = ['read', 'low', 'mutate', 'destructive'] as const;
-const SOURCES = ['slack', 'cli', 'tui'] as const;
 const principals = z.array(z.string());
 
 export const configSchema = z.strictObject({
@@ -114,6 +113,8 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(false),
       kubeconfig: z.string().optional(),
       context: z.string().optional(),
+      // kubeconfig users with `exec` or `auth-provider` run a program as chatops: off unless allowed here.
+      allow_exec_plugins: z.boolean().default(false),
       rollout_timeout: duration('5m'),
       request_timeout: duration('10s'),
       poll_interval: duration('2s'),
@@ -129,12 +130,14 @@ export const configSchema = z.strictObject({
       scale: z.strictObject({ min: z.number().int().nonnegative().default(1), max: z.number().int().positive().default(10) }).prefault({}),
       requesters: z.partialRecord(z.enum(RISKS), principals).default({}),
       approvers: z.partialRecord(z.enum(RISKS), principals).default({}),
-      approve_from: z.partialRecord(z.enum(RISKS), z.array(z.enum(SOURCES))).default({}),
+      approve_from: z.partialRecord(z.enum(RISKS), z.array(z.enum(APPROVAL_SOURCES))).default({}),
+      require_mapped_approvers: z.boolean().default(false),
     })
     .prefault({}),
   users: labelMap.default({}),
   audit: z
     .strictObject({
+      anchor: z.string().min(1).optional(),
       sinks: z
         .array(
           z.discriminatedUnion('type', [
@@ -149,7 +152,6 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 

@@ -34,7 +34,7 @@ async function setup(t: TestContext, rules: RbacRule[]) {
   const store = openStore(t);
   const clock = manualClock();
   seedThree(store, clock);
-  const remediation = coreRemediation({ store, clock, notify: false, policy, executor: async () => executor, newId: newRequestId });
+  const remediation = coreRemediation({ store, clock, notify: false, policy, executor: async () => executor, silencer: async () => { throw new Error('unused'); }, newId: newRequestId });
   const ui = render(<App deps={depsFor(store, clock, { remediation })} size={{ columns: 150, rows: 30 }} />);
   t.after(() => ui.unmount());
   // CrashLoop prod/checkout is the second row.
