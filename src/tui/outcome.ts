@@ -16,11 +16,8 @@ export interface Status {
 export const TONE_COLOR: Record<Tone, string | undefined> = { ok: 'green', pending: 'yellow', error: 'red', info: undefined };
 export const TONE_MARK: Record<Tone, string> = { ok: '✓', pending: '…', error: '✗', info: '·' };
 
-/** "refused: <reason>", once: reasons that already say "Refused …" are not prefixed again. */
-export function refusal(reason: string): string {
-  const r = clean(reason);
-  return /^refused\b/i.test(r) ? `r${r.slice(1)}` : `refused: ${r}`;
-}
+/** A refusal on the status line; the reason is the core's face-neutral sentence. */
+export const refusal = (reason: string): string => `refused: ${clean(reason)}`;
 
 export function outcomeStatus(o: OperatorOutcome): Status {
   switch (o.outcome) {
