@@ -40,10 +40,6 @@ export interface AppProps {
 /** Alerts and timeline entries the incident view reads at most (a storm leaves thousands; the CLI shows them all). */
 const DETAIL_ROWS = 200;
 
-const SHOW: Partial<Record<Command, IncidentStatus[]>> = {
-  showFiring: ['firing'], showAcknowledged: ['acknowledged'], showResolved: ['resolved'], showOpen: ['firing', 'acknowledged'], showAll: [],
-};
-
 export function App({ deps, initialQuery, size }: AppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize(size);
@@ -176,6 +172,7 @@ export function App({ deps, initialQuery, size }: AppProps) {
     if (contextOf(s) === 'list') moveTo(clamp(s.cursor, 0, shown.current.total - 1) + list);
     else scrollTo((s.pane ? s.pane.scroll : s.scroll) + page);
   };
+  const show = (statuses: IncidentStatus[]) => () => changeQuery({ ...latest.current.query, statuses });
   const h = height;
   const commands: Record<Command, () => void> = {
     help: () => patch({ overlay: { kind: 'help' } }),
@@ -195,11 +192,11 @@ export function App({ deps, initialQuery, size }: AppProps) {
       if (latest.current.query.text) changeQuery({ ...latest.current.query, text: '' });
     },
     filter: () => patch({ overlay: { kind: 'filter', before: latest.current.query.text ?? '' } }),
-    showFiring: () => changeQuery({ ...latest.current.query, statuses: SHOW.showFiring }),
-    showAcknowledged: () => changeQuery({ ...latest.current.query, statuses: SHOW.showAcknowledged }),
-    showResolved: () => changeQuery({ ...latest.current.query, statuses: SHOW.showResolved }),
-    showOpen: () => changeQuery({ ...latest.current.query, statuses: SHOW.showOpen }),
-    showAll: () => changeQuery({ ...latest.current.query, statuses: SHOW.showAll }),
+    showFiring: show(['firing']),
+    showAcknowledged: show(['acknowledged']),
+    showResolved: show(['resolved']),
+    showOpen: show(['firing', 'acknowledged']),
+    showAll: show([]),
     ack: () => withIncident((i) => startAck(kit, i)),
     silence: () => withIncident((i) => startSilence(kit, i)),
     remediate: () => withIncident((i) => startRemediation(kit, i)),
