@@ -50,7 +50,7 @@ export function toIncident(r: Row): Incident {
   };
 }
 
-function toAlert(r: Row): StoredAlert {
+export function toAlert(r: Row): StoredAlert {
   return {
     incidentId: r.incident_id as number,
     fingerprint: r.fingerprint as string,
@@ -64,7 +64,7 @@ function toAlert(r: Row): StoredAlert {
   };
 }
 
-function toAudit(r: Row): AuditRecord {
+export function toAudit(r: Row): AuditRecord {
   return {
     seq: r.seq as number,
     ts: r.ts as number,
