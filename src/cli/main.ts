@@ -56,13 +56,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)'))
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
-    .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
+    .option('--no-graph', "the UI: do not query Prometheus for the open incident's graph")
+    .action(async (opts: { status?: string; json?: boolean; limit?: number; graph?: boolean }) => {
       const { listIncidents, parseStatuses } = await import('./commands/incidents.js');
       // The live UI only for a person at a terminal; scripts, pipes and --json get the list.
       if (!opts.json && opts.limit === undefined && io === defaultIo && process.stdout.isTTY && process.stdin.isTTY) {
         const statuses = parseStatuses(opts.status);
         const { runTui } = await import('../tui/run.js');
-        setExit(await runTui(globals(), { query: { statuses } }));
+        setExit(await runTui(globals(), { query: { statuses }, graph: opts.graph }));
         return;
       }
       listIncidents(globals(), opts, io);

@@ -18,7 +18,11 @@ describe('incidents show: the graph on the terminal', () => {
     const dir = tempDir(t);
     const prom = await startPrometheus(dir);
     t.after(() => prom.stop());
-    await waitFor(async () => ((await (await fetch(`${prom.url}/api/v1/query?query=up`)).json()) as { data: { result: unknown[] } }).data.result.length > 0, { what: 'Prometheus scraped itself', timeoutMs: 30_000 });
+    // A few scrapes, so the window holds samples (the first one may still be newer than its end).
+    await waitFor(async () => {
+      const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as { data: { result: { value: [number, string] }[] } };
+      return Number(r.data.result[0]?.value[1] ?? 0) >= 3;
+    }, { what: 'Prometheus scraped itself three times', timeoutMs: 30_000 });
     const payload = path.join(dir, 'alert.json');
     fs.writeFileSync(payload, JSON.stringify(webhookBody([{
       fingerprint: 'd000000000000001', startsAt: Date.now() - 20_000,
