@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCliAsync } from '../support/slack-daemon.js';
-import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
-import { freePort, startPrometheus } from '../support/promstack.js';
+import { freePort, startPrometheus, waitForScrapes } from '../support/promstack.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('incidents show: the graph on the terminal', () => {
@@ -18,11 +17,7 @@ describe('incidents show: the graph on the terminal', () => {
     const dir = tempDir(t);
     const prom = await startPrometheus(dir);
     t.after(() => prom.stop());
-    // A few scrapes, so the window holds samples (the first one may still be newer than its end).
-    await waitFor(async () => {
-      const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as { data: { result: { value: [number, string] }[] } };
-      return Number(r.data.result[0]?.value[1] ?? 0) >= 3;
-    }, { what: 'Prometheus scraped itself three times', timeoutMs: 30_000 });
+    await waitForScrapes(prom);
     const payload = path.join(dir, 'alert.json');
     fs.writeFileSync(payload, JSON.stringify(webhookBody([{
       fingerprint: 'd000000000000001', startsAt: Date.now() - 20_000,

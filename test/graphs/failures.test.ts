@@ -12,7 +12,7 @@ import { describe, it, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
-import { freePort, startPrometheus } from '../support/promstack.js';
+import { freePort, startPrometheus, waitForScrapes } from '../support/promstack.js';
 import { postWebhook, slackStack } from '../support/slack-daemon.js';
 import type { SlackEmulator } from '../support/slack-emulator.js';
 import { tempDir } from '../support/tmp.js';
@@ -72,10 +72,7 @@ describe('graphs: failure matrix', () => {
     const dir = tempDir(t);
     const prom = await startPrometheus(dir);
     t.after(() => prom.stop());
-    await waitFor(async () => {
-      const r = (await (await fetch(`${prom.url}/api/v1/query?query=up`)).json()) as { data: { result: unknown[] } };
-      return r.data.result.length > 0;
-    }, { what: 'Prometheus scraped itself', timeoutMs: 30_000 });
+    await waitForScrapes(prom);
     const { emu, daemon } = await slackStack(t, { dir, config: GRAPHS, env: { PROMETHEUS_URL: prom.url } });
 
     // 1. Empty result: a note naming the query and the window.

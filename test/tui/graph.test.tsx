@@ -9,8 +9,7 @@ import { render } from 'ink-testing-library';
 import { incidentGraph } from '../../src/cli/incident-graph.js';
 import { parseConfig } from '../../src/config/schema.js';
 import { App } from '../../src/tui/app.js';
-import { waitFor } from '../support/daemon.js';
-import { startPrometheus } from '../support/promstack.js';
+import { startPrometheus, waitForScrapes } from '../support/promstack.js';
 import { tempDir } from '../support/tmp.js';
 import { depsFor, frameWhere, frameWith, ingest, KEY, openStore } from './support.js';
 
@@ -28,11 +27,7 @@ describe('TUI detail: the graph', () => {
     const dir = tempDir(t);
     const prom = await startPrometheus(dir);
     t.after(() => prom.stop());
-    // A few scrapes, so the window holds samples (the first one may still be newer than its end).
-    await waitFor(async () => {
-      const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as { data: { result: { value: [number, string] }[] } };
-      return Number(r.data.result[0]?.value[1] ?? 0) >= 3;
-    }, { what: 'Prometheus scraped itself three times', timeoutMs: 30_000 });
+    await waitForScrapes(prom);
     const parsed = parseConfig({ graphs: { lookback: '1m', min_step: '1s', points: 60 }, prometheus: { url: prom.url } });
     assert.ok(parsed.ok);
     const config = parsed.config;
