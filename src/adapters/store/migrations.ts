@@ -165,4 +165,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS slack_messages_channel ON slack_messages(channel, created_at);
   `,
+  // 5: incidents from before the timestamp rule follow it (the SQL comment is what tests look for).
+  `
+  -- one timestamp rule: openedAt is the earliest startsAt of an incident's alerts (it was the
+  -- arrival of the first delivery), and resolvedAt is never before it.
+  UPDATE incidents SET opened_at = min(opened_at, coalesce((SELECT min(starts_at) FROM alerts WHERE alerts.incident_id = incidents.id), opened_at));
+  UPDATE incidents SET resolved_at = opened_at WHERE resolved_at IS NOT NULL AND resolved_at < opened_at;
+  `,
 ];
