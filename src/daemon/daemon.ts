@@ -1,8 +1,14 @@
-/** `chatops daemon`: webhook ingress now; Slack, outbox, expiry and audit shipping join here. */
+/**
+ * `chatops daemon`: webhook ingress, health and metrics in every daemon; Slack, the outbox,
+ * expiry, audit shipping and pruning only in the one that holds the database lease. A second
+ * daemon on the same database stands by (ingesting webhooks, /ready 503 naming the holder) and
+ * takes over within LEASE_POLL_MS after the holder stops or dies.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
+import { DaemonLease } from '../adapters/store/daemon-lease.js';
 import { AuditShipper } from './audit-shipper.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
@@ -21,9 +27,13 @@ export interface RunningDaemon {
   /** Puts a re-read configuration's policy in force (SIGHUP); other settings need a restart. */
   reloadPolicy(next: LoadedConfig): void;
   stop(): Promise<void>;
+  /** Resolves (with the reason) if this daemon loses the database lease it held: stop and exit non-zero. */
+  lost: Promise<string>;
 }
 
 const HEARTBEAT_MS = 2000;
+/** How often a standby tries the lease (so it takes over within this long after the holder stops). */
+const LEASE_POLL_MS = 1000;
 const PRUNE_MS = 3_600_000;
 /** How often pending action requests past policy.approval_ttl are expired (and Slack told). */
 const EXPIRY_SWEEP_MS = 5000;
@@ -38,12 +48,16 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const { store, clock } = runtime;
   const metrics = new Metrics(store, clock.now);
   registerRequestMetrics(metrics.registry, store);
-  const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
-  store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
+  const lease = new DaemonLease(store, config.store.mode);
+  // Set while this daemon holds the lease and runs everything that must run once per database.
+  let active: ActiveServices | null = null;
+  let standbyReason: string | null = null;
+  metrics.setActive(() => active !== null);
   const app = createHttpApp({
+    // A standby ingests too: SQLite serialises writers, and the holder delivers what it writes.
     ingest: (delivery, raw) => {
       const result = ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
-      slack?.nudge();
+      active?.slack?.nudge();
       return result;
     },
     now: clock.now,
@@ -56,7 +70,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         } catch (e) {
           return `the store does not answer: ${(e as Error).message}`;
         }
-        return slack ? slack.notReadyReason() : null;
+        if (!active) return standbyReason ?? 'starting';
+        return active.slack ? active.slack.notReadyReason() : null;
       },
     },
     webhookToken: secrets.webhookToken,
@@ -81,15 +96,119 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  let stopping: Promise<void> | null = null;
+  let onLost: (reason: string) => void = () => {};
+  const lost = new Promise<string>((resolve) => { onLost = resolve; });
+  const activate = async () => {
+    standbyReason = null;
+    active = await startActive(runtime, lease, metrics, logger, url, (reason) => {
+      logger.error({ reason }, 'lost the database lease; stopping so that only one daemon delivers');
+      onLost(reason);
+    });
+  };
+  let standbyPoll: NodeJS.Timeout | null = null;
+  if (lease.tryAcquire()) {
+    await activate();
+  } else {
+    const describe = () => {
+      const h = lease.holder();
+      const who = h ? `pid ${h.pid} on ${h.host}${h.url ? ` (${h.url})` : ''}, heartbeat ${Math.round((clock.now() - h.heartbeatAt) / 1000)} s ago` : 'another process';
+      return `standby: the database ${store.path} is held by the chatops daemon ${who}; this daemon takes over within ${LEASE_POLL_MS / 1000} s after that one stops`;
+    };
+    standbyReason = describe();
+    logger.warn({ db: store.path, holder: lease.holder() }, standbyReason);
+    standbyPoll = setInterval(() => {
+      if (active || stopping) return;
+      try {
+        if (!lease.tryAcquire()) {
+          standbyReason = describe();
+          return;
+        }
+      } catch (e) {
+        logger.warn({ err: e }, 'could not try the database lease; will retry');
+        return;
+      }
+      if (standbyPoll) clearInterval(standbyPoll);
+      logger.info({ db: store.path }, 'took over the database lease: this daemon now delivers');
+      activate().catch((e: unknown) => {
+        logger.error({ err: e }, 'could not start after taking over the lease');
+        onLost((e as Error).message);
+      });
+    }, LEASE_POLL_MS);
+    standbyPoll.unref();
+  }
+
+  logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)', role: active ? 'active' : 'standby' }, 'listening');
+  if (!slackConfigured(loaded)) {
+    logger.info('Slack is off: set SLACK_BOT_TOKEN (xoxb-) and SLACK_APP_TOKEN (xapp-) to keep one thread per incident in Slack');
+  }
+  if (!config.kubernetes.enabled) {
+    logger.info('Kubernetes is off: set kubernetes.enabled: true (and KUBECONFIG or kubernetes.kubeconfig) to run approved remediation');
+  }
+
+  const stop = () => {
+    stopping ??= (async () => {
+      if (standbyPoll) clearInterval(standbyPoll);
+      const wasActive = active;
+      active = null;
+      await wasActive?.stop();
+      // Stop accepting, let in-flight requests finish, then close the database.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      if (wasActive) {
+        try {
+          lease.heartbeat(url, wasActive.startedAt, clock.now(), clock.now());
+        } catch {
+          // The store may be the reason we stop.
+        }
+      }
+      lease.release();
+      runtime.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  const reloadPolicy = (next: LoadedConfig) => {
+    // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
+    runtime.remediation.policy = policyFromConfig(next.config.policy);
+    runtime.silences.policy = policyFromConfig(next.config.policy);
+    logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
+  };
+  return { url, runtime, reloadPolicy, stop, lost };
+}
+
+interface ActiveServices {
+  startedAt: number;
+  slack: RunningSlack | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * What runs once per database, in the lease holder only: Slack (socket and outbox), the
+ * heartbeat, request expiry, audit shipping and pruning.
+ */
+async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metrics, logger: Logger, url: string, lost: (reason: string) => void): Promise<ActiveServices> {
+  const { loaded, store, clock } = runtime;
+  const { config } = loaded;
   const startedAt = clock.now();
+  lease.heartbeat(url, startedAt, startedAt);
+  const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
+  store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
   const beat = () => {
+    const reason = lease.lostReason();
+    if (reason) {
+      lost(reason);
+      return;
+    }
     try {
-      store.setMeta('daemon.heartbeat', JSON.stringify({ pid: process.pid, startedAt, url }), clock.now());
+      lease.heartbeat(url, startedAt, clock.now());
     } catch (e) {
       logger.warn({ err: e }, 'heartbeat not written');
     }
   };
-  beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   heartbeat.unref();
   const shipper = new AuditShipper(store, buildAuditSinks(loaded), logger, metrics.registry, clock.now);
@@ -125,43 +244,15 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   prune();
   const pruneTimer = setInterval(prune, PRUNE_MS);
   pruneTimer.unref();
-
-  logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)' }, 'listening');
-  if (!slackConfigured(loaded)) {
-    logger.info('Slack is off: set SLACK_BOT_TOKEN (xoxb-) and SLACK_APP_TOKEN (xapp-) to keep one thread per incident in Slack');
-  }
-  if (!config.kubernetes.enabled) {
-    logger.info('Kubernetes is off: set kubernetes.enabled: true (and KUBECONFIG or kubernetes.kubeconfig) to run approved remediation');
-  }
-
-  let stopping: Promise<void> | null = null;
-  const stop = () => {
-    stopping ??= (async () => {
+  return {
+    startedAt,
+    slack,
+    async stop() {
       clearInterval(heartbeat);
       await shipper.stop();
       clearInterval(expirySweep);
       clearInterval(pruneTimer);
       await slack?.stop();
-      // Stop accepting, let in-flight requests finish, then close the database.
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      try {
-        store.setMeta('daemon.heartbeat', JSON.stringify({ pid: process.pid, startedAt, url, stoppedAt: clock.now() }), clock.now());
-      } catch {
-        // The store may be the reason we stop.
-      }
-      runtime.close();
-      logger.info('stopped');
-    })();
-    return stopping;
+    },
   };
-  const reloadPolicy = (next: LoadedConfig) => {
-    // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
-    runtime.remediation.policy = policyFromConfig(next.config.policy);
-    runtime.silences.policy = policyFromConfig(next.config.policy);
-    logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
-  };
-  return { url, runtime, reloadPolicy, stop };
 }
