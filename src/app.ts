@@ -40,6 +40,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** Meta key the daemon sets to '1' when it runs with Slack and '0' when it runs without. */
 export const SLACK_ENABLED_META = 'slack.enabled';
+/** Meta key where the daemon records its Slack socket's state: JSON {state, detail, since}. */
+export const SLACK_SOCKET_META = 'slack.socket';
 
 export function slackConfigured(loaded: LoadedConfig): boolean {
   return Boolean(loaded.secrets.slackBotToken && loaded.secrets.slackAppToken);

@@ -18,7 +18,7 @@ import { ingestDelivery } from '../core/ingest.js';
 import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
-import { startSlack, type RunningSlack } from './slack.js';
+import { recordSocketState, startSlack, type RunningSlack } from './slack.js';
 import { remediationExtensions } from './slack-remediation.js';
 
 export interface RunningDaemon {
@@ -197,6 +197,7 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
   lease.heartbeat(url, startedAt, startedAt);
   const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
   store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
+  if (!slack) recordSocketState(runtime, logger, 'off');
   const beat = () => {
     const reason = lease.lostReason();
     if (reason) {

@@ -1,9 +1,9 @@
 /** Wires Slack into the daemon: Web API client, outbox worker, Socket Mode app, metrics. */
 import type { Logger } from 'pino';
 import { noExtraActions, type ActionsFor } from '../adapters/slack/render.js';
-import { SlackSocketApp } from '../adapters/slack/socket-app.js';
+import { SlackSocketApp, type SocketState } from '../adapters/slack/socket-app.js';
 import { SlackWebApi } from '../adapters/slack/web-api.js';
-import type { Runtime } from '../app.js';
+import { SLACK_SOCKET_META, type Runtime } from '../app.js';
 import { ChatopsError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
 import { builtinHandlers, createActionDispatcher, type ActionHandler } from './slack-interactions.js';
@@ -70,6 +70,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     watchdogMs: config.slack.watchdog,
     logger: log,
     onAction: createActionDispatcher(rt, handlers, log, () => worker.nudge()),
+    onStateChange: (state, detail) => recordSocketState(rt, log, state, detail),
   });
   metrics.setSlackState(() => socket.state === 'connected');
   // The outbox drains even while the socket is down: posting needs only the Web API.
@@ -84,4 +85,17 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
       await worker.stop();
     },
   };
+}
+
+/**
+ * Writes the socket's state where every process on the database reads it (the TUI header):
+ * meta `slack.socket` = {state, detail, since}. The daemon writes {state: "off"} when Slack is off.
+ */
+export function recordSocketState(rt: Runtime, log: Logger, state: SocketState | 'off', detail: string | null = null): void {
+  const now = rt.clock.now();
+  try {
+    rt.store.setMeta(SLACK_SOCKET_META, JSON.stringify({ state, detail, since: now }), now);
+  } catch (e) {
+    log.warn({ err: e, state }, 'slack socket state not recorded');
+  }
 }
