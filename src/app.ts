@@ -90,9 +90,9 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
 export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
   return async () => {
     const am = loaded.config.alertmanager;
-    if (!am.url) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
+    if (am.urls.length === 0) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
     const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
-    return new AlertmanagerSilencer(am.url, am.timeout);
+    return new AlertmanagerSilencer(am.urls, am.timeout);
   };
 }
 

@@ -79,12 +79,15 @@ const sameRecord = (a: Labels, b: Labels): boolean => {
 /**
  * Compares an incoming alert with the stored one for the same fingerprint. Instances are told
  * apart by startsAt: Prometheus gives a re-fire a new startsAt, so an event about an older
- * instance than the stored one is stale, and a firing event for an instance already seen
- * resolved is a late (out-of-order) delivery.
+ * instance than the stored one is stale, and a firing event for an instance Alertmanager
+ * already reported resolved is a late (out-of-order) delivery.
  */
-export function classifyAlert(stored: AlertEvent | undefined, incoming: AlertEvent): AlertChangeKind {
+export function classifyAlert(stored: (AlertEvent & { reconciled?: boolean }) | undefined, incoming: AlertEvent): AlertChangeKind {
   if (!stored) return incoming.status === 'firing' ? 'new' : 'new-resolved';
   if (incoming.startsAt < stored.startsAt) return 'stale';
+  // Reconciliation resolved it because no Alertmanager that answered had it; one that fires it
+  // now (a lagging peer) is right, not late.
+  if (stored.reconciled && stored.status === 'resolved' && incoming.status === 'firing') return 'refired';
   if (incoming.startsAt > stored.startsAt) {
     if (incoming.status === 'firing') return stored.status === 'resolved' ? 'refired' : 'updated';
     return stored.status === 'firing' ? 'resolved' : 'updated';

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
 import { DaemonLease } from '../adapters/store/daemon-lease.js';
+import { displayUrl } from '../adapters/alertmanager/http.js';
 import { AuditShipper } from './audit-shipper.js';
+import { ReconcileMetrics, Reconciler } from './reconciler.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
@@ -49,6 +51,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const metrics = new Metrics(store, clock.now);
   registerRequestMetrics(metrics.registry, store);
   const lease = new DaemonLease(store, config.store.mode);
+  const am = config.alertmanager;
+  const reconcileMetrics = am.urls.length && am.reconcile.interval > 0 ? new ReconcileMetrics(metrics.registry, am.urls.map(displayUrl)) : null;
   // Set while this daemon holds the lease and runs everything that must run once per database.
   let active: ActiveServices | null = null;
   let standbyReason: string | null = null;
@@ -72,6 +76,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         }
         if (!active) return standbyReason ?? 'starting';
         return active.slack ? active.slack.notReadyReason() : null;
+      },
+      degraded: (): Record<string, string> => {
+        const alertmanager = active?.reconciler?.degraded();
+        return alertmanager ? { alertmanager } : {};
       },
     },
     webhookToken: secrets.webhookToken,
@@ -102,7 +110,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const lost = new Promise<string>((resolve) => { onLost = resolve; });
   const activate = async () => {
     standbyReason = null;
-    active = await startActive(runtime, lease, metrics, logger, url, (reason) => {
+    active = await startActive(runtime, lease, metrics, reconcileMetrics, logger, url, (reason) => {
       logger.error({ reason }, 'lost the database lease; stopping so that only one daemon delivers');
       onLost(reason);
     });
@@ -183,14 +191,15 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
 interface ActiveServices {
   startedAt: number;
   slack: RunningSlack | null;
+  reconciler: Reconciler | null;
   stop(): Promise<void>;
 }
 
 /**
  * What runs once per database, in the lease holder only: Slack (socket and outbox), the
- * heartbeat, request expiry, audit shipping and pruning.
+ * heartbeat, request expiry, audit shipping, pruning and reconciliation with Alertmanager.
  */
-async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metrics, logger: Logger, url: string, lost: (reason: string) => void): Promise<ActiveServices> {
+async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metrics, reconcileMetrics: ReconcileMetrics | null, logger: Logger, url: string, lost: (reason: string) => void): Promise<ActiveServices> {
   const { loaded, store, clock } = runtime;
   const { config } = loaded;
   const startedAt = clock.now();
@@ -245,10 +254,17 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
   prune();
   const pruneTimer = setInterval(prune, PRUNE_MS);
   pruneTimer.unref();
+  const am = config.alertmanager;
+  const reconciler = reconcileMetrics
+    ? new Reconciler(runtime, reconcileMetrics, logger.child({ component: 'reconcile' }), { urls: am.urls, timeoutMs: am.timeout, intervalMs: am.reconcile.interval, warmupMs: am.reconcile.warmup }, () => slack?.nudge())
+    : null;
+  reconciler?.start();
   return {
     startedAt,
     slack,
+    reconciler,
     async stop() {
+      await reconciler?.stop();
       clearInterval(heartbeat);
       await shipper.stop();
       clearInterval(expirySweep);

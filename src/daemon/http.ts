@@ -15,6 +15,8 @@ import type { Metrics } from './metrics.js';
 export interface Readiness {
   /** null when ready, else the reason. */
   notReadyReason(): string | null;
+  /** What works impaired without making the daemon unready, by component (e.g. alertmanager). */
+  degraded?(): Record<string, string>;
 }
 
 export interface HttpDeps {
@@ -58,8 +60,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.get('/ready', (_req, res) => {
     const reason = deps.readiness.notReadyReason();
-    if (reason) res.status(503).json({ status: 'not ready', reason });
-    else res.json({ status: 'ready' });
+    const degraded = deps.readiness.degraded?.() ?? {};
+    const detail = Object.keys(degraded).length ? { degraded } : {};
+    if (reason) res.status(503).json({ status: 'not ready', reason, ...detail });
+    else res.json({ status: 'ready', ...detail });
   });
 
   app.get('/metrics', async (_req, res) => {

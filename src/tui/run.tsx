@@ -25,7 +25,7 @@ export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQue
     clock: rt.clock,
     pending: storePendingApprovals(rt.store, rt.clock),
     remediation: coreRemediation(rt.remediation),
-    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.url),
+    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.urls[0]),
   };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);
