@@ -11,6 +11,8 @@ import { alertmanagerRequest, displayUrl } from './http.js';
 
 /** How many filtered queries one instance gets at once. */
 const CONCURRENCY = 4;
+/** Beyond this many alertnames (a storm of many rules), one unfiltered query costs less. */
+const MAX_FILTERED_QUERIES = 20;
 
 /** An equality matcher in Alertmanager's filter syntax; `alertname=""` matches alerts without one. */
 export function equalityMatcher(name: string, value: string): string {
@@ -71,18 +73,24 @@ export class AlertmanagerAlerts {
   /** The active alerts (silenced and inhibited included) with any of these alertnames, by fingerprint. */
   async active(alertnames: readonly string[]): Promise<Map<string, AlertEvent>> {
     const found = new Map<string, AlertEvent>();
+    const wanted = new Set(alertnames);
+    const query = async (name: string | null) => {
+      const q = new URLSearchParams({ active: 'true', silenced: 'true', inhibited: 'true', unprocessed: 'true' });
+      if (name !== null) q.append('filter', equalityMatcher('alertname', name));
+      const list = await this.getJson(`api/v2/alerts?${q.toString()}`);
+      if (!Array.isArray(list)) throw new ChatopsError('unavailable', `Alertmanager at ${this.name} answered /api/v2/alerts with something that is not a list.`);
+      for (const a of list as GettableAlert[]) {
+        const event = toFiringEvent(a);
+        if (event && wanted.has(event.labels.alertname ?? '')) found.set(event.fingerprint, event);
+      }
+    };
+    if (alertnames.length > MAX_FILTERED_QUERIES) {
+      await query(null);
+      return found;
+    }
     const queue = [...alertnames];
     const worker = async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-        const q = new URLSearchParams({ active: 'true', silenced: 'true', inhibited: 'true', unprocessed: 'true' });
-        q.append('filter', equalityMatcher('alertname', name));
-        const list = await this.getJson(`api/v2/alerts?${q.toString()}`);
-        if (!Array.isArray(list)) throw new ChatopsError('unavailable', `Alertmanager at ${this.name} answered /api/v2/alerts with something that is not a list.`);
-        for (const a of list as GettableAlert[]) {
-          const event = toFiringEvent(a);
-          if (event) found.set(event.fingerprint, event);
-        }
-      }
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await query(name);
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
     return found;

@@ -25,9 +25,15 @@ export function displayUrl(baseUrl: string): string {
  * answer is returned for the caller to judge.
  */
 export async function alertmanagerRequest(baseUrl: string, path: string, init: RequestInit, timeoutMs: number): Promise<AlertmanagerReply> {
-  const url = `${baseUrl.replace(/\/+$/, '')}/${path}`;
+  // fetch refuses URLs with credentials (and would name them in its error): send them as Basic auth.
+  const base = new URL(baseUrl);
+  const headers = new Headers(init.headers);
+  if (base.username || base.password) {
+    headers.set('authorization', `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`);
+  }
+  const url = `${displayUrl(baseUrl)}/${path}`;
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
     return { status: res.status, ok: res.ok, text: await res.text() };
   } catch (e) {
     const err = e as { name?: string; cause?: { code?: string } };
