@@ -1,6 +1,7 @@
 /**
  * `chatops daemon`: webhook ingress, health and metrics in every daemon; Slack, the outbox,
- * expiry, audit shipping and pruning only in the one that holds the database lease. A second
+ * expiry, audit shipping, pruning and reconciliation with Alertmanager only in the one that
+ * holds the database lease. A second
  * daemon on the same database stands by (ingesting webhooks, /ready 503 naming the holder) and
  * takes over within LEASE_POLL_MS after the holder stops or dies.
  */

@@ -11,7 +11,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { runCli, spawnDaemon, waitFor, type SpawnedDaemon } from '../support/daemon.js';
 import { freePort, postAlerts, startAlertmanager, type Service } from '../support/promstack.js';
 import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
-import { ready, runCliAsync, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
+import { runCliAsync, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 interface Listed { id: number; status: string; alertname: string; firing: number; resolvedAt: string | null }
@@ -19,8 +19,30 @@ interface AuditRow { action: string; actor: string; source: string; incidentId: 
 
 const reconcileConfig = (warmup: string) => `alertmanager:\n  timeout: 1s\n  reconcile:\n    interval: 1s\n    warmup: ${warmup}\n`;
 
+/**
+ * GET on a fresh connection. The steps between requests here (CLI runs, Alertmanager restarts)
+ * can outlast the daemon's keep-alive timeout, and under load fetch's pool may reuse a socket
+ * the daemon is closing ("fetch failed").
+ */
+async function get(url: string): Promise<{ status: number; text: string }> {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    }).on('error', reject).on('timeout', function (this: { destroy(e: Error): void }) { this.destroy(new Error(`no answer from ${url}`)); });
+  });
+}
+
 async function metrics(d: SpawnedDaemon): Promise<string> {
-  return (await fetch(`${d.url}/metrics`)).text();
+  return (await get(`${d.url}/metrics`)).text;
+}
+
+async function ready(url: string): Promise<{ status: number; body: { status: string; reason?: string; degraded?: Record<string, string> } }> {
+  const r = await get(`${url}/ready`);
+  return { status: r.status, body: JSON.parse(r.text) as { status: string } };
 }
 
 /** The value of one sample, e.g. `chatops_reconcile_runs_total{outcome="ok"}`. */
@@ -139,7 +161,7 @@ describe('reconciliation with the real Alertmanager', () => {
     assert.equal(await sample(daemon, up), 0);
     const r = await ready(daemon.url);
     assert.equal(r.status, 200, 'Alertmanager down does not make chatops unready: it must keep taking webhooks');
-    const detail = (r.body as { degraded?: { alertmanager?: string } }).degraded?.alertmanager ?? '';
+    const detail = r.body.degraded?.alertmanager ?? '';
     assert.match(detail, new RegExp(`^no Alertmanager has answered for \\d+s \\(Alertmanager at http://127\\.0\\.0\\.1:${amPort} is unreachable \\(no answer within 1 s\\)`));
     assert.match(detail, /open incidents are not reconciled until one does$/);
     assert.equal(list()[0]!.status, 'firing', 'nothing changes while nobody answers');
@@ -185,7 +207,7 @@ describe('reconciliation with the real Alertmanager', () => {
     assert.equal(byName('HaX').status, 'firing');
     const r = await ready(daemon.url);
     assert.equal(r.status, 200);
-    assert.match((r.body as { degraded?: { alertmanager?: string } }).degraded?.alertmanager ?? '', new RegExp(`^reconciling with http://127\\.0\\.0\\.1:${portB} only \\(Alertmanager at http://127\\.0\\.0\\.1:${portA} is unreachable`));
+    assert.match(r.body.degraded?.alertmanager ?? '', new RegExp(`^reconciling with http://127\\.0\\.0\\.1:${portB} only \\(Alertmanager at http://127\\.0\\.0\\.1:${portA} is unreachable`));
 
     // A answers again and still holds Y: Y fires again (the incident reopens), by reconciliation.
     a.child.kill('SIGCONT');
@@ -198,7 +220,7 @@ describe('reconciliation with the real Alertmanager', () => {
     b = await alertmanagerAt(t, dir, 'am-b', portB, daemon);
     await passes(daemon, 'warming_up');
     assert.deepEqual([byName('HaX').status, byName('HaY').status], ['firing', 'firing'], 'a freshly restarted instance resolves nothing');
-    const detail = ((await ready(daemon.url)).body as { degraded?: { alertmanager?: string } }).degraded?.alertmanager ?? '';
+    const detail = (await ready(daemon.url)).body.degraded?.alertmanager ?? '';
     assert.match(detail, /^every Alertmanager that answered \(http:\/\/127\.0\.0\.1:\d+\) started less than 20s ago/);
     const reconciled = audit().filter((row) => row.actor === 'daemon' && row.detail.reason === 'resolved by reconciliation');
     assert.deepEqual(reconciled.map((row) => row.action), ['alert.resolved', 'incident.resolved'], 'only Y, once, was ever resolved by reconciliation');
