@@ -1,9 +1,9 @@
 /**
- * `chatops daemon`: webhook ingress, health and metrics in every daemon; Slack, the outbox,
- * expiry, audit shipping, pruning and reconciliation with Alertmanager only in the one that
- * holds the database lease. A second
- * daemon on the same database stands by (ingesting webhooks, /ready 503 naming the holder) and
- * takes over within LEASE_POLL_MS after the holder stops or dies.
+ * `chatops daemon`: webhook ingress, health and metrics in every daemon; Slack (socket,
+ * outbox), request expiry and recovery, the until-resolved silence sweep, pruning, audit
+ * shipping and reconciliation with Alertmanager only in the one that holds the database lease.
+ * A second daemon on the same database stands by (ingesting webhooks, /ready 503 naming the
+ * holder) and takes over within LEASE_POLL_MS after the holder stops or dies.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,7 @@ import { ingestDelivery } from '../core/ingest.js';
 import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
+import { UntilResolvedSweep } from './silence-sweep.js';
 import { recordSocketState, startSlack, type RunningSlack } from './slack.js';
 import { remediationExtensions } from './slack-remediation.js';
 
@@ -38,7 +39,7 @@ const HEARTBEAT_MS = 2000;
 /** How often a standby tries the lease (so it takes over within this long after the holder stops). */
 const LEASE_POLL_MS = 1000;
 const PRUNE_MS = 3_600_000;
-/** How often pending action requests past policy.approval_ttl are expired (and Slack told). */
+/** How often pending action requests past policy.approval_ttl are expired (and Slack told), and until-resolved silences of resolved incidents ended. */
 const EXPIRY_SWEEP_MS = 5000;
 
 export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise<RunningDaemon> {
@@ -63,6 +64,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     ingest: (delivery, raw) => {
       const result = ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
       active?.slack?.nudge();
+      if (result.incidents.some((i) => i.status === 'resolved')) active?.sweepSilences();
       return result;
     },
     now: clock.now,
@@ -183,7 +185,6 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const reloadPolicy = (next: LoadedConfig) => {
     // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
     runtime.remediation.policy = policyFromConfig(next.config.policy);
-    runtime.silences.policy = policyFromConfig(next.config.policy);
     logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
   };
   return { url, runtime, reloadPolicy, stop, lost };
@@ -193,6 +194,8 @@ interface ActiveServices {
   startedAt: number;
   slack: RunningSlack | null;
   reconciler: Reconciler | null;
+  /** Ends until-resolved silences of incidents that resolved (runs after the current pass). */
+  sweepSilences(): void;
   stop(): Promise<void>;
 }
 
@@ -239,8 +242,15 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
       logger.warn({ err: e }, 'expiry sweep failed');
     }
   };
+  // "Silence until resolved": expired once the incident resolves, however it resolved.
+  const untilResolved = new UntilResolvedSweep(runtime, logger);
+  const sweepSilences = () => void untilResolved.run().catch((e: unknown) => logger.warn({ err: e }, 'until-resolved silence sweep failed'));
   sweepExpired();
-  const expirySweep = setInterval(sweepExpired, EXPIRY_SWEEP_MS);
+  sweepSilences();
+  const expirySweep = setInterval(() => {
+    sweepExpired();
+    sweepSilences();
+  }, EXPIRY_SWEEP_MS);
   expirySweep.unref();
   // Raw deliveries and delivered outbox rows are kept for store.retention (0 = forever).
   const prune = () => {
@@ -257,19 +267,24 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
   pruneTimer.unref();
   const am = config.alertmanager;
   const reconciler = reconcileMetrics
-    ? new Reconciler(runtime, reconcileMetrics, logger.child({ component: 'reconcile' }), { urls: am.urls, timeoutMs: am.timeout, intervalMs: am.reconcile.interval, warmupMs: am.reconcile.warmup }, () => slack?.nudge())
+    ? new Reconciler(runtime, reconcileMetrics, logger.child({ component: 'reconcile' }), { urls: am.urls, timeoutMs: am.timeout, intervalMs: am.reconcile.interval, warmupMs: am.reconcile.warmup }, () => {
+      slack?.nudge();
+      sweepSilences();
+    })
     : null;
   reconciler?.start();
   return {
     startedAt,
     slack,
     reconciler,
+    sweepSilences,
     async stop() {
       await reconciler?.stop();
       clearInterval(heartbeat);
       await shipper.stop();
       clearInterval(expirySweep);
       clearInterval(pruneTimer);
+      await untilResolved.idle();
       await slack?.stop();
     },
   };

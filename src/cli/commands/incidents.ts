@@ -1,11 +1,12 @@
 /** `chatops incidents list|show` and `chatops ack`. */
 import { ChatopsError } from '../../core/errors.js';
-import { acknowledge } from '../../core/incident-actions.js';
+import type { IncidentData } from '../../core/incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
 import { openExisting, type GlobalOptions } from '../context.js';
 import { alertJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import type { Io } from '../main.js';
+import { printOutcome, type OutcomeView } from '../outcome.js';
 import { requestJson, requestLine } from './remediate.js';
 
 export function parseStatuses(text: string | undefined): IncidentStatus[] | undefined {
@@ -75,15 +76,14 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
   }
 }
 
-export function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): void {
+const incidentView: OutcomeView<IncidentData> = { json: (d) => ({ incident: incidentJson(d.incident) }) };
+
+export async function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): Promise<number> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
     const who = terminalIdentity(rt.loaded.config.users);
-    const result = acknowledge(rt.actions, id, { id: who.actor, source: 'cli' });
-    if (opts.json) io.stdout(`${JSON.stringify({ outcome: result.outcome, incident: incidentJson(result.incident) }, null, 2)}\n`);
-    else if (result.outcome === 'already') io.stdout(`Incident ${id} was already acknowledged by ${result.incident.acknowledgedBy}.\n`);
-    else io.stdout(`Incident ${id} acknowledged by ${who.actor}.\n`);
+    return printOutcome(await rt.operator.acknowledge(id, { id: who.actor, source: 'cli' }), incidentView, opts, io);
   } finally {
     rt.close();
   }
