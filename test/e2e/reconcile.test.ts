@@ -87,7 +87,7 @@ const text = (m: StoredMessage) => JSON.stringify(m.blocks);
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 
 describe('reconciliation with the real Alertmanager', () => {
-  it('a silenced alert that resolves (no webhook comes) resolves its incident by reconciliation, in Slack too', async (t) => {
+  it('a silenced alert that resolves (no webhook comes) resolves its incident by reconciliation, in Slack too, and ends its until-resolved silence', async (t) => {
     const dir = tempDir(t);
     const amPort = await freePort();
     const emu = await SlackEmulator.start();
@@ -106,8 +106,8 @@ describe('reconciliation with the real Alertmanager', () => {
     const id = byName('DiskFillingUp').id;
     const top = await waitFor(() => emu.incidentMessages(id)[0], { what: 'its top message', timeoutMs: 20_000 });
 
-    // Silence it in the real Alertmanager (through chatops, as a responder would).
-    const silence = await runCliAsync(['silence', String(id), '--duration', '1h'], env);
+    // Silence it in the real Alertmanager (through chatops, as a responder would), until it resolves.
+    const silence = await runCliAsync(['silence', String(id), '--until-resolved'], env);
     assert.equal(silence.code, 0, silence.stderr);
     await waitFor(async () => {
       const alerts = await (await fetch(`${am.url}/api/v2/alerts`)).json() as { status: { state: string } }[];
@@ -133,6 +133,11 @@ describe('reconciliation with the real Alertmanager', () => {
     assert.equal(emu.incidentMessages(id)[0]!.blocks.some((b) => b.type === 'actions'), false);
     await waitFor(() => emu.replies(top.ts).some((r) => /Resolved after/.test(r.text)), { what: 'the resolved reply', timeoutMs: 20_000 });
     assert.equal(emu.incidentMessages(id).length, 1);
+    // And the until-resolved silence ends with it: Alertmanager never told, reconciliation did.
+    await waitFor(async () => {
+      const silences = await (await fetch(`${am.url}/api/v2/silences`)).json() as { status: { state: string } }[];
+      return silences.length === 1 && silences[0]!.status.state === 'expired';
+    }, { what: 'the until-resolved silence expired', timeoutMs: 30_000 });
     const verify = runCli(['audit', 'verify'], { env, cwd: dir });
     assert.equal(verify.code, 0, verify.stderr);
   });
