@@ -1,5 +1,6 @@
 /** What every command needs: configuration from the global flags, a logger, the runtime. */
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadConfig, loadSystemConfig, type LoadedConfig } from '../config/load.js';
+import { invocation } from '../config/trust.js';
 import type { Logger } from '../logger.js';
 import { openRuntime, type Runtime } from '../app.js';
 
@@ -8,7 +9,14 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
+/**
+ * The configuration for this invocation. Run on someone's behalf as the service account (sudo),
+ * only the system configuration counts: --config, flags, CHATOPS_*, KUBECONFIG and the working
+ * directory are the caller's and are ignored (see src/config/trust.ts).
+ */
 export function load(globals: GlobalOptions, overrides: Record<string, string | undefined> = {}): LoadedConfig {
+  const inv = invocation();
+  if (inv.kind === 'privileged') return loadSystemConfig(inv);
   return loadConfig({ configPath: globals.config, overrides });
 }
 

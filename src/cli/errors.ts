@@ -1,6 +1,7 @@
 /** The CLI's one error funnel: exit code + one sentence on stderr. */
 import { CommanderError } from 'commander';
 import { isChatopsError, type ErrorKind } from '../core/errors.js';
+import { redact } from '../redact.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3, refused: 4, actionFailed: 5 } as const;
 
@@ -11,7 +12,9 @@ const CODES: Record<ErrorKind, number> = {
 
 const SQLITE_BUSY = /^SQLITE_(BUSY|LOCKED)/;
 
-export function reportError(err: unknown, debug: boolean, write: (s: string) => void): number {
+/** Every sentence (and stack) passes the one redactor: a configured secret never reaches the terminal. */
+export function reportError(err: unknown, debug: boolean, writeRaw: (s: string) => void): number {
+  const write = (s: string) => writeRaw(redact(s));
   if (err instanceof CommanderError) {
     // commander already printed its message.
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { terminalSafe } from '../text/terminal.js';
 import { reportError } from './errors.js';
 import type { GlobalOptions } from './context.js';
 
@@ -17,7 +18,8 @@ export interface Io {
   stderr: (s: string) => void;
 }
 
-const defaultIo: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+/** Every byte a command writes passes the terminal sanitiser (see src/text/terminal.ts). */
+const defaultIo: Io = { stdout: (s) => process.stdout.write(terminalSafe(s)), stderr: (s) => process.stderr.write(terminalSafe(s)) };
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -242,6 +244,6 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (err) {
-    return reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), io.stderr);
+    return reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), (s) => io.stderr(terminalSafe(s)));
   }
 }

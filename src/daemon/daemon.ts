@@ -207,10 +207,10 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
   const { loaded, store, clock } = runtime;
   const { config } = loaded;
   const startedAt = clock.now();
-  lease.heartbeat(url, startedAt, startedAt);
   const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
   store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
   if (!slack) recordSocketState(runtime, logger, 'off');
+  let anchorDiverged = false;
   const beat = () => {
     const reason = lease.lostReason();
     if (reason) {
@@ -222,7 +222,16 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
     } catch (e) {
       logger.warn({ err: e }, 'heartbeat not written');
     }
+    try {
+      // The audit chain's head, kept outside the database (see audit-anchor.ts).
+      const anchored = runtime.checkpointAudit();
+      if (anchored === 'diverged' && !anchorDiverged) logger.error('the audit chain no longer holds the row its anchor records: rows were deleted or rewritten; run chatops audit verify');
+      anchorDiverged = anchored === 'diverged';
+    } catch (e) {
+      logger.warn({ err: e }, 'audit anchor not written');
+    }
   };
+  beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   heartbeat.unref();
   const shipper = new AuditShipper(store, buildAuditSinks(loaded), logger, metrics.registry, clock.now);
