@@ -80,10 +80,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         if (!active) return standbyReason ?? 'starting';
         return active.slack ? active.slack.notReadyReason() : null;
       },
-      degraded: (): Record<string, string> => {
-        const alertmanager = active?.reconciler?.degraded();
-        return alertmanager ? { alertmanager } : {};
-      },
+      details: () => [active?.slack?.behindReason(), active?.reconciler?.degraded()].filter((d): d is string => Boolean(d)),
     },
     webhookToken: secrets.webhookToken,
     maxBodyBytes: config.webhook.max_body,
@@ -185,6 +182,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const reloadPolicy = (next: LoadedConfig) => {
     // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
     runtime.remediation.policy = policyFromConfig(next.config.policy);
+    // The controls on open incidents' messages follow the policy in force.
+    active?.slack?.policyChanged();
     logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
   };
   return { url, runtime, reloadPolicy, stop, lost };

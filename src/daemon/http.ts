@@ -15,8 +15,8 @@ import type { Metrics } from './metrics.js';
 export interface Readiness {
   /** null when ready, else the reason. */
   notReadyReason(): string | null;
-  /** What works impaired without making the daemon unready, by component (e.g. alertmanager). */
-  degraded?(): Record<string, string>;
+  /** What is degraded without making the daemon unready (e.g. Slack behind its visibility bound). */
+  details?(): string[];
 }
 
 export interface HttpDeps {
@@ -60,10 +60,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.get('/ready', (_req, res) => {
     const reason = deps.readiness.notReadyReason();
-    const degraded = deps.readiness.degraded?.() ?? {};
-    const detail = Object.keys(degraded).length ? { degraded } : {};
-    if (reason) res.status(503).json({ status: 'not ready', reason, ...detail });
-    else res.json({ status: 'ready', ...detail });
+    const details = deps.readiness.details?.() ?? [];
+    const extra = details.length ? { details } : {};
+    if (reason) res.status(503).json({ status: 'not ready', reason, ...extra });
+    else res.json({ status: 'ready', ...extra });
   });
 
   app.get('/metrics', async (_req, res) => {

@@ -116,9 +116,9 @@ export class Reconciler {
     }
   }
 
-  /** A /ready detail while reconciliation is impaired (it does not make the daemon unready), else null. */
+  /** A /ready detail line while reconciliation is impaired (it does not make the daemon unready), else null. */
   degraded(): string | null {
     if (!this.last || this.last.decision.outcome === 'ok') return null;
-    return this.describe(this.last.decision, this.rt.clock.now());
+    return `reconciliation: ${this.describe(this.last.decision, this.rt.clock.now())}`;
   }
 }

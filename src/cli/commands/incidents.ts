@@ -3,7 +3,7 @@ import { ChatopsError } from '../../core/errors.js';
 import type { IncidentData } from '../../core/incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
 import { openExisting, type GlobalOptions } from '../context.js';
-import { alertJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
+import { alertJson, alertListJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import type { Io } from '../main.js';
 import { printOutcome, type OutcomeView } from '../outcome.js';
@@ -66,7 +66,7 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
     const timeline = rt.store.auditOf(id);
     const requests = rt.store.listRequests({ incidentId: id });
     if (opts.json) {
-      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), timeline: timeline.map(auditJson), requests: requests.map(requestJson) }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) }, null, 2)}\n`);
     } else {
       io.stdout(`${incidentDetail(incident, alerts, timeline, rt.clock.now())}\n`);
       if (requests.length > 0) io.stdout(`\nRequests:\n${requests.map(requestLine).join('\n')}\n`);
