@@ -23,6 +23,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Flag overrides as dotted key paths, e.g. {'webhook.listen': '127.0.0.1:0'}. */
   overrides?: Record<string, string | undefined>;
+  /** The flag each override came from, for error messages, e.g. {'webhook.listen': '--listen'}. */
+  flagNames?: Record<string, string>;
   cwd?: string;
 }
 
@@ -88,24 +90,37 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     try {
       doc = parseYaml(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new ChatopsError('config', `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+      throw new ChatopsError('config', yamlProblem(file, e as Error));
     }
     if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
       throw new ChatopsError('config', `${file} must hold a YAML mapping of sections (webhook:, store:, …).`);
     }
     raw = (dropNulls(doc) as Record<string, unknown>) ?? {};
   }
+  // Where each overridden key came from, so a problem names what the user must change.
+  const origins = new Map<string, string>();
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
-    if (value) setPath(raw, key, value);
+    if (value) {
+      setPath(raw, key, value);
+      origins.set(key, `${name} (${key})`);
+    }
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) {
-    if (value !== undefined) setPath(raw, key, value);
+    if (value !== undefined) {
+      setPath(raw, key, value);
+      origins.set(key, opts.flagNames?.[key] ?? key);
+    }
   }
   const result = parseConfig(raw);
   if (!result.ok) {
-    const where = file ?? 'the environment';
-    throw new ChatopsError('config', `Invalid configuration in ${where}: ${result.problems.join('; ')}.`);
+    const located = result.problems.map((problem) => {
+      for (const [key, origin] of origins) {
+        if (problem.startsWith(`${key}:`)) return `${origin}${problem.slice(key.length)}`;
+      }
+      return file ? `${problem} (in ${file})` : problem;
+    });
+    throw new ChatopsError('config', `Invalid configuration: ${located.join('; ')}.`);
   }
   const config = result.config;
   const secrets: Secrets = {
@@ -114,6 +129,13 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     slackAppToken: env.SLACK_APP_TOKEN || readSecretFile(config.slack.app_token_file, 'slack.app_token_file'),
   };
   return { config, secrets, file };
+}
+
+/** A YAML syntax error as `file:line:column: what is wrong`, without the source excerpt the parser appends. */
+function yamlProblem(file: string, e: Error): string {
+  const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+  const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+  return `${file}${pos ? `:${pos.line}:${pos.col}` : ''} is not valid YAML: ${what}. Fix the file there (check indentation and closing brackets).`;
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;

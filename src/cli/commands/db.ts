@@ -5,10 +5,15 @@ import Database from 'better-sqlite3';
 import { verifyChain } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
-import { openExisting, type GlobalOptions } from '../context.js';
-import type { Io } from '../main.js';
+import { logOf, openExisting, type GlobalOptions } from '../context.js';
+import { EXIT } from '../errors.js';
+import type { Output } from '../output.js';
 
-export async function backupDatabase(globals: GlobalOptions, file: string, io: Io): Promise<void> {
+/**
+ * Exit 0 only for a copy that is whole and whose audit chain verifies: a scheduled backup must
+ * notice (exit 1) when it has preserved a tampered or damaged trail.
+ */
+export async function backupDatabase(globals: GlobalOptions, file: string, io: Output): Promise<number> {
   const target = path.resolve(file);
   if (fs.existsSync(target)) throw new ChatopsError('usage', `${file} already exists: choose a new file name (a backup never overwrites).`);
   const rt = openExisting(globals);
@@ -18,6 +23,7 @@ export async function backupDatabase(globals: GlobalOptions, file: string, io: I
     // The copy holds everything the database does: create it private before SQLite writes to it.
     fs.closeSync(fs.openSync(target, 'wx', 0o600));
     await rt.store.db.backup(target);
+    logOf(globals).debug({ from: rt.store.path, to: target }, 'online backup written');
   } finally {
     rt.close();
   }
@@ -34,7 +40,12 @@ export async function backupDatabase(globals: GlobalOptions, file: string, io: I
   try {
     const verdict = verifyChain(copy.auditRows());
     const incidents = Object.values(copy.countIncidentsByStatus()).reduce((a, b) => a + b, 0);
-    io.stdout(`Backup written to ${file}: ${fs.statSync(target).size} bytes, ${incidents} incidents, audit chain ${verdict.ok ? `intact (${verdict.rows} rows)` : `BROKEN at row ${verdict.badSeq}`}.\n`);
+    io.text(`Backup written to ${file}: ${fs.statSync(target).size} bytes, ${incidents} incidents, audit chain ${verdict.ok ? `intact (${verdict.rows} rows)` : `BROKEN at row ${verdict.badSeq}`}.`);
+    if (!verdict.ok) {
+      io.error(`the backup's audit chain is broken at row ${verdict.badSeq} (${verdict.reason}), so the database's own chain is too: run 'chatops audit verify', find who changed the database, and keep older backups.`);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
   } finally {
     copy.close();
   }

@@ -1,20 +1,10 @@
 /** `chatops render <payload-file> [--json]`: what the daemon would post for a webhook payload. */
-import fs from 'node:fs';
-import { parseWebhookBody } from '../../adapters/alertmanager/webhook-schema.js';
 import { renderIncident, routeChannel, type Block } from '../../adapters/slack/render.js';
-import { ChatopsError } from '../../core/errors.js';
 import { groupByIncidentKey, planIncident } from '../../core/incidents.js';
 import type { Incident, StoredAlert } from '../../core/types.js';
-import { load, type GlobalOptions } from '../context.js';
-import type { Io } from '../main.js';
-
-function readPayload(file: string): string {
-  try {
-    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw new ChatopsError('usage', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): give an Alertmanager webhook payload file or '-' for stdin.`);
-  }
-}
+import { load, logOf, type GlobalOptions } from '../context.js';
+import type { Output } from '../output.js';
+import { parsePayload, readPayload } from '../payload.js';
 
 /** A readable sketch of blocks for template work on a terminal. */
 function preview(blocks: Block[]): string {
@@ -42,10 +32,10 @@ function preview(blocks: Block[]): string {
   return lines.join('\n');
 }
 
-export function renderPayload(globals: GlobalOptions, file: string, opts: { json?: boolean }, io: Io): void {
+export async function renderPayload(globals: GlobalOptions, file: string, opts: { json?: boolean }, io: Output): Promise<void> {
   const { config } = load(globals);
   const now = Date.now();
-  const delivery = parseWebhookBody(readPayload(file), now);
+  const { delivery } = parsePayload(file, await readPayload(file), now);
   const lifecycle = { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window };
   const out: { key: string; channel: string; text: string; blocks: Block[] }[] = [];
   let n = 0;
@@ -57,10 +47,9 @@ export function renderPayload(globals: GlobalOptions, file: string, opts: { json
     const msg = renderIncident({ incident, alerts, silence: null, enrichment: null, links: { dashboard: config.links.dashboard, logs: config.links.logs }, extraActions: [], now });
     out.push({ key, channel: routeChannel(incident.labels, config.slack.routes, config.slack.channel ?? '(SLACK_CHANNEL)'), ...msg });
   }
-  if (opts.json) {
-    io.stdout(`${JSON.stringify(out, null, 2)}\n`);
-    return;
-  }
-  if (out.length === 0) io.stdout('Nothing would be posted: the payload opens no incident (only resolved alerts).\n');
-  for (const m of out) io.stdout(`--- ${m.channel} (${m.key})\n${preview(m.blocks)}\n`);
+  logOf(globals).debug({ alerts: delivery.alerts.length, messages: out.length }, 'payload rendered');
+  io.result(opts, out, () =>
+    out.length === 0
+      ? 'Nothing would be posted: the payload opens no incident (only resolved alerts).'
+      : out.map((m) => `--- ${m.channel} (${m.key})\n${preview(m.blocks)}`).join('\n'));
 }
