@@ -27,7 +27,11 @@ export function reportError(err: unknown, debug: boolean, out: Output): number {
     out.error('the database is locked by another process for too long; try again, or raise store.busy_timeout.');
     return EXIT.failed;
   }
-  if (code === 'EACCES' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
+  if (typeof code === 'string' && /^SQLITE_READONLY/.test(code)) {
+    out.error(`the database is read-only for this user (${code}): run the command as the account that owns it (sudo -u chatops chatops …), or make the database and its directory writable.`);
+    return EXIT.failed;
+  }
+  if (code === 'EACCES' || code === 'SQLITE_CANTOPEN') {
     out.error(`cannot open the database (${code}): run as the chatops account (sudo -u chatops chatops …) or fix store.path.`);
     return EXIT.failed;
   }

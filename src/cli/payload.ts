@@ -42,7 +42,7 @@ export function parsePayload(file: string, bytes: Uint8Array, now: number): { ra
     try {
       body = JSON.parse(raw);
     } catch (e) {
-      throw new ChatopsError('usage', `${name} is not valid JSON (${jsonProblem(raw, e as Error)}): give the JSON body Alertmanager posts to a webhook.`);
+      throw new ChatopsError('usage', `${name} is not valid JSON (${jsonProblem(raw, e as Error)}): give the JSON document Alertmanager posts to its webhook receivers.`);
     }
     return { raw, delivery: parseWebhookPayload(body, now) };
   } catch (e) {

@@ -57,6 +57,7 @@ export const checkDatabase: Check = async ({ config }) => {
     }
     const store = new SqliteStore({ path: file, mustExist: true, busyTimeoutMs: 2000 });
     try {
+      if (store.readOnly) return { name, ok: false, detail: store.readOnly };
       store.transaction(() => store.setMeta('config.check', new Date().toISOString(), Date.now()));
       const mode = fs.statSync(file).mode & 0o777;
       if (mode & 0o007) return { name, ok: false, detail: `${file} is readable by everyone (mode ${mode.toString(8)}): chmod 600 it` };
