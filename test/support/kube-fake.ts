@@ -1,5 +1,5 @@
 /**
- * A strict fake kube-apiserver for the REAL @kubernetes/client-node (PROTOCOLS.md §6–7): legacy
+ * A strict fake kube-apiserver for the REAL @kubernetes/client-node (docs/protocols.md §6–7): legacy
  * discovery, namespaces, apps/v1 deployments (get/list/patch with the three patch types, each
  * enforced against the body shape), the scale subresource, replicasets owned by their
  * deployment, pods, pods/log, events, SelfSubjectAccessReview/SelfSubjectReview, dryRun=All,
@@ -162,7 +162,7 @@ function matchesSelector(selector: string | undefined, labels: Record<string, st
   });
 }
 
-/** A throwaway self-signed certificate for 127.0.0.1 (PROTOCOLS.md §6.3). */
+/** A throwaway self-signed certificate for 127.0.0.1 (docs/protocols.md §6.3). */
 function selfSignedCert(): { key: string; cert: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-fake-tls-'));
   try {
@@ -393,7 +393,7 @@ export class KubeFake {
 
   /**
    * Writes a kubeconfig for this fake: over https it trusts the fake's certificate; over http
-   * it sets insecure-skip-tls-verify, without which client-node refuses http:// (trap 8).
+   * it sets insecure-skip-tls-verify, without which client-node refuses http:// (docs/protocols.md trap 8).
    */
   writeKubeconfig(dir: string, token = FAKE_TOKEN, name = 'kubeconfig'): string {
     const file = path.join(dir, name);

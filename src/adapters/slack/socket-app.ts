@@ -140,7 +140,7 @@ export class SlackSocketApp {
     });
     const client = receiver.client;
     // The SDK parses each frame in an async listener: a malformed envelope (an events_api
-    // envelope without payload.event, PROTOCOLS trap 3) rejects there, unhandled, and would take
+    // envelope without payload.event, docs/protocols.md trap 3) rejects there, unhandled, and would take
     // the whole process down. Re-register the listener so such a frame is logged and dropped.
     const onFrame = client.listeners('ws_message') as ((data: unknown, isBinary: boolean) => Promise<void>)[];
     client.removeAllListeners('ws_message');
