@@ -8,6 +8,7 @@ import { ChatopsError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
 import { builtinHandlers, createActionDispatcher, type ActionHandler } from './slack-interactions.js';
 import { SlackOutboxWorker } from './slack-outbox.js';
+import { SlackTokenGate } from './slack-token-gate.js';
 
 export interface RunningSlack {
   notReadyReason(): string | null;
@@ -32,14 +33,16 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
   const channel = config.slack.channel;
   if (!channel) throw new ChatopsError('config', 'Slack is on but has no channel: set SLACK_CHANNEL (or slack.channel) to the channel id for incidents, and invite the bot there.');
   const log = logger.child({ component: 'slack' });
+  // A token Slack refuses is reported once and never used again by this process.
+  const gate = new SlackTokenGate(log);
 
-  const api = new SlackWebApi({
+  const api = gate.guard(new SlackWebApi({
     token: botToken,
     apiUrl: config.slack.api_url,
     timeoutMs: config.slack.request_timeout,
     logger: log,
     onCall: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
-  });
+  }));
   const worker = new SlackOutboxWorker({
     store: rt.store,
     slack: rt.slack,
@@ -70,6 +73,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     watchdogMs: config.slack.watchdog,
     logger: log,
     onAction: createActionDispatcher(rt, handlers, log, () => worker.nudge()),
+    onTokenRefused: (kind, error) => gate.refuse(kind, error),
   });
   metrics.setSlackState(() => socket.state === 'connected');
   // The outbox drains even while the socket is down: posting needs only the Web API.
@@ -77,7 +81,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
   socket.start();
   return {
     socket,
-    notReadyReason: () => socket.notReadyReason(),
+    notReadyReason: () => gate.reason() ?? socket.notReadyReason(),
     nudge: () => worker.nudge(),
     async stop() {
       await socket.stop();

@@ -40,7 +40,7 @@ export default async function* progressReporter(source) {
   const stderr = new Map();
   for await (const event of source) {
     const d = event.data;
-    const isFile = d.file !== undefined && d.nesting === 0 && path.resolve(d.name) === path.resolve(d.file);
+    const isFile = typeof d.file === 'string' && typeof d.name === 'string' && d.nesting === 0 && path.resolve(d.name) === path.resolve(d.file);
     const error = /** @type {any} */ (d.details?.error);
     switch (event.type) {
       case 'test:enqueue':

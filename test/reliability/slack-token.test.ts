@@ -1,0 +1,67 @@
+/**
+ * A token Slack refuses: the daemon says which token and how to fix it (log at start-up and
+ * /ready), keeps recording incidents, and stops calling Slack with that token instead of
+ * retrying it (watchdog rebuilds, outbox retries) until it is restarted with a good one.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { webhookBody } from '../support/builders.js';
+import { waitFor } from '../support/daemon.js';
+import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
+import { SlackEmulator } from '../support/slack-emulator.js';
+import { tempDir } from '../support/tmp.js';
+
+/** Long enough for several watchdog rebuilds and outbox retries (1 s, 2 s) had they happened. */
+const OBSERVE_MS = 6000;
+
+describe('a Slack token Slack refuses', () => {
+  it('a refused bot token: named with its fix, and no more calls with it', async (t) => {
+    const dir = tempDir(t);
+    const emulator = await SlackEmulator.start({ botToken: 'xoxb-the-real-one' });
+    t.after(() => emulator.stop());
+    const daemon = await spawnSlackDaemon({ dir, emulator, slack: { watchdog: '1s' } });
+    t.after(() => stopDaemon(daemon));
+
+    const refusal = await waitFor(() => daemon.logs.find((l) => /SLACK_BOT_TOKEN/.test(String(l.msg))), { what: 'the refusal in the log', timeoutMs: 20_000 });
+    assert.equal(refusal.level, 50, 'logged as an error');
+    assert.match(String(refusal.msg), /Slack refused SLACK_BOT_TOKEN \(invalid_auth\)/);
+    assert.match(String(refusal.msg), /Bot User OAuth Token \(xoxb-…\).*restart chatops/);
+    const r = await ready(daemon.url);
+    assert.equal(r.status, 503);
+    assert.match(r.body.reason ?? '', /Slack refused SLACK_BOT_TOKEN \(invalid_auth\)/);
+
+    // Incidents are still recorded; Slack is not called again with the refused token.
+    assert.equal((await postWebhook(daemon.url, webhookBody([{ labels: { alertname: 'StillRecorded' } }]))).status, 200);
+    const before = emulator.calls.length;
+    await new Promise((res) => setTimeout(res, OBSERVE_MS));
+    const withBadToken = emulator.calls.filter((c) => c.auth === 'Bearer xoxb-test');
+    assert.ok(withBadToken.length <= 2, `calls with the refused token: ${withBadToken.map((c) => c.method).join(', ')}`);
+    assert.equal(emulator.calls.length, before, `no call at all after the refusal: ${emulator.calls.slice(before).map((c) => c.method).join(', ')}`);
+    assert.equal(daemon.logs.filter((l) => /Slack refused/.test(String(l.msg))).length, 1, 'said once');
+
+    // Fixed and restarted: what was recorded meanwhile is posted.
+    await stopDaemon(daemon);
+    const fixed = await spawnSlackDaemon({ dir, emulator, slack: { watchdog: '1s' }, env: { SLACK_BOT_TOKEN: 'xoxb-the-real-one' } });
+    t.after(() => stopDaemon(fixed));
+    await waitFor(() => emulator.messages.some((m) => m.text.includes('StillRecorded')), { what: 'the held incident posted after the restart', timeoutMs: 30_000 });
+    await waitFor(async () => (await ready(fixed.url)).status === 200, { what: '/ready 200 with the good token', timeoutMs: 20_000 });
+  });
+
+  it('a refused app token: named with its fix; apps.connections.open is not retried', async (t) => {
+    const dir = tempDir(t);
+    const emulator = await SlackEmulator.start({ appToken: 'xapp-1-A0TEST-1-the-real-one' });
+    t.after(() => emulator.stop());
+    const daemon = await spawnSlackDaemon({ dir, emulator, slack: { watchdog: '1s' } });
+    t.after(() => stopDaemon(daemon));
+
+    const refusal = await waitFor(() => daemon.logs.find((l) => /SLACK_APP_TOKEN/.test(String(l.msg))), { what: 'the refusal in the log', timeoutMs: 20_000 });
+    assert.match(String(refusal.msg), /Slack refused SLACK_APP_TOKEN \(invalid_auth\)/);
+    assert.match(String(refusal.msg), /connections:write/);
+    const r = await ready(daemon.url);
+    assert.equal(r.status, 503);
+    assert.match(r.body.reason ?? '', /Slack refused SLACK_APP_TOKEN/);
+    await new Promise((res) => setTimeout(res, OBSERVE_MS));
+    const opens = emulator.calls.filter((c) => c.method === 'apps.connections.open');
+    assert.equal(opens.length, 1, `apps.connections.open called ${opens.length} times`);
+  });
+});
