@@ -1,4 +1,7 @@
-/** The CLI's one error funnel: exit code + one sentence on stderr. */
+/**
+ * The CLI's one error funnel: exit code + one sentence on stderr, and with `--json` the same
+ * as one document on stdout (so `--json` always prints exactly one document).
+ */
 import { CommanderError } from 'commander';
 import { isChatopsError, type ErrorKind } from '../core/errors.js';
 import type { Output } from './output.js';
@@ -12,30 +15,50 @@ const CODES: Record<ErrorKind, number> = {
 
 const SQLITE_BUSY = /^SQLITE_(BUSY|LOCKED)/;
 
-export function reportError(err: unknown, debug: boolean, out: Output): number {
+interface Failure {
+  kind: ErrorKind | 'bug';
+  exitCode: number;
+  /** The sentence (null: commander has printed it already). */
+  sentence: string | null;
+  /** Shown with --debug. */
+  trace?: string;
+}
+
+function failureOf(err: unknown): Failure {
   if (err instanceof CommanderError) {
-    // commander already printed its message.
-    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return { kind: 'usage', exitCode: err.exitCode === 0 ? EXIT.ok : EXIT.usage, sentence: null };
   }
   if (isChatopsError(err)) {
-    out.error(err.message);
-    if (debug && err.cause) out.note(`${String((err.cause as Error).stack ?? err.cause)}\n`);
-    return CODES[err.kind];
+    return { kind: err.kind, exitCode: CODES[err.kind], sentence: err.message, trace: err.cause ? String((err.cause as Error).stack ?? err.cause) : undefined };
   }
   const code = (err as { code?: string })?.code;
   if (typeof code === 'string' && SQLITE_BUSY.test(code)) {
-    out.error('the database is locked by another process for too long; try again, or raise store.busy_timeout.');
-    return EXIT.failed;
+    return { kind: 'unavailable', exitCode: EXIT.failed, sentence: 'the database is locked by another process for too long; try again, or raise store.busy_timeout.' };
   }
   if (typeof code === 'string' && /^SQLITE_READONLY/.test(code)) {
-    out.error(`the database is read-only for this user (${code}): run the command as the account that owns it (sudo -u chatops chatops …), or make the database and its directory writable.`);
-    return EXIT.failed;
+    return { kind: 'unavailable', exitCode: EXIT.failed, sentence: `the database is read-only for this user (${code}): run the command as the account that owns it (sudo -u chatops chatops …), or make the database and its directory writable.` };
   }
   if (code === 'EACCES' || code === 'SQLITE_CANTOPEN') {
-    out.error(`cannot open the database (${code}): run as the chatops account (sudo -u chatops chatops …) or fix store.path.`);
-    return EXIT.failed;
+    return { kind: 'unavailable', exitCode: EXIT.failed, sentence: `cannot open the database (${code}): run as the chatops account (sudo -u chatops chatops …) or fix store.path.` };
   }
-  out.error(`unexpected error: ${(err as Error)?.message ?? String(err)} (this is a bug; rerun with --debug and report it).`);
-  if (debug) out.note(`${(err as Error)?.stack ?? ''}\n`);
-  return EXIT.failed;
+  return {
+    kind: 'bug', exitCode: EXIT.failed, trace: (err as Error)?.stack,
+    sentence: `unexpected error: ${(err as Error)?.message ?? String(err)} (this is a bug; rerun with --debug and report it).`,
+  };
+}
+
+/**
+ * Reports a failed command and returns its exit code. With `json` (the command was given
+ * `--json`) and no document printed yet, the failure is also the one document on stdout.
+ */
+export function reportError(err: unknown, debug: boolean, out: Output, json = false): number {
+  const f = failureOf(err);
+  if (f.exitCode === EXIT.ok) return EXIT.ok; // --help, --version
+  if (f.sentence) out.error(f.sentence);
+  if (debug && f.trace) out.note(`${f.trace}\n`);
+  if (json && out.documents === 0) {
+    const message = f.sentence ?? (err as Error).message.replace(/^error: /, '');
+    out.json({ outcome: 'error', error: { kind: f.kind, message, exitCode: f.exitCode } });
+  }
+  return f.exitCode;
 }

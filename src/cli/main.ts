@@ -242,7 +242,8 @@ export async function main(argv: readonly string[], out: Output = stdOutput()): 
   try {
     await program.parseAsync([...argv]);
   } catch (err) {
-    exitCode = reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), out);
+    // --json anywhere on the line: the failure is the one document (also for commander's usage errors).
+    exitCode = reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), out, argv.includes('--json'));
   }
   logOf(program.opts<GlobalOptions>()).debug({ exitCode, ms: Date.now() - started }, 'command done');
   return exitCode;

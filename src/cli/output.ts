@@ -15,6 +15,9 @@ export interface Sink {
 }
 
 export class Output {
+  /** JSON documents printed so far (a failure after one prints no second). */
+  documents = 0;
+
   constructor(
     private readonly stdout: Sink,
     private readonly stderr: Sink,
@@ -42,11 +45,13 @@ export class Output {
 
   /** One JSON document on stdout, by the one rule (pretty on a terminal, else compact). */
   json(value: unknown): void {
+    this.documents++;
     this.write(this.stdout, `${JSON.stringify(value, null, this.indent())}\n`);
   }
 
   /** One JSON array document from rows produced one at a time (a large list is never held whole). */
   jsonArray<T>(rows: Iterable<T>, map: (row: T) => unknown = (r) => r): void {
+    this.documents++;
     const indent = this.indent();
     const item = (v: unknown) => (indent ? JSON.stringify(v, null, indent).replace(/^/gm, '  ') : JSON.stringify(v));
     let chunk = '[';

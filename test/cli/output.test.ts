@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { openRuntime } from '../../src/app.js';
@@ -12,7 +13,7 @@ import { bufferSink, Output } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ingestDelivery } from '../../src/core/ingest.js';
 import { alert, delivery } from '../support/builders.js';
-import { BIN, runCli, testEnv } from '../support/daemon.js';
+import { BIN, ROOT, runCli, testEnv } from '../support/daemon.js';
 import { FIXTURES, tempDir } from '../support/tmp.js';
 
 const fx = (f: string) => path.join(FIXTURES, 'alertmanager', f);
@@ -46,6 +47,15 @@ describe('the output funnel', () => {
     }
   });
 
+  it('src/cli/output.ts is the only module of the CLI that writes to stdout', () => {
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    // The TUI draws the terminal itself (Ink); every other face goes through the funnel or a logger on stderr.
+    const writers = files(path.join(ROOT, 'src'))
+      .filter((f) => !f.includes(`${path.sep}tui${path.sep}`) && !f.endsWith(path.join('cli', 'output.ts')))
+      .filter((f) => /process\.stdout\.write|console\.(log|info|table|dir)\(/.test(fs.readFileSync(f, 'utf8')));
+    assert.deepEqual(writers.map((f) => path.relative(ROOT, f)), []);
+  });
+
   it('every --json command prints exactly one compact document when piped', (t) => {
     const dir = tempDir(t);
     const env = { CHATOPS_DB: path.join(dir, 'c.db') };
@@ -70,6 +80,29 @@ describe('the output funnel', () => {
       assert.equal(lines.length, 2, `${args.join(' ')} printed ${lines.length - 1} lines:\n${r.stdout.slice(0, 400)}`);
       assert.equal(lines[1], '');
       JSON.parse(lines[0]!);
+    }
+  });
+
+  it('with --json a failure is the one document too, beside its sentence on stderr', (t) => {
+    const dir = tempDir(t);
+    const env = { CHATOPS_DB: path.join(dir, 'c.db') };
+    assert.equal(runCli(['alerts', 'ingest', fx('01-firing-single.json')], { env }).code, 0);
+    const cases: [string[], number, string][] = [
+      [['incidents', 'show', '999', '--json'], 1, 'not_found'],
+      [['ack', 'abc', '--json'], 2, 'usage'],
+      [['audit', 'export', '--since', 'soon', '--json'], 2, 'usage'],
+      [['approvals', '--limit', 'x', '--json'], 2, 'usage'],
+      [['remediate', 'pods', 'prod/web', '--json'], 4, 'refused'],
+    ];
+    for (const [args, code, kind] of cases) {
+      const r = runCli(args, { env });
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      const lines = r.stdout.split('\n');
+      assert.equal(lines.length, 2, `${args.join(' ')} printed:\n${r.stdout}`);
+      const doc = JSON.parse(lines[0]!) as { outcome: string; reason?: string; error?: { kind: string; message: string; exitCode: number } };
+      if (kind === 'refused') assert.equal(doc.outcome, 'refused');
+      else assert.deepEqual([doc.outcome, doc.error?.kind, doc.error?.exitCode], ['error', kind, code]);
+      assert.match(r.stderr, /chatops: |error: /);
     }
   });
 
