@@ -49,6 +49,15 @@ describe('README walkthrough', () => {
     assert.deepEqual(splitCommands('', 1), []);
   });
 
+  it('the set-up says what installing needs where no prebuilt better-sqlite3 fits', () => {
+    const setup = README.slice(README.indexOf('## Set up'), README.indexOf('## See it work'));
+    assert.match(setup, /Node\.js 20, 22 or 24/);
+    assert.match(setup, /better-sqlite3/);
+    assert.match(setup, /C\/C\+\+ toolchain and\s+Python/);
+    assert.match(setup, /build-essential python3/);
+    assert.match(setup, /jq/, 'the walkthrough below uses jq');
+  });
+
   it('runs in the order written on a fresh database', async (t) => {
     const steps = parseWalkthrough(README);
     // The walkthrough covers the first run, Slack and remediation; losing a section's markers fails here.
