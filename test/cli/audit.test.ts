@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { bufferSink, Output } from '../../src/cli/output.js';
+import { ackedIncidentDb, tamperAudit } from '../support/audit-db.js';
 import { runCli } from '../support/daemon.js';
 import { FIXTURES, tempDir } from '../support/tmp.js';
 
@@ -41,10 +41,7 @@ describe('audit options', () => {
     const env = { CHATOPS_DB: db };
     assert.equal(runCli(['alerts', 'ingest', fx('02-firing-group-of-3.json')], { env }).code, 0);
     // Age every row by two hours, then add one fresh row: only it is newer than 1m.
-    const conn = new Database(db);
-    conn.exec('DROP TRIGGER IF EXISTS audit_no_update');
-    conn.prepare('UPDATE audit SET ts = ts - 7200000').run();
-    conn.close();
+    tamperAudit(db, 'UPDATE audit SET ts = ts - 7200000');
     assert.equal(runCli(['ack', '1'], { env }).code, 0);
     const all = runCli(['audit', 'export'], { env }).stdout.trim().split('\n');
     assert.ok(all.length >= 3, `${all.length} rows`);
@@ -66,21 +63,14 @@ describe('audit options', () => {
   });
 
   it('audit verify --json prints the verdict as one document, intact or broken', (t) => {
-    const dir = tempDir(t);
-    const db = path.join(dir, 'c.db');
-    const env = { CHATOPS_DB: db };
-    assert.equal(runCli(['alerts', 'ingest', fx('02-firing-group-of-3.json')], { env }).code, 0);
-    assert.equal(runCli(['ack', '1'], { env }).code, 0);
+    const { db, env } = ackedIncidentDb(t);
     const good = runCli(['audit', 'verify', '--json'], { env });
     assert.equal(good.code, 0, good.stderr);
     const verdict = JSON.parse(good.stdout) as { ok: boolean; rows: number };
     assert.equal(verdict.ok, true);
     assert.ok(verdict.rows >= 2);
 
-    const conn = new Database(db);
-    conn.exec('DROP TRIGGER audit_no_update');
-    conn.prepare("UPDATE audit SET actor = 'cli:mallory' WHERE seq = 2").run();
-    conn.close();
+    tamperAudit(db, "UPDATE audit SET actor = 'cli:mallory' WHERE seq = 2");
     const bad = runCli(['audit', 'verify', '--json'], { env });
     assert.equal(bad.code, 1);
     const broken = JSON.parse(bad.stdout) as { ok: boolean; badSeq: number };

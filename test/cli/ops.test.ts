@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { ackedIncidentDb, tamperAudit } from '../support/audit-db.js';
 import { runCli, spawnDaemon } from '../support/daemon.js';
 import { freePort, startAlertmanager } from '../support/promstack.js';
 import { FIXTURES, tempDir } from '../support/tmp.js';
@@ -40,17 +40,10 @@ describe('operating chatops', () => {
   });
 
   it('db backup exits 1 when the copy preserves a broken audit chain', (t) => {
-    const dir = tempDir(t);
-    const db = path.join(dir, 'c.db');
-    const env = { CHATOPS_DB: db };
-    assert.equal(runCli(['alerts', 'ingest', fx('02-firing-group-of-3.json')], { env }).code, 0);
-    assert.equal(runCli(['ack', '1'], { env }).code, 0);
+    const { dir, db, env } = ackedIncidentDb(t);
     const good = runCli(['db', 'backup', path.join(dir, 'good.db')], { env });
     assert.equal(good.code, 0, good.stderr);
-    const conn = new Database(db);
-    conn.exec('DROP TRIGGER audit_no_update');
-    conn.prepare("UPDATE audit SET actor = 'cli:mallory' WHERE seq = 2").run();
-    conn.close();
+    tamperAudit(db, "UPDATE audit SET actor = 'cli:mallory' WHERE seq = 2");
     const bad = runCli(['db', 'backup', path.join(dir, 'bad.db')], { env });
     assert.equal(bad.code, 1, 'a cron job notices');
     assert.match(bad.stdout, /Backup written to .*audit chain BROKEN at row 2/);

@@ -4,23 +4,29 @@
  * retrying it (watchdog rebuilds, outbox retries) until it is restarted with a good one.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { webhookBody } from '../support/builders.js';
 import { waitFor } from '../support/daemon.js';
 import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
-import { SlackEmulator } from '../support/slack-emulator.js';
+import { SlackEmulator, type EmulatorOptions } from '../support/slack-emulator.js';
 import { tempDir } from '../support/tmp.js';
 
 /** Long enough for several watchdog rebuilds and outbox retries (1 s, 2 s) had they happened. */
 const OBSERVE_MS = 6000;
 
+/** An emulator that knows other tokens than the daemon's, and the daemon (watchdog 1 s: rebuilds would show). */
+async function refusedStack(t: TestContext, tokens: EmulatorOptions) {
+  const dir = tempDir(t);
+  const emulator = await SlackEmulator.start(tokens);
+  t.after(() => emulator.stop());
+  const daemon = await spawnSlackDaemon({ dir, emulator, slack: { watchdog: '1s' } });
+  t.after(() => stopDaemon(daemon));
+  return { dir, emulator, daemon };
+}
+
 describe('a Slack token Slack refuses', () => {
   it('a refused bot token: named with its fix, and no more calls with it', async (t) => {
-    const dir = tempDir(t);
-    const emulator = await SlackEmulator.start({ botToken: 'xoxb-the-real-one' });
-    t.after(() => emulator.stop());
-    const daemon = await spawnSlackDaemon({ dir, emulator, slack: { watchdog: '1s' } });
-    t.after(() => stopDaemon(daemon));
+    const { dir, emulator, daemon } = await refusedStack(t, { botToken: 'xoxb-the-real-one' });
 
     const refusal = await waitFor(() => daemon.logs.find((l) => /SLACK_BOT_TOKEN/.test(String(l.msg))), { what: 'the refusal in the log', timeoutMs: 20_000 });
     assert.equal(refusal.level, 50, 'logged as an error');
@@ -48,11 +54,7 @@ describe('a Slack token Slack refuses', () => {
   });
 
   it('a refused app token: named with its fix; apps.connections.open is not retried', async (t) => {
-    const dir = tempDir(t);
-    const emulator = await SlackEmulator.start({ appToken: 'xapp-1-A0TEST-1-the-real-one' });
-    t.after(() => emulator.stop());
-    const daemon = await spawnSlackDaemon({ dir, emulator, slack: { watchdog: '1s' } });
-    t.after(() => stopDaemon(daemon));
+    const { emulator, daemon } = await refusedStack(t, { appToken: 'xapp-1-A0TEST-1-the-real-one' });
 
     const refusal = await waitFor(() => daemon.logs.find((l) => /SLACK_APP_TOKEN/.test(String(l.msg))), { what: 'the refusal in the log', timeoutMs: 20_000 });
     assert.match(String(refusal.msg), /Slack refused SLACK_APP_TOKEN \(invalid_auth\)/);
