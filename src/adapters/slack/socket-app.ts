@@ -107,7 +107,7 @@ export class SlackSocketApp {
     this.since = Date.now();
     this.opts.logger.info({ generation }, 'slack socket starting');
     if (old) await timeout(old.app.stop().catch(() => undefined), 5000);
-    if (this.stopped) return;
+    if (this.stopped || this.refused) return;
     try {
       const built = await this.build(generation);
       if (this.stopped || generation !== this.generation) {
@@ -135,6 +135,8 @@ export class SlackSocketApp {
 
   /** Runs a step that uses one token; a refusal of that token stops all retries. */
   private async refusing<T>(kind: TokenKind, step: () => Promise<T>): Promise<T> {
+    // Another client (one the watchdog replaced) may have been refused meanwhile.
+    if (this.refused) throw new Error('a Slack token was refused');
     try {
       return await step();
     } catch (e) {
