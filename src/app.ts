@@ -15,8 +15,8 @@ import type { Clock } from './core/ports.js';
 import { randomBytes } from 'node:crypto';
 import { ChatopsError } from './core/errors.js';
 import { policyFromConfig } from './core/policy.js';
-import type { RemediationContext } from './core/remediation.js';
-import type { SilenceContext, Silencer } from './core/silence.js';
+import { operatorService, type OperatorContext, type OperatorService } from './core/operator.js';
+import type { Silencer } from './core/silence.js';
 import type { Executor } from './core/requests.js';
 
 export interface Runtime {
@@ -29,10 +29,15 @@ export interface Runtime {
   notify: boolean;
   ingest: IngestContext;
   actions: ActionContext;
-  /** Policy, requests and the Kubernetes executor (built on first use). */
-  remediation: RemediationContext;
-  /** Policy and the Alertmanager silencer, for `silence`. */
-  silences: SilenceContext;
+  /** Policy (swapped in place on reload), requests, the Kubernetes executor and the Alertmanager silencer (built on first use). */
+  remediation: OperatorContext;
+  /**
+   * The same context, under the name the terminal UI's start-up (src/tui/run.tsx) still reads.
+   * @deprecated use `remediation`, or `operator` for actions.
+   */
+  silences: OperatorContext;
+  /** Acknowledge, silence, request, approve, deny: what every face calls. */
+  operator: OperatorService;
   close(): void;
 }
 
@@ -110,6 +115,9 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   // the daemon on this database runs Slack (it records that at start), so `chatops ack` or
   // `chatops silence` on the bastion shows up in the incident's thread.
   const notify = options.notify ?? (slackConfigured(loaded) || store.getMeta(SLACK_ENABLED_META)?.value === '1');
+  const remediation: OperatorContext = {
+    store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), silencer: lazySilencer(loaded), newId: newRequestId,
+  };
   return {
     loaded,
     store,
@@ -123,8 +131,9 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window },
     },
     actions: { store, clock, notify },
-    remediation: { store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), newId: newRequestId },
-    silences: { store, clock, notify, policy: policyFromConfig(config.policy), silencer: lazySilencer(loaded) },
+    remediation,
+    silences: remediation,
+    operator: operatorService(remediation),
     close: () => store.close(),
   };
 }

@@ -58,7 +58,8 @@ export function reportError(err: unknown, debug: boolean, out: Output, json = fa
   if (debug && f.trace) out.note(`${f.trace}\n`);
   if (json && out.documents === 0) {
     const message = f.sentence ?? (err as Error).message.replace(/^error: /, '');
-    out.json({ outcome: 'error', error: { kind: f.kind, message, exitCode: f.exitCode } });
+    // The shape of an operator outcome (kind, message, hint), with what went wrong under `error`.
+    out.json({ kind: 'error', message, hint: null, error: { kind: f.kind, exitCode: f.exitCode } });
   }
   return f.exitCode;
 }

@@ -2,8 +2,7 @@
 import { auditExport } from '../core/audit-chain.js';
 import { formatDuration } from '../core/duration.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+import { iso } from '../core/time.js';
 
 export function incidentJson(i: Incident) {
   return {

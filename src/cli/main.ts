@@ -97,7 +97,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option('--json', 'print the result as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const { ackIncident } = await import('./commands/incidents.js');
-      ackIncident(globals(), id, opts, out);
+      setExit(await ackIncident(globals(), id, opts, out));
     });
 
   program
@@ -121,13 +121,23 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
 
   program
     .command('silence <incident>')
-    .description("silence an incident's alerts in Alertmanager (policy risk: low)")
+    .description("silence an incident's alerts in Alertmanager (policy risk: low); an active silence is extended, not duplicated")
     .option('--duration <d>', 'how long, e.g. 30m, 2h (default 2h, at most 7d)')
+    .option('--until-resolved', 'until the incident resolves (the daemon expires it then; at most 7d)')
     .option('--comment <text>', 'why, shown in Alertmanager and the audit trail')
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, opts: { duration?: string; comment?: string; json?: boolean }) => {
+    .action(async (id: string, opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean }) => {
       const { silenceCommand } = await import('./commands/silence.js');
       setExit(await silenceCommand(globals(), id, opts, out));
+    });
+
+  program
+    .command('unsilence <incident>')
+    .description("expire the incident's active chatops silence in Alertmanager")
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const { unsilenceCommand } = await import('./commands/silence.js');
+      setExit(await unsilenceCommand(globals(), id, opts, out));
     });
 
   program

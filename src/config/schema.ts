@@ -6,7 +6,8 @@
 import bytes from 'bytes';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
-import { parseSelector } from '../core/policy.js';
+import { RISKS } from '../core/actions.js';
+import { APPROVAL_SOURCES, parseSelector } from '../core/policy.js';
 
 const duration = (fallback: string) =>
   z
@@ -61,8 +62,6 @@ const fileMode = z
 
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 const labelMap = z.record(z.string(), z.string());
-const RISKS = ['read', 'low', 'mutate', 'destructive'] as const;
-const SOURCES = ['slack', 'cli', 'tui'] as const;
 const principals = z.array(z.string());
 
 export const configSchema = z.strictObject({
@@ -130,7 +129,7 @@ export const configSchema = z.strictObject({
       scale: z.strictObject({ min: z.number().int().nonnegative().default(1), max: z.number().int().positive().default(10) }).prefault({}),
       requesters: z.partialRecord(z.enum(RISKS), principals).default({}),
       approvers: z.partialRecord(z.enum(RISKS), principals).default({}),
-      approve_from: z.partialRecord(z.enum(RISKS), z.array(z.enum(SOURCES))).default({}),
+      approve_from: z.partialRecord(z.enum(RISKS), z.array(z.enum(APPROVAL_SOURCES))).default({}),
     })
     .prefault({}),
   users: labelMap.default({}),
@@ -150,7 +149,6 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 

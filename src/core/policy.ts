@@ -1,12 +1,14 @@
 /**
  * Policy: who may do what, where, and whether a second person must agree. Pure functions over
- * a Policy value; every outcome is a Decision with a sentence a human can act on.
+ * a Policy value; every outcome is a Decision with a sentence a human can act on. A refusal's
+ * reason says why, not that it is a refusal: the face that shows it says that its own way.
  */
-import { CATALOGUE, type ActionParams, type ActionSpec, type DeploymentTarget, type Risk, RISKS, riskRank } from './actions.js';
+import { CATALOGUE, type ActionParams, type ActionSpec, type DeploymentTarget, type Risk, riskRank } from './actions.js';
 import type { AuditSource, Labels } from './types.js';
 
-export type ApprovalSource = 'slack' | 'cli' | 'tui';
-export const APPROVAL_SOURCES: readonly ApprovalSource[] = ['slack', 'cli', 'tui'];
+/** Where an approval may come from (policy.approve_from). */
+export const APPROVAL_SOURCES = ['slack', 'cli', 'tui'] as const;
+export type ApprovalSource = (typeof APPROVAL_SOURCES)[number];
 
 export interface Policy {
   maxRisk: Risk;
@@ -138,10 +140,10 @@ function needsSecondPerson(policy: Policy, action: ActionSpec, target: Deploymen
 export function evaluateRequest(policy: Policy, f: RequestFacts): Decision {
   const risk = f.action.risk;
   const bad = checkTarget(policy, f);
-  if (bad) return { kind: 'refused', risk, reason: `Refused: ${bad}.` };
+  if (bad) return { kind: 'refused', risk, reason: `${bad}.` };
   const requesters = requestersFor(policy, risk);
   if (!matchesPrincipal(requesters, f.requester)) {
-    return { kind: 'refused', risk, reason: `Refused: ${f.requester.id} may not request ${risk} actions (policy.requesters.${risk}: ${list(requesters)}).` };
+    return { kind: 'refused', risk, reason: `${f.requester.id} may not request ${risk} actions (policy.requesters.${risk}: ${list(requesters)}).` };
   }
   if (!needsSecondPerson(policy, f.action, f.target)) {
     return { kind: 'run', risk, reason: `Allowed: ${f.action.name} is a ${risk} action${f.target ? ` in ${f.target.namespace}` : ''} and ${f.requester.id} may request it.` };
@@ -149,7 +151,7 @@ export function evaluateRequest(policy: Policy, f: RequestFacts): Decision {
   const approvers = approversFor(policy, risk);
   const from = approveFromFor(policy, risk);
   if (approvers.length === 0 || approvers.every((a) => a === f.requester.id)) {
-    return { kind: 'refused', risk, reason: `Refused: ${f.target!.namespace} is a production namespace, so ${risk} actions need a second person, and nobody else may approve them: add approvers to policy.approvers.${risk}.` };
+    return { kind: 'refused', risk, reason: `${f.target!.namespace} is a production namespace, so ${risk} actions need a second person, and nobody else may approve them: add approvers to policy.approvers.${risk}.` };
   }
   return {
     kind: 'needs-approval', risk, approvers, from,
@@ -170,20 +172,20 @@ export interface ApprovalFacts extends Omit<RequestFacts, 'requester'> {
 export function evaluateApproval(policy: Policy, f: ApprovalFacts): ApprovalDecision {
   const risk = f.action.risk;
   if (f.approver.id === f.requester.id) {
-    return { kind: 'refused', risk, reason: `Refused: ${f.approver.id} requested this, and nobody may approve their own request: another approver must.` };
+    return { kind: 'refused', risk, reason: `${f.approver.id} requested this, and nobody may approve their own request: another approver must.` };
   }
   const again = evaluateRequest(policy, f);
-  if (again.kind === 'refused') return { kind: 'refused', risk, reason: again.reason.replace(/^Refused: /, 'Refused under the policy in force now: ') };
+  if (again.kind === 'refused') return { kind: 'refused', risk, reason: `under the policy in force now: ${again.reason}` };
   const from = approveFromFor(policy, risk);
   if (f.approver.source !== 'slack' && f.approver.source !== 'cli' && f.approver.source !== 'tui') {
-    return { kind: 'refused', risk, reason: `Refused: approvals come from a person in Slack, the CLI or the TUI, not from ${f.approver.source}.` };
+    return { kind: 'refused', risk, reason: `approvals come from a person in Slack, the CLI or the TUI, not from ${f.approver.source}.` };
   }
   if (!from.includes(f.approver.source)) {
-    return { kind: 'refused', risk, reason: `Refused: ${risk} actions may be approved only from ${from.join(' or ')} (policy.approve_from.${risk}), not from ${f.approver.source}.` };
+    return { kind: 'refused', risk, reason: `${risk} actions may be approved only from ${from.join(' or ')} (policy.approve_from.${risk}), not from ${f.approver.source}.` };
   }
   const approvers = approversFor(policy, risk);
   if (!matchesPrincipal(approvers, f.approver)) {
-    return { kind: 'refused', risk, reason: `Refused: ${f.approver.id} may not approve ${risk} actions (policy.approvers.${risk}: ${list(approvers)}).` };
+    return { kind: 'refused', risk, reason: `${f.approver.id} may not approve ${risk} actions (policy.approvers.${risk}: ${list(approvers)}).` };
   }
   return { kind: 'allowed', risk, reason: `Approved by ${f.approver.id}.` };
 }
@@ -239,5 +241,3 @@ export function policyFromConfig(c: {
     approveFrom: c.approve_from,
   };
 }
-
-export { RISKS };

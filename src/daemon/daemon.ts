@@ -1,4 +1,7 @@
-/** `chatops daemon`: webhook ingress now; Slack, outbox, expiry and audit shipping join here. */
+/**
+ * `chatops daemon`: webhook ingress, Slack (socket, outbox), request expiry and recovery, the
+ * until-resolved silence sweep, pruning and audit shipping, around one runtime.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -12,6 +15,7 @@ import { ingestDelivery } from '../core/ingest.js';
 import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
+import { UntilResolvedSweep } from './silence-sweep.js';
 import { startSlack, type RunningSlack } from './slack.js';
 import { remediationExtensions } from './slack-remediation.js';
 
@@ -25,7 +29,7 @@ export interface RunningDaemon {
 
 const HEARTBEAT_MS = 2000;
 const PRUNE_MS = 3_600_000;
-/** How often pending action requests past policy.approval_ttl are expired (and Slack told). */
+/** How often pending action requests past policy.approval_ttl are expired (and Slack told), and until-resolved silences of resolved incidents ended. */
 const EXPIRY_SWEEP_MS = 5000;
 
 export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise<RunningDaemon> {
@@ -40,10 +44,14 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   registerRequestMetrics(metrics.registry, store);
   const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
   store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
+  // "Silence until resolved": expired once the incident resolves, however it resolved.
+  const untilResolved = new UntilResolvedSweep(runtime, logger);
+  const sweepSilences = () => void untilResolved.run().catch((e: unknown) => logger.warn({ err: e }, 'until-resolved silence sweep failed'));
   const app = createHttpApp({
     ingest: (delivery, raw) => {
       const result = ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
       slack?.nudge();
+      if (result.incidents.some((i) => i.status === 'resolved')) sweepSilences();
       return result;
     },
     now: clock.now,
@@ -110,7 +118,11 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     }
   };
   sweepExpired();
-  const expirySweep = setInterval(sweepExpired, EXPIRY_SWEEP_MS);
+  sweepSilences();
+  const expirySweep = setInterval(() => {
+    sweepExpired();
+    sweepSilences();
+  }, EXPIRY_SWEEP_MS);
   expirySweep.unref();
   // Raw deliveries and delivered outbox rows are kept for store.retention (0 = forever).
   const prune = () => {
@@ -147,6 +159,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await untilResolved.idle();
       try {
         store.setMeta('daemon.heartbeat', JSON.stringify({ pid: process.pid, startedAt, url, stoppedAt: clock.now() }), clock.now());
       } catch {
@@ -160,7 +173,6 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const reloadPolicy = (next: LoadedConfig) => {
     // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
     runtime.remediation.policy = policyFromConfig(next.config.policy);
-    runtime.silences.policy = policyFromConfig(next.config.policy);
     logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
   };
   return { url, runtime, reloadPolicy, stop };

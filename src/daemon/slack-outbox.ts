@@ -400,11 +400,12 @@ export class SlackOutboxWorker {
       const group = all;
       const replyKey = Math.min(...group.map((r) => r.id));
       const current = store.getIncident(incidentId) ?? incident;
-      const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number };
+      const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number; untilResolved?: boolean; extended?: boolean; reason?: string };
       const reply = REQUEST_KINDS.has(kind)
         ? renderRequestReply(kind as 'request.created', group[0]!.payload as unknown as RequestNote)
         : renderReply(kind, current, store.alertsOf(incidentId), {
           fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
+          untilResolved: p.untilResolved, extended: p.extended, reason: p.reason,
         });
       slack.setReplyKey(group.map((r) => r.id), replyKey);
       for (const r of group) r.payload.replyKey = replyKey;

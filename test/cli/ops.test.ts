@@ -59,7 +59,7 @@ describe('operating chatops', () => {
     assert.equal(runCli(['alerts', 'ingest', fx('02-firing-group-of-3.json')], { env, cwd: dir }).code, 0);
     const silence = runCli(['silence', '1', '--duration', '1h', '--json'], { env, cwd: dir });
     assert.equal(silence.code, 0, silence.stderr);
-    assert.equal((JSON.parse(silence.stdout) as { outcome: string }).outcome, 'silenced');
+    assert.equal((JSON.parse(silence.stdout) as { kind: string }).kind, 'done');
     const ack = runCli(['ack', '1'], { env, cwd: dir });
     assert.equal(ack.code, 0, ack.stderr);
     // Kubernetes changes stay off by default.

@@ -57,9 +57,9 @@ policy:
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     assert.equal(lines.length, 2, `one document on one line, got:\n${r.stdout}`);
-    const doc = JSON.parse(lines[0]!) as { outcome: string; request: { id: string; state: string } };
-    assert.equal(doc.outcome, 'succeeded');
-    assert.equal(doc.request.id, pending.id);
+    const doc = JSON.parse(lines[0]!) as { kind: string; request: { id: string; state: string } };
+    assert.equal(doc.kind, 'done');
+    assert.deepEqual([doc.request.id, doc.request.state], [pending.id, 'succeeded']);
     assert.match(r.stderr, new RegExp(`Request ${pending.id} is waiting for approval`));
   });
 });

@@ -23,8 +23,8 @@ export interface ActionButton {
 }
 
 /**
- * The seam for remediation: which extra buttons an incident's message carries. The approvals
- * work backs this with the policy; by default there are none.
+ * Which extra (remediation) buttons an incident's message carries: the daemon's
+ * slack-remediation.ts derives them from the policy in force; by default there are none.
  */
 export type ActionsFor = (incident: Incident) => ActionButton[];
 export const noExtraActions: ActionsFor = () => [];
@@ -46,7 +46,7 @@ export interface LinkTemplates {
 export interface IncidentView {
   incident: Incident;
   alerts: readonly StoredAlert[];
-  silence: { id: string; endsAt: number; createdBy: string } | null;
+  silence: { id: string; endsAt: number; createdBy: string; untilResolved?: true } | null;
   /** Offer the Silence menu (the policy allows silencing); default true. */
   silenceEnabled?: boolean;
   enrichment: Enrichment | null;
@@ -66,7 +66,9 @@ export const ACTION = {
   link: 'chatops:link',
 } as const;
 
-export const SILENCE_CHOICES = ['1h', '4h', '24h'] as const;
+/** The Silence menu: durations, and "until the incident resolves" (values the core's parseSilenceLength reads). */
+export const SILENCE_CHOICES = ['1h', '4h', '24h', 'resolved'] as const;
+const choiceText = (c: (typeof SILENCE_CHOICES)[number]): string => (c === 'resolved' ? 'Silence until resolved' : `Silence ${c}`);
 
 const STATUS_LABEL: Record<Incident['status'], string> = {
   firing: '🔥 FIRING',
@@ -142,7 +144,7 @@ export function renderIncident(view: IncidentView): SlackMessage {
 
   const state: string[] = [];
   if (incident.acknowledgedBy && incident.acknowledgedAt !== null) state.push(`Acknowledged by ${who(incident.acknowledgedBy)} ${when(incident.acknowledgedAt)}`);
-  if (silence && incident.status !== 'resolved') state.push(`🔕 Silenced until ${when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`);
+  if (silence && incident.status !== 'resolved') state.push(`🔕 Silenced until ${silence.untilResolved ? 'it resolves' : when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`);
   if (incident.status === 'resolved' && incident.resolvedAt !== null) state.push(`Resolved ${when(incident.resolvedAt)} after ${formatDuration(incident.resolvedAt - incident.openedAt)}`);
   else state.push(`Open for ${formatDuration(now - incident.openedAt)}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(state.join(' · '), LIMITS.contextText) }] });
@@ -161,7 +163,7 @@ export function renderIncident(view: IncidentView): SlackMessage {
         type: 'static_select',
         action_id: ACTION.silence,
         placeholder: { type: 'plain_text', text: 'Silence…' },
-        options: SILENCE_CHOICES.map((d) => ({ text: { type: 'plain_text', text: `Silence ${d}` }, value: `${incident.id}:${d}` })),
+        options: SILENCE_CHOICES.map((d) => ({ text: { type: 'plain_text', text: choiceText(d) }, value: `${incident.id}:${d}` })),
       });
     }
     const runbook = links.find((l) => l.label === 'Runbook');
@@ -213,7 +215,20 @@ function alertLine(a: StoredAlert, common: Labels): string {
 export type ReplyKind = 'alert.joined' | 'alert.refired' | 'incident.reopened' | 'incident.resolved' | 'incident.silenced' | 'incident.unsilenced';
 
 /** A thread reply. `fingerprints` are the alerts the reply is about (joined/refired). */
-export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonly StoredAlert[], extra: { fingerprints?: string[]; actor?: string; silenceId?: string; endsAt?: number } = {}): SlackMessage {
+export interface ReplyExtra {
+  fingerprints?: string[];
+  actor?: string;
+  silenceId?: string;
+  endsAt?: number;
+  /** The silence ends when the incident resolves (endsAt is its upper bound). */
+  untilResolved?: boolean;
+  /** The silence already existed and now lasts longer. */
+  extended?: boolean;
+  /** Why a silence was expired ('resolved': the daemon ended an until-resolved silence). */
+  reason?: string;
+}
+
+export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonly StoredAlert[], extra: ReplyExtra = {}): SlackMessage {
   let text: string;
   switch (kind) {
     case 'alert.joined':
@@ -231,11 +246,15 @@ export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonl
     case 'incident.resolved':
       text = `✅ Resolved after ${formatDuration((incident.resolvedAt ?? incident.updatedAt) - incident.openedAt)}.`;
       break;
-    case 'incident.silenced':
-      text = `🔕 Silenced in Alertmanager until ${when(extra.endsAt ?? 0)} by ${who(extra.actor ?? '?')} (silence \`${escapeMrkdwn(extra.silenceId ?? '')}\`).`;
+    case 'incident.silenced': {
+      const until = extra.untilResolved ? `until the incident resolves (at most ${when(extra.endsAt ?? 0)})` : `until ${when(extra.endsAt ?? 0)}`;
+      text = `🔕 ${extra.extended ? 'Silence extended' : 'Silenced in Alertmanager'} ${until} by ${who(extra.actor ?? '?')} (silence \`${escapeMrkdwn(extra.silenceId ?? '')}\`).`;
       break;
+    }
     case 'incident.unsilenced':
-      text = `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired by ${who(extra.actor ?? '?')}.`;
+      text = extra.reason === 'resolved'
+        ? `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired: the incident resolved.`
+        : `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired by ${who(extra.actor ?? '?')}.`;
       break;
   }
   const body = cut(text, LIMITS.section);

@@ -1,10 +1,11 @@
 /** `chatops incidents list|show` and `chatops ack`. */
 import { ChatopsError } from '../../core/errors.js';
-import { acknowledge } from '../../core/incident-actions.js';
+import type { IncidentData } from '../../core/incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
 import { logOf, openExisting, type GlobalOptions } from '../context.js';
 import { alertJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
+import { printOutcome, type OutcomeView } from '../outcome.js';
 import type { Output } from '../output.js';
 import { requestJson, requestLine } from './remediate.js';
 
@@ -64,14 +65,14 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
   }
 }
 
-export function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, out: Output): void {
+const incidentView: OutcomeView<IncidentData> = { json: (d) => ({ incident: incidentJson(d.incident) }) };
+
+export async function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Output): Promise<number> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
     const who = terminalIdentity(rt.loaded.config.users);
-    const result = acknowledge(rt.actions, id, { id: who.actor, source: 'cli' });
-    out.result(opts, { outcome: result.outcome, incident: incidentJson(result.incident) }, () =>
-      result.outcome === 'already' ? `Incident ${id} was already acknowledged by ${result.incident.acknowledgedBy}.` : `Incident ${id} acknowledged by ${who.actor}.`);
+    return printOutcome(await rt.operator.acknowledge(id, { id: who.actor, source: 'cli' }), incidentView, opts, io);
   } finally {
     rt.close();
   }

@@ -2,16 +2,17 @@
 import { parseDeploymentTarget, targetText } from '../../core/actions.js';
 import { formatDuration } from '../../core/duration.js';
 import { ChatopsError } from '../../core/errors.js';
-import { decide, requestAction, type DecideOutcome } from '../../core/remediation.js';
+import { requestOutcome, type RequestData } from '../../core/operator.js';
+import type { Outcome } from '../../core/outcome.js';
+import { expireRequests } from '../../core/remediation.js';
 import { TERMINAL_STATES, type ActionRequest, type ProgressEvent } from '../../core/requests.js';
 import type { Runtime } from '../../app.js';
 import { openExisting, load, open, type GlobalOptions } from '../context.js';
-import { EXIT } from '../errors.js';
 import { clean } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import type { Output } from '../output.js';
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+import { outcomeLine, printOutcome, type OutcomeView } from '../outcome.js';
+import { iso } from '../../core/time.js';
 
 export function requestJson(r: ActionRequest) {
   return {
@@ -75,60 +76,52 @@ export interface RemediateOptions {
   tail?: number;
 }
 
+/** The request, the run and the read as `--json` fields and terminal lines. */
+const requestView: OutcomeView<RequestData> = {
+  json: (d) => ({
+    request: d.request ? requestJson(d.request) : null,
+    decision: d.decision?.kind ?? null,
+    approvers: d.decision?.kind === 'needs-approval' ? d.decision.approvers : [],
+    dryRun: d.dryRun,
+    result: d.result,
+    read: d.read ? { lines: d.read.lines, data: d.read.data } : null,
+  }),
+  body: (o) => {
+    if (o.data.read) return o.data.read.lines.map(clean).join('\n');
+    if (o.kind === 'pending' && o.data.request) return o.data.request.id;
+    return null;
+  },
+  details: (o) => {
+    if (o.kind === 'pending') return [`Preview: ${o.data.dryRun?.summary ?? '-'}`];
+    if (!o.data.request && o.data.dryRun) return o.data.dryRun.changes;
+    return [];
+  },
+};
+
 export async function remediate(globals: GlobalOptions, action: string, targetTextArg: string, opts: RemediateOptions, io: Output): Promise<number> {
   const target = parseDeploymentTarget(targetTextArg);
   // A remediation may be the first thing that touches the database on this host.
   const rt = open(globals, load(globals));
   const progress = progressPrinter(io, opts, io.isTTY && !opts.json);
   try {
-    const actor = actorOf(rt);
-    const out = await requestAction(rt.remediation, {
+    const out = await rt.operator.request({
       action, target, incidentId: opts.incident ?? null, reason: opts.reason ?? null,
       params: { ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}), ...(opts.tail !== undefined ? { tailLines: opts.tail } : {}) },
-    }, actor, { dryRunOnly: opts.dryRun, onProgress: progress.onProgress });
+    }, actorOf(rt), { dryRunOnly: opts.dryRun, onProgress: progress.onProgress });
     progress.done();
-    switch (out.kind) {
-      case 'refused':
-        if (opts.json) io.json({ outcome: 'refused', reason: out.reason });
-        io.error(out.reason);
-        return EXIT.refused;
-      case 'read':
-        io.result(opts, { outcome: 'read', data: out.result.data, lines: out.result.lines }, () => out.result.lines.map(clean).join('\n'));
-        return EXIT.ok;
-      case 'preview':
-        io.result(opts, { outcome: 'preview', decision: out.decision.kind, reason: out.decision.reason, dryRun: out.dryRun }, () =>
-          `Dry run: ${out.dryRun.summary}.\n${out.dryRun.changes.map((c) => `  ${c}\n`).join('')}${out.decision.kind === 'needs-approval' ? out.decision.reason : 'It would run at once.'}`);
-        return EXIT.ok;
-      case 'pending': {
-        const r = out.request;
-        // --json is one document: with --wait it is the final outcome, printed when the request ends.
-        if (opts.json && !opts.wait) io.json({ outcome: 'pending', request: requestJson(r), approvers: out.decision.kind === 'needs-approval' ? out.decision.approvers : [] });
-        if (!opts.json) io.text(r.id);
-        if (!opts.json || opts.wait) {
-          io.note(`Request ${r.id} is waiting for approval: ${out.decision.reason}\n  Preview: ${r.dryRun?.summary ?? '-'}\n  Another person runs: chatops approve ${r.id}   (expires in ${formatDuration(r.expiresAt - rt.clock.now())})\n`);
-        }
-        if (!opts.wait) return EXIT.waiting;
-        return await waitForDecision(rt, r.id, opts, io);
-      }
-      case 'executed':
-        return reportResult(out.request, opts, io);
-    }
+    if (out.kind !== 'pending' || !opts.wait || !out.data.request) return printOutcome(out, requestView, opts, io);
+    // --wait: say what it waits for (on stderr with --json: stdout holds only the final
+    // document), then print (and exit with) how it ended.
+    if (opts.json) io.note(`${outcomeLine(out)}\n`);
+    else printOutcome(out, requestView, opts, io);
+    return printOutcome(await waitForDecision(rt, out.data.request.id, opts, io), requestView, opts, io);
   } finally {
     rt.close();
   }
 }
 
-function reportResult(r: ActionRequest, opts: { json?: boolean }, io: Output): number {
-  if (opts.json) io.json({ outcome: r.state, request: requestJson(r) });
-  else if (r.state === 'succeeded') io.text(clean(r.result?.summary ?? 'done'));
-  else io.error(clean(r.result?.summary ?? `request ${r.id} ${r.state}`));
-  if (r.state === 'succeeded') return EXIT.ok;
-  if (r.state === 'failed') return EXIT.actionFailed;
-  return EXIT.refused;
-}
-
 /** `remediate --wait` on a request that needs approval: follow the shared database until it ends. */
-async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }, io: Output): Promise<number> {
+async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }, io: Output): Promise<Outcome<RequestData>> {
   const write = (s: string) => (opts.json ? io.note(s) : io.raw(s));
   let seen = 'pending';
   for (;;) {
@@ -137,9 +130,8 @@ async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }
       seen = r.state;
       write(`Request ${id} is ${r.state}${r.decidedBy ? ` (by ${clean(r.decidedBy)})` : ''}.\n`);
     }
-    if (TERMINAL_STATES.includes(r.state)) return reportResult(r, opts, io);
+    if (TERMINAL_STATES.includes(r.state)) return requestOutcome(r);
     if (r.state === 'pending' && r.expiresAt <= rt.clock.now()) {
-      const { expireRequests } = await import('../../core/remediation.js');
       expireRequests(rt.remediation);
       continue;
     }
@@ -173,42 +165,15 @@ export function listApprovals(globals: GlobalOptions, opts: { json?: boolean; al
   }
 }
 
-function reportDecision(out: DecideOutcome, opts: { json?: boolean }, io: Output): number {
-  if (opts.json) {
-    const reason = 'reason' in out ? out.reason : undefined;
-    io.json({ outcome: out.kind, reason, request: requestJson(out.request) });
-  }
-  switch (out.kind) {
-    case 'refused':
-      io.error(out.reason);
-      return EXIT.refused;
-    case 'conflict':
-      io.error(out.reason);
-      return EXIT.failed;
-    case 'denied':
-    case 'cancelled':
-      if (!opts.json) io.text(`Request ${out.request.id} ${out.kind} by ${clean(out.request.decidedBy ?? '')}.`);
-      return EXIT.ok;
-    case 'approved':
-      if (!opts.json) io.text(`Request ${out.request.id} approved; another process is running it.`);
-      return EXIT.ok;
-    case 'executed':
-      if (!opts.json) {
-        if (out.result.ok) io.text(clean(out.result.summary));
-        else io.error(clean(out.result.summary));
-      }
-      return out.result.ok ? EXIT.ok : EXIT.actionFailed;
-  }
-}
-
 export async function decideRequest(globals: GlobalOptions, verdict: 'approve' | 'deny', idText: string, opts: { reason?: string; json?: boolean; wait?: boolean }, io: Output): Promise<number> {
   const id = parseRequestId(idText);
   const rt = openExisting(globals);
   const progress = progressPrinter(io, { json: opts.json, wait: opts.wait ?? true }, io.isTTY && !opts.json);
   try {
-    const out = await decide(rt.remediation, id, verdict, actorOf(rt), { reason: opts.reason, onProgress: progress.onProgress });
+    const decideOpts = { reason: opts.reason, onProgress: progress.onProgress };
+    const out = verdict === 'approve' ? await rt.operator.approve(id, actorOf(rt), decideOpts) : await rt.operator.deny(id, actorOf(rt), decideOpts);
     progress.done();
-    return reportDecision(out, opts, io);
+    return printOutcome(out, requestView, opts, io);
   } finally {
     rt.close();
   }
