@@ -66,5 +66,15 @@ describe('operating chatops', () => {
     const restart = runCli(['remediate', 'rollout-restart', 'prod/web'], { env, cwd: dir });
     assert.equal(restart.code, 4);
     assert.match(restart.stderr, /policy\.max_risk allows only up to low/);
+
+    // Below low, neither is allowed: one rule for both low actions, each refusal audited.
+    fs.writeFileSync(path.join(dir, 'read.yaml'), 'policy: { max_risk: read }\n');
+    for (const args of [['ack', '1'], ['silence', '1']]) {
+      const r = runCli(['--config', 'read.yaml', ...args], { env, cwd: dir });
+      assert.equal(r.code, 4, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`${args[0]} is a low action and policy\\.max_risk allows only up to read`));
+    }
+    const audit = JSON.parse(runCli(['audit', '--incident', '1', '--json'], { env, cwd: dir }).stdout) as { action: string; result: string }[];
+    assert.deepEqual(audit.filter((a) => a.result === 'refused').map((a) => a.action), ['incident.ack', 'incident.silence']);
   });
 });
