@@ -80,6 +80,6 @@ export default async function* progressReporter(source) {
   if (failures.length > 0) yield `\nFailures (${failures.length}):\n\n${failures.join('\n')}`;
   /** @param {string} k */
   const n = (k) => totals.get(k) ?? '0';
-  yield `\n${n('fail') === '0' ? '✔' : '✖'} ${n('tests')} test${n('tests') === '1' ? '' : 's'} in ${files.size} file${files.size === 1 ? "" : "s"}: ${n('pass')} passed, ${n('fail')} failed, ${n('cancelled')} cancelled, ${n('skipped')} skipped, ${n('todo')} todo (${seconds(Date.now() - started)})\n`;
+  yield `\n${n('fail') === '0' ? '✔' : '✖'} ${n('tests')} test${n('tests') === '1' ? '' : 's'} in ${files.size} file${files.size === 1 ? '' : 's'}: ${n('pass')} passed, ${n('fail')} failed, ${n('cancelled')} cancelled, ${n('skipped')} skipped, ${n('todo')} todo (${seconds(Date.now() - started)})\n`;
   for (const k of ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo']) yield `# ${k} ${n(k)}\n`;
 }
