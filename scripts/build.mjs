@@ -7,10 +7,19 @@ import { rmSync } from 'node:fs';
 
 const BUNDLED = new Set(['commander', 'zod', 'yaml']);
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Fixed at build (install) time, never at run time: the system configuration and the service
+// account of the privileged path (src/config/trust.ts). CHATOPS_BUILD_DIR builds elsewhere
+// (the security tests build one with a temporary system configuration).
+const env = process.env;
+const outBase = env.CHATOPS_BUILD_DIR ?? 'dist';
+rmSync(outBase, { recursive: true, force: true });
 await build({
   entryPoints: ['src/cli/main.ts'],
-  outdir: 'dist/cli',
+  outdir: `${outBase}/cli`,
+  define: {
+    __CHATOPS_SYSTEM_CONFIG__: JSON.stringify(env.CHATOPS_SYSTEM_CONFIG ?? '/etc/chatops/chatops.yaml'),
+    __CHATOPS_SERVICE_USER__: JSON.stringify(env.CHATOPS_SERVICE_USER ?? 'chatops'),
+  },
   bundle: true,
   splitting: true,
   format: 'esm',

@@ -7,6 +7,7 @@ import { FileSink } from './adapters/audit-sinks/file.js';
 import { LokiSink } from './adapters/audit-sinks/loki.js';
 import type { AuditSink } from './adapters/audit-sinks/sink.js';
 import { SlackStore } from './adapters/store/slack-store.js';
+import { advanceAnchor, anchorPath, type AnchorWrite } from './adapters/store/audit-anchor.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ActionContext } from './core/incident-actions.js';
@@ -38,6 +39,8 @@ export interface Runtime {
   silences: OperatorContext;
   /** Acknowledge, silence, request, approve, deny: what every face calls. */
   operator: OperatorService;
+  /** Moves the audit anchor to the chain head; null when this process may not write it. */
+  checkpointAudit(): AnchorWrite | null;
   close(): void;
 }
 
@@ -79,8 +82,9 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
     }
     made ??= import('./adapters/kube/kube-executor.js').then(({ KubeExecutor }) => new KubeExecutor({
       kubeconfig: k.kubeconfig,
-      inCluster: !k.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST),
+      inCluster: !k.kubeconfig && !loaded.privileged && Boolean(env.KUBERNETES_SERVICE_HOST),
       context: k.context,
+      allowExecPlugins: k.allow_exec_plugins,
       requestTimeoutMs: k.request_timeout,
       rolloutTimeoutMs: k.rollout_timeout,
       pollIntervalMs: k.poll_interval,
@@ -134,8 +138,23 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
     remediation,
     silences: remediation,
     operator: operatorService(remediation),
-    close: () => store.close(),
+    checkpointAudit: () => checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock),
+    close: () => {
+      // A process that appended to the chain moves the anchor, when it is the account that may.
+      if (store.auditAppended > 0) checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock);
+      store.close();
+    },
   };
+}
+
+/** Null when the file cannot be written here (not the service account, a read-only or vanished directory). */
+function checkpointAudit(store: SqliteStore, file: string, clock: Clock): AnchorWrite | null {
+  try {
+    return advanceAnchor(store, file, clock.now());
+  } catch (e) {
+    if (typeof (e as NodeJS.ErrnoException).code === 'string') return null;
+    throw e;
+  }
 }
 
 /** The audit sinks configured under audit.sinks. */

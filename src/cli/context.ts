@@ -1,5 +1,6 @@
 /** What every command needs: configuration from the global flags, a logger, the runtime. */
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadConfig, loadSystemConfig, type LoadedConfig } from '../config/load.js';
+import { invocation } from '../config/trust.js';
 import type { Logger } from '../logger.js';
 import { openRuntime, type Runtime } from '../app.js';
 
@@ -29,9 +30,15 @@ export async function commandLogger(debug: boolean | undefined): Promise<Command
 /** The flag that sets each configuration key, for error messages. */
 const FLAG_NAMES: Record<string, string> = { 'webhook.listen': '--listen' };
 
+/**
+ * The configuration for this invocation. Run on someone's behalf as the service account (sudo),
+ * only the system configuration counts: --config, flags, CHATOPS_*, KUBECONFIG and the working
+ * directory are the caller's and are ignored (see src/config/trust.ts).
+ */
 export function load(globals: GlobalOptions, overrides: Record<string, string | undefined> = {}): LoadedConfig {
-  const loaded = loadConfig({ configPath: globals.config, overrides, flagNames: FLAG_NAMES });
-  logOf(globals).debug({ file: loaded.file ?? '(embedded defaults)', db: loaded.config.store.path }, 'configuration loaded');
+  const inv = invocation();
+  const loaded = inv.kind === 'privileged' ? loadSystemConfig(inv) : loadConfig({ configPath: globals.config, overrides, flagNames: FLAG_NAMES });
+  logOf(globals).debug({ file: loaded.file ?? '(embedded defaults)', db: loaded.config.store.path, privileged: inv.kind === 'privileged' }, 'configuration loaded');
   return loaded;
 }
 

@@ -4,6 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { isChatopsError, type ErrorKind } from '../core/errors.js';
+import { redact } from '../redact.js';
 import type { Output } from './output.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3, refused: 4, actionFailed: 5 } as const;
@@ -54,10 +55,11 @@ function failureOf(err: unknown): Failure {
 export function reportError(err: unknown, debug: boolean, out: Output, json = false): number {
   const f = failureOf(err);
   if (f.exitCode === EXIT.ok) return EXIT.ok; // --help, --version
-  if (f.sentence) out.error(f.sentence);
-  if (debug && f.trace) out.note(`${f.trace}\n`);
+  // Every sentence (and stack) passes the one redactor: a configured secret never reaches the terminal.
+  if (f.sentence) out.error(redact(f.sentence));
+  if (debug && f.trace) out.note(`${redact(f.trace)}\n`);
   if (json && out.documents === 0) {
-    const message = f.sentence ?? (err as Error).message.replace(/^error: /, '');
+    const message = redact(f.sentence ?? (err as Error).message.replace(/^error: /, ''));
     // The shape of an operator outcome (kind, message, hint), with what went wrong under `error`.
     out.json({ kind: 'error', message, hint: null, error: { kind: f.kind, exitCode: f.exitCode } });
   }

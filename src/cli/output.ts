@@ -1,7 +1,10 @@
+import { terminalSafe } from '../text/terminal.js';
+
 /**
  * The CLI's one output funnel: the only module that writes to stdout (and, for commands, to
- * stderr). One rule for JSON: `--json` prints exactly one document, pretty (two-space indent)
- * when stdout is a terminal and compact (one line) otherwise; `jsonLines` (audit export) is
+ * stderr). Every chunk passes the terminal sanitiser (src/text/terminal.ts) on its way out.
+ * One rule for JSON: `--json` prints exactly one document, pretty (two-space indent) when
+ * stdout is a terminal and compact (one line) otherwise; `jsonLines` (audit export) is
  * the one line-per-row format. A reader that goes away (`chatops audit export | head -1`)
  * closes the funnel: further output is dropped silently and the command finishes normally.
  */
@@ -100,7 +103,7 @@ export class Output {
   }
 
   private write(sink: Sink, s: string): void {
-    if (!sink.gone) sink.write(s);
+    if (!sink.gone) sink.write(terminalSafe(s));
   }
 }
 

@@ -4,7 +4,7 @@
  * speaking of an HTTP body.
  */
 import fs from 'node:fs';
-import { decodeBody, parseWebhookPayload } from '../adapters/alertmanager/webhook-schema.js';
+import { decodeBody, parseWebhookBody } from '../adapters/alertmanager/webhook-schema.js';
 import { ChatopsError, isChatopsError } from '../core/errors.js';
 import type { Delivery } from '../core/types.js';
 
@@ -38,13 +38,14 @@ export function parsePayload(file: string, bytes: Uint8Array, now: number): { ra
   const name = file === '-' ? 'stdin' : file;
   try {
     const raw = decodeBody(bytes);
-    let body: unknown;
+    // Parsed here first only to say where a syntax error is; the webhook's own parser then
+    // applies every check it makes (surrogates, the schema).
     try {
-      body = JSON.parse(raw);
+      JSON.parse(raw);
     } catch (e) {
       throw new ChatopsError('usage', `${name} is not valid JSON (${jsonProblem(raw, e as Error)}): give the JSON document Alertmanager posts to its webhook receivers.`);
     }
-    return { raw, delivery: parseWebhookPayload(body, now) };
+    return { raw, delivery: parseWebhookBody(raw, now) };
   } catch (e) {
     if (isChatopsError(e) && !e.message.startsWith(name)) {
       throw new ChatopsError(e.kind, `${name} is not an Alertmanager webhook payload: ${e.message.replace(/^The body /, 'it ')}`);

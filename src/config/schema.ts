@@ -113,6 +113,8 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(false),
       kubeconfig: z.string().optional(),
       context: z.string().optional(),
+      // kubeconfig users with `exec` or `auth-provider` run a program as chatops: off unless allowed here.
+      allow_exec_plugins: z.boolean().default(false),
       rollout_timeout: duration('5m'),
       request_timeout: duration('10s'),
       poll_interval: duration('2s'),
@@ -130,11 +132,13 @@ export const configSchema = z.strictObject({
       requesters: z.partialRecord(z.enum(RISKS), principals).default({}),
       approvers: z.partialRecord(z.enum(RISKS), principals).default({}),
       approve_from: z.partialRecord(z.enum(RISKS), z.array(z.enum(APPROVAL_SOURCES))).default({}),
+      require_mapped_approvers: z.boolean().default(false),
     })
     .prefault({}),
   users: labelMap.default({}),
   audit: z
     .strictObject({
+      anchor: z.string().min(1).optional(),
       sinks: z
         .array(
           z.discriminatedUnion('type', [

@@ -141,13 +141,15 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
     return { ...refusal(why, lead), decision };
   };
 
-  let labels: Labels | 'unknown';
-  try {
-    labels = await labelsFor(ctx, target);
-  } catch (e) {
-    if (e instanceof ChatopsError && e.kind === 'not_found') return refuse(e.message, null);
+  // The policy first: nothing reaches the API server for a request it refuses anyway.
+  const early = evaluateRequest(ctx.policy, { action: spec, target, params, requester: who, targetLabels: 'unknown' }, { labelsLater: true });
+  if (early.kind === 'refused') return refuse(early.reason, early);
+  // A deployment that does not exist is an unknown target (exit 1), not a policy refusal.
+  const unknownTarget = (e: unknown): never => {
+    if (e instanceof ChatopsError && e.kind === 'not_found') audit(ctx, actor, A.request, target, incidentId, 'failed', { ...base, why: e.message });
     throw e;
-  }
+  };
+  const labels = await labelsFor(ctx, target).catch(unknownTarget);
   const decision = evaluateRequest(ctx.policy, { action: spec, target, params, requester: who, targetLabels: labels });
   if (decision.kind === 'refused') return refuse(decision.reason, decision);
 
@@ -166,7 +168,7 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
 
   const pre = await executor.preflight(spec, target);
   if (!pre.allowed) return refuse(pre.reason, decision, { preflight: 'denied' }, REFUSED_EARLY);
-  const dryRun = await executor.dryRun(spec, target, params);
+  const dryRun = await executor.dryRun(spec, target, params).catch(unknownTarget);
   if (!dryRun.ok) return refuse(`the dry run failed: ${dryRun.summary}`, decision, { dryRun });
   if (opts.dryRunOnly) {
     audit(ctx, actor, A.preview, target, incidentId, 'ok', { ...base, dryRun, decision: decision.kind });
@@ -300,6 +302,13 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     return to === 'cancelled' ? { kind: 'cancelled', request: done } : { kind: 'denied', request: done };
   }
 
+  const facts = {
+    action: spec, target: request.target, params: request.params,
+    requester: { id: request.requester, source: request.source, groups: request.requesterGroups }, approver: who,
+  };
+  // The policy in force first, before anything reaches the API server; the selector after.
+  const early = evaluateApproval(ctx.policy, { ...facts, targetLabels: 'unknown' }, { labelsLater: true });
+  if (early.kind === 'refused') return refuse(early.reason);
   let labels: Labels | 'unknown';
   try {
     labels = await labelsFor(ctx, request.target);
@@ -307,10 +316,7 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     if (e instanceof ChatopsError && e.kind === 'not_found') return refuse(e.message);
     throw e;
   }
-  const verdictNow = evaluateApproval(ctx.policy, {
-    action: spec, target: request.target, params: request.params, targetLabels: labels,
-    requester: { id: request.requester, source: request.source, groups: request.requesterGroups }, approver: who,
-  });
+  const verdictNow = evaluateApproval(ctx.policy, { ...facts, targetLabels: labels });
   if (verdictNow.kind === 'refused') return refuse(verdictNow.reason);
   // This process will run it: fail before the approval is spent if it cannot (Kubernetes off here).
   await ctx.executor();

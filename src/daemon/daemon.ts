@@ -90,11 +90,20 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   const startedAt = clock.now();
+  let anchorDiverged = false;
   const beat = () => {
     try {
       store.setMeta('daemon.heartbeat', JSON.stringify({ pid: process.pid, startedAt, url }), clock.now());
     } catch (e) {
       logger.warn({ err: e }, 'heartbeat not written');
+    }
+    try {
+      // The audit chain's head, kept outside the database (see audit-anchor.ts).
+      const anchored = runtime.checkpointAudit();
+      if (anchored === 'diverged' && !anchorDiverged) logger.error('the audit chain no longer holds the row its anchor records: rows were deleted or rewritten; run chatops audit verify');
+      anchorDiverged = anchored === 'diverged';
+    } catch (e) {
+      logger.warn({ err: e }, 'audit anchor not written');
     }
   };
   beat();

@@ -15,6 +15,7 @@ import type { Actor } from '../core/incident-actions.js';
 import type { RequestData } from '../core/operator.js';
 import { leadOf, outcome, type Outcome } from '../core/outcome.js';
 import { parseSilenceLength } from '../core/silence.js';
+import type { AuditEntry } from '../core/types.js';
 
 /** A handler for one action id: what the click did (null: nothing to tell). */
 export type ActionHandler = (click: Click, actor: Actor) => Promise<Outcome | null>;
@@ -52,8 +53,6 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
   // force and the two-person rule at every click.
   for (const [actionId, verdict] of [[ACTION.approve, 'approve'], [ACTION.deny, 'deny']] as const) {
     handlers.set(actionId, async (click, actor) => {
-      const misplaced = misplacedDecision(rt, click, actor, verdict);
-      if (misplaced) return misplaced;
       return verdict === 'approve' ? rt.operator.approve(click.value, actor) : rt.operator.deny(click.value, actor);
     });
   }
@@ -62,21 +61,47 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
   return handlers;
 }
 
+/** The audit action a click on each button attempts (for the refusal row). */
+const ATTEMPT: Record<string, string> = {
+  [ACTION.ack]: 'incident.ack', [ACTION.silence]: 'incident.silence', [ACTION.unsilence]: 'incident.unsilence',
+  [ACTION.approve]: 'action.approve', [ACTION.deny]: 'action.deny',
+};
+
 /**
- * A request's Approve/Deny belongs to its incident's thread. A click that names a request of
- * another incident (a crafted or mixed-up payload) decides nothing: the message clicked and the
- * request must agree before the core is asked. The refusal is audited like the core's.
+ * Every button names what it acts on (an incident id, or a request id for Approve/Deny), and
+ * the message it was clicked on must be that incident's message (or, for a request, its
+ * incident's thread; a request without an incident is never on an incident's message). A click
+ * that names something else (a crafted or mixed-up payload) does nothing, is audited and told.
  */
-function misplacedDecision(rt: Runtime, click: Click, actor: Actor, verdict: 'approve' | 'deny'): Outcome | null {
-  const request = rt.store.getRequest(click.value);
-  if (!request || request.incidentId === null) return null;
-  const message = rt.slack.messageOf(request.incidentId);
+export function misplacedClick(rt: Runtime, click: Click): { reason: string; audit: AuditEntry } | null {
+  if (click.actionId === ACTION.runbook) return null; // a link: the browser already opened it
   const clicked = click.threadTs ?? click.messageTs;
-  if (!message?.ts || !clicked) return null;
-  if (clicked === message.ts && (!click.channelId || click.channelId === message.channel)) return null;
-  const why = `request ${request.id} belongs to incident #${request.incidentId}, not to the message you clicked; nothing was decided.`;
-  rt.store.appendAudit({ ts: rt.clock.now(), actor: actor.id, source: actor.source, action: `action.${verdict}`, target: targetText(request.target), incidentId: request.incidentId, result: 'refused', detail: { requestId: request.id, action: request.action, why } });
-  return outcome('refused', why, null, { hint: `Use the buttons in incident #${request.incidentId}'s thread.` });
+  const now = rt.clock.now();
+  const refusal = (what: string, incidentId: number | null, target: string | null, detail: Record<string, unknown>, hint: string) => {
+    const reason = `Refused: ${what}, not to the message you clicked; nothing was done. ${hint}`;
+    const where = { actionId: click.actionId, channel: click.channelId, messageTs: click.messageTs, threadTs: click.threadTs };
+    return { reason, audit: { ts: now, actor: click.userId, source: 'slack' as const, action: ATTEMPT[click.actionId] ?? 'slack.click', target, incidentId, result: 'refused', detail: { ...detail, ...where, why: reason } } };
+  };
+  const onMessageOf = (incidentId: number, ts: string | null) => {
+    const message = rt.slack.messageOf(incidentId);
+    return Boolean(message?.ts && ts === message.ts && (!click.channelId || click.channelId === message.channel));
+  };
+  if (click.actionId === ACTION.approve || click.actionId === ACTION.deny) {
+    const request = rt.store.getRequest(click.value);
+    if (!request) return null; // the core answers "no such request"
+    const detail = { requestId: request.id, action: request.action };
+    if (request.incidentId !== null) {
+      if (onMessageOf(request.incidentId, clicked)) return null;
+      return refusal(`request ${request.id} belongs to incident #${request.incidentId}`, request.incidentId, targetText(request.target), detail, `Use the buttons in incident #${request.incidentId}'s thread.`);
+    }
+    const onIncident = click.channelId && clicked ? rt.slack.incidentOfMessage(click.channelId, clicked) : null;
+    if (onIncident === null) return null;
+    return refusal(`request ${request.id} is not about incident #${onIncident}`, onIncident, targetText(request.target), detail, 'Use the buttons on the request\'s own message.');
+  }
+  const incidentId = Number.parseInt(click.value.split(':')[0] ?? '', 10);
+  if (!Number.isFinite(incidentId) || !rt.store.getIncident(incidentId)) return null; // the handler answers
+  if (onMessageOf(incidentId, click.messageTs)) return null;
+  return refusal(`that button belongs to incident #${incidentId}`, incidentId, rt.store.getIncident(incidentId)?.key ?? null, {}, `Use the buttons on incident #${incidentId}'s message.`);
 }
 
 export function createActionDispatcher(rt: Runtime, handlers: Map<string, ActionHandler>, logger: Logger, nudge: () => void): (click: Click) => Promise<void> {
@@ -94,6 +119,12 @@ export function createActionDispatcher(rt: Runtime, handlers: Map<string, Action
     try {
       if (!handler) {
         reply(click, 'This button is not known to this chatops version; the message may be outdated.', null);
+        return;
+      }
+      const misplaced = misplacedClick(rt, click);
+      if (misplaced) {
+        rt.store.appendAudit(misplaced.audit);
+        reply(click, cut(escapeMrkdwn(misplaced.reason), LIMITS.section), misplaced.audit.incidentId);
         return;
       }
       const done = await handler(click, actor);

@@ -43,7 +43,8 @@ describe('the repository stands alone', () => {
     const hits: string[] = [];
     for (const f of repositoryFiles().filter((x) => !x.startsWith('docs/'))) {
       read(f).split('\n').forEach((line, i) => {
-        if (/§\s?\d|\btrap \d+\b/.test(line) && !line.includes('docs/protocols.md')) hits.push(`${f}:${i + 1}: ${line.trim()}`);
+        // A standard cited by name (RFC 8785 §3.2.3) names its document too.
+        if (/§\s?\d|\btrap \d+\b/.test(line) && !line.includes('docs/protocols.md') && !/\bRFC \d+ §/.test(line)) hits.push(`${f}:${i + 1}: ${line.trim()}`);
       });
     }
     assert.deepEqual(hits, []);

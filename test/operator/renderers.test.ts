@@ -17,13 +17,13 @@ describe('outcome renderers', () => {
   });
 
   it('CLI: control characters never reach the terminal; --json keeps the message exact; the exit code is the kind\'s', () => {
-    assert.equal(outcomeLine(outcome('refused', 'evil\u001b[2Jname may not', null)), 'Refused: evil [2Jname may not');
+    assert.equal(outcomeLine(outcome('refused', 'evil\u001b[2Jname may not', null)), 'Refused: evilname may not');
     const stdout = bufferSink();
     const stderr = bufferSink();
     const o = outcome('conflict', 'Incident 2 is already resolved\u0007.', { n: 1 });
     assert.equal(printOutcome(o, { json: (d) => d }, { json: true }, new Output(stdout, stderr)), EXIT_OF.conflict);
     assert.deepEqual(JSON.parse(stdout.text()), { kind: 'conflict', message: 'Incident 2 is already resolved\u0007.', hint: null, n: 1 });
-    assert.equal(stderr.text(), 'chatops: Incident 2 is already resolved .\n');
+    assert.equal(stderr.text(), 'chatops: Incident 2 is already resolved.\n');
     assert.deepEqual(EXIT_OF, { done: 0, unchanged: 0, pending: 3, refused: 4, conflict: 1, failed: 5 });
   });
 });

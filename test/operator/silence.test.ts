@@ -3,6 +3,7 @@
  * (extended, or reported, never duplicated), "until resolved" ended by the daemon's sweep however
  * the incident resolved (and retried while Alertmanager is down), bounds and refusals as values.
  */
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,7 @@ interface AmSilence { id: string; status: { state: string }; endsAt: string; mat
 
 const cli = { id: 'cli:alice', source: 'cli' as const };
 const down = (name: string, status: 'firing' | 'resolved' = 'firing', startsAt = Date.parse('2026-01-01T00:00:00Z')) =>
-  webhookBody([{ fingerprint: `${name.padEnd(16, '0').slice(0, 16)}`, status, startsAt, endsAt: status === 'resolved' ? Date.now() : null, labels: { alertname: name, namespace: 'prod', severity: 'critical' } }], { groupKey: name });
+  webhookBody([{ fingerprint: createHash('sha256').update(name).digest('hex').slice(0, 16), status, startsAt, endsAt: status === 'resolved' ? Date.now() : null, labels: { alertname: name, namespace: 'prod', severity: 'critical' } }], { groupKey: name });
 
 describe('silences through the operator service', () => {
   let am: Service;

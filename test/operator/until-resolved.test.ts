@@ -5,6 +5,7 @@
  * `chatops alerts ingest` in another process), audits it and says so in the thread. A silence
  * with a duration is left alone.
  */
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +20,7 @@ interface AmSilence { id: string; status: { state: string }; matchers: { name: s
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const body = (name: string, status: 'firing' | 'resolved') =>
-  webhookBody([{ fingerprint: `${name}0000000000000000`.slice(0, 16), status, startsAt: T0, endsAt: status === 'resolved' ? Date.now() : null, labels: { alertname: name, namespace: 'prod', severity: 'critical' } }], { groupKey: name });
+  webhookBody([{ fingerprint: createHash('sha256').update(name).digest('hex').slice(0, 16), status, startsAt: T0, endsAt: status === 'resolved' ? Date.now() : null, labels: { alertname: name, namespace: 'prod', severity: 'critical' } }], { groupKey: name });
 
 test('until resolved: from the Slack menu and the CLI, expired by the daemon when the incident resolves (webhook or alerts ingest)', async (t) => {
   const dir = tempDir(t);

@@ -90,7 +90,7 @@ test('disconnects, a socket closed mid-envelope, malformed frames, apps.connecti
   faults += 14;
   for (let n = 3; n <= 6; n++) assert.equal((await postWebhook(daemon.url, alertsFor(n))).status, 200);
   for (let n = 3; n <= 6; n++) {
-    assert.equal((await postWebhook(daemon.url, webhookBody([{ fingerprint: `e${n}`.padStart(16, '0'), labels: { alertname: `SF${n}` } }, { fingerprint: `j${n}`.padStart(16, '0'), labels: { alertname: `SF${n}`, pod: 'b' } }], { groupKey: `{}:{alertname="SF${n}"}` }))).status, 200);
+    assert.equal((await postWebhook(daemon.url, webhookBody([{ fingerprint: `e${n}`.padStart(16, '0'), labels: { alertname: `SF${n}` } }, { fingerprint: `b${n}`.padStart(16, '0'), labels: { alertname: `SF${n}`, pod: 'b' } }], { groupKey: `{}:{alertname="SF${n}"}` }))).status, 200);
   }
   await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), { what: 'outbox drained after the storm', timeoutMs: 60_000, intervalMs: 250 });
   for (let n = 3; n <= 6; n++) {

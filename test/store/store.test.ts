@@ -48,7 +48,7 @@ describe('SqliteStore', () => {
     const db = path.join(dir, 'shared.db');
     const payloads = Array.from({ length: 12 }, (_, i) => {
       const f = path.join(dir, `p${i}.json`);
-      fs.writeFileSync(f, JSON.stringify(webhookBody([{ fingerprint: `m${i.toString().padStart(15, '0')}`, labels: { alertname: `Multi${i}` } }], { groupKey: `{}:{alertname="Multi${i}"}` })));
+      fs.writeFileSync(f, JSON.stringify(webhookBody([{ fingerprint: `a${i.toString().padStart(15, '0')}`, labels: { alertname: `Multi${i}` } }], { groupKey: `{}:{alertname="Multi${i}"}` })));
       return f;
     });
     // 12 CLI processes ingest concurrently into one database file.

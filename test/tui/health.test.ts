@@ -20,6 +20,6 @@ describe('header health', () => {
     assert.deepEqual(healthOf(beat(0), { value: 'connecting', updatedAt: NOW }, NOW).slack, { up: false, text: 'slack ✗ connecting' });
     assert.deepEqual(healthOf(beat(60_000), socket('connected'), NOW).slack, { up: false, text: 'slack ✗ (daemon down)' });
     assert.deepEqual(healthOf(beat(0), null, NOW).slack, { up: null, text: 'slack – no status' });
-    assert.equal(healthOf(beat(0), { value: JSON.stringify({ state: 'x\u001B[2J' }), updatedAt: NOW }, NOW).slack.text, 'slack ✗ x [2J');
+    assert.equal(healthOf(beat(0), { value: JSON.stringify({ state: 'x\u001B[2J' }), updatedAt: NOW }, NOW).slack.text, 'slack ✗ x', 'the whole sequence is removed, no debris');
   });
 });

@@ -22,7 +22,9 @@ const alertSchema = z.object({
   startsAt: z.string(),
   endsAt: z.string().default('0001-01-01T00:00:00Z'),
   generatorURL: z.string().default(''),
-  fingerprint: z.string().min(1).max(128),
+  // Alertmanager writes a fingerprint as 16 hex digits; anything else (escape sequences, bidi
+  // overrides…) is not an Alertmanager fingerprint and would reach terminals as an id.
+  fingerprint: z.string().regex(/^[0-9a-f]{1,64}$/i, 'expected hex digits, as Alertmanager writes a fingerprint'),
 });
 
 const payloadSchema = z.object({
@@ -150,5 +152,22 @@ export function parseWebhookBody(raw: string, now: number): Delivery {
   } catch (e) {
     throw new ChatopsError('usage', `The body is not valid JSON (${(e as Error).message}).`);
   }
+  // A surrogate escape may hide a lone surrogate: not Unicode text, and Alertmanager never sends one.
+  if (/\\u[dD][89a-fA-F]/.test(raw)) refuseLoneSurrogates(body);
   return parseWebhookPayload(body, now);
+}
+
+/** Iterative (a hostile body may nest deeper than the stack). */
+function refuseLoneSurrogates(body: unknown): void {
+  const stack: unknown[] = [body];
+  while (stack.length) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (!node.isWellFormed()) throw new ChatopsError('usage', `The body holds a lone UTF-16 surrogate (${JSON.stringify(node.slice(0, 40))}): send Unicode text.`);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        stack.push(k, v);
+      }
+    }
+  }
 }

@@ -139,6 +139,12 @@ export class SlackStore {
     return r ? toMessage(r) : null;
   }
 
+  /** The incident whose top message this is, if any. */
+  incidentOfMessage(channel: string, ts: string): number | null {
+    const r = this.stmt('SELECT incident_id FROM slack_messages WHERE channel = ? AND ts = ?').get(channel, ts) as { incident_id: number } | undefined;
+    return r?.incident_id ?? null;
+  }
+
   createMessage(incidentId: number, channel: string, digestId: number | null, now: number): void {
     this.stmt('INSERT INTO slack_messages (incident_id, channel, digest_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
       .run(incidentId, channel, digestId, now, now);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { chainHash, GENESIS_HASH } from '../../core/audit-chain.js';
+import { chainHash, GENESIS_HASH, storedEntry } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
 import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
@@ -322,15 +322,21 @@ export class SqliteStore implements IncidentStore, RequestStore {
     return (this.stmt('SELECT * FROM alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint').all(incidentId) as Row[]).map(toAlert);
   }
 
-  appendAudit(entry: AuditEntry): AuditRecord {
+  /** Audit rows this connection appended (a process that appended updates the anchor on close). */
+  auditAppended = 0;
+
+  appendAudit(given: AuditEntry): AuditRecord {
     const last = this.stmt('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
+    // Hash exactly what a reader will get back (the detail through JSON), not the caller's objects.
+    const { entry, detailJson } = storedEntry(given);
     const hash = chainHash(prevHash, seq, entry);
     this.stmt(
       `INSERT INTO audit (seq, ts, actor, source, action, target, incident_id, result, detail, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, JSON.stringify(entry.detail), prevHash, hash);
+    ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, detailJson, prevHash, hash);
+    this.auditAppended++;
     return { ...entry, seq, prevHash, hash };
   }
 
@@ -351,6 +357,16 @@ export class SqliteStore implements IncidentStore, RequestStore {
   /** Up to `limit` audit rows after `seq`, in chain order (for the sinks). */
   auditAfter(seq: number, limit: number): AuditRecord[] {
     return (this.stmt('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(toAudit);
+  }
+
+  /** The newest row's seq and hash (the chain head), null for an empty chain. */
+  auditHead(): { seq: number; hash: string } | null {
+    return (this.stmt('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? null;
+  }
+
+  /** One row's stored hash, null when there is no such row. */
+  auditHash(seq: number): string | null {
+    return (this.stmt('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash ?? null;
   }
 
   lastAuditSeq(): number {

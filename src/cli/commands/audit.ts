@@ -1,5 +1,6 @@
 /** `chatops audit [list]`, `chatops audit verify`, `chatops audit export`. */
-import { verifyChain } from '../../core/audit-chain.js';
+import { anchorPath, readAnchor } from '../../adapters/store/audit-anchor.js';
+import { checkAnchor, verifyChain, type AuditAnchor } from '../../core/audit-chain.js';
 import { parseDuration } from '../../core/duration.js';
 import { ChatopsError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/types.js';
@@ -47,12 +48,21 @@ export function listAudit(globals: GlobalOptions, opts: { since?: string; incide
 export function verifyAudit(globals: GlobalOptions, opts: { json?: boolean }, out: Output): number {
   const rt = openExisting(globals);
   try {
-    const verdict = verifyChain(rt.store.auditRows());
-    logOf(globals).debug({ verdict }, 'audit chain verified');
+    // The chain, then its anchor outside the database: a chain cut at its end is still a valid chain.
+    const where = anchorPath(rt.store.path, rt.loaded.config.audit.anchor);
+    let anchor: AuditAnchor | null;
+    try {
+      anchor = readAnchor(where);
+    } catch (e) {
+      throw new ChatopsError('unavailable', `The audit anchor ${where} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): fix its permissions, or move it aside to verify without it.`);
+    }
+    const verdict = checkAnchor(verifyChain(rt.store.auditRows()), anchor, (seq) => rt.store.auditHash(seq));
+    logOf(globals).debug({ verdict, anchor: where }, 'audit chain verified');
     // With --json the verdict is the document, broken or not; the sentence still goes to stderr.
-    if (opts.json) out.json(verdict);
+    if (opts.json) out.json({ ...verdict, anchor: anchor ? { path: where, seq: anchor.seq, hash: anchor.hash, writtenAt: anchor.writtenAt } : null });
     if (verdict.ok) {
-      if (!opts.json) out.text(`Audit chain intact: ${verdict.rows} rows, head ${verdict.head.slice(0, 16)}.`);
+      const anchored = anchor ? `; it holds row ${anchor.seq} as anchored in ${where}` : `; no anchor at ${where} yet (the chatops account writes it)`;
+      if (!opts.json) out.text(`Audit chain intact: ${verdict.rows} rows, head ${verdict.head.slice(0, 16)}${anchored}.`);
       return EXIT.ok;
     }
     out.error(`audit chain broken at row ${verdict.badSeq}: ${verdict.reason}.`);
