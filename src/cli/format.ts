@@ -1,4 +1,5 @@
 /** Plain-text and JSON views of incidents for the terminal and scripts. */
+import { alertList, labelText, type AlertList } from '../core/alert-list.js';
 import { auditExport } from '../core/audit-chain.js';
 import { formatDuration } from '../core/duration.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
@@ -28,7 +29,18 @@ export function incidentJson(i: Incident) {
     annotations: i.annotations,
     groupKey: i.groupKey,
     externalURL: i.externalURL,
+    truncatedAlerts: i.truncatedAlerts ?? 0,
   };
+}
+
+/** The incident's alerts as the Slack message lists them (every stored one here), with what Alertmanager left out. */
+export function alertListJson(i: Incident, alerts: readonly StoredAlert[]): AlertList {
+  return alertList(i, alerts, Number.MAX_SAFE_INTEGER);
+}
+
+function alertListText(list: AlertList): string[] {
+  const head = `Alerts (${list.firing} firing of ${list.total}${list.truncated ? `; ${list.truncated} more not sent by Alertmanager (max_alerts)` : ''}):`;
+  return [head, ...list.entries.map((e) => `  ${e.status === 'firing' ? '●' : '✓'} ${clean(labelText(e.labels) || '(same labels)')} since ${iso(e.startsAt)}${e.summary ? ` — ${truncateCells(clean(e.summary), 300)}` : ''}${e.query ? ` [promql_query: ${truncateCells(clean(e.query), 200)}]` : ''}`)];
 }
 
 export function alertJson(a: StoredAlert) {
@@ -85,8 +97,7 @@ export function incidentDetail(i: Incident, alerts: readonly StoredAlert[], time
     'Annotations:',
     ...Object.entries(i.annotations).map(([k, v]) => `  ${clean(k)}: ${truncateCells(clean(v), 500)}`),
     '',
-    'Alerts:',
-    ...alerts.map((a) => `  ${a.status === 'firing' ? '●' : '✓'} ${visible(a.fingerprint)} ${a.status} since ${iso(a.startsAt)} ${clean(Object.entries(a.labels).filter(([k]) => !(k in i.labels)).map(([k, v]) => `${k}=${v}`).join(' '))}`),
+    ...alertListText(alertListJson(i, alerts)),
     '',
     'Timeline:',
     ...timeline.map((r) => `  ${iso(r.ts)} ${clean(r.action)} ${clean(r.result)} by ${clean(r.actor)}${r.target && r.action.startsWith('alert.') ? ` (${clean(r.target)})` : ''}`),

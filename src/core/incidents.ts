@@ -4,6 +4,9 @@
  */
 import type { AlertEvent, Delivery, Incident, IncidentStatus, Labels, StoredAlert } from './types.js';
 
+/** What the lifecycle reads from a delivery besides its alerts. */
+export type DeliveryFacts = Pick<Delivery, 'groupKey' | 'externalURL'> & Partial<Pick<Delivery, 'truncatedAlerts'>>;
+
 export interface LifecycleOptions {
   /** Labels that form the incident key; empty = the delivery's groupKey. */
   keyLabels: readonly string[];
@@ -165,7 +168,7 @@ export function planIncident(
   key: string,
   events: readonly AlertEvent[],
   latest: IncidentSnapshot | null,
-  delivery: Pick<Delivery, 'groupKey' | 'externalURL'>,
+  delivery: DeliveryFacts,
   options: LifecycleOptions,
   now: number,
 ): IncidentPlan {
@@ -199,7 +202,7 @@ export function planIncident(
   return openNew(key, events, null, delivery, now);
 }
 
-function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, now: number): IncidentPlan {
+function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: DeliveryFacts, now: number): IncidentPlan {
   const firing = alerts.filter((a) => a.status === 'firing').length;
   const changes: AlertChange[] = alerts.map((alert) => ({ kind: alert.status === 'firing' ? 'new' : 'new-resolved', alert }));
   return {
@@ -216,6 +219,7 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
       ...describe(alerts),
       groupKey: delivery.groupKey,
       externalURL: delivery.externalURL,
+      truncatedAlerts: delivery.truncatedAlerts ?? 0,
       firing,
       total: alerts.length,
       openedAt: now,
@@ -227,7 +231,7 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
   };
 }
 
-function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: Pick<Delivery, 'groupKey' | 'externalURL'>, reopened: boolean, now: number): IncidentPlan {
+function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: DeliveryFacts, reopened: boolean, now: number): IncidentPlan {
   const prev = latest.incident;
   const upserts: AlertEvent[] = [];
   let firing = prev.firing;
@@ -248,7 +252,9 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
     : describeFrom(commonLabels([prev.labels, ...upserts.map((a) => a.labels)]), commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]), prev);
   const status = statusAfter(firing, prev.status, reopened);
   const resolvedNow = status === 'resolved' && prev.status !== 'resolved';
-  const changed = upserts.length > 0;
+  // Alertmanager leaving a different number of the group's alerts out (max_alerts) is news too.
+  const truncated = delivery.truncatedAlerts ?? prev.truncatedAlerts ?? 0;
+  const changed = upserts.length > 0 || truncated !== (prev.truncatedAlerts ?? 0);
   const keepAck = status === 'acknowledged';
   return {
     key,
@@ -264,6 +270,7 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
       status,
       groupKey: delivery.groupKey || prev.groupKey,
       externalURL: delivery.externalURL || prev.externalURL,
+      truncatedAlerts: truncated,
       firing,
       total,
       updatedAt: changed ? now : prev.updatedAt,

@@ -55,6 +55,8 @@ export interface Incident {
   resolvedAt: number | null;
   acknowledgedBy: string | null;
   acknowledgedAt: number | null;
+  /** Alerts of the group Alertmanager left out of its latest delivery (`truncatedAlerts`, max_alerts); absent = 0. */
+  truncatedAlerts?: number;
 }
 
 export type AuditSource = 'slack' | 'cli' | 'tui' | 'daemon' | 'alertmanager';

@@ -66,6 +66,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         }
         return slack ? slack.notReadyReason() : null;
       },
+      details: () => {
+        const behind = slack?.behindReason();
+        return behind ? [behind] : [];
+      },
     },
     webhookToken: secrets.webhookToken,
     maxBodyBytes: config.webhook.max_body,
@@ -182,6 +186,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const reloadPolicy = (next: LoadedConfig) => {
     // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
     runtime.remediation.policy = policyFromConfig(next.config.policy);
+    // The controls on open incidents' messages follow the policy in force.
+    slack?.policyChanged();
     logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
   };
   return { url, runtime, reloadPolicy, stop };

@@ -64,7 +64,7 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
 /** The audit action a click on each button attempts (for the refusal row). */
 const ATTEMPT: Record<string, string> = {
   [ACTION.ack]: 'incident.ack', [ACTION.silence]: 'incident.silence', [ACTION.unsilence]: 'incident.unsilence',
-  [ACTION.approve]: 'action.approve', [ACTION.deny]: 'action.deny',
+  [ACTION.approve]: 'action.approve', [ACTION.deny]: 'action.deny', [ACTION.digestAck]: 'incident.ack', [ACTION.digestOpen]: 'slack.open_thread',
 };
 
 /**
@@ -100,6 +100,13 @@ export function misplacedClick(rt: Runtime, click: Click): { reason: string; aud
   }
   const incidentId = Number.parseInt(click.value.split(':')[0] ?? '', 10);
   if (!Number.isFinite(incidentId) || !rt.store.getIncident(incidentId)) return null; // the handler answers
+  if (click.actionId === ACTION.digestAck || click.actionId === ACTION.digestOpen) {
+    // The storm digest's menus act on the incidents it lists.
+    const digestId = rt.slack.messageOf(incidentId)?.digestId ?? null;
+    const digest = digestId === null ? null : rt.slack.digest(digestId);
+    if (digest?.ts && digest.ts === click.messageTs && (!click.channelId || click.channelId === digest.channel)) return null;
+    return refusal(`incident #${incidentId} is not listed in the digest you clicked`, incidentId, rt.store.getIncident(incidentId)?.key ?? null, {}, `Use incident #${incidentId}'s own message or its digest.`);
+  }
   if (onMessageOf(incidentId, click.messageTs)) return null;
   return refusal(`that button belongs to incident #${incidentId}`, incidentId, rt.store.getIncident(incidentId)?.key ?? null, {}, `Use the buttons on incident #${incidentId}'s message.`);
 }

@@ -28,6 +28,8 @@ describe('bench smoke', () => {
     assert.equal(results.storm.lost, 0);
     assert.ok(results.storm.allVisibleMs > 0 && results.storm.slackWriteCalls > 0);
     assert.equal(results.clicks.ours.unacked, 0);
+    assert.equal(results.soak.lost, 0);
+    assert.ok(results.soak.incidents > 0 && results.soak.boundSeconds > 0);
     assert.ok(results.clicks.ours.p99ms > 0 && results.clicks.baseline.p99ms > 0);
     assert.match(r.stdout, /ingest \(durable alerts\/s/);
   });

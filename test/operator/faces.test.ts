@@ -215,7 +215,8 @@ async function slackFace(t: { after(fn: () => unknown): void }, dir: string, con
     }, { what: `what ${actionId} showed`, timeoutMs: 30_000 });
   };
   const element = (actionId: string, value: string) => ({ type: 'button', action_id: actionId, value, text: { type: 'plain_text', text: actionId } });
-  const requestReply = (requestId: string) => waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')?.value === requestId), { what: `request ${requestId} in the thread`, timeoutMs: 20_000 });
+  // Found by its metadata: once decided, a request's message no longer carries Approve/Deny.
+  const requestReply = (requestId: string) => waitFor(() => emu.replies(top.ts).find((m) => m.metadata?.event_type === 'chatops_request' && m.metadata.event_payload.request_id === requestId), { what: `request ${requestId} in the thread`, timeoutMs: 20_000 });
   const face: Face & { emu: SlackEmulator; top: StoredMessage } = {
     name: 'slack', actor: user, rt, emu, top,
     // Controls are clicked as the message showed them when the person looked (a stale one is fine: every click is re-checked).

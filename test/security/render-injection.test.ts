@@ -22,14 +22,14 @@ const EVIL = ['<!channel>', '<!here>', '<!everyone>', '<@U123>', '<#C123>', '<!s
 const ALLOWED = /^<(!date\^\d+\^[^|<>]*\|[^<>]*|https?:\/\/[^\s|<>]+(\|[^<>]*)?|@[UW][A-Z0-9]{2,20})>$/;
 
 
-function assertSafe(m: { text: string; blocks: Record<string, unknown>[] }, where: string): void {
+function assertSafe(m: { text: string; blocks: readonly object[] }, where: string): void {
   assert.deepEqual(validateBlocks(m.blocks), [], `${where}: within Block Kit limits`);
   assert.ok(m.text.length <= 4000, `${where}: fallback text ${m.text.length} > 4000`);
   for (const s of mrkdwnTexts(m)) {
     for (const tok of s.match(/<[^>]*>?/g) ?? []) assert.match(tok, ALLOWED, `${where}: ${tok} reaches Slack unescaped`);
   }
   // Button values carry ids only; URLs on buttons are http(s).
-  for (const b of m.blocks) {
+  for (const b of m.blocks as Record<string, unknown>[]) {
     for (const e of (b.elements as Record<string, unknown>[] | undefined) ?? []) {
       if (typeof e.url === 'string') assert.match(e.url, /^https?:\/\//, `${where}: button url`);
     }

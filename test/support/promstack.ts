@@ -72,6 +72,8 @@ export interface AlertmanagerOptions {
   groupWait?: string;
   groupInterval?: string;
   repeatInterval?: string;
+  /** webhook_configs[].max_alerts: Alertmanager sends at most this many alerts and counts the rest in truncatedAlerts. */
+  maxAlerts?: number;
 }
 
 /** Starts Alertmanager with one webhook receiver; HA gossip off (it would bind 0.0.0.0:9094). */
@@ -90,7 +92,7 @@ receivers:
   - name: chatops
     webhook_configs:
       - url: ${JSON.stringify(opts.webhookUrl)}
-        send_resolved: true${auth}
+        send_resolved: true${opts.maxAlerts ? `\n        max_alerts: ${opts.maxAlerts}` : ''}${auth}
 `);
   return startService(bin, [
     `--config.file=${path.join(dir, 'alertmanager.yml')}`,

@@ -4,8 +4,8 @@
  * Retry-After and retries are decided in one place, per channel and per method.
  */
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
+import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
-import type { Block } from './render.js';
 
 /** What a failed call means for the caller. */
 export type CallFailure =
@@ -69,13 +69,38 @@ export interface SlackWebApiOptions {
   logger: Logger;
   /** Called once per call with its method and outcome (ok, rate_limited, uncertain, permanent). */
   onCall?: (method: string, outcome: string) => void;
+  /** The HTTP transport (default: global fetch); the fake-clock tests answer in process. */
+  fetch?: typeof fetch;
 }
 
 export const INCIDENT_EVENT = 'chatops_incident';
 export const DIGEST_EVENT = 'chatops_digest';
 export const REPLY_EVENT = 'chatops_reply';
+export const REQUEST_EVENT = 'chatops_request';
 
-export class SlackWebApi {
+/** Message metadata: how chatops finds its own messages again after an uncertain outcome. */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, string | number>;
+}
+
+/**
+ * The Web API calls the outbox makes. Every failure is a SlackCallError naming what it means
+ * (rate limited, uncertain, permanent); SlackWebApi is the implementation over @slack/web-api.
+ */
+export interface SlackApi {
+  post(args: { channel: string; text: string; blocks: KnownBlock[]; threadTs?: string; metadata?: MessageMetadata }): Promise<{ ts: string; channel: string }>;
+  update(args: { channel: string; ts: string; text: string; blocks: KnownBlock[] }): Promise<void>;
+  ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void>;
+  /** The ts of an earlier top-level message carrying this metadata, posted at or after `sinceMs`, or null. */
+  findByMetadata(channel: string, eventType: string, key: string, value: string | number, sinceMs: number): Promise<string | null>;
+  /** The ts of a reply in a thread carrying this metadata key and value, or null. */
+  findReply(channel: string, threadTs: string, eventType: string, key: string, value: string | number): Promise<string | null>;
+}
+
+const sameValue = (stored: unknown, wanted: string | number) => (typeof wanted === 'number' ? Number(stored) === wanted : String(stored) === wanted);
+
+export class SlackWebApi implements SlackApi {
   readonly client: WebClient;
   private readonly onCall: (method: string, outcome: string) => void;
 
@@ -86,6 +111,7 @@ export class SlackWebApi {
       retryConfig: { retries: 0 },
       timeout: opts.timeoutMs,
       logger: slackLogger(opts.logger, 'slack-web'),
+      fetch: opts.fetch,
     });
     this.onCall = opts.onCall ?? (() => {});
   }
@@ -102,11 +128,11 @@ export class SlackWebApi {
     }
   }
 
-  async post(args: { channel: string; text: string; blocks: Block[]; threadTs?: string; metadata?: { event_type: string; event_payload: Record<string, string | number> } }): Promise<{ ts: string; channel: string }> {
+  async post(args: { channel: string; text: string; blocks: KnownBlock[]; threadTs?: string; metadata?: MessageMetadata }): Promise<{ ts: string; channel: string }> {
     const r = await this.call('chat.postMessage', () => this.client.chat.postMessage({
       channel: args.channel,
       text: args.text,
-      blocks: args.blocks as never,
+      blocks: args.blocks,
       thread_ts: args.threadTs,
       metadata: args.metadata,
       unfurl_links: false,
@@ -115,19 +141,15 @@ export class SlackWebApi {
     return { ts: r.ts as string, channel: (r.channel as string) ?? args.channel };
   }
 
-  async update(args: { channel: string; ts: string; text: string; blocks: Block[] }): Promise<void> {
-    await this.call('chat.update', () => this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks as never }));
+  async update(args: { channel: string; ts: string; text: string; blocks: KnownBlock[] }): Promise<void> {
+    await this.call('chat.update', () => this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks }));
   }
 
   async ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
     await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text, thread_ts: args.threadTs }));
   }
 
-  /**
-   * After a post of uncertain outcome: the ts of an earlier top-level message carrying this
-   * metadata in the channel, posted at or after `sinceMs`, or null.
-   */
-  async findByMetadata(channel: string, eventType: string, key: string, value: number, sinceMs: number): Promise<string | null> {
+  async findByMetadata(channel: string, eventType: string, key: string, value: string | number, sinceMs: number): Promise<string | null> {
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
       const r = await this.call('conversations.history', () => this.client.conversations.history({
@@ -135,7 +157,7 @@ export class SlackWebApi {
       }));
       for (const m of r.messages ?? []) {
         const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
-        if (meta?.event_type === eventType && Number(meta.event_payload?.[key]) === value && m.ts) return m.ts;
+        if (meta?.event_type === eventType && sameValue(meta.event_payload?.[key], value) && m.ts) return m.ts;
       }
       cursor = r.response_metadata?.next_cursor || undefined;
       if (!cursor) break;
@@ -143,14 +165,13 @@ export class SlackWebApi {
     return null;
   }
 
-  /** The ts of a reply in a thread carrying this reply key in its metadata, or null. */
-  async findReply(channel: string, threadTs: string, eventType: string, replyKey: number): Promise<string | null> {
+  async findReply(channel: string, threadTs: string, eventType: string, key: string, value: string | number): Promise<string | null> {
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
       const r = await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, cursor }));
       for (const m of r.messages ?? []) {
         const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
-        if (m.ts !== threadTs && meta?.event_type === eventType && Number(meta.event_payload?.reply_key) === replyKey) return m.ts ?? null;
+        if (m.ts !== threadTs && meta?.event_type === eventType && sameValue(meta.event_payload?.[key], value)) return m.ts ?? null;
       }
       cursor = r.response_metadata?.next_cursor || undefined;
       if (!cursor) break;

@@ -165,4 +165,27 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS slack_messages_channel ON slack_messages(channel, created_at);
   `,
+  // 5: what Slack shows is the truth — truncated groups, when each incident became visible
+  // (own message or digest line), digests promoted on demand, request messages updated in place.
+  `
+  ALTER TABLE incidents ADD COLUMN truncated_alerts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE slack_messages ADD COLUMN visible_at INTEGER;
+  ALTER TABLE slack_messages ADD COLUMN promoted_at INTEGER;
+  ALTER TABLE slack_messages ADD COLUMN gave_up_at INTEGER;
+  UPDATE slack_messages SET visible_at = updated_at
+    WHERE ts IS NOT NULL OR digest_id IN (SELECT id FROM slack_digests WHERE ts IS NOT NULL);
+  CREATE INDEX IF NOT EXISTS slack_messages_digest ON slack_messages(digest_id) WHERE digest_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS slack_messages_invisible ON slack_messages(created_at) WHERE visible_at IS NULL;
+  ALTER TABLE slack_digests ADD COLUMN synced_at INTEGER;
+  CREATE TABLE IF NOT EXISTS slack_request_messages (
+    request_id TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    thread_ts TEXT,
+    ts TEXT,
+    -- as for slack_messages: set before the post, so an uncertain outcome is looked up first
+    post_started_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

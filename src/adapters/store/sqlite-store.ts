@@ -51,6 +51,7 @@ export function toIncident(r: Row): Incident {
     resolvedAt: (r.resolved_at as number | null) ?? null,
     acknowledgedBy: (r.acknowledged_by as string | null) ?? null,
     acknowledgedAt: (r.acknowledged_at as number | null) ?? null,
+    truncatedAlerts: (r.truncated_alerts as number | undefined) ?? 0,
   };
 }
 
@@ -261,20 +262,21 @@ export class SqliteStore implements IncidentStore, RequestStore {
   insertIncident(i: IncidentNew): number {
     const r = this.stmt(
       `INSERT INTO incidents (key, status, alertname, severity, namespace, target, labels, annotations, group_key, external_url,
-         firing, total, opened_at, updated_at, resolved_at, acknowledged_by, acknowledged_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         firing, total, opened_at, updated_at, resolved_at, acknowledged_by, acknowledged_at, truncated_alerts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(i.key, i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
-      i.groupKey, i.externalURL, i.firing, i.total, i.openedAt, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt);
+      i.groupKey, i.externalURL, i.firing, i.total, i.openedAt, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.truncatedAlerts ?? 0);
     return Number(r.lastInsertRowid);
   }
 
   updateIncident(i: Incident): void {
     this.stmt(
       `UPDATE incidents SET status = ?, alertname = ?, severity = ?, namespace = ?, target = ?, labels = ?, annotations = ?,
-         group_key = ?, external_url = ?, firing = ?, total = ?, updated_at = ?, resolved_at = ?, acknowledged_by = ?, acknowledged_at = ?
+         group_key = ?, external_url = ?, firing = ?, total = ?, updated_at = ?, resolved_at = ?, acknowledged_by = ?, acknowledged_at = ?,
+         truncated_alerts = ?
        WHERE id = ?`,
     ).run(i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
-      i.groupKey, i.externalURL, i.firing, i.total, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.id);
+      i.groupKey, i.externalURL, i.firing, i.total, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.truncatedAlerts ?? 0, i.id);
   }
 
   upsertAlerts(incidentId: number, alerts: readonly AlertEvent[], now: number): void {

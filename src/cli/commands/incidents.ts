@@ -3,7 +3,7 @@ import { ChatopsError } from '../../core/errors.js';
 import type { IncidentData } from '../../core/incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
 import { logOf, openExisting, type GlobalOptions } from '../context.js';
-import { alertJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
+import { alertJson, alertListJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import { printOutcome, type OutcomeView } from '../outcome.js';
 import type { Output } from '../output.js';
@@ -57,7 +57,7 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
     const requests = rt.store.listRequests({ incidentId: id });
     out.result(
       opts,
-      { ...incidentJson(incident), alerts: alerts.map(alertJson), timeline: timeline.map(auditJson), requests: requests.map(requestJson) },
+      { ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) },
       () => `${incidentDetail(incident, alerts, timeline, rt.clock.now())}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}`,
     );
   } finally {
