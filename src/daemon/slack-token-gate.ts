@@ -1,6 +1,7 @@
 /**
- * Holds Slack calls once Slack has refused a token. The first refusal is logged once, as an
- * error naming the token and the fix, and becomes /ready's reason. After a refused bot token the
+ * Holds Slack calls once Slack has refused a token (auth.test confirming what a call's
+ * invalid_auth suggests). The first refusal is logged once, as an error naming the token and
+ * the fix, and becomes /ready's reason. After a refused bot token the
  * Web API calls the outbox makes are held (answered as a long rate limit, so the outbox waits
  * without counting attempts or giving rows up) instead of being sent again with that token; the
  * rows go out after a restart with a good one.
@@ -49,7 +50,11 @@ export class SlackTokenGate {
           } catch (e) {
             const code = e instanceof SlackCallError && e.failure.kind === 'permanent' ? refusedToken(e.failure.error) : null;
             if (!code) throw e;
-            this.refuse('bot', code);
+            // One call's invalid_auth may be that call's own trouble: the token is refused only
+            // when auth.test, the call that checks nothing but the token, says so too.
+            const confirmed = await target.client.auth.test().then(() => null, (err: unknown) => refusedToken(err));
+            if (!confirmed) throw e;
+            this.refuse('bot', confirmed);
             throw hold(method);
           }
         };

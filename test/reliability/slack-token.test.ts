@@ -55,6 +55,17 @@ describe('a Slack token Slack refuses', () => {
     await waitFor(async () => (await ready(fixed.url)).status === 200, { what: '/ready 200 with the good token', timeoutMs: 20_000 });
   });
 
+  it('one call answered invalid_auth while auth.test accepts the token: not a refused token', async (t) => {
+    const { emulator, daemon } = await refusedStack(t, {});
+    await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
+    emulator.fault('chat.postMessage', { type: 'error', error: 'invalid_auth' });
+    assert.equal((await postWebhook(daemon.url, webhookBody([{ labels: { alertname: 'OneBadAnswer' } }]))).status, 200);
+    await waitFor(() => emulator.messages.some((m) => m.text.includes('OneBadAnswer')), { what: 'posted on a later attempt', timeoutMs: 30_000 });
+    assert.ok(emulator.callsOf('auth.test').length >= 2, 'auth.test was asked');
+    assert.equal(daemon.logs.filter((l) => /Slack refused/.test(String(l.msg))).length, 0);
+    assert.equal((await ready(daemon.url)).status, 200);
+  });
+
   it('a refused app token: named with its fix; apps.connections.open is not retried', async (t) => {
     const { emulator, daemon } = await refusedStack(t, { appToken: 'xapp-1-A0TEST-1-the-real-one' });
 
