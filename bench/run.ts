@@ -12,6 +12,7 @@ import { SqliteStore } from '../src/adapters/store/sqlite-store.js';
 import type { IncidentNew } from '../src/core/incidents.js';
 import { clickScenario, stormScenario } from './slack.js';
 import { soakScenario } from './soak.js';
+import { tuiReport, tuiScenario } from './tui.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin/chatops');
@@ -222,7 +223,8 @@ async function main() {
   const storm = await stormScenario(SMOKE);
   const clicks = await clickScenario(SMOKE);
   const soak = await soakScenario(SMOKE);
-  const results = { date: new Date().toISOString(), smoke: SMOKE, machine, ingest: ingest.rows, memory: { ...ingest.memory, stormPeakMb: storm.peakRssMb, targets: { idleMb: 120, peakMb: 200 } }, cli, scale, storm, clicks, soak, seconds: round((Date.now() - started) / 1000, 1) };
+  const tui = await tuiScenario(SMOKE);
+  const results = { date: new Date().toISOString(), smoke: SMOKE, machine, ingest: ingest.rows, memory: { ...ingest.memory, stormPeakMb: storm.peakRssMb, targets: { idleMb: 120, peakMb: 200 } }, cli, scale, storm, clicks, soak, tui, seconds: round((Date.now() - started) / 1000, 1) };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
 
@@ -240,6 +242,7 @@ async function main() {
   out.push('', `storm (${storm.alerts} alerts / ${storm.incidents} incidents, one channel, emulator enforcing Slack's per-channel rate): first message ${storm.firstMessageMs} ms (target <= 2000), all visible ${storm.allVisibleMs} ms (target <= 15000), ${storm.slackWriteCalls} write calls, ${storm.http429} answered 429, lost ${storm.lost}, daemon peak RSS ${storm.peakRssMb} MB (target <= 200)`);
   out.push('', `click -> ack (${clicks.clicks} block_actions over the socket): ours p50 ${clicks.ours.p50ms} / p99 ${clicks.ours.p99ms} ms (target p99 <= 50), bare Bolt p50 ${clicks.baseline.p50ms} / p99 ${clicks.baseline.p99ms} ms, ratio p99 ${clicks.ratioP99}; unacked ${clicks.ours.unacked}/${clicks.baseline.unacked}`);
   out.push('', `slack soak (${soak.groupsPerSecond} new groups/s for ${soak.seconds} s = ${soak.incidents} incidents, ${soak.joins} joins, emulator at Slack's pace): longest wait to be visible ${soak.maxVisibilityLagSeconds} s (bound ${soak.boundSeconds} s), oldest undelivered row ${soak.maxOutboxAgeSeconds} s, lost ${soak.lost}, ${soak.ownMessages} own + ${soak.digestMessages} digest messages, ${soak.slackWriteCalls} write calls (${soak.http429} answered 429), daemon peak RSS ${soak.peakRssMb} MB`);
+  out.push('', ...tuiReport(tui));
   out.push('', `total ${results.seconds} s; results in ${path.relative(ROOT, OUT)}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

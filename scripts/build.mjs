@@ -5,7 +5,10 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
-const BUNDLED = new Set(['commander', 'zod', 'yaml']);
+const BUNDLED = new Set(['commander', 'zod', 'yaml', 'ink']);
+// Loaded from node_modules even when Ink imports them: React must be the one copy our JSX and
+// Ink's reconciler share; Ink's devtools (DEV=true only) need an optional peer that is absent.
+const KEPT_EXTERNAL = new Set(['react', 'react-devtools-core']);
 
 // Fixed at build (install) time, never at run time: the system configuration and the service
 // account of the privileged path (src/config/trust.ts). CHATOPS_BUILD_DIR builds elsewhere
@@ -19,6 +22,8 @@ await build({
   define: {
     __CHATOPS_SYSTEM_CONFIG__: JSON.stringify(env.CHATOPS_SYSTEM_CONFIG ?? '/etc/chatops/chatops.yaml'),
     __CHATOPS_SERVICE_USER__: JSON.stringify(env.CHATOPS_SERVICE_USER ?? 'chatops'),
+    // Bundled React internals (Ink's reconciler) without their development builds.
+    'process.env.NODE_ENV': '"production"',
   },
   bundle: true,
   splitting: true,
@@ -36,7 +41,10 @@ await build({
       setup(b) {
         b.onResolve({ filter: /^[^./]/ }, (args) => {
           const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
-          if (args.path.startsWith('node:') || !BUNDLED.has(name)) return { path: args.path, external: true };
+          // Ink's own dependencies are bundled with it, so only what it uses is loaded: it
+          // imports all of es-toolkit/compat (≈12 MB resident) for one throttle().
+          const fromBundled = args.importer.includes('/node_modules/') && !KEPT_EXTERNAL.has(name);
+          if (args.path.startsWith('node:') || !(BUNDLED.has(name) || fromBundled)) return { path: args.path, external: true };
           return undefined;
         });
       },

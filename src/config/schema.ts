@@ -142,7 +142,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   policy: z
     .strictObject({
-      max_risk: z.enum(RISKS).default('read'),
+      // low by default: a responder can ack and silence out of the box; Kubernetes changes stay off.
+      max_risk: z.enum(RISKS).default('low'),
       namespaces: z.array(z.string()).default([]),
       deployment_selector: z.string().optional(),
       production: z.array(z.string()).default([]),

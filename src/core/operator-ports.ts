@@ -32,7 +32,8 @@ export interface PendingApprovals {
 
 /** The service's Outcome in the TUI's older vocabulary (see core-ports.ts). */
 export type OperatorOutcome =
-  | { outcome: 'done'; message: string }
+  /** `lines`: what a read (pods, events, logs) returned, one terminal line each. */
+  | { outcome: 'done'; message: string; lines?: readonly string[] }
   | { outcome: 'pending'; message: string; requestId?: string }
   | { outcome: 'refused'; reason: string }
   | { outcome: 'failed'; reason: string };

@@ -12,6 +12,7 @@ import { OutboxWorker } from './outbox/worker.js';
 import { systemTimers, type Timers } from './outbox/timers.js';
 import { digestHandlers } from './slack-digest-actions.js';
 import { builtinHandlers, createActionDispatcher, type ActionHandler } from './slack-interactions.js';
+import { SlackTokenGate } from './slack-token-gate.js';
 
 export interface RunningSlack {
   notReadyReason(): string | null;
@@ -50,14 +51,16 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
   const channel = config.slack.channel;
   if (!channel) throw new ChatopsError('config', 'Slack is on but has no channel: set SLACK_CHANNEL (or slack.channel) to the channel id for incidents, and invite the bot there.');
   const log = logger.child({ component: 'slack' });
+  // A token Slack refuses is reported once and never used again by this process.
+  const gate = new SlackTokenGate(log);
 
-  const api = new SlackWebApi({
+  const api = gate.guard(new SlackWebApi({
     token: botToken,
     apiUrl: config.slack.api_url,
     timeoutMs: config.slack.request_timeout,
     logger: log,
     onCall: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
-  });
+  }));
   const worker = new OutboxWorker({
     store: rt.store,
     slack: rt.slack,
@@ -88,6 +91,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     watchdogMs: config.slack.watchdog,
     logger: log,
     onAction: createActionDispatcher(rt, handlers, log, () => worker.nudge()),
+    onTokenRefused: (kind, error) => gate.refuse(kind, error),
     onStateChange: (state, detail) => recordSocketState(rt, log, state, detail),
   });
   metrics.setSlackState(() => socket.state === 'connected');
@@ -111,7 +115,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
   socket.start();
   return {
     socket,
-    notReadyReason: () => socket.notReadyReason(),
+    notReadyReason: () => gate.reason() ?? socket.notReadyReason(),
     behindReason: () => {
       const lag = lagMs();
       if (!lag || lag.ms <= boundMs) return null;

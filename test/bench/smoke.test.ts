@@ -31,6 +31,7 @@ describe('bench smoke', () => {
     assert.equal(results.soak.lost, 0);
     assert.ok(results.soak.incidents > 0 && results.soak.boundSeconds > 0);
     assert.ok(results.clicks.ours.p99ms > 0 && results.clicks.baseline.p99ms > 0);
+    assert.ok(results.tui.rssMb > 0 && results.tui.keys > 0 && Number.isFinite(results.tui.idleCpuPct));
     assert.match(r.stdout, /ingest \(durable alerts\/s/);
   });
 });

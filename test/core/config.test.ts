@@ -16,7 +16,7 @@ describe('configuration', () => {
     assert.equal(r.config.store.mode, 0o600);
     assert.equal(r.config.webhook.max_body, 1024 * 1024);
     assert.equal(r.config.incidents.reopen_window, 3_600_000);
-    assert.equal(r.config.policy.max_risk, 'read');
+    assert.equal(r.config.policy.max_risk, 'low');
   });
 
   it('alertmanager.url: one URL, an HA pair as a list or comma-separated (ALERTMANAGER_URL); reconciliation defaults', () => {

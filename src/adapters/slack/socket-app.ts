@@ -5,6 +5,7 @@
  * bolt-js #929, node-slack-sdk #1495/#1500).
  */
 import type { Logger } from 'pino';
+import { refusedToken, type TokenKind } from './token-refusal.js';
 import { slackLogger } from './web-api.js';
 
 /** One click on one of our buttons or menus, as the handlers see it. */
@@ -30,6 +31,11 @@ export interface SlackSocketAppOptions {
   watchdogMs: number;
   logger: Logger;
   onAction(click: Click): Promise<void>;
+  /**
+   * Slack refused a token (invalid_auth …): the client is not rebuilt again (no retry can
+   * succeed with that token) and the owner reports it.
+   */
+  onTokenRefused(kind: TokenKind, error: string): void;
   /** Told every change of state, with why when it is not connected (e.g. `link_disabled`, `invalid_auth`). */
   onStateChange?(state: SocketState, detail: string | null): void;
 }
@@ -63,6 +69,8 @@ export class SlackSocketApp {
   private generation = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Set once Slack refuses a token: nothing is retried with it. */
+  private refused = false;
   /** The reason of the last `disconnect` frame from Slack, reported with the next disconnection. */
   private disconnectReason: string | null = null;
   /** How many times the watchdog rebuilt the client (for tests and metrics). */
@@ -99,7 +107,7 @@ export class SlackSocketApp {
     this.watchdog = setInterval(() => {
       // Not guarded by an in-flight rebuild: a start() waiting for a `hello` that never comes
       // must be preempted too. Each rebuild resets `since`, so rebuilds are watchdogMs apart.
-      if (this.stopped || this.stateValue === 'connected') return;
+      if (this.stopped || this.refused || this.stateValue === 'connected') return;
       if (Date.now() - this.since >= this.opts.watchdogMs) {
         this.opts.logger.warn({ state: this.stateValue, forMs: Date.now() - this.since }, 'slack socket stuck; rebuilding the client');
         this.rebuilds++;
@@ -116,7 +124,7 @@ export class SlackSocketApp {
     const generation = ++this.generation;
     this.enter('starting', this.generation > 1 ? `client rebuilt after ${this.disconnectReason ?? 'no connection'}` : null);
     if (old) await timeout(old.app.stop().catch(() => undefined), 5000);
-    if (this.stopped) return;
+    if (this.stopped || this.refused) return;
     try {
       const built = await this.build(generation);
       if (this.stopped || generation !== this.generation) {
@@ -124,11 +132,16 @@ export class SlackSocketApp {
         return;
       }
       this.built = built;
-      await built.app.init(); // auth.test
+      await this.refusing('bot', () => built.app.init()); // auth.test
       // start() resolves on `hello`; the state events below track the socket after that.
-      await built.app.start();
+      await this.refusing('app', () => built.app.start()); // apps.connections.open
       this.setState('connected', generation);
     } catch (e) {
+      if (this.refused) {
+        this.setState('disconnected', generation, this.disconnectReason);
+        await timeout(this.built?.app.stop().catch(() => undefined) ?? Promise.resolve(), 5000);
+        return;
+      }
       // Unrecoverable for this client (invalid_auth, retries exhausted): the watchdog builds a new one.
       // A superseded client's start() rejects (with undefined, even) when it is stopped: ignore it.
       if (generation !== this.generation || this.stopped) return;
@@ -136,6 +149,24 @@ export class SlackSocketApp {
       this.opts.logger.error({ err: { message: err?.message ?? String(e), code: err?.code } }, 'slack socket could not start; the watchdog will rebuild it');
       this.disconnectReason = err?.data?.error ?? err?.message ?? 'could not start';
       this.setState('disconnected', generation, this.disconnectReason);
+    }
+  }
+
+  /** Runs a step that uses one token; a refusal of that token stops all retries. */
+  private async refusing<T>(kind: TokenKind, step: () => Promise<T>): Promise<T> {
+    // Another client (one the watchdog replaced) may have been refused meanwhile.
+    if (this.refused) throw new Error('a Slack token was refused');
+    try {
+      return await step();
+    } catch (e) {
+      const code = refusedToken(e);
+      if (code) {
+        this.refused = true;
+        this.disconnectReason = `${kind} token refused: ${code}`;
+        if (this.watchdog) clearInterval(this.watchdog);
+        this.opts.onTokenRefused(kind, code);
+      }
+      throw e;
     }
   }
 
@@ -160,7 +191,7 @@ export class SlackSocketApp {
     const client = receiver.client;
     const self = this;
     // The SDK parses each frame in an async listener: a malformed envelope (an events_api
-    // envelope without payload.event, PROTOCOLS trap 3) rejects there, unhandled, and would take
+    // envelope without payload.event, docs/protocols.md trap 3) rejects there, unhandled, and would take
     // the whole process down. Re-register the listener so such a frame is logged and dropped.
     const onFrame = client.listeners('ws_message') as ((data: unknown, isBinary: boolean) => Promise<void>)[];
     client.removeAllListeners('ws_message');

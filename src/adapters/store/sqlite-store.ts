@@ -10,6 +10,7 @@ import type { TrackedAlert } from '../../core/reconcile.js';
 import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, IncidentStatus, OutboxEntry, StoredAlert } from '../../core/types.js';
 import type { ActionRequest, ApprovalRecord, RequestFilter, RequestState, RequestStore, TransitionFields } from '../../core/requests.js';
 import { MIGRATIONS } from './migrations.js';
+import { openDatabase } from './open-database.js';
 
 export interface StoreOptions {
   path: string;
@@ -19,7 +20,11 @@ export interface StoreOptions {
   synchronous?: 'full' | 'normal';
   /** Group (name or gid) given the database when it is created, for mode 0660 set-ups. */
   group?: string;
-  /** Refuse to create a database that does not exist yet (read commands). */
+  /**
+   * Refuse to create a database that does not exist yet (commands on existing state). Such a
+   * database opens read-only when this process cannot write it: reads work, writes are refused
+   * with what to fix.
+   */
   mustExist?: boolean;
 }
 
@@ -51,7 +56,7 @@ export function toIncident(r: Row): Incident {
   };
 }
 
-function toAlert(r: Row): StoredAlert {
+export function toAlert(r: Row): StoredAlert {
   return {
     incidentId: r.incident_id as number,
     fingerprint: r.fingerprint as string,
@@ -66,7 +71,7 @@ function toAlert(r: Row): StoredAlert {
   };
 }
 
-function toAudit(r: Row): AuditRecord {
+export function toAudit(r: Row): AuditRecord {
   return {
     seq: r.seq as number,
     ts: r.ts as number,
@@ -127,6 +132,8 @@ export function isStoreUnavailable(e: unknown): boolean {
 export class SqliteStore implements IncidentStore, RequestStore {
   readonly db: Database.Database;
   readonly path: string;
+  /** Why this process cannot write the database (null: it can). */
+  readonly readOnly: string | null;
   private readonly stmts = new Map<string, Database.Statement>();
 
   constructor(options: StoreOptions) {
@@ -146,9 +153,16 @@ export class SqliteStore implements IncidentStore, RequestStore {
         if (options.group) fs.chownSync(options.path, -1, groupId(options.group));
       }
     }
-    this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    this.db.pragma('journal_mode = WAL');
+    const opened = openDatabase(options.path, {
+      timeoutMs: options.busyTimeoutMs ?? 5000,
+      allowReadOnly: options.mustExist,
+      setup: (db) => {
+        db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+        db.pragma('journal_mode = WAL');
+      },
+    });
+    this.db = opened.db;
+    this.readOnly = opened.readOnly;
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.migrate();
@@ -162,6 +176,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
       throw new ChatopsError('config', `The database ${this.path} has schema version ${current}, newer than this chatops knows (${known}): upgrade chatops.`);
     }
     if (current === known) return;
+    if (this.readOnly) throw new ChatopsError('unavailable', `${this.readOnly} (It also needs its schema upgraded, which only a writer can do.)`);
     this.db.transaction(() => {
       const now = this.db.pragma('user_version', { simple: true }) as number; // re-read under the write lock
       for (let v = now; v < known; v++) {
@@ -182,6 +197,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
   }
 
   transaction<T>(fn: () => T): T {
+    if (this.readOnly) throw new ChatopsError('unavailable', this.readOnly);
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
     return this.db.transaction(fn).immediate();
   }

@@ -1,7 +1,6 @@
 /**
- * `chatops incidents` on a terminal: opens the store, builds the UI's collaborators and runs
- * the Ink app on the alternate screen, so quitting gives the terminal back as it was.
- * Imported lazily by the CLI: no other command loads Ink or React.
+ * The terminal UI's composition: opens the store, builds the UI's collaborators and runs the
+ * Ink app on the alternate screen, so quitting gives the terminal back as it was.
  */
 import { render } from 'ink';
 import type { IncidentQuery } from '../adapters/store/incident-browser.js';
@@ -11,11 +10,10 @@ import { App } from './app.js';
 import { coreRemediation, coreSilences } from './core-ports.js';
 import { storePendingApprovals, storeSource, type TuiDeps } from './source.js';
 
-
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 
-export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
+export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
   const rt = openExisting(globals);
   const who = terminalIdentity(rt.loaded.config.users);
   const deps: TuiDeps = {
