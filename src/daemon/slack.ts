@@ -2,9 +2,9 @@
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { messageSettings } from '../adapters/slack/controls.js';
-import { SlackSocketApp } from '../adapters/slack/socket-app.js';
+import { SlackSocketApp, type SocketState } from '../adapters/slack/socket-app.js';
 import { SlackWebApi } from '../adapters/slack/web-api.js';
-import type { Runtime } from '../app.js';
+import { SLACK_SOCKET_META, type Runtime } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { ChatopsError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
@@ -92,6 +92,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     logger: log,
     onAction: createActionDispatcher(rt, handlers, log, () => worker.nudge()),
     onTokenRefused: (kind, error) => gate.refuse(kind, error),
+    onStateChange: (state, detail) => recordSocketState(rt, log, state, detail),
   });
   metrics.setSlackState(() => socket.state === 'connected');
 
@@ -128,4 +129,17 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
       await worker.stop();
     },
   };
+}
+
+/**
+ * Writes the socket's state where every process on the database reads it (the TUI header):
+ * meta `slack.socket` = {state, detail, since}. The daemon writes {state: "off"} when Slack is off.
+ */
+export function recordSocketState(rt: Runtime, log: Logger, state: SocketState | 'off', detail: string | null = null): void {
+  const now = rt.clock.now();
+  try {
+    rt.store.setMeta(SLACK_SOCKET_META, JSON.stringify({ state, detail, since: now }), now);
+  } catch (e) {
+    log.warn({ err: e, state }, 'slack socket state not recorded');
+  }
 }

@@ -23,7 +23,7 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
     clock: rt.clock,
     pending: storePendingApprovals(rt.store, rt.clock),
     remediation: coreRemediation(rt.remediation),
-    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.url),
+    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.urls[0]),
   };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);

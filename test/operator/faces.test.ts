@@ -177,7 +177,7 @@ async function tuiFace(dir: string, configBody: string): Promise<Face> {
   const { rt } = await seeded(dir, configBody, 'tui');
   const actor = { id: 'cli:tui-bob', source: 'tui' as const };
   const remediation = coreRemediation(rt.remediation);
-  const silences = coreSilences(rt.remediation, rt.loaded.config.alertmanager.url);
+  const silences = coreSilences(rt.remediation, rt.loaded.config.alertmanager.urls[0]);
   const incident = (id: number) => rt.store.getIncident(id)!;
   const seen = async (p: Promise<OperatorOutcome>): Promise<Seen> => ({ face: 'tui', port: await p });
   return {

@@ -6,6 +6,7 @@ import { chainHash, GENESIS_HASH, storedEntry } from '../../core/audit-chain.js'
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
 import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
+import type { TrackedAlert } from '../../core/reconcile.js';
 import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, IncidentStatus, OutboxEntry, StoredAlert } from '../../core/types.js';
 import type { ActionRequest, ApprovalRecord, RequestFilter, RequestState, RequestStore, TransitionFields } from '../../core/requests.js';
 import { MIGRATIONS } from './migrations.js';
@@ -66,6 +67,7 @@ export function toAlert(r: Row): StoredAlert {
     endsAt: (r.ends_at as number | null) ?? null,
     generatorURL: r.generator_url as string,
     updatedAt: r.updated_at as number,
+    reconciled: r.reconciled === 1,
   };
 }
 
@@ -285,11 +287,28 @@ export class SqliteStore implements IncidentStore, RequestStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (incident_id, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
          annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-         generator_url = excluded.generator_url, updated_at = excluded.updated_at`,
+         generator_url = excluded.generator_url, updated_at = excluded.updated_at, reconciled = 0`,
     );
     for (const a of alerts) {
       s.run(incidentId, a.fingerprint, a.status, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
     }
+  }
+
+  reconcileCandidates(resolvedSince: number): TrackedAlert[] {
+    const firing = this.stmt(
+      `SELECT a.*, i.key AS incident_key FROM incidents i JOIN alerts a ON a.incident_id = i.id
+       WHERE i.status IN ('firing', 'acknowledged') AND a.status = 'firing'`,
+    ).all() as Row[];
+    const reconciled = this.stmt(
+      `SELECT a.*, i.key AS incident_key FROM alerts a JOIN incidents i ON i.id = a.incident_id
+       WHERE a.reconciled = 1 AND a.status = 'resolved' AND a.updated_at >= ?`,
+    ).all(resolvedSince) as Row[];
+    return [...firing, ...reconciled].map((r) => ({ ...toAlert(r), incidentKey: r.incident_key as string }));
+  }
+
+  markReconciled(incidentId: number, fingerprints: readonly string[]): void {
+    const s = this.stmt('UPDATE alerts SET reconciled = 1 WHERE incident_id = ? AND fingerprint = ?');
+    for (const fp of fingerprints) s.run(incidentId, fp);
   }
 
   getIncident(id: number): Incident | null {

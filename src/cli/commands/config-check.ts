@@ -129,8 +129,13 @@ export const checkPrometheus: Check = async ({ config }) => {
 
 export const checkAlertmanager: Check = async ({ config }) => {
   const name = 'alertmanager';
-  const url = config.alertmanager.url;
-  if (!url) return { name, ok: true, skipped: true, detail: 'not configured (set ALERTMANAGER_URL for silences)' };
+  const { urls } = config.alertmanager;
+  if (urls.length === 0) return { name, ok: true, skipped: true, detail: 'not configured (set ALERTMANAGER_URL for silences and reconciliation)' };
+  // Every instance of an HA pair: reconciliation asks each.
+  return Promise.all(urls.map((url) => checkOneAlertmanager(name, url)));
+};
+
+async function checkOneAlertmanager(name: string, url: string): Promise<CheckResult> {
   try {
     const r = await getJson(new URL('api/v2/status', url.endsWith('/') ? url : `${url}/`).toString());
     if (r.status === 200 && r.body?.versionInfo) return { name, ok: true, detail: `${url} (Alertmanager ${r.body.versionInfo.version ?? '?'}, cluster ${r.body.cluster?.status ?? '?'})` };
@@ -138,7 +143,7 @@ export const checkAlertmanager: Check = async ({ config }) => {
   } catch (e) {
     return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ALERTMANAGER_URL and that Alertmanager runs` };
   }
-};
+}
 
 async function slackCall(apiUrl: string, method: string, token: string, args: Record<string, string> = {}): Promise<any> {
   const r = await getJson(`${apiUrl.replace(/\/?$/, '/')}${method}`, {
