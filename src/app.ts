@@ -48,6 +48,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** Meta key the daemon sets to '1' when it runs with Slack and '0' when it runs without. */
 export const SLACK_ENABLED_META = 'slack.enabled';
+/** Meta key where the daemon records its Slack socket's state: JSON {state, detail, since}. */
+export const SLACK_SOCKET_META = 'slack.socket';
 
 export function slackConfigured(loaded: LoadedConfig): boolean {
   return Boolean(loaded.secrets.slackBotToken && loaded.secrets.slackAppToken);
@@ -97,9 +99,9 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
 export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
   return async () => {
     const am = loaded.config.alertmanager;
-    if (!am.url) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
+    if (am.urls.length === 0) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
     const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
-    return new AlertmanagerSilencer(am.url, am.timeout);
+    return new AlertmanagerSilencer(am.urls, am.timeout);
   };
 }
 

@@ -23,7 +23,7 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
     clock: rt.clock,
     pending: storePendingApprovals(rt.store, rt.clock),
     remediation: coreRemediation(rt.remediation),
-    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.url),
+    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.urls[0]),
     graph: opts.graph === false || !rt.loaded.config.prometheus.url ? undefined : async (incident, alerts, width) => {
       const { incidentGraph } = await import('../cli/incident-graph.js');
       return incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() });

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRuntime, type Runtime } from '../../src/app.js';
 import { main } from '../../src/cli/main.js';
+import { bufferSink, Output } from '../../src/cli/output.js';
 import { EXIT_OF } from '../../src/cli/outcome.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { OperatorOutcome } from '../../src/core/operator-ports.js';
@@ -143,10 +144,10 @@ function alerts(face: string): Record<string, unknown>[] {
 
 /** The CLI's main in this process, output captured. */
 async function cli(config: string, args: string[]): Promise<Seen & { face: 'cli' }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'chatops', '--config', config, ...args], { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { face: 'cli', code, stdout, stderr };
+  const stdout = bufferSink();
+  const stderr = bufferSink();
+  const code = await main(['node', 'chatops', '--config', config, ...args], new Output(stdout, stderr));
+  return { face: 'cli', code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
 /** A database with the face's incidents, ingested by `chatops alerts ingest`, and a runtime on it. */
@@ -176,7 +177,7 @@ async function tuiFace(dir: string, configBody: string): Promise<Face> {
   const { rt } = await seeded(dir, configBody, 'tui');
   const actor = { id: 'cli:tui-bob', source: 'tui' as const };
   const remediation = coreRemediation(rt.remediation);
-  const silences = coreSilences(rt.remediation, rt.loaded.config.alertmanager.url);
+  const silences = coreSilences(rt.remediation, rt.loaded.config.alertmanager.urls[0]);
   const incident = (id: number) => rt.store.getIncident(id)!;
   const seen = async (p: Promise<OperatorOutcome>): Promise<Seen> => ({ face: 'tui', port: await p });
   return {
