@@ -16,7 +16,7 @@ import type { GlobalOptions } from '../cli/context.js';
 
 const HEAP_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=10'];
 
-export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
+export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQuery; graph?: boolean } = {}): Promise<number> {
   process.env.NODE_ENV = 'production';
   for (const flag of HEAP_FLAGS) v8.setFlagsFromString(flag);
   const { runScreen } = await withoutFetch(() => import('./screen.js'));

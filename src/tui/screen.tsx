@@ -13,7 +13,7 @@ import { storePendingApprovals, storeSource, type TuiDeps } from './source.js';
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 
-export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
+export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery; graph?: boolean } = {}): Promise<number> {
   const rt = openExisting(globals);
   const who = terminalIdentity(rt.loaded.config.users);
   const deps: TuiDeps = {
@@ -24,6 +24,10 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
     pending: storePendingApprovals(rt.store, rt.clock),
     remediation: coreRemediation(rt.remediation),
     silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.urls[0]),
+    graph: opts.graph === false || !rt.loaded.config.prometheus.url ? undefined : async (incident, alerts, width) => {
+      const { incidentGraph } = await import('../cli/incident-graph.js');
+      return incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() });
+    },
   };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);
