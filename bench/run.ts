@@ -14,6 +14,8 @@ import { flatInIncidentSize, ingestVsBaseline, machineLoad, slackOnVsOff } from 
 import { round, runLoad } from './load.js';
 import { ROOT, startChatops, THIS_RUNTIME, type Runtime } from './servers.js';
 import { clickScenario, stormScenario } from './slack.js';
+import { soakScenario } from './soak.js';
+import { tuiReport, tuiScenario } from './tui.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 const OUT = process.env.BENCH_OUT ?? path.join(ROOT, 'bench/results.json');
@@ -78,6 +80,8 @@ async function main() {
   const storm = await stormScenario(SMOKE);
   log('click latency');
   const clicks = await clickScenario(SMOKE);
+  const soak = await soakScenario(SMOKE);
+  const tui = await tuiScenario(SMOKE);
   const loadAfter = machineLoad();
 
   const goals = {
@@ -90,7 +94,7 @@ async function main() {
   const results = {
     date: new Date().toISOString(), smoke: SMOKE, machine, load: { before: loadBefore, after: loadAfter }, runtimes: runtimes.map((r) => r.label),
     goals, ingest: ingest.rows, memory: { ...ingest.memory, stormPeakMb: storm.peakRssMb, targets: { idleMb: 120, peakMb: 200 } },
-    flat, slackOn, cli, scale, storm, clicks, seconds: round((Date.now() - started) / 1000, 1),
+    flat, slackOn, cli, scale, storm, clicks, soak, tui, seconds: round((Date.now() - started) / 1000, 1),
   };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
@@ -116,6 +120,8 @@ async function main() {
   for (const r of scale as Array<Record<string, number>>) out.push(`${String(r.incidents).padStart(22)}  ${`${r.ingestP50ms}/${r.ingestP99ms}`.padStart(17)}  ${String(r.listOpenLimit50Ms).padStart(32)}  ${String(r.showMs).padStart(7)}`);
   out.push('', `storm (${storm.alerts} alerts / ${storm.incidents} incidents, one channel, emulator enforcing Slack's per-channel rate): first message ${storm.firstMessageMs} ms (target <= 2000), all visible ${storm.allVisibleMs} ms (target <= 15000), ${storm.slackWriteCalls} write calls, ${storm.http429} answered 429, lost ${storm.lost}, daemon peak RSS ${storm.peakRssMb} MB (target <= 200)`);
   out.push('', `click -> ack (${clicks.clicks} block_actions over the socket): ours p50 ${clicks.ours.p50ms} / p99 ${clicks.ours.p99ms} ms (target p99 <= 50), bare Bolt p50 ${clicks.baseline.p50ms} / p99 ${clicks.baseline.p99ms} ms, ratio p99 ${clicks.ratioP99}; unacked ${clicks.ours.unacked}/${clicks.baseline.unacked}`);
+  out.push('', `slack soak (${soak.groupsPerSecond} new groups/s for ${soak.seconds} s = ${soak.incidents} incidents, ${soak.joins} joins, emulator at Slack's pace): longest wait to be visible ${soak.maxVisibilityLagSeconds} s (bound ${soak.boundSeconds} s), oldest undelivered row ${soak.maxOutboxAgeSeconds} s, lost ${soak.lost}, ${soak.ownMessages} own + ${soak.digestMessages} digest messages, ${soak.slackWriteCalls} write calls (${soak.http429} answered 429), daemon peak RSS ${soak.peakRssMb} MB`);
+  out.push('', ...tuiReport(tui));
   out.push('', `goals: ${Object.entries(goals).map(([k, v]) => `${k} ${yes(v)}`).join(', ')}${SMOKE ? ' (smoke sizes: verdicts mean nothing)' : ''}`);
   out.push(`total ${results.seconds} s; results in ${path.relative(ROOT, OUT)}`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -7,6 +7,7 @@ import { FileSink } from './adapters/audit-sinks/file.js';
 import { LokiSink } from './adapters/audit-sinks/loki.js';
 import type { AuditSink } from './adapters/audit-sinks/sink.js';
 import { SlackStore } from './adapters/store/slack-store.js';
+import { advanceAnchor, anchorPath, type AnchorWrite } from './adapters/store/audit-anchor.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ActionContext } from './core/incident-actions.js';
@@ -15,8 +16,8 @@ import type { Clock } from './core/ports.js';
 import { randomBytes } from 'node:crypto';
 import { ChatopsError } from './core/errors.js';
 import { policyFromConfig } from './core/policy.js';
-import type { RemediationContext } from './core/remediation.js';
-import type { SilenceContext, Silencer } from './core/silence.js';
+import { operatorService, type OperatorContext, type OperatorService } from './core/operator.js';
+import type { Silencer } from './core/silence.js';
 import type { Executor } from './core/requests.js';
 
 export interface Runtime {
@@ -29,10 +30,17 @@ export interface Runtime {
   notify: boolean;
   ingest: IngestContext;
   actions: ActionContext;
-  /** Policy, requests and the Kubernetes executor (built on first use). */
-  remediation: RemediationContext;
-  /** Policy and the Alertmanager silencer, for `silence`. */
-  silences: SilenceContext;
+  /** Policy (swapped in place on reload), requests, the Kubernetes executor and the Alertmanager silencer (built on first use). */
+  remediation: OperatorContext;
+  /**
+   * The same context, under the name the terminal UI's start-up (src/tui/run.tsx) still reads.
+   * @deprecated use `remediation`, or `operator` for actions.
+   */
+  silences: OperatorContext;
+  /** Acknowledge, silence, request, approve, deny: what every face calls. */
+  operator: OperatorService;
+  /** Moves the audit anchor to the chain head; null when this process may not write it. */
+  checkpointAudit(): AnchorWrite | null;
   close(): void;
 }
 
@@ -40,6 +48,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** Meta key the daemon sets to '1' when it runs with Slack and '0' when it runs without. */
 export const SLACK_ENABLED_META = 'slack.enabled';
+/** Meta key where the daemon records its Slack socket's state: JSON {state, detail, since}. */
+export const SLACK_SOCKET_META = 'slack.socket';
 
 export function slackConfigured(loaded: LoadedConfig): boolean {
   return Boolean(loaded.secrets.slackBotToken && loaded.secrets.slackAppToken);
@@ -74,8 +84,9 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
     }
     made ??= import('./adapters/kube/kube-executor.js').then(({ KubeExecutor }) => new KubeExecutor({
       kubeconfig: k.kubeconfig,
-      inCluster: !k.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST),
+      inCluster: !k.kubeconfig && !loaded.privileged && Boolean(env.KUBERNETES_SERVICE_HOST),
       context: k.context,
+      allowExecPlugins: k.allow_exec_plugins,
       requestTimeoutMs: k.request_timeout,
       rolloutTimeoutMs: k.rollout_timeout,
       pollIntervalMs: k.poll_interval,
@@ -88,9 +99,9 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
 export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
   return async () => {
     const am = loaded.config.alertmanager;
-    if (!am.url) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
+    if (am.urls.length === 0) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
     const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
-    return new AlertmanagerSilencer(am.url, am.timeout);
+    return new AlertmanagerSilencer(am.urls, am.timeout);
   };
 }
 
@@ -110,6 +121,9 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   // the daemon on this database runs Slack (it records that at start), so `chatops ack` or
   // `chatops silence` on the bastion shows up in the incident's thread.
   const notify = options.notify ?? (slackConfigured(loaded) || store.getMeta(SLACK_ENABLED_META)?.value === '1');
+  const remediation: OperatorContext = {
+    store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), silencer: lazySilencer(loaded), newId: newRequestId,
+  };
   return {
     loaded,
     store,
@@ -123,10 +137,26 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window },
     },
     actions: { store, clock, notify },
-    remediation: { store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), newId: newRequestId },
-    silences: { store, clock, notify, policy: policyFromConfig(config.policy), silencer: lazySilencer(loaded) },
-    close: () => store.close(),
+    remediation,
+    silences: remediation,
+    operator: operatorService(remediation),
+    checkpointAudit: () => checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock),
+    close: () => {
+      // A process that appended to the chain moves the anchor, when it is the account that may.
+      if (store.auditAppended > 0) checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock);
+      store.close();
+    },
   };
+}
+
+/** Null when the file cannot be written here (not the service account, a read-only or vanished directory). */
+function checkpointAudit(store: SqliteStore, file: string, clock: Clock): AnchorWrite | null {
+  try {
+    return advanceAnchor(store, file, clock.now());
+  } catch (e) {
+    if (typeof (e as NodeJS.ErrnoException).code === 'string') return null;
+    throw e;
+  }
 }
 
 /** The audit sinks configured under audit.sinks. */

@@ -1,5 +1,6 @@
 /** pino logger: JSON lines on stderr when not a TTY, readable lines on a TTY. Secrets are redacted. */
 import pino, { type Logger } from 'pino';
+import { redact } from './redact.js';
 
 export type { Logger };
 
@@ -18,7 +19,9 @@ export interface LoggerOptions {
 }
 
 export async function createLogger(opts: LoggerOptions): Promise<Logger> {
-  const base = { level: opts.level, redact: { paths: REDACT, censor: '[redacted]' }, base: { name: 'chatops' } };
+  // Keys that name a secret are censored by path; every configured secret value, anywhere in the
+  // line (an error message from a library included), by the one redactor.
+  const base = { level: opts.level, redact: { paths: REDACT, censor: '[redacted]' }, base: { name: 'chatops' }, hooks: { streamWrite: redact } };
   const fd = opts.fd ?? 2;
   if (opts.pretty) {
     // A stream, not a transport: transports run in worker threads and break in bundles.

@@ -1,9 +1,13 @@
 /** Plain-text and JSON views of incidents for the terminal and scripts. */
+import { alertList, labelText, type AlertList } from '../core/alert-list.js';
 import { auditExport } from '../core/audit-chain.js';
 import { formatDuration } from '../core/duration.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
+import { iso } from '../core/time.js';
+import { clean, displayWidth, padCells, truncateCells, visible } from '../text/terminal.js';
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+/** The terminal sanitiser, re-exported where the CLI and TUI have always imported it. */
+export { clean };
 
 export function incidentJson(i: Incident) {
   return {
@@ -25,7 +29,18 @@ export function incidentJson(i: Incident) {
     annotations: i.annotations,
     groupKey: i.groupKey,
     externalURL: i.externalURL,
+    truncatedAlerts: i.truncatedAlerts ?? 0,
   };
+}
+
+/** The incident's alerts as the Slack message lists them (every stored one here), with what Alertmanager left out. */
+export function alertListJson(i: Incident, alerts: readonly StoredAlert[]): AlertList {
+  return alertList(i, alerts, Number.MAX_SAFE_INTEGER);
+}
+
+function alertListText(list: AlertList): string[] {
+  const head = `Alerts (${list.firing} firing of ${list.total}${list.truncated ? `; ${list.truncated} more not sent by Alertmanager (max_alerts)` : ''}):`;
+  return [head, ...list.entries.map((e) => `  ${e.status === 'firing' ? '●' : '✓'} ${clean(labelText(e.labels) || '(same labels)')} since ${iso(e.startsAt)}${e.summary ? ` — ${truncateCells(clean(e.summary), 300)}` : ''}${e.query ? ` [promql_query: ${truncateCells(clean(e.query), 200)}]` : ''}`)];
 }
 
 export function alertJson(a: StoredAlert) {
@@ -46,12 +61,10 @@ export const auditJson = auditExport;
 /** Status with a symbol, readable without colour. */
 export const STATUS_MARK: Record<Incident['status'], string> = { firing: '● firing', acknowledged: '◐ acked', resolved: '✓ resolved' };
 
-/** Removes control characters (alert text must not drive the terminal). */
-export const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-
+/** Columns aligned by terminal cells, so CJK and emoji do not shift the columns after them. */
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n');
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c] ?? ''))));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : padCells(cell, widths[c]!))).join('  ').trimEnd()).join('\n');
 }
 
 export function incidentTable(incidents: readonly Incident[], now: number): string {
@@ -63,8 +76,8 @@ export function incidentTable(incidents: readonly Incident[], now: number): stri
       STATUS_MARK[i.status],
       clean(i.severity || '-'),
       formatDuration(now - i.openedAt),
-      clean(i.alertname || '-').slice(0, 60),
-      clean([i.namespace, i.target].filter(Boolean).join('/') || '-').slice(0, 60),
+      truncateCells(clean(i.alertname || '-'), 60),
+      truncateCells(clean([i.namespace, i.target].filter(Boolean).join('/') || '-'), 60),
       `${i.firing}/${i.total}`,
       clean(i.acknowledgedBy ?? '-'),
     ]);
@@ -82,13 +95,12 @@ export function incidentDetail(i: Incident, alerts: readonly StoredAlert[], time
     'Labels:',
     ...Object.entries(i.labels).map(([k, v]) => `  ${clean(k)}=${clean(v)}`),
     'Annotations:',
-    ...Object.entries(i.annotations).map(([k, v]) => `  ${clean(k)}: ${clean(v).slice(0, 500)}`),
+    ...Object.entries(i.annotations).map(([k, v]) => `  ${clean(k)}: ${truncateCells(clean(v), 500)}`),
     '',
-    'Alerts:',
-    ...alerts.map((a) => `  ${a.status === 'firing' ? '●' : '✓'} ${a.fingerprint} ${a.status} since ${iso(a.startsAt)} ${clean(Object.entries(a.labels).filter(([k]) => !(k in i.labels)).map(([k, v]) => `${k}=${v}`).join(' '))}`),
+    ...alertListText(alertListJson(i, alerts)),
     '',
     'Timeline:',
-    ...timeline.map((r) => `  ${iso(r.ts)} ${r.action} ${r.result} by ${clean(r.actor)}${r.target && r.action.startsWith('alert.') ? ` (${clean(r.target)})` : ''}`),
+    ...timeline.map((r) => `  ${iso(r.ts)} ${clean(r.action)} ${clean(r.result)} by ${clean(r.actor)}${r.target && r.action.startsWith('alert.') ? ` (${clean(r.target)})` : ''}`),
   ];
   return lines.join('\n');
 }

@@ -4,20 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { commandLogger, logOf, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
-import type { GlobalOptions } from './context.js';
+import { stdOutput, type Output } from './output.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
-
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
-
-const defaultIo: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -26,16 +20,29 @@ function positiveInt(name: string) {
   };
 }
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+/** The full name of a command, e.g. `audit export`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+export function buildProgram(out: Output, setExit: (code: number) => void): Command {
   const program = new Command('chatops')
     .description('Incident ChatOps: Alertmanager → SQLite incidents → Slack threads, approvals and remediation.')
     .version(version(), '-V, --version')
     .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else ./config/chatops.yaml, else embedded defaults)')
     .option('--debug', 'log to stderr and show stack traces')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({ writeOut: (s) => out.raw(s), writeErr: (s) => out.note(s) })
     .exitOverride();
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  // --debug: every command logs on stderr, starting with what it was asked to do.
+  program.hook('preAction', async (_program, action) => {
+    const log = await commandLogger(globals().debug);
+    program.setOptionValue('log', log);
+    log.debug({ command: commandPath(action), args: action.args, options: action.opts() }, 'command start');
+  });
 
   program
     .command('daemon')
@@ -54,16 +61,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)'))
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
-    .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
+    .option('--no-graph', "the UI: do not query Prometheus for the open incident's graph")
+    .action(async (opts: { status?: string; json?: boolean; limit?: number; graph?: boolean }) => {
       const { listIncidents, parseStatuses } = await import('./commands/incidents.js');
       // The live UI only for a person at a terminal; scripts, pipes and --json get the list.
-      if (!opts.json && opts.limit === undefined && io === defaultIo && process.stdout.isTTY && process.stdin.isTTY) {
+      if (!opts.json && opts.limit === undefined && out.isTTY && process.stdin.isTTY) {
         const statuses = parseStatuses(opts.status);
         const { runTui } = await import('../tui/run.js');
-        setExit(await runTui(globals(), { query: { statuses } }));
+        setExit(await runTui(globals(), { query: { statuses }, graph: opts.graph }));
         return;
       }
-      listIncidents(globals(), opts, io);
+      listIncidents(globals(), opts, out);
     });
   incidents
     .command('list')
@@ -73,15 +81,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
     .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
       const { listIncidents } = await import('./commands/incidents.js');
-      listIncidents(globals(), opts, io);
+      listIncidents(globals(), opts, out);
     });
   incidents
     .command('show <id>')
-    .description('one incident: alerts and timeline')
+    .description('one incident: alerts, timeline, the SLO at stake and the graph of its query')
     .option('--json', 'one JSON object on stdout')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .option('--no-graph', 'do not query Prometheus for the graph')
+    .action(async (id: string, opts: { json?: boolean; graph?: boolean }) => {
       const { showIncident } = await import('./commands/incidents.js');
-      showIncident(globals(), id, opts, io);
+      await showIncident(globals(), id, opts, out);
     });
 
   program
@@ -90,7 +99,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const { ackIncident } = await import('./commands/incidents.js');
-      ackIncident(globals(), id, opts, io);
+      setExit(await ackIncident(globals(), id, opts, out));
     });
 
   program
@@ -99,7 +108,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'the Block Kit JSON as posted')
     .action(async (file: string, opts: { json?: boolean }) => {
       const { renderPayload } = await import('./commands/render.js');
-      renderPayload(globals(), file, opts, io);
+      await renderPayload(globals(), file, opts, out);
     });
 
   const alerts = program.command('alerts').description('alerts');
@@ -109,18 +118,28 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
       const { ingestFile } = await import('./commands/alerts.js');
-      await ingestFile(globals(), file, opts, io);
+      await ingestFile(globals(), file, opts, out);
     });
 
   program
     .command('silence <incident>')
-    .description("silence an incident's alerts in Alertmanager (policy risk: low)")
+    .description("silence an incident's alerts in Alertmanager (policy risk: low); an active silence is extended, not duplicated")
     .option('--duration <d>', 'how long, e.g. 30m, 2h (default 2h, at most 7d)')
+    .option('--until-resolved', 'until the incident resolves (the daemon expires it then; at most 7d)')
     .option('--comment <text>', 'why, shown in Alertmanager and the audit trail')
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, opts: { duration?: string; comment?: string; json?: boolean }) => {
+    .action(async (id: string, opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean }) => {
       const { silenceCommand } = await import('./commands/silence.js');
-      setExit(await silenceCommand(globals(), id, opts, io));
+      setExit(await silenceCommand(globals(), id, opts, out));
+    });
+
+  program
+    .command('unsilence <incident>')
+    .description("expire the incident's active chatops silence in Alertmanager")
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const { unsilenceCommand } = await import('./commands/silence.js');
+      setExit(await unsilenceCommand(globals(), id, opts, out));
     });
 
   program
@@ -135,7 +154,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the outcome as one JSON object')
     .action(async (action: string, target: string, opts: { incident?: number; replicas?: number; tail?: number; reason?: string; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
       const { remediate } = await import('./commands/remediate.js');
-      setExit(await remediate(globals(), action, target, opts, io));
+      setExit(await remediate(globals(), action, target, opts, out));
     });
 
   program
@@ -146,7 +165,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'at most the last n requests', positiveInt('--limit'))
     .action(async (opts: { all?: boolean; json?: boolean; limit?: number }) => {
       const { listApprovals } = await import('./commands/remediate.js');
-      listApprovals(globals(), opts, io);
+      listApprovals(globals(), opts, out);
     });
 
   program
@@ -156,7 +175,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the outcome as one JSON object')
     .action(async (id: string, opts: { reason?: string; json?: boolean }) => {
       const { decideRequest } = await import('./commands/remediate.js');
-      setExit(await decideRequest(globals(), 'approve', id, opts, io));
+      setExit(await decideRequest(globals(), 'approve', id, opts, out));
     });
 
   program
@@ -166,29 +185,32 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the outcome as one JSON object')
     .action(async (id: string, opts: { reason?: string; json?: boolean }) => {
       const { decideRequest } = await import('./commands/remediate.js');
-      setExit(await decideRequest(globals(), 'deny', id, opts, io));
+      setExit(await decideRequest(globals(), 'deny', id, opts, out));
     });
 
-  const audit = program
-    .command('audit')
-    .description('the audit trail')
+  // `audit` has no options of its own: commander gives a parent's options to the parent even
+  // when they follow a subcommand, so `audit export --since 1m` lost its --since to `audit`.
+  // The listing is a default subcommand instead (as `incidents` does it).
+  const audit = program.command('audit').description('the audit trail: list (default), verify, export');
+  audit
+    .command('list', { isDefault: true })
+    .description('audit rows, oldest first')
     .option('--since <time>', 'only rows at or after this time (ISO 8601, or a duration such as 2h)')
     .option('--incident <id>', 'only rows of this incident', positiveInt('--incident'))
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most the last n rows', positiveInt('--limit'))
     .action(async (opts: { since?: string; incident?: number; json?: boolean; limit?: number }) => {
       const { listAudit } = await import('./commands/audit.js');
-      listAudit(globals(), opts, io);
+      listAudit(globals(), opts, out);
     });
   audit
     .command('verify')
     .description('check the hash chain; exit 1 naming the first bad row')
-    .option('--json', 'print the verdict as JSON')
+    .option('--json', 'print the verdict as one JSON object')
     .action(async (opts: { json?: boolean }) => {
       const { verifyAudit } = await import('./commands/audit.js');
-      setExit(verifyAudit(globals(), opts, io));
+      setExit(verifyAudit(globals(), opts, out));
     });
-
   audit
     .command('export')
     .description('write the audit trail to stdout for auditors (one JSON row per line)')
@@ -196,7 +218,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--since <time>', 'only rows at or after this time (ISO 8601, or a duration such as 24h)')
     .action(async (opts: { since?: string }) => {
       const { exportAudit } = await import('./commands/audit.js');
-      exportAudit(globals(), opts, io);
+      exportAudit(globals(), opts, out);
     });
 
   program
@@ -207,7 +229,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'one JSON object on stdout')
     .action(async (opts: { json?: boolean }) => {
       const { configCheck } = await import('./commands/config-check.js');
-      setExit(await configCheck(globals(), opts, io));
+      setExit(await configCheck(globals(), opts, out));
     });
 
   const db = program.command('db').description('the database');
@@ -216,22 +238,25 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('write a consistent copy of the database while the daemon runs (SQLite online backup)')
     .action(async (file: string) => {
       const { backupDatabase } = await import('./commands/db.js');
-      await backupDatabase(globals(), file, io);
+      setExit(await backupDatabase(globals(), file, out));
     });
 
   return program;
 }
 
 /** Runs the CLI and returns the exit code. */
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], out: Output = stdOutput()): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (c) => {
+  const program = buildProgram(out, (c) => {
     exitCode = c;
   });
+  const started = Date.now();
   try {
     await program.parseAsync([...argv]);
-    return exitCode;
   } catch (err) {
-    return reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), io.stderr);
+    // --json anywhere on the line: the failure is the one document (also for commander's usage errors).
+    exitCode = reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), out, argv.includes('--json'));
   }
+  logOf(program.opts<GlobalOptions>()).debug({ exitCode, ms: Date.now() - started }, 'command done');
+  return exitCode;
 }

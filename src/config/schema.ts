@@ -6,7 +6,8 @@
 import bytes from 'bytes';
 import * as z from 'zod';
 import { parseDuration } from '../core/duration.js';
-import { parseSelector } from '../core/policy.js';
+import { RISKS } from '../core/actions.js';
+import { APPROVAL_SOURCES, parseSelector } from '../core/policy.js';
 
 const duration = (fallback: string) =>
   z
@@ -60,9 +61,19 @@ const fileMode = z
   });
 
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** One URL, several separated by commas (as an environment variable carries them), or a list. */
+const urlList = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v, ctx) => {
+    const list = (v === undefined ? [] : Array.isArray(v) ? v : v.split(',')).map((u) => u.trim()).filter(Boolean);
+    for (const u of list) {
+      if (!url.safeParse(u).success) ctx.addIssue({ code: 'custom', message: `expected an http(s) URL, got ${JSON.stringify(u)}` });
+    }
+    return list;
+  });
 const labelMap = z.record(z.string(), z.string());
-const RISKS = ['read', 'low', 'mutate', 'destructive'] as const;
-const SOURCES = ['slack', 'cli', 'tui'] as const;
 const principals = z.array(z.string());
 
 export const configSchema = z.strictObject({
@@ -107,13 +118,23 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   prometheus: z.strictObject({ url: url.optional(), timeout: duration('3s') }).prefault({}),
-  alertmanager: z.strictObject({ url: url.optional(), timeout: duration('5s') }).prefault({}),
+  alertmanager: z
+    .strictObject({
+      url: urlList,
+      timeout: duration('5s'),
+      reconcile: z.strictObject({ interval: duration('1m'), warmup: duration('3m') }).prefault({}),
+    })
+    // `url` may name an HA pair; the code reads the list as `urls`.
+    .transform(({ url: urls, ...rest }) => ({ ...rest, urls }))
+    .prefault({}),
   links: z.strictObject({ dashboard: z.string().optional(), logs: z.string().optional() }).prefault({}),
   kubernetes: z
     .strictObject({
       enabled: z.boolean().default(false),
       kubeconfig: z.string().optional(),
       context: z.string().optional(),
+      // kubeconfig users with `exec` or `auth-provider` run a program as chatops: off unless allowed here.
+      allow_exec_plugins: z.boolean().default(false),
       rollout_timeout: duration('5m'),
       request_timeout: duration('10s'),
       poll_interval: duration('2s'),
@@ -121,7 +142,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   policy: z
     .strictObject({
-      max_risk: z.enum(RISKS).default('read'),
+      // low by default: a responder can ack and silence out of the box; Kubernetes changes stay off.
+      max_risk: z.enum(RISKS).default('low'),
       namespaces: z.array(z.string()).default([]),
       deployment_selector: z.string().optional(),
       production: z.array(z.string()).default([]),
@@ -129,12 +151,48 @@ export const configSchema = z.strictObject({
       scale: z.strictObject({ min: z.number().int().nonnegative().default(1), max: z.number().int().positive().default(10) }).prefault({}),
       requesters: z.partialRecord(z.enum(RISKS), principals).default({}),
       approvers: z.partialRecord(z.enum(RISKS), principals).default({}),
-      approve_from: z.partialRecord(z.enum(RISKS), z.array(z.enum(SOURCES))).default({}),
+      approve_from: z.partialRecord(z.enum(RISKS), z.array(z.enum(APPROVAL_SOURCES))).default({}),
+      require_mapped_approvers: z.boolean().default(false),
+    })
+    .prefault({}),
+  graphs: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      max_queries: z.number().int().min(1).max(5).default(3),
+      max_series: z.number().int().min(1).max(20).default(8),
+      lookback: duration('1h'),
+      max_window: duration('24h'),
+      points: z.number().int().min(30).max(1000).default(240),
+      min_step: duration('15s'),
+      timeout: duration('10s'),
+      max_bytes: size('1mb'),
+      theme: z.enum(['light', 'dark']).default('light'),
+      width: z.number().int().min(320).max(1600).default(720),
+      height: z.number().int().min(200).max(1000).default(360),
+      recovery: z.boolean().default(true),
+    })
+    .prefault({}),
+  slo: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      conventions: z.array(z.enum(['sloth', 'pyrra'])).default(['sloth', 'pyrra']),
+      service_label: z.string().min(1).default('service'),
+      queries: z.strictObject({ budget_remaining: z.string().min(1), burn_rate: z.string().min(1), name_label: z.string().min(1).default('slo') }).optional(),
+      dashboard: z.string().optional(),
+      max: z.number().int().min(1).max(5).default(3),
+    })
+    .prefault({}),
+  workload: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      events: z.number().int().min(0).max(20).default(5),
+      pods: z.number().int().min(1).max(20).default(5),
     })
     .prefault({}),
   users: labelMap.default({}),
   audit: z
     .strictObject({
+      anchor: z.string().min(1).optional(),
       sinks: z
         .array(
           z.discriminatedUnion('type', [
@@ -149,7 +207,6 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 

@@ -4,8 +4,9 @@
  */
 import { ChatopsError } from './errors.js';
 
-export type Risk = 'read' | 'low' | 'mutate' | 'destructive';
-export const RISKS: readonly Risk[] = ['read', 'low', 'mutate', 'destructive'];
+/** Risks in increasing order (policy.max_risk compares by this order). */
+export const RISKS = ['read', 'low', 'mutate', 'destructive'] as const;
+export type Risk = (typeof RISKS)[number];
 export const riskRank = (r: Risk): number => RISKS.indexOf(r);
 
 export type ActionName = 'pods' | 'events' | 'logs' | 'ack' | 'silence' | 'rollout-restart' | 'scale' | 'rollout-undo';

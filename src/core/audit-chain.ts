@@ -1,27 +1,59 @@
 /**
- * The tamper-evident audit chain: hash = sha256(prev_hash || canonical_json(row)).
- * Hashing is computation, not I/O, so it lives in the core.
+ * The tamper-evident audit chain: hash = sha256(prev_hash || canonical_json(row)), where
+ * canonical_json is the JSON Canonicalization Scheme (RFC 8785) and the row is exactly what a
+ * reader gets back from the store (see `storedEntry`), so appending and verifying hash the same
+ * bytes. Hashing is computation, not I/O, so it lives in the core.
  */
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { AuditEntry, AuditRecord } from './types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** JSON with object keys sorted at every level, so equal values always hash equally. */
+/**
+ * RFC 8785 canonical JSON: keys sorted by UTF-16 code units at every level, ECMAScript number
+ * and string serialisation, `toJSON` honoured (a Date is its ISO string). Throws on what JSON
+ * cannot carry exactly (NaN, Infinity, lone surrogates).
+ */
 export function canonicalJson(value: unknown): string {
+  return canonicalize(value) ?? 'null';
+}
+
+/**
+ * The rule before RFC 8785 (chatops 0.1): sorted keys and JSON.stringify for scalars. For every
+ * value read back from JSON it yields the same text as RFC 8785, except a string holding a lone
+ * surrogate (which JSON.stringify escapes and RFC 8785 refuses). Rows written then may hold one
+ * (an alert label sent as "\ud800"), so such rows verify by this rule; new rows never hold one
+ * (`storedEntry` makes every string well formed).
+ */
+function legacyCanonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  // Hot path (every audit row): plain loops, no intermediate entry arrays.
+  if (Array.isArray(value)) return `[${value.map(legacyCanonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
-  let out = '{';
-  for (const k of keys) {
-    const v = obj[k];
-    if (v === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+  const parts: string[] = [];
+  for (const k of Object.keys(obj).sort()) {
+    if (obj[k] !== undefined) parts.push(`${JSON.stringify(k)}:${legacyCanonicalJson(obj[k])}`);
   }
-  return `${out}}`;
+  return `{${parts.join(',')}}`;
+}
+
+const wellFormed = (_key: string, v: unknown): unknown => (typeof v === 'string' ? v.toWellFormed() : v);
+
+/**
+ * The entry as the store will hold it and every reader will get it back: the detail through
+ * JSON (a Date becomes its ISO string, undefined disappears, NaN becomes null) and every string
+ * well formed. `detailJson` is the text to store.
+ */
+export function storedEntry(entry: AuditEntry): { entry: AuditEntry; detailJson: string } {
+  const detailJson = JSON.stringify(entry.detail ?? {}, wellFormed);
+  const str = (s: string) => s.toWellFormed();
+  return {
+    entry: {
+      ts: entry.ts, actor: str(entry.actor), source: entry.source, action: str(entry.action), target: entry.target === null ? null : str(entry.target),
+      incidentId: entry.incidentId, result: str(entry.result), detail: JSON.parse(detailJson) as Record<string, unknown>,
+    },
+    detailJson,
+  };
 }
 
 /** The fields a hash covers: everything but the hash itself. */
@@ -39,11 +71,45 @@ function hashedFields(seq: number, entry: AuditEntry): Record<string, unknown> {
   };
 }
 
+/** The row's hash. `entry` must be as stored (see `storedEntry`). */
 export function chainHash(prevHash: string, seq: number, entry: AuditEntry): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(hashedFields(seq, entry))).digest('hex');
+  const fields = hashedFields(seq, entry);
+  let text: string;
+  try {
+    text = canonicalJson(fields);
+  } catch {
+    text = legacyCanonicalJson(fields);
+  }
+  return createHash('sha256').update(prevHash).update(text).digest('hex');
 }
 
-export type ChainVerdict = { ok: true; rows: number; head: string } | { ok: false; rows: number; badSeq: number; reason: string };
+export type ChainVerdict = { ok: true; rows: number; head: string; lastSeq: number } | { ok: false; rows: number; badSeq: number; reason: string };
+
+/** A chain head recorded outside the database (see adapters/store/audit-anchor.ts). */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+  /** Where it is kept, for the sentence. */
+  where: string;
+  writtenAt: string;
+}
+
+/**
+ * Checks an intact chain against an anchor: a chain that ends before the anchored row was cut
+ * (its newest rows deleted, or an older copy put back); a different hash at the anchored row
+ * means the chain was rewritten from there. `hashAt` reads one row's stored hash.
+ */
+export function checkAnchor(verdict: ChainVerdict, anchor: AuditAnchor | null, hashAt: (seq: number) => string | null): ChainVerdict {
+  if (!verdict.ok || !anchor) return verdict;
+  const source = `the anchor ${anchor.where} (written ${anchor.writtenAt})`;
+  if (verdict.lastSeq < anchor.seq) {
+    return { ok: false, rows: verdict.rows, badSeq: verdict.lastSeq + 1, reason: `the chain is truncated: it ends at row ${verdict.lastSeq}, but ${source} records row ${anchor.seq}, so rows ${verdict.lastSeq + 1} to ${anchor.seq} were deleted (if you restored an older backup on purpose, move the anchor aside)` };
+  }
+  if (hashAt(anchor.seq) !== anchor.hash) {
+    return { ok: false, rows: verdict.rows, badSeq: anchor.seq, reason: `row ${anchor.seq} differs from ${source}: the chain was rewritten from there` };
+  }
+  return verdict;
+}
 
 /**
  * Walks rows in stored order. Catches edits (hash mismatch), deletions and reorders
@@ -68,7 +134,7 @@ export function verifyChain(rows: Iterable<AuditRecord>): ChainVerdict {
     prev = row.hash;
     expectedSeq = row.seq + 1;
   }
-  return { ok: true, rows: count, head: prev };
+  return { ok: true, rows: count, head: prev, lastSeq: expectedSeq === null ? 0 : expectedSeq - 1 };
 }
 
 /**

@@ -1,5 +1,6 @@
-/** Actions on incidents that every face (Slack, CLI, TUI) shares. */
+/** Acknowledging an incident: the one incident action that needs nothing but the store. */
 import { ChatopsError } from './errors.js';
+import { outcome, type Outcome } from './outcome.js';
 import type { Clock, IncidentStore } from './ports.js';
 import type { AuditSource, Incident } from './types.js';
 
@@ -15,28 +16,51 @@ export interface ActionContext {
   notify: boolean;
 }
 
-export type AckResult = { outcome: 'acknowledged'; incident: Incident } | { outcome: 'already'; incident: Incident };
+/** What an incident action touched: the incident as it is after it. */
+export interface IncidentData {
+  incident: Incident;
+}
 
-/** Acknowledges an open incident. Idempotent for the same state; refuses resolved incidents. */
-export function acknowledge(ctx: ActionContext, incidentId: number, actor: Actor): AckResult {
-  // A refusal is audited too, so it must commit: decide inside the transaction, throw after it.
-  const result = ctx.store.transaction((): AckResult | { outcome: 'refused' } | { outcome: 'missing' } => {
+export const noIncident = (incidentId: number): ChatopsError =>
+  new ChatopsError('not_found', `No incident ${incidentId}: list them with 'chatops incidents list'.`);
+
+/**
+ * Acknowledges an open incident: done, unchanged when it already is acknowledged, a conflict
+ * (audited) when it resolved. Throws only for an unknown incident.
+ */
+export function acknowledgeIncident(ctx: ActionContext, incidentId: number, actor: Actor): Outcome<IncidentData> {
+  // Decided inside the transaction: a refusal is audited too, so it must commit with the check.
+  const result = ctx.store.transaction((): Outcome<IncidentData> | null => {
     const incident = ctx.store.getIncident(incidentId);
-    if (!incident) return { outcome: 'missing' };
+    if (!incident) return null;
     const now = ctx.clock.now();
     if (incident.status === 'resolved') {
       ctx.store.appendAudit({ ts: now, actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key,
         incidentId, result: 'refused', detail: { reason: 'incident is resolved' } });
-      return { outcome: 'refused' };
+      return outcome('conflict', `Incident ${incidentId} is already resolved; there is nothing to acknowledge.`, { incident });
     }
-    if (incident.status === 'acknowledged') return { outcome: 'already', incident };
+    if (incident.status === 'acknowledged') {
+      return outcome('unchanged', `Incident ${incidentId} was already acknowledged by ${incident.acknowledgedBy ?? 'someone'}.`, { incident });
+    }
     const next: Incident = { ...incident, status: 'acknowledged', acknowledgedBy: actor.id, acknowledgedAt: now, updatedAt: now };
     ctx.store.updateIncident(next);
     ctx.store.appendAudit({ ts: now, actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key, incidentId, result: 'ok', detail: {} });
     if (ctx.notify) ctx.store.enqueue({ kind: 'incident.updated', incidentId, payload: { reason: 'ack' } }, now);
-    return { outcome: 'acknowledged', incident: next };
+    return outcome('done', `Incident ${incidentId} acknowledged by ${actor.id}.`, { incident: next });
   });
-  if (result.outcome === 'missing') throw new ChatopsError('not_found', `No incident ${incidentId}: list them with 'chatops incidents list'.`);
-  if (result.outcome === 'refused') throw new ChatopsError('conflict', `Incident ${incidentId} is already resolved; there is nothing to acknowledge.`);
+  if (!result) throw noIncident(incidentId);
   return result;
+}
+
+export type AckResult = { outcome: 'acknowledged'; incident: Incident } | { outcome: 'already'; incident: Incident };
+
+/**
+ * The terminal UI's acknowledgement as it calls it until it takes the operator service's
+ * Outcome (src/tui/app.tsx): the same core, with a resolved incident as a thrown conflict.
+ * @deprecated call `OperatorService.acknowledge`.
+ */
+export function acknowledge(ctx: ActionContext, incidentId: number, actor: Actor): AckResult {
+  const o = acknowledgeIncident(ctx, incidentId, actor);
+  if (o.kind === 'conflict') throw new ChatopsError('conflict', o.message);
+  return { outcome: o.kind === 'unchanged' ? 'already' : 'acknowledged', incident: o.data.incident };
 }

@@ -75,7 +75,7 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
       // What the delivery's alerts share is what the group's share when the group is all of them.
       const shared = groups.size === 1 ? delivery.shared : undefined;
       const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), delivery, ctx.lifecycle, now, shared);
-      const id = applyPlan(ctx, plan, deliveryId, origin, now, shared);
+      const id = applyIncidentPlan(ctx, plan, { deliveryId }, origin, now, shared);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });
     }
@@ -100,10 +100,16 @@ function alertnames(alerts: readonly AlertEvent[], shared: SharedByAll | undefin
   return [...new Set(alerts.map((a) => a.labels.alertname ?? ''))];
 }
 
-function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, origin: IngestOrigin, now: number, shared: SharedByAll | undefined): number | null {
+/**
+ * Stores one incident plan with its audit rows (each carrying `basis`: the delivery, or why the
+ * daemon made the change) and outbox rows. Shared by ingest and reconciliation, so a change
+ * reads and shows the same whatever told chatops about it. `shared`: what all the plan's alerts
+ * share, when the caller knows it (the daemon's parser works it out off the writer's thread).
+ */
+export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis: Record<string, unknown>, origin: Pick<IngestOrigin, 'actor' | 'auditSource'>, now: number, shared?: SharedByAll): number | null {
   const { store } = ctx;
   const audit = (action: string, incidentId: number | null, target: string | null, result: string, detail: Record<string, unknown>) =>
-    store.appendAudit({ ts: now, actor: origin.actor, source: origin.auditSource, action, target, incidentId, result, detail: { deliveryId, ...detail } });
+    store.appendAudit({ ts: now, actor: origin.actor, source: origin.auditSource, action, target, incidentId, result, detail: { ...basis, ...detail } });
   const outbox = (kind: string, incidentId: number, payload: Record<string, unknown> = {}) => {
     if (ctx.notify) store.enqueue({ kind, incidentId, payload }, now);
   };

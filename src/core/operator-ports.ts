@@ -1,10 +1,10 @@
 /**
- * Ports an operator face (the terminal UI today) needs beyond the incident store: pending
- * approval requests, remediation requests and decisions, Alertmanager silences. Each has an
- * implementation that says "not available" with a reason, so a face works before the
- * approvals core or the silence adapter is wired, and lights up when they are.
+ * The terminal UI's ports, in the shape src/tui/app.tsx calls today. src/tui/core-ports.ts
+ * implements them over the operator service (operator.ts); this file and that adapter go once
+ * the TUI calls the service and renders its Outcome. New code uses operator.ts.
  */
 import type { Actor } from './incident-actions.js';
+import type { SilenceLength } from './silence.js';
 import type { Incident } from './types.js';
 
 /** An action request waiting for a decision, as an approver needs to see it. */
@@ -30,13 +30,10 @@ export interface PendingApprovals {
   list(incidentId: number): PendingRequest[];
 }
 
-/**
- * The outcome of an operator action, as a value: done (it happened), pending (stored, waiting
- * for a second approver or for the executor), refused with the reason from policy/state, or
- * failed (it ran, and what it ran failed).
- */
+/** The service's Outcome in the TUI's older vocabulary (see core-ports.ts). */
 export type OperatorOutcome =
-  | { outcome: 'done'; message: string }
+  /** `lines`: what a read (pods, events, logs) returned, one terminal line each. */
+  | { outcome: 'done'; message: string; lines?: readonly string[] }
   | { outcome: 'pending'; message: string; requestId?: string }
   | { outcome: 'refused'; reason: string }
   | { outcome: 'failed'; reason: string };
@@ -82,20 +79,11 @@ export interface SilencePort {
   unavailable(): string | null;
   /** What the silence will match, for the confirmation line, e.g. `alertname="X", namespace="prod"`; may throw a ChatopsError when nothing can be matched. */
   matchers(incident: Incident): string;
-  /** An empty comment lets the adapter write its own. */
+  /** An empty comment lets the service write its own. */
   silence(incident: Incident, durationMs: number, comment: string, actor: Actor): Promise<OperatorOutcome>;
-}
-
-/** No pending requests (the approvals core is not present). */
-export const noPendingApprovals: PendingApprovals = { countFor: () => 0, list: () => [] };
-
-/** Remediation that refuses every call with `reason`. */
-export function unavailableRemediation(reason: string): RemediationPort {
-  const refused = async (): Promise<OperatorOutcome> => ({ outcome: 'refused', reason });
-  return { available: () => ({ refused: reason }), request: refused, approve: refused, deny: refused };
-}
-
-/** Silences that refuse every call with `reason`. */
-export function unavailableSilences(reason: string): SilencePort {
-  return { unavailable: () => reason, matchers: () => '', silence: async () => ({ outcome: 'refused', reason }) };
+  /**
+   * The same for any length the prompt accepts (parseSilenceLength: "2h", "until resolved"):
+   * optional only so the TUI's test fakes need not implement it before the TUI uses it.
+   */
+  silenceFor?(incident: Incident, length: SilenceLength, comment: string, actor: Actor): Promise<OperatorOutcome>;
 }

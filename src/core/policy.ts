@@ -1,12 +1,14 @@
 /**
  * Policy: who may do what, where, and whether a second person must agree. Pure functions over
- * a Policy value; every outcome is a Decision with a sentence a human can act on.
+ * a Policy value; every outcome is a Decision with a sentence a human can act on. A refusal's
+ * reason says why, not that it is a refusal: the face that shows it says that its own way.
  */
-import { CATALOGUE, type ActionParams, type ActionSpec, type DeploymentTarget, type Risk, RISKS, riskRank } from './actions.js';
+import { CATALOGUE, type ActionParams, type ActionSpec, type DeploymentTarget, type Risk, riskRank } from './actions.js';
 import type { AuditSource, Labels } from './types.js';
 
-export type ApprovalSource = 'slack' | 'cli' | 'tui';
-export const APPROVAL_SOURCES: readonly ApprovalSource[] = ['slack', 'cli', 'tui'];
+/** Where an approval may come from (policy.approve_from). */
+export const APPROVAL_SOURCES = ['slack', 'cli', 'tui'] as const;
+export type ApprovalSource = (typeof APPROVAL_SOURCES)[number];
 
 export interface Policy {
   maxRisk: Risk;
@@ -20,6 +22,11 @@ export interface Policy {
   requesters: Partial<Record<Risk, readonly string[]>>;
   approvers: Partial<Record<Risk, readonly string[]>>;
   approveFrom: Partial<Record<Risk, readonly ApprovalSource[]>>;
+  /**
+   * An unmapped terminal account (`cli:<user>`) and a Slack user may be the same human: with
+   * this on, neither may approve the other's request (map the account under `users:`).
+   */
+  requireMappedApprovers?: boolean;
 }
 
 /** Someone acting: their id, where they act from, and (when the face knows) their user groups. */
@@ -134,14 +141,18 @@ function needsSecondPerson(policy: Policy, action: ActionSpec, target: Deploymen
   return target !== null && action.mutates && riskRank(action.risk) >= riskRank('mutate') && policy.production.includes(target.namespace);
 }
 
-/** Decides a new request: run now, needs approval (by whom, from where), or refused (why). */
-export function evaluateRequest(policy: Policy, f: RequestFacts): Decision {
+/**
+ * Decides a new request: run now, needs approval (by whom, from where), or refused (why).
+ * With `labelsLater`, unknown labels do not refuse yet: the check to run before anything is
+ * sent to Kubernetes (risk, namespace, bounds, requester), the selector after the labels are read.
+ */
+export function evaluateRequest(policy: Policy, f: RequestFacts, opts: { labelsLater?: boolean } = {}): Decision {
   const risk = f.action.risk;
-  const bad = checkTarget(policy, f);
-  if (bad) return { kind: 'refused', risk, reason: `Refused: ${bad}.` };
+  const bad = checkTarget(policy, f, opts.labelsLater);
+  if (bad) return { kind: 'refused', risk, reason: `${bad}.` };
   const requesters = requestersFor(policy, risk);
   if (!matchesPrincipal(requesters, f.requester)) {
-    return { kind: 'refused', risk, reason: `Refused: ${f.requester.id} may not request ${risk} actions (policy.requesters.${risk}: ${list(requesters)}).` };
+    return { kind: 'refused', risk, reason: `${f.requester.id} may not request ${risk} actions (policy.requesters.${risk}: ${list(requesters)}).` };
   }
   if (!needsSecondPerson(policy, f.action, f.target)) {
     return { kind: 'run', risk, reason: `Allowed: ${f.action.name} is a ${risk} action${f.target ? ` in ${f.target.namespace}` : ''} and ${f.requester.id} may request it.` };
@@ -149,7 +160,7 @@ export function evaluateRequest(policy: Policy, f: RequestFacts): Decision {
   const approvers = approversFor(policy, risk);
   const from = approveFromFor(policy, risk);
   if (approvers.length === 0 || approvers.every((a) => a === f.requester.id)) {
-    return { kind: 'refused', risk, reason: `Refused: ${f.target!.namespace} is a production namespace, so ${risk} actions need a second person, and nobody else may approve them: add approvers to policy.approvers.${risk}.` };
+    return { kind: 'refused', risk, reason: `${f.target!.namespace} is a production namespace, so ${risk} actions need a second person, and nobody else may approve them: add approvers to policy.approvers.${risk}.` };
   }
   return {
     kind: 'needs-approval', risk, approvers, from,
@@ -167,23 +178,30 @@ export interface ApprovalFacts extends Omit<RequestFacts, 'requester'> {
  * Decides whether this approver may approve this request now, under the policy in force now:
  * the request itself is re-checked (a namespace removed from the allow-list refuses it).
  */
-export function evaluateApproval(policy: Policy, f: ApprovalFacts): ApprovalDecision {
+export function evaluateApproval(policy: Policy, f: ApprovalFacts, opts: { labelsLater?: boolean } = {}): ApprovalDecision {
   const risk = f.action.risk;
   if (f.approver.id === f.requester.id) {
-    return { kind: 'refused', risk, reason: `Refused: ${f.approver.id} requested this, and nobody may approve their own request: another approver must.` };
+    return { kind: 'refused', risk, reason: `${f.approver.id} requested this, and nobody may approve their own request: another approver must.` };
   }
-  const again = evaluateRequest(policy, f);
-  if (again.kind === 'refused') return { kind: 'refused', risk, reason: again.reason.replace(/^Refused: /, 'Refused under the policy in force now: ') };
+  const again = evaluateRequest(policy, f, opts);
+  if (again.kind === 'refused') return { kind: 'refused', risk, reason: `under the policy in force now: ${again.reason}` };
   const from = approveFromFor(policy, risk);
   if (f.approver.source !== 'slack' && f.approver.source !== 'cli' && f.approver.source !== 'tui') {
-    return { kind: 'refused', risk, reason: `Refused: approvals come from a person in Slack, the CLI or the TUI, not from ${f.approver.source}.` };
+    return { kind: 'refused', risk, reason: `approvals come from a person in Slack, the CLI or the TUI, not from ${f.approver.source}.` };
   }
   if (!from.includes(f.approver.source)) {
-    return { kind: 'refused', risk, reason: `Refused: ${risk} actions may be approved only from ${from.join(' or ')} (policy.approve_from.${risk}), not from ${f.approver.source}.` };
+    return { kind: 'refused', risk, reason: `${risk} actions may be approved only from ${from.join(' or ')} (policy.approve_from.${risk}), not from ${f.approver.source}.` };
   }
   const approvers = approversFor(policy, risk);
   if (!matchesPrincipal(approvers, f.approver)) {
-    return { kind: 'refused', risk, reason: `Refused: ${f.approver.id} may not approve ${risk} actions (policy.approvers.${risk}: ${list(approvers)}).` };
+    return { kind: 'refused', risk, reason: `${f.approver.id} may not approve ${risk} actions (policy.approvers.${risk}: ${list(approvers)}).` };
+  }
+  if (policy.requireMappedApprovers) {
+    const terminal = (id: string) => id.startsWith('cli:');
+    const [unmapped, other] = terminal(f.approver.id) ? [f.approver.id, f.requester.id] : [f.requester.id, f.approver.id];
+    if (terminal(unmapped) && !terminal(other)) {
+      return { kind: 'refused', risk, reason: `${unmapped} is a terminal account not mapped to a Slack user, so chatops cannot tell it from ${other}, who ${unmapped === f.approver.id ? 'requested this' : 'is approving'}: map it under users: (policy.require_mapped_approvers).` };
+    }
   }
   return { kind: 'allowed', risk, reason: `Approved by ${f.approver.id}.` };
 }
@@ -225,7 +243,7 @@ export function availableActions(policy: Policy, target: DeploymentTarget, actor
 export function policyFromConfig(c: {
   max_risk: Risk; namespaces: string[]; deployment_selector?: string; production: string[]; approval_ttl: number;
   scale: { min: number; max: number }; requesters: Partial<Record<Risk, string[]>>; approvers: Partial<Record<Risk, string[]>>;
-  approve_from: Partial<Record<Risk, ApprovalSource[]>>;
+  approve_from: Partial<Record<Risk, ApprovalSource[]>>; require_mapped_approvers?: boolean;
 }): Policy {
   return {
     maxRisk: c.max_risk,
@@ -237,7 +255,6 @@ export function policyFromConfig(c: {
     requesters: c.requesters,
     approvers: c.approvers,
     approveFrom: c.approve_from,
+    requireMappedApprovers: c.require_mapped_approvers ?? false,
   };
 }
-
-export { RISKS };

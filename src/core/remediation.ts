@@ -12,6 +12,7 @@ import type {
   ActionRequest, DryRunResult, ExecutionResult, Executor, MembershipResolver, ProgressEvent, ReadResult, RequestStore, RequestState,
 } from './requests.js';
 import type { Labels } from './types.js';
+import { iso } from './time.js';
 
 export interface RemediationContext {
   store: IncidentStore & RequestStore;
@@ -43,15 +44,34 @@ export interface RunOptions {
   onProgress?: (e: ProgressEvent) => void;
 }
 
+/**
+ * A refusal: `why` says why, `lead` names who refused when ("Refused", "Refused before anyone
+ * approves"), `reason` is the two as one sentence.
+ */
+export interface Refusal {
+  kind: 'refused';
+  why: string;
+  lead: string;
+  reason: string;
+}
+
+const REFUSED = 'Refused';
+/** Kubernetes' own permissions said no at request time: nobody was asked to approve. */
+const REFUSED_EARLY = 'Refused before anyone approves';
+
+function refusal(why: string, lead = REFUSED): Refusal {
+  return { kind: 'refused', why, lead, reason: `${lead}: ${why}` };
+}
+
 export type RequestOutcome =
-  | { kind: 'refused'; reason: string; decision: Decision | null }
+  | (Refusal & { decision: Decision | null })
   | { kind: 'read'; result: ReadResult }
   | { kind: 'preview'; decision: Decision; dryRun: DryRunResult }
   | { kind: 'pending'; request: ActionRequest; decision: Decision }
   | { kind: 'executed'; request: ActionRequest; result: ExecutionResult };
 
 export type DecideOutcome =
-  | { kind: 'refused'; reason: string; request: ActionRequest }
+  | (Refusal & { request: ActionRequest })
   | { kind: 'conflict'; reason: string; request: ActionRequest }
   | { kind: 'denied'; request: ActionRequest }
   | { kind: 'cancelled'; request: ActionRequest }
@@ -78,15 +98,14 @@ async function withGroups(ctx: RemediationContext, actor: ActingPrincipal): Prom
   }
 }
 
-async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Promise<Labels | 'unknown'> {
+/** The deployment's labels when policy.deployment_selector needs them, else 'unknown'. */
+export async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Promise<Labels | 'unknown'> {
   if (!ctx.policy.deploymentSelector) return 'unknown';
   return (await ctx.executor()).targetLabels(target);
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 /** The outbox payload shared by every request.* row. */
-export function requestPayload(r: ActionRequest): Record<string, unknown> {
+function requestPayload(r: ActionRequest): Record<string, unknown> {
   return {
     requestId: r.id, action: r.action, risk: r.risk, target: targetText(r.target), namespace: r.target.namespace, deployment: r.target.deployment,
     params: r.params, requester: r.requester, source: r.source, reason: r.reason, state: r.state, expiresAt: iso(r.expiresAt),
@@ -118,18 +137,20 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
   const who = await withGroups(ctx, actor);
   const base = { action: spec.name, params, reason };
 
-  const refuse = (text: string, decision: Decision | null, extra: Record<string, unknown> = {}): RequestOutcome => {
-    audit(ctx, actor, A.request, target, incidentId, 'refused', { ...base, why: text, ...extra });
-    return { kind: 'refused', reason: text, decision };
+  const refuse = (why: string, decision: Decision | null, extra: Record<string, unknown> = {}, lead?: string): RequestOutcome => {
+    audit(ctx, actor, A.request, target, incidentId, 'refused', { ...base, why, ...extra });
+    return { ...refusal(why, lead), decision };
   };
 
-  let labels: Labels | 'unknown';
-  try {
-    labels = await labelsFor(ctx, target);
-  } catch (e) {
-    if (e instanceof ChatopsError && e.kind === 'not_found') return refuse(e.message, null);
+  // The policy first: nothing reaches the API server for a request it refuses anyway.
+  const early = evaluateRequest(ctx.policy, { action: spec, target, params, requester: who, targetLabels: 'unknown' }, { labelsLater: true });
+  if (early.kind === 'refused') return refuse(early.reason, early);
+  // A deployment that does not exist is an unknown target (exit 1), not a policy refusal.
+  const unknownTarget = (e: unknown): never => {
+    if (e instanceof ChatopsError && e.kind === 'not_found') audit(ctx, actor, A.request, target, incidentId, 'failed', { ...base, why: e.message });
     throw e;
-  }
+  };
+  const labels = await labelsFor(ctx, target).catch(unknownTarget);
   const decision = evaluateRequest(ctx.policy, { action: spec, target, params, requester: who, targetLabels: labels });
   if (decision.kind === 'refused') return refuse(decision.reason, decision);
 
@@ -147,9 +168,9 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
   }
 
   const pre = await executor.preflight(spec, target);
-  if (!pre.allowed) return refuse(`Refused before anyone approves: ${pre.reason}`, decision, { preflight: 'denied' });
-  const dryRun = await executor.dryRun(spec, target, params);
-  if (!dryRun.ok) return refuse(`Refused: the dry run failed: ${dryRun.summary}`, decision, { dryRun });
+  if (!pre.allowed) return refuse(pre.reason, decision, { preflight: 'denied' }, REFUSED_EARLY);
+  const dryRun = await executor.dryRun(spec, target, params).catch(unknownTarget);
+  if (!dryRun.ok) return refuse(`the dry run failed: ${dryRun.summary}`, decision, { dryRun });
   if (opts.dryRunOnly) {
     audit(ctx, actor, A.preview, target, incidentId, 'ok', { ...base, dryRun, decision: decision.kind });
     return { kind: 'preview', decision, dryRun };
@@ -237,12 +258,12 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
   let request = found;
   const now = ctx.clock.now();
   const note = opts.reason?.trim() || null;
-  const refuse = (reason: string): DecideOutcome => {
+  const refuse = (why: string): DecideOutcome => {
     ctx.store.transaction(() => {
-      ctx.store.recordApproval({ requestId, actor: actor.id, source: actor.source, decision: verdict, outcome: 'refused', reason, ts: ctx.clock.now() });
-      audit(ctx, actor, verdict === 'approve' ? A.approve : A.deny, request.target, request.incidentId, 'refused', { requestId, action: request.action, why: reason });
+      ctx.store.recordApproval({ requestId, actor: actor.id, source: actor.source, decision: verdict, outcome: 'refused', reason: why, ts: ctx.clock.now() });
+      audit(ctx, actor, verdict === 'approve' ? A.approve : A.deny, request.target, request.incidentId, 'refused', { requestId, action: request.action, why });
     });
-    return { kind: 'refused', reason, request: ctx.store.getRequest(requestId) ?? request };
+    return { ...refusal(why), request: ctx.store.getRequest(requestId) ?? request };
   };
   // A click or command on a request that is no longer pending (a replayed click, the loser of
   // two simultaneous approvals): nothing happens, but who tried and why it did nothing is audited.
@@ -259,14 +280,14 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     expireOne(ctx, request, { id: 'daemon', source: 'daemon' });
     request = ctx.store.getRequest(requestId)!;
   }
-  if (request.state === 'expired') return refuse(`Refused: request ${requestId} expired at ${iso(request.expiresAt)}: request it again.`);
+  if (request.state === 'expired') return refuse(`request ${requestId} expired at ${iso(request.expiresAt)}: request it again.`);
   if (request.state !== 'pending') return conflict(request);
   const spec = actionSpec(request.action);
   const who = await withGroups(ctx, actor);
 
   if (verdict === 'deny') {
     if (!mayDeny(ctx.policy, spec.risk, request.requester, who)) {
-      return refuse(`Refused: ${actor.id} may neither approve nor deny ${spec.risk} actions (policy.approvers.${spec.risk}).`);
+      return refuse(`${actor.id} may neither approve nor deny ${spec.risk} actions (policy.approvers.${spec.risk}).`);
     }
     const to: RequestState = actor.id === request.requester ? 'cancelled' : 'denied';
     const done = ctx.store.transaction(() => {
@@ -282,17 +303,21 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     return to === 'cancelled' ? { kind: 'cancelled', request: done } : { kind: 'denied', request: done };
   }
 
+  const facts = {
+    action: spec, target: request.target, params: request.params,
+    requester: { id: request.requester, source: request.source, groups: request.requesterGroups }, approver: who,
+  };
+  // The policy in force first, before anything reaches the API server; the selector after.
+  const early = evaluateApproval(ctx.policy, { ...facts, targetLabels: 'unknown' }, { labelsLater: true });
+  if (early.kind === 'refused') return refuse(early.reason);
   let labels: Labels | 'unknown';
   try {
     labels = await labelsFor(ctx, request.target);
   } catch (e) {
-    if (e instanceof ChatopsError && e.kind === 'not_found') return refuse(`Refused: ${e.message}`);
+    if (e instanceof ChatopsError && e.kind === 'not_found') return refuse(e.message);
     throw e;
   }
-  const verdictNow = evaluateApproval(ctx.policy, {
-    action: spec, target: request.target, params: request.params, targetLabels: labels,
-    requester: { id: request.requester, source: request.source, groups: request.requesterGroups }, approver: who,
-  });
+  const verdictNow = evaluateApproval(ctx.policy, { ...facts, targetLabels: labels });
   if (verdictNow.kind === 'refused') return refuse(verdictNow.reason);
   // This process will run it: fail before the approval is spent if it cannot (Kubernetes off here).
   await ctx.executor();
@@ -311,7 +336,7 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     const r = ctx.store.getRequest(requestId)!;
     if (r.state === 'pending') {
       expireOne(ctx, r, { id: 'daemon', source: 'daemon' });
-      return refuse(`Refused: request ${requestId} expired at ${iso(r.expiresAt)}: request it again.`);
+      return refuse(`request ${requestId} expired at ${iso(r.expiresAt)}: request it again.`);
     }
     return conflict(r);
   }
@@ -362,9 +387,4 @@ export function recoverInterrupted(ctx: Pick<RemediationContext, 'store' | 'cloc
     if (done) n++;
   }
   return n;
-}
-
-/** Pending requests, oldest first. */
-export function pendingRequests(ctx: Pick<RemediationContext, 'store'>): ActionRequest[] {
-  return ctx.store.listRequests({ states: ['pending'] });
 }

@@ -1,9 +1,11 @@
-/** Silencing an incident's alerts in Alertmanager: a `low` action, checked by the same policy. */
-import { CATALOGUE } from './actions.js';
-import { ChatopsError } from './errors.js';
-import type { ActionContext, Actor } from './incident-actions.js';
-import type { AuditRecord } from './types.js';
-import { evaluateRequest, type Policy, type Principal } from './policy.js';
+/**
+ * Alertmanager silences for an incident's alerts: the port the Alertmanager adapter implements,
+ * the bounds, how long a silence lasts (a duration or "until the incident resolves"), and which
+ * chatops silence is in force, read from the audit trail. The flow itself is the operator
+ * service's (`operator.ts`).
+ */
+import { parseDuration } from './duration.js';
+import type { AuditRecord, Incident } from './types.js';
 
 export interface SilenceMatcher {
   name: string;
@@ -13,6 +15,8 @@ export interface SilenceMatcher {
 }
 
 export interface NewSilence {
+  /** Updates this silence instead of creating one (Alertmanager may answer with a new id when it cannot update in place). */
+  id?: string;
   matchers: SilenceMatcher[];
   startsAt: Date;
   endsAt: Date;
@@ -20,70 +24,62 @@ export interface NewSilence {
   comment: string;
 }
 
-/** Creates silences (implemented by the Alertmanager adapter). */
-export interface Silencer {
-  /** Returns the silence id; throws ChatopsError('unavailable') with one sentence on failure. */
-  createSilence(s: NewSilence): Promise<string>;
-  /** Expires a silence; one already expired or unknown counts as done. */
-  expireSilence(id: string): Promise<void>;
+/** A silence as Alertmanager holds it now. */
+export interface SilenceState {
+  id: string;
+  state: 'active' | 'pending' | 'expired';
+  matchers: SilenceMatcher[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
 }
 
-export interface SilenceContext extends ActionContext {
-  policy: Policy;
-  /** Built lazily: throws ChatopsError('config') when Alertmanager is not configured. */
-  silencer: () => Promise<Silencer>;
+/** Alertmanager silences (implemented by the Alertmanager adapter). Failures throw ChatopsError('unavailable') with one sentence. */
+export interface Silencer {
+  /** Creates (or, with `id`, updates) a silence; returns its id. */
+  createSilence(s: NewSilence): Promise<string>;
+  /** The silence, or null when Alertmanager does not know it (any more). */
+  getSilence(id: string): Promise<SilenceState | null>;
+  /** Expires a silence; one already expired or unknown counts as done. */
+  expireSilence(id: string): Promise<void>;
 }
 
 export const DEFAULT_SILENCE_MS = 2 * 3_600_000;
 /** Longer silences hide the next real incident; Alertmanager itself has no upper bound. */
 export const MAX_SILENCE_MS = 7 * 86_400_000;
 
-export type SilenceOutcome =
-  | { kind: 'refused'; reason: string }
-  | { kind: 'silenced'; silenceId: string; endsAt: number; matchers: SilenceMatcher[] };
+/** How long a silence lasts: a duration, or until the incident resolves (bounded by MAX_SILENCE_MS). */
+export type SilenceLength = { durationMs: number } | { untilResolved: true };
 
-/** Silences the alerts an incident groups (its common labels), for `durationMs`. */
-export async function silenceIncident(ctx: SilenceContext, incidentId: number, opts: { durationMs?: number; comment?: string }, actor: Actor & { groups?: readonly string[] }): Promise<SilenceOutcome> {
-  const incident = ctx.store.getIncident(incidentId);
-  if (!incident) throw new ChatopsError('not_found', `No incident ${incidentId}: list them with 'chatops incidents list'.`);
-  const durationMs = opts.durationMs ?? DEFAULT_SILENCE_MS;
-  if (!(durationMs > 0) || durationMs > MAX_SILENCE_MS) {
-    throw new ChatopsError('usage', `--duration must be more than 0 and at most 7d, got ${Math.round(durationMs / 1000)}s.`);
-  }
-  const auditRefusal = (reason: string): SilenceOutcome => {
-    ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action: 'incident.silence', target: incident.key, incidentId, result: 'refused', detail: { why: reason } });
-    return { kind: 'refused', reason };
-  };
-  const who: Principal = actor;
-  const decision = evaluateRequest(ctx.policy, { action: CATALOGUE.silence, target: null, params: { durationMs }, requester: who, targetLabels: 'unknown' });
-  if (decision.kind === 'refused') return auditRefusal(decision.reason);
-  const matchers = Object.entries(incident.labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
-  if (matchers.length === 0) return auditRefusal(`Refused: incident ${incidentId}'s alerts share no label, so no silence would match only them; silence them in Alertmanager by hand.`);
-  const now = ctx.clock.now();
-  const endsAt = now + durationMs;
-  const comment = opts.comment?.trim() || `chatops: incident ${incidentId} (${incident.alertname}) silenced by ${actor.id}`;
-  const silencer = await ctx.silencer();
-  let silenceId: string;
-  try {
-    silenceId = await silencer.createSilence({ matchers, startsAt: new Date(now), endsAt: new Date(endsAt), createdBy: actor.id, comment });
-  } catch (e) {
-    ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action: 'incident.silence', target: incident.key, incidentId, result: 'failed', detail: { why: (e as Error).message } });
-    throw e;
-  }
-  ctx.store.transaction(() => {
-    const at = ctx.clock.now();
-    ctx.store.appendAudit({ ts: at, actor: actor.id, source: actor.source, action: 'incident.silence', target: incident.key, incidentId, result: 'ok',
-      detail: { silenceId, endsAt: new Date(endsAt).toISOString(), matchers, comment } });
-    if (ctx.notify) ctx.store.enqueue({ kind: 'incident.updated', incidentId, payload: { reason: 'silence', silenceId, endsAt: new Date(endsAt).toISOString(), by: actor.id } }, at);
-  });
-  return { kind: 'silenced', silenceId, endsAt, matchers };
+const UNTIL_RESOLVED = /^(until[ -]?)?resolved$/i;
+
+/**
+ * What a person typed or picked for a silence's length: a duration ("30m", "2h", "1d") or
+ * "resolved" / "until resolved". Null when it is neither (bounds are checked when silencing).
+ */
+export function parseSilenceLength(text: string): SilenceLength | null {
+  const t = text.trim();
+  if (UNTIL_RESOLVED.test(t)) return { untilResolved: true };
+  const ms = parseDuration(t);
+  return ms === null ? null : { durationMs: ms };
 }
+
+/** The matchers a silence of this incident uses: its alerts' common labels, exactly. */
+export function incidentMatchers(incident: Pick<Incident, 'labels'>): SilenceMatcher[] {
+  return Object.entries(incident.labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
+}
+
+/** `name="value", …` for confirmation lines and messages. */
+export const matchersText = (matchers: readonly SilenceMatcher[]): string => matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}"${m.value}"`).join(', ');
 
 /** A silence chatops created for an incident and has not expired, as the audit trail records it. */
 export interface ActiveSilence {
   id: string;
   endsAt: number;
   createdBy: string;
+  /** Present (true) when it ends as the incident resolves; the daemon expires it then. */
+  untilResolved?: true;
 }
 
 /**
@@ -99,33 +95,7 @@ export function activeSilence(audit: readonly AuditRecord[], now: number): Activ
     const id = String(a.detail.silenceId ?? '');
     const endsAt = Date.parse(String(a.detail.endsAt ?? ''));
     if (!id || expired.has(id) || !(endsAt > now)) continue;
-    return { id, endsAt, createdBy: a.actor };
+    return a.detail.untilResolved === true ? { id, endsAt, createdBy: a.actor, untilResolved: true } : { id, endsAt, createdBy: a.actor };
   }
   return null;
-}
-
-export type UnsilenceOutcome =
-  | { kind: 'refused'; reason: string }
-  | { kind: 'none' }
-  | { kind: 'expired'; silenceId: string };
-
-/** Expires the incident's active silence in Alertmanager; the same policy as silencing decides who may. */
-export async function unsilenceIncident(ctx: SilenceContext, incidentId: number, actor: Actor & { groups?: readonly string[] }): Promise<UnsilenceOutcome> {
-  const incident = ctx.store.getIncident(incidentId);
-  if (!incident) throw new ChatopsError('not_found', `No incident ${incidentId}: list them with 'chatops incidents list'.`);
-  const active = activeSilence(ctx.store.auditOf(incidentId), ctx.clock.now());
-  if (!active) return { kind: 'none' };
-  const decision = evaluateRequest(ctx.policy, { action: CATALOGUE.silence, target: null, params: {}, requester: actor, targetLabels: 'unknown' });
-  if (decision.kind === 'refused') {
-    ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action: 'incident.unsilence', target: incident.key, incidentId, result: 'refused', detail: { silenceId: active.id, why: decision.reason } });
-    return { kind: 'refused', reason: decision.reason };
-  }
-  const silencer = await ctx.silencer();
-  await silencer.expireSilence(active.id);
-  ctx.store.transaction(() => {
-    const at = ctx.clock.now();
-    ctx.store.appendAudit({ ts: at, actor: actor.id, source: actor.source, action: 'incident.unsilence', target: incident.key, incidentId, result: 'ok', detail: { silenceId: active.id } });
-    if (ctx.notify) ctx.store.enqueue({ kind: 'incident.unsilenced', incidentId, payload: { silenceId: active.id, actor: actor.id } }, at);
-  });
-  return { kind: 'expired', silenceId: active.id };
 }

@@ -39,6 +39,8 @@ export interface Delivery {
 export interface StoredAlert extends AlertEvent {
   incidentId: number;
   updatedAt: number;
+  /** Resolved by chatops' reconciliation (Alertmanager no longer had it), not by Alertmanager's word. */
+  reconciled?: boolean;
 }
 
 export interface Incident {
@@ -60,6 +62,8 @@ export interface Incident {
   resolvedAt: number | null;
   acknowledgedBy: string | null;
   acknowledgedAt: number | null;
+  /** Alerts of the group Alertmanager left out of its latest delivery (`truncatedAlerts`, max_alerts); absent = 0. */
+  truncatedAlerts?: number;
 }
 
 export type AuditSource = 'slack' | 'cli' | 'tui' | 'daemon' | 'alertmanager';

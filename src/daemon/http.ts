@@ -15,6 +15,8 @@ import type { Metrics } from './metrics.js';
 export interface Readiness {
   /** null when ready, else the reason. */
   notReadyReason(): string | null;
+  /** What is degraded without making the daemon unready (e.g. Slack behind its visibility bound). */
+  details?(): string[];
 }
 
 export interface HttpDeps {
@@ -61,8 +63,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.get('/ready', (_req, res) => {
     const reason = deps.readiness.notReadyReason();
-    if (reason) res.status(503).json({ status: 'not ready', reason });
-    else res.json({ status: 'ready' });
+    const details = deps.readiness.details?.() ?? [];
+    const extra = details.length ? { details } : {};
+    if (reason) res.status(503).json({ status: 'not ready', reason, ...extra });
+    else res.json({ status: 'ready', ...extra });
   });
 
   app.get('/metrics', async (_req, res) => {

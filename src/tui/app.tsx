@@ -1,590 +1,261 @@
 /**
- * The incidents terminal UI. Reads through an IncidentSource, acts only through the core and
- * the operator ports, as the terminal user. Every action asks for a confirmation line that says
- * what will happen; results and refusals land in the status line with their reason.
+ * The incidents terminal UI. Reads through an IncidentSource one screenful at a time, acts only
+ * through the core and the operator ports, as the terminal user. Every action asks for a
+ * confirmation line that says what will happen; results and refusals land in the status line
+ * with their reason, and what a read returns (pods, logs) in a pane of its own.
  */
-import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { Box, Text, useApp, type Key } from 'ink';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import type { IncidentQuery } from '../adapters/store/incident-browser.js';
-import { formatDuration, parseDuration } from '../core/duration.js';
-import { isChatopsError } from '../core/errors.js';
-import { acknowledge } from '../core/incident-actions.js';
-import type { ActionChoice, OperatorOutcome, PendingRequest, RemediationTarget } from '../core/operator-ports.js';
-import type { Incident, IncidentStatus } from '../core/types.js';
+import type { IncidentStatus } from '../core/types.js';
 import { clean } from '../cli/format.js';
-import { detailLines, type Line } from './detail.js';
-import { healthOf } from './health.js';
-import { KEYMAP } from './keymap.js';
-import { cellText, fit, GAP_TEXT, layoutColumns, MARKER_WIDTH, STATUS_COLOR } from './layout.js';
+import { startAck, startDecision, startRemediation, startSilence, type ActionKit } from './actions.js';
+import { Chooser } from './components/chooser.js';
+import { InputLine, StatusLine, statusText } from './components/footer.js';
+import { Header } from './components/header.js';
+import { Help } from './components/help.js';
+import { IncidentList } from './components/incident-list.js';
+import { ScrollView } from './components/scroll-view.js';
+import { detailLines, wrap, type Line } from './detail.js';
+import { useHealth } from './hooks/use-health.js';
+import { useKeys } from './hooks/use-keys.js';
+import { useClock } from './hooks/use-clock.js';
+import { useIncidentGraph } from './hooks/use-incident-graph.js';
+import { useLatestState } from './hooks/use-latest-state.js';
+import { useLive } from './hooks/use-live.js';
+import { useTerminalSize, type Size } from './hooks/use-terminal-size.js';
+import { commandFor, type Command } from './keys.js';
+import { cellText, layoutColumns, wrappedRows } from './layout.js';
+import { errorStatus, outcomeLines, outcomeStatus, type Status } from './outcome.js';
+import { overlayKey } from './overlay-keys.js';
 import type { TuiDeps } from './source.js';
+import { clamp, contextOf, initialState, windowTop, type Overlay, type UiState } from './state.js';
 
 export interface AppProps {
   deps: TuiDeps;
   initialQuery?: IncidentQuery;
   /** Fixed size (tests); otherwise the terminal's, following resizes. */
-  size?: { columns: number; rows: number };
+  size?: Size;
 }
 
-type Overlay =
-  | { kind: 'help' }
-  | { kind: 'filter'; before: string }
-  | { kind: 'prompt'; label: string; value: string; submit: (value: string) => void }
-  | { kind: 'confirm'; text: string; run: () => void }
-  | { kind: 'choose'; title: string; options: string[]; pick: (index: number) => void };
+/** Alerts and timeline entries the incident view reads at most (a storm leaves thousands; the CLI shows them all). */
+const DETAIL_ROWS = 200;
 
-type Tone = 'ok' | 'pending' | 'error' | 'info';
-interface Status {
-  tone: Tone;
-  text: string;
-}
-
-const TONE_COLOR: Record<Tone, string | undefined> = { ok: 'green', pending: 'yellow', error: 'red', info: undefined };
-const TONE_MARK: Record<Tone, string> = { ok: '✓', pending: '…', error: '✗', info: '·' };
-
-const DEFAULT_SILENCE = '2h';
-
-function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-  const [size, setSize] = useState(read);
-  useEffect(() => {
-    if (fixed) return;
-    const onResize = () => setSize(read());
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  }, [stdout, fixed]);
-  return fixed ?? size;
-}
-
-const statusesLabel = (s: readonly IncidentStatus[] | undefined): string =>
-  !s || s.length === 0 ? 'all' : s.length === 2 && s.includes('firing') && s.includes('acknowledged') ? 'open' : s.join('+');
-
-const whereOf = (i: Incident): string => clean([i.namespace, i.target].filter(Boolean).join('/') || '-');
-const nameOf = (i: Incident): string => `#${i.id} ${clean(i.alertname || '-')} ${whereOf(i)}`;
-
-function outcomeStatus(o: OperatorOutcome): Status {
-  if (o.outcome === 'done') return { tone: 'ok', text: clean(o.message) };
-  if (o.outcome === 'pending') return { tone: 'pending', text: clean(o.message) };
-  if (o.outcome === 'failed') return { tone: 'error', text: `failed: ${clean(o.reason)}` };
-  return { tone: 'error', text: `refused: ${clean(o.reason)}` };
-}
-
-export function App({ deps, initialQuery, size: fixedSize }: AppProps) {
+export function App({ deps, initialQuery, size }: AppProps) {
   const { exit } = useApp();
-  const { columns, rows } = useTerminalSize(fixedSize);
-  // Keys can arrive faster than React renders (typing, pasting, key repeat), and Ink calls the
-  // handler of the last commit. So the state a key depends on lives in refs that setters update
-  // at once, and React state follows for rendering.
-  const [query, setQueryState] = useState<IncidentQuery>(initialQuery ?? {});
-  const queryRef = useRef(query);
-  const setQuery = (q: IncidentQuery) => {
-    queryRef.current = q;
-    setQueryState(q);
-  };
-  const [cursor, setCursorState] = useState(0);
-  const cursorRef = useRef(cursor);
-  const setCursor = (c: number) => {
-    cursorRef.current = c;
-    setCursorState(c);
-  };
-  const [top, setTop] = useState(0);
-  type View = { kind: 'list' } | { kind: 'detail'; id: number };
-  const [view, setViewState] = useState<View>({ kind: 'list' });
-  const viewRef = useRef<View>(view);
-  const setView = (v: View) => {
-    viewRef.current = v;
-    setViewState(v);
-  };
-  const [scroll, setScrollState] = useState(0);
-  const scrollRef = useRef(0);
-  const setScroll = (n: number) => {
-    scrollRef.current = n;
-    setScrollState(n);
-  };
-  const [selectedRequest, setSelectedRequest] = useState(0);
-  const [overlay, setOverlayState] = useState<Overlay | null>(null);
-  const overlayRef = useRef<Overlay | null>(null);
-  const setOverlay = (o: Overlay | null) => {
-    overlayRef.current = o;
-    setOverlayState(o);
-  };
-  const [status, setStatus] = useState<Status | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { columns, rows } = useTerminalSize(size);
+  const [ui, setUi, latest] = useLatestState<UiState>(() => initialState(initialQuery));
+  const patch = useCallback((p: Partial<UiState>) => setUi((s) => ({ ...s, ...p })), [setUi]);
   const [version, setVersion] = useState(0);
-  const [now, setNow] = useState(() => deps.clock.now());
+  /** The incident under the cursor (or open) at the last render: a reload keeps the cursor on it. */
+  const selectedId = useRef<number | null>(null);
 
-  const selectedIdRef = useRef<number | null>(null);
-
-  /** Re-reads after a change, keeping the cursor on the incident it was on. */
   const reload = useCallback(() => {
-    const id = selectedIdRef.current;
-    if (id !== null) {
-      const pos = deps.source.positionOf(id, queryRef.current);
-      if (pos !== null) {
-        cursorRef.current = pos;
-        setCursorState(pos);
-      }
-    }
+    const id = selectedId.current;
+    const pos = id === null ? null : deps.source.positionOf(id, latest.current.query);
+    if (pos !== null) patch({ cursor: pos });
     setVersion((v) => v + 1);
-  }, [deps]);
+  }, [deps, latest, patch]);
+  useLive(deps.source, reload, { pollMs: deps.pollMs, reloadMs: deps.reloadMs });
 
-  // Live: look for commits by other processes (the daemon, another terminal) every pollMs.
-  // PRAGMA data_version is a read of a counter in shared memory, so this costs next to nothing.
-  useEffect(() => {
-    let seen = deps.source.version();
-    let second = Math.floor(deps.clock.now() / 1000);
-    const timer = setInterval(() => {
-      const v = deps.source.version();
-      if (v !== seen) {
-        seen = v;
-        reload();
-      }
-      const t = deps.clock.now();
-      if (Math.floor(t / 1000) !== second) {
-        second = Math.floor(t / 1000);
-        setNow(t);
-      }
-    }, deps.pollMs ?? 250);
-    return () => clearInterval(timer);
-  }, [deps, reload]);
-
-  // Layout: header (2) + column titles (1) + body + choices + status (1) + input/hints (1),
-  // one row short of the terminal so Ink never has to clear the whole screen.
-  const chooseLines = overlay?.kind === 'choose' ? overlay.options.length + 1 : 0;
-  // A confirmation is never cut: it wraps, and the body gives up the rows it needs.
-  const footerLines = overlay?.kind === 'confirm' ? Math.max(1, Math.ceil([...`${overlay.text} [y/N]`].length / Math.max(1, columns - 12))) : 1;
-  // The status line wraps too: a refusal's reason is the point of it.
-  const statusText = status ? `${TONE_MARK[status.tone]} ${status.text}` : ' ';
-  const statusLines = Math.max(1, Math.ceil([...statusText].length / Math.max(1, columns - 12)));
-  const bodyHeight = Math.max(1, rows - 1 - 3 - statusLines - footerLines - chooseLines);
+  // Rows: header (2) + column titles (1) + body + choices + status + input/hints, one row short
+  // of the terminal so Ink never has to clear the whole screen.
+  const { overlay } = ui;
+  const chooseRows = overlay?.kind === 'choose' ? overlay.options.length + 1 : 0;
+  const footerRows = overlay?.kind === 'confirm' ? wrappedRows(`${overlay.text} [y/N]`, columns) : 1;
+  const height = Math.max(1, rows - 1 - 3 - wrappedRows(statusText(ui.status), columns) - footerRows - chooseRows);
   const cols = useMemo(() => layoutColumns(columns), [columns]);
 
-  const page = useMemo(() => {
-    const first = deps.source.page(query, 0, 0);
-    const total = first.total;
-    const cur = Math.min(cursor, Math.max(0, total - 1));
-    let t = Math.min(top, Math.max(0, total - bodyHeight));
-    if (cur < t) t = cur;
-    if (cur >= t + bodyHeight) t = cur - bodyHeight + 1;
-    const p = deps.source.page(query, t, bodyHeight);
-    const pending = new Map(p.rows.map((r) => [r.id, deps.pending.countFor(r.id)]));
-    return { ...p, cursor: cur, top: t, pending };
-    // version: re-read when the data changed.
-  }, [deps, query, cursor, top, bodyHeight, version]);
+  // The window of rows on screen is read again only when it moves or the data changed, not
+  // when the cursor moves inside it. (version: read again when the data changed.)
+  const { total, counts } = useMemo(() => deps.source.page(ui.query, 0, 0), [deps, ui.query, version]);
+  const cursor = clamp(ui.cursor, 0, total - 1);
+  const top = windowTop(ui.top, cursor, height, total);
+  const visible = useMemo(() => {
+    const { rows } = deps.source.page(ui.query, top, height);
+    return { rows, pending: new Map(rows.map((r) => [r.id, deps.pending.countFor(r.id)])) };
+  }, [deps, ui.query, top, height, version]);
+  selectedId.current = ui.view.kind === 'detail' ? ui.view.id : (visible.rows[cursor - top]?.id ?? null);
 
-  const selectedRow: Incident | null = page.rows[page.cursor - page.top] ?? null;
-  selectedIdRef.current = view.kind === 'detail' ? view.id : (selectedRow?.id ?? null);
-  const totalRef = useRef(page.total);
-  totalRef.current = page.total;
-  useEffect(() => {
-    // Keep the window where the page put it, so moving back up does not drag it along.
-    if (page.top !== top) setTop(page.top);
-    // Clamp a cursor left past the end (rows went away), unless a key already moved it on.
-    if (page.cursor !== cursor && cursorRef.current === cursor) setCursor(page.cursor);
-  });
+  // The clock redraws only when the time shown changes (see `shows` below, read through `shown`).
+  const now = useClock(deps.clock, (t) => shown.current.shows(t), Math.min(1000, deps.pollMs ?? 1000));
 
   const detail = useMemo(() => {
-    if (view.kind !== 'detail') return null;
-    const incident = deps.source.incident(view.id);
-    if (!incident) return null;
-    return { incident, alerts: deps.source.alerts(view.id), timeline: deps.source.timeline(view.id), pending: deps.pending.list(view.id) };
-  }, [deps, view, version]);
-
+    if (ui.view.kind !== 'detail') return null;
+    const id = ui.view.id;
+    const incident = deps.source.incident(id);
+    const timeline = deps.source.timeline(id, DETAIL_ROWS);
+    return incident && { incident, alerts: deps.source.alerts(id, DETAIL_ROWS), timeline: timeline.rows, timelineTotal: timeline.total, pending: deps.pending.list(id) };
+  }, [deps, ui.view, version]);
+  const graph = useIncidentGraph(deps.graph ?? null, detail, columns - 2);
   const lines: Line[] = useMemo(
-    () => (detail ? detailLines({ ...detail, selectedRequest, now, width: columns }) : []),
-    [detail, selectedRequest, now, columns],
+    () => (detail ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now, width: columns, graph }) : []),
+    [detail, ui.selectedRequest, now, columns, graph],
   );
+  const paneLines: Line[] = useMemo(
+    () => (ui.pane ? [{ text: ui.pane.title, bold: true }, ...ui.pane.lines.flatMap((l) => wrap(l, columns).map((text) => ({ text })))] : []),
+    [ui.pane, columns],
+  );
+  const health = useHealth(deps.source, deps.clock, deps.pollMs);
 
-  const health = useMemo(() => healthOf(deps.source.meta('daemon.heartbeat'), deps.source.meta('slack.socket'), now), [deps, now, version]);
-
+  /** What the time `t` puts on screen: the ages in the list, the "… ago"s of the open incident. */
+  const shows = (t: number): string =>
+    detail
+      ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now: t, width: columns, graph }).map((l) => l.text).join('\n')
+      : visible.rows.map((i) => cellText('age', i, t, 0)).join(' ');
+  /** What key handlers and the clock see of the last render (several keys may arrive before the next). */
+  const shown = useRef({ total: 0, height, lines, paneLines, shows });
+  shown.current = { total, height, lines, paneLines, shows };
 
   // ---- actions ----------------------------------------------------------------------------
 
-  const perform = useCallback(
-    (label: string, fn: () => OperatorOutcome | Promise<OperatorOutcome>) => {
-      setBusy(label);
-      setStatus({ tone: 'info', text: `${label}…` });
+  const say = (status: Status) => patch({ status });
+  const kit: ActionKit = {
+    deps,
+    ask: (o) => patch({ overlay: o }),
+    say,
+    perform(label, fn, paneTitle) {
+      patch({ busy: label, status: { tone: 'info', text: `${label}…` } });
       void (async () => {
+        let done: Partial<UiState>;
         try {
-          setStatus(outcomeStatus(await fn()));
+          const outcome = await fn();
+          const lines = outcomeLines(outcome);
+          done = lines && paneTitle
+            ? { pane: { title: clean(paneTitle), lines, scroll: 0 }, status: { tone: 'ok', text: `${clean(paneTitle)}: ${lines.length} line(s) below (↑↓ scroll, Esc closes).` } }
+            : { status: outcomeStatus(outcome) };
         } catch (e) {
-          setStatus({ tone: 'error', text: isChatopsError(e) ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)} (a bug; please report it)` });
-        } finally {
-          setBusy(null);
-          reload(); // our own commits do not move data_version for this connection
+          done = { status: errorStatus(e) };
         }
+        patch({ busy: null, ...done });
+        reload(); // our own commits do not move data_version for this connection
       })();
     },
-    [reload],
-  );
-
-  const confirm = (text: string, run: () => void) => setOverlay({ kind: 'confirm', text, run });
-
-  const startAck = (i: Incident) => {
-    confirm(`Acknowledge incident ${nameOf(i)} as ${deps.actor.id}: it shows as yours here, in the CLI and in its Slack thread.`, () =>
-      perform(`Acknowledging #${i.id}`, () => {
-        try {
-          const r = acknowledge(deps.actions, i.id, deps.actor);
-          return r.outcome === 'already'
-            ? { outcome: 'done', message: `Incident #${i.id} was already acknowledged by ${r.incident.acknowledgedBy}.` }
-            : { outcome: 'done', message: `Incident #${i.id} acknowledged by ${deps.actor.id}.` };
-        } catch (e) {
-          if (isChatopsError(e) && (e.kind === 'conflict' || e.kind === 'refused')) return { outcome: 'refused', reason: e.message };
-          throw e;
-        }
-      }),
-    );
   };
 
-  const startSilence = (i: Incident) => {
-    const why = deps.silences.unavailable();
-    if (why) {
-      setStatus({ tone: 'error', text: `refused: ${why}` });
-      return;
-    }
-    const ask = (initial: string) =>
-      setOverlay({
-        kind: 'prompt',
-        label: `Silence the alerts of #${i.id} for (e.g. 30m, 2h, 1d):`,
-        value: initial,
-        submit: (text) => {
-          const ms = parseDuration(text);
-          if (ms === null || ms <= 0) {
-            setStatus({ tone: 'error', text: `"${clean(text)}" is not a duration: use e.g. 30m, 2h or 1d.` });
-            setOverlay(null);
-            return;
-          }
-          let matchers: string;
-          try {
-            matchers = deps.silences.matchers(i);
-          } catch (e) {
-            if (!isChatopsError(e)) throw e;
-            setOverlay(null);
-            setStatus({ tone: 'error', text: `refused: ${clean(e.message)}` });
-            return;
-          }
-          confirm(
-            `Create an Alertmanager silence for ${formatDuration(ms)} matching ${clean(matchers)} (the ${i.total} alert(s) of ${nameOf(i)}), as ${deps.actor.id}.`,
-            () => perform(`Silencing #${i.id}`, () => deps.silences.silence(i, ms, '', deps.actor)),
-          );
-        },
-      });
-    ask(DEFAULT_SILENCE);
+  /** The incident the keys act on, even if several keys arrived since the last render. */
+  const current = () => {
+    const s = latest.current;
+    if (s.view.kind === 'detail') return deps.source.incident(s.view.id);
+    return deps.source.page(s.query, clamp(s.cursor, 0, shown.current.total - 1), 1).rows[0] ?? null;
   };
 
-  const startRemediation = (i: Incident) => {
-    const target: RemediationTarget = { incidentId: i.id, namespace: i.namespace, target: i.target };
-    const avail = deps.remediation.available(target, deps.actor);
-    if ('refused' in avail) {
-      setStatus({ tone: 'error', text: `refused: ${clean(avail.refused)}` });
-      return;
-    }
-    if (avail.actions.length === 0) {
-      setStatus({ tone: 'error', text: `refused: the policy enables no action for ${whereOf(i)}.` });
-      return;
-    }
-    const withParams = (choice: ActionChoice, values: Record<string, string>, n: number) => {
-      const param = choice.params[n];
-      if (!param) {
-        const shown = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
-        confirm(
-          `Request ${choice.action}${shown ? ` (${clean(shown)})` : ''} on ${whereOf(i)} for incident #${i.id} as ${deps.actor.id}: ${clean(choice.summary)}` +
-            (choice.needsApproval ? ' — it waits for a second approver.' : ' — policy lets it run now.'),
-          () => perform(`Requesting ${choice.action}`, () => deps.remediation.request({ target, action: choice.action, params: values, actor: deps.actor })),
-        );
-        return;
-      }
-      setOverlay({ kind: 'prompt', label: `${clean(param.prompt)}:`, value: param.default ?? '', submit: (v) => withParams(choice, { ...values, [param.name]: v.trim() }, n + 1) });
-    };
-    setOverlay({
-      kind: 'choose',
-      title: `Request which action on ${whereOf(i)}? (number, Esc cancels)`,
-      options: avail.actions.map((a) => clean(`${a.action} [${a.risk}${a.needsApproval ? ', needs a second approver' : ''}] — ${a.summary}`)),
-      pick: (n) => withParams(avail.actions[n]!, {}, 0),
-    });
+  const moveTo = (to: number) => {
+    const { total, height: h } = shown.current;
+    const cursor = clamp(to, 0, total - 1);
+    setUi((s) => ({ ...s, cursor, top: windowTop(s.top, cursor, h, total) }));
   };
-
-  const pendingSelected = (i: Incident): PendingRequest | null => {
-    const list = view.kind === 'detail' && detail ? detail.pending : deps.pending.list(i.id);
-    return list[view.kind === 'detail' ? Math.min(selectedRequest, list.length - 1) : 0] ?? null;
+  const scrollTo = (to: number) => {
+    const s = latest.current;
+    const { lines: detailRows, paneLines: paneRows, height: h } = shown.current;
+    if (s.pane) return patch({ pane: { ...s.pane, scroll: clamp(to, 0, paneRows.length - h - 1) } });
+    patch({ scroll: clamp(to, 0, detailRows.length - h - 1) });
   };
-
-  const describeRequest = (p: PendingRequest) => {
-    const params = Object.entries(p.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-    return clean(`request ${p.id} (${p.action} ${p.target}${params ? ` ${params}` : ''}, requested by ${p.requestedBy})`);
-  };
-
-  const startDecision = (i: Incident, approve: boolean) => {
-    const p = pendingSelected(i);
-    if (!p) {
-      setStatus({ tone: 'error', text: `Incident #${i.id} has no pending request to ${approve ? 'approve' : 'deny'}.` });
-      return;
-    }
-    if (approve) {
-      confirm(`Approve ${describeRequest(p)} as ${deps.actor.id}: if policy agrees it runs against Kubernetes now.`, () =>
-        perform(`Approving ${p.id}`, () => deps.remediation.approve(p.id, deps.actor)),
-      );
-    } else {
-      setOverlay({
-        kind: 'prompt',
-        label: `Why deny request ${clean(p.id)}?`,
-        value: '',
-        submit: (reason) =>
-          confirm(`Deny ${describeRequest(p)} as ${deps.actor.id}${reason.trim() ? ` because "${clean(reason.trim())}"` : ''}: it will not run.`, () =>
-            perform(`Denying ${p.id}`, () => deps.remediation.deny(p.id, deps.actor, reason.trim())),
-          ),
-      });
-    }
-  };
-
-  // ---- keys -------------------------------------------------------------------------------
-
-  /** Moves the cursor; the page computation scrolls the window to keep it visible. */
-  const moveTo = (to: number) => setCursor(Math.max(0, Math.min(Math.max(0, totalRef.current - 1), to)));
-  const moveBy = (delta: number) => moveTo(cursorRef.current + delta);
-
-  const scrollTo = (to: number) => setScroll(Math.max(0, Math.min(Math.max(0, lines.length - bodyHeight - 1), to)));
-
   const changeQuery = (next: IncidentQuery) => {
-    const id = selectedIdRef.current;
-    setQuery(next);
-    const pos = id !== null ? deps.source.positionOf(id, next) : null;
-    setCursor(pos ?? 0);
-    if (pos === null) setTop(0);
+    const pos = selectedId.current === null ? null : deps.source.positionOf(selectedId.current, next);
+    patch({ query: next, cursor: pos ?? 0, ...(pos === null ? { top: 0 } : {}) });
+  };
+  const pendingOf = (id: number) => (latest.current.view.kind === 'detail' && detail ? detail.pending : deps.pending.list(id));
+
+  const nextRequest = () => {
+    const s = latest.current;
+    const list = detail?.pending ?? [];
+    if (!detail || list.length === 0) return say({ tone: 'info', text: `Incident #${s.view.kind === 'detail' ? s.view.id : '-'} has no pending request to select.` });
+    const n = (s.selectedRequest + 1) % list.length;
+    // Bring the selected request on screen: it is usually below the alerts.
+    const at = shown.current.lines.findIndex((l) => l.request === n);
+    const h = shown.current.height;
+    const scroll = at >= 0 && (at < s.scroll || at > s.scroll + h) ? clamp(at - 1, 0, shown.current.lines.length - h - 1) : s.scroll;
+    patch({ selectedRequest: n, scroll, status: { tone: 'info', text: `Request ${clean(list[n]!.id)} selected (${n + 1} of ${list.length}): A approves, D denies.` } });
   };
 
-  const onKey = (input: string, key: Key) => {
-    const overlay = overlayRef.current;
-    const query = queryRef.current;
-    const view = viewRef.current;
-    const scroll = scrollRef.current;
-    // What the cursor is on now, even if several keys arrived since the last render.
-    const current: Incident | null =
-      view.kind === 'detail' ? deps.source.incident(view.id) : (deps.source.page(query, cursorRef.current, 1).rows[0] ?? null);
-    if (overlay?.kind === 'filter') {
-      if (key.return) setOverlay(null);
-      else if (key.escape) {
-        changeQuery({ ...query, text: overlay.before });
-        setOverlay(null);
-      } else if (key.backspace || key.delete) changeQuery({ ...query, text: (query.text ?? '').slice(0, -1) });
-      else if (input && !key.ctrl && !key.meta) changeQuery({ ...query, text: (query.text ?? '') + clean(input) });
-      return;
-    }
-    if (overlay?.kind === 'prompt') {
-      if (key.return) overlay.submit(overlay.value);
-      else if (key.escape) {
-        setOverlay(null);
-        setStatus({ tone: 'info', text: 'Cancelled: nothing was done.' });
-      } else if (key.backspace || key.delete) setOverlay({ ...overlay, value: overlay.value.slice(0, -1) });
-      else if (input && !key.ctrl && !key.meta) setOverlay({ ...overlay, value: overlay.value + clean(input) });
-      return;
-    }
-    if (overlay?.kind === 'confirm') {
-      setOverlay(null);
-      if (input === 'y' || input === 'Y') overlay.run();
-      else setStatus({ tone: 'info', text: 'Cancelled: nothing was done.' });
-      return;
-    }
-    if (overlay?.kind === 'choose') {
-      const n = Number(input);
-      if (/^[1-9]$/.test(input) && n <= overlay.options.length) overlay.pick(n - 1);
-      else if (key.escape || input === 'q') {
-        setOverlay(null);
-        setStatus({ tone: 'info', text: 'Cancelled.' });
-      }
-      return;
-    }
-    if (overlay?.kind === 'help') {
-      if (input === 'q') exit();
-      else setOverlay(null);
-      return;
-    }
-
-    if (input === 'q') return exit();
-    if (input === '?') return setOverlay({ kind: 'help' });
-
-    if (busy && 'asrAD'.includes(input)) {
-      setStatus({ tone: 'info', text: `${busy}… wait for it to finish.` });
-      return;
-    }
-    if (current) {
-      if (input === 'a') return startAck(current);
-      if (input === 's') return startSilence(current);
-      if (input === 'r') return startRemediation(current);
-      if (input === 'A') return startDecision(current, true);
-      if (input === 'D') return startDecision(current, false);
-    } else if ('asrAD'.includes(input) && input) {
-      return setStatus({ tone: 'error', text: 'No incident selected.' });
-    }
-
-    if (view.kind === 'detail') {
-      if (key.escape || key.leftArrow || key.backspace) {
-        setView({ kind: 'list' });
-        return;
-      }
-      if (key.tab) {
-        const n = detail?.pending.length ?? 0;
-        setSelectedRequest(n === 0 ? 0 : (selectedRequest + 1) % n);
-        return;
-      }
-      if (key.upArrow || input === 'k') scrollTo(scroll - 1);
-      else if (key.downArrow || input === 'j') scrollTo(scroll + 1);
-      else if (key.pageUp) scrollTo(scroll - bodyHeight);
-      else if (key.pageDown || input === ' ') scrollTo(scroll + bodyHeight);
-      else if (input === 'g' || key.home) scrollTo(0);
-      else if (input === 'G' || key.end) scrollTo(lines.length);
-      return;
-    }
-
-    if (key.upArrow || input === 'k') moveBy(-1);
-    else if (key.downArrow || input === 'j') moveBy(1);
-    else if (key.pageUp) moveBy(-bodyHeight);
-    else if (key.pageDown || input === ' ') moveBy(bodyHeight);
-    else if (input === 'g' || key.home) moveTo(0);
-    else if (input === 'G' || key.end) moveTo(totalRef.current - 1);
-    else if (key.return && current) {
-      setView({ kind: 'detail', id: current.id });
-      setScroll(0);
-      setSelectedRequest(0);
-    } else if (input === '/') setOverlay({ kind: 'filter', before: query.text ?? '' });
-    else if (key.escape && query.text) changeQuery({ ...query, text: '' });
-    else if (input === '1') changeQuery({ ...query, statuses: ['firing'] });
-    else if (input === '2') changeQuery({ ...query, statuses: ['acknowledged'] });
-    else if (input === '3') changeQuery({ ...query, statuses: ['resolved'] });
-    else if (input === '4') changeQuery({ ...query, statuses: ['firing', 'acknowledged'] });
-    else if (input === '0') changeQuery({ ...query, statuses: [] });
+  const step = (list: number, page: number): (() => void) => () => {
+    const s = latest.current;
+    if (contextOf(s) === 'list') moveTo(clamp(s.cursor, 0, shown.current.total - 1) + list);
+    else scrollTo((s.pane ? s.pane.scroll : s.scroll) + page);
   };
-  const onKeyRef = useRef(onKey);
-  onKeyRef.current = onKey;
-  useInput((input, key) => {
-    // Ink hands over text that arrives in one read (fast typing, key repeat, paste) as one
-    // string; taken a character at a time, "jj" moves twice and "j\r" moves then opens.
-    if ([...input].length > 1 && !key.ctrl && !key.meta && !input.includes('\u001B')) {
-      for (const ch of input) {
-        const enter = ch === '\r' || ch === '\n';
-        const back = ch === '\u007F' || ch === '\b';
-        onKeyRef.current(enter || back || ch === '\t' ? '' : ch, { ...key, return: enter, tab: ch === '\t', backspace: back });
-      }
-      return;
+  const show = (statuses: IncidentStatus[]) => () => changeQuery({ ...latest.current.query, statuses });
+  const h = height;
+  const commands: Record<Command, () => void> = {
+    help: () => patch({ overlay: { kind: 'help' } }),
+    quit: () => exit(),
+    up: step(-1, -1),
+    down: step(1, 1),
+    pageUp: step(-h, -h),
+    pageDown: step(h, h),
+    first: () => (contextOf(latest.current) === 'list' ? moveTo(0) : scrollTo(0)),
+    last: () => (contextOf(latest.current) === 'list' ? moveTo(shown.current.total - 1) : scrollTo(Number.MAX_SAFE_INTEGER)),
+    open: () => {
+      const i = current();
+      if (i) patch({ view: { kind: 'detail', id: i.id }, scroll: 0, selectedRequest: 0 });
+    },
+    back: () => (latest.current.pane ? patch({ pane: null }) : patch({ view: { kind: 'list' } })),
+    clearFilter: () => {
+      if (latest.current.query.text) changeQuery({ ...latest.current.query, text: '' });
+    },
+    filter: () => patch({ overlay: { kind: 'filter', before: latest.current.query.text ?? '' } }),
+    showFiring: show(['firing']),
+    showAcknowledged: show(['acknowledged']),
+    showResolved: show(['resolved']),
+    showOpen: show(['firing', 'acknowledged']),
+    showAll: show([]),
+    ack: () => withIncident((i) => startAck(kit, i)),
+    silence: () => withIncident((i) => startSilence(kit, i)),
+    remediate: () => withIncident((i) => startRemediation(kit, i)),
+    nextRequest,
+    approve: () => withIncident((i) => startDecision(kit, i, selectedPending(i.id), true)),
+    deny: () => withIncident((i) => startDecision(kit, i, selectedPending(i.id), false)),
+  };
+  function withIncident(act: (i: NonNullable<ReturnType<typeof current>>) => void) {
+    const i = current();
+    if (i) act(i);
+    else say({ tone: 'error', text: 'No incident selected.' });
+  }
+  function selectedPending(id: number) {
+    const list = pendingOf(id);
+    return list[latest.current.view.kind === 'detail' ? Math.min(latest.current.selectedRequest, list.length - 1) : 0] ?? null;
+  }
+
+  useKeys((input: string, key: Key) => {
+    const s = latest.current;
+    if (s.overlay) {
+      return overlayKey(s.overlay, input, key, {
+        ask: (o: Overlay | null) => patch({ overlay: o }),
+        cancel: (text) => patch({ overlay: null, status: { tone: 'info', text } }),
+        filterText: () => latest.current.query.text ?? '',
+        setFilterText: (text) => changeQuery({ ...latest.current.query, text }),
+        quit: exit,
+      });
     }
-    onKeyRef.current(input, key);
+    const hit = commandFor(contextOf(s), input, key);
+    if (!hit) return;
+    if (hit.row.acts && s.busy) return say({ tone: 'info', text: `${s.busy}… wait for it to finish.` });
+    commands[hit.command]();
   });
 
   // ---- render -----------------------------------------------------------------------------
 
-  const counts = page.counts;
-  // Health first: on a narrow terminal what gets cut is the end of a line, not the daemon state.
-  const header = (
-    <Box flexDirection="column">
-      <Text wrap="truncate-end">
-        <Text bold>chatops</Text>
-        {'  '}
-        <Text color={health.daemon.up ? 'green' : 'red'}>{health.daemon.text}</Text>
-        {' · '}
-        <Text color={health.slack.up === null ? undefined : health.slack.up ? 'green' : 'red'}>{health.slack.text}</Text>
-        <Text dimColor>{` · you: ${clean(deps.actor.id)}`}</Text>
-      </Text>
-      <Text wrap="truncate-end">
-        <Text color="red">● {counts.firing} firing</Text>
-        {'  '}
-        <Text color="yellow">◐ {counts.acknowledged} acked</Text>
-        {'  '}
-        <Text color="green">✓ {counts.resolved} resolved</Text>
-        <Text dimColor>
-          {` · showing: ${statusesLabel(query.statuses)}${query.text ? ` · filter: /${query.text}` : ''} · ${
-            page.total === 0 ? 'no incidents' : `${page.cursor + 1} of ${page.total}`
-          }`}
-        </Text>
-      </Text>
-    </Box>
-  );
-
-  let body: ReactNode;
-  if (overlay?.kind === 'help') {
-    const w = Math.max(...KEYMAP.map(([k]) => k.length));
-    body = (
-      <Box flexDirection="column" height={bodyHeight + 1}>
-        <Text bold>Keys (any key closes this)</Text>
-        {KEYMAP.slice(0, bodyHeight).map(([k, v]) => (
-          <Text key={k} wrap="truncate-end">
-            {`  ${k.padEnd(w)}  ${v}`}
-          </Text>
-        ))}
-      </Box>
-    );
-  } else if (view.kind === 'detail') {
-    const visible = lines.slice(scroll, scroll + bodyHeight + 1);
-    body = (
-      <Box flexDirection="column" height={bodyHeight + 1}>
-        {detail ? (
-          visible.map((l, n) => (
-            <Text key={scroll + n} wrap="truncate-end" color={l.color} bold={l.bold} dimColor={l.dim} inverse={l.request !== undefined && l.request === selectedRequest && l.bold}>
-              {l.text || ' '}
-            </Text>
-          ))
-        ) : (
-          <Text color="red">Incident #{view.id} no longer exists.</Text>
-        )}
-      </Box>
-    );
+  let body;
+  if (overlay?.kind === 'help') body = <Help height={height} />;
+  else if (ui.pane) body = <ScrollView lines={paneLines} scroll={ui.pane.scroll} height={height} />;
+  else if (ui.view.kind === 'detail') {
+    body = detail
+      ? <ScrollView lines={lines} scroll={ui.scroll} height={height} selectedRequest={ui.selectedRequest} />
+      : <Box height={height + 1}><Text color="red">Incident #{ui.view.id} no longer exists.</Text></Box>;
   } else {
+    const filtered = Boolean(ui.query.text || ui.query.statuses?.length);
     body = (
-      <Box flexDirection="column" height={bodyHeight + 1}>
-        <Text wrap="truncate-end" bold>
-          {' '.repeat(MARKER_WIDTH) + cols.map((c) => fit(c.title, c.width)).join(GAP_TEXT)}
-        </Text>
-        {page.total === 0 ? (
-          <Text dimColor>{query.text || (query.statuses && query.statuses.length) ? '  No incident matches (Esc clears the text filter, 0 shows all).' : '  No incidents.'}</Text>
-        ) : (
-          page.rows.map((i, n) => {
-            const selected = page.top + n === page.cursor;
-            const pending = page.pending.get(i.id) ?? 0;
-            return (
-              <Text key={i.id} wrap="truncate-end" inverse={selected} bold={selected}>
-                {selected ? '› ' : '  '}
-                {cols.map((c, k) => {
-                  const text = fit(cellText(c.key, i, now, pending), c.width) + (k < cols.length - 1 ? GAP_TEXT : '');
-                  if (c.key === 'status') return <Text key={c.key} color={STATUS_COLOR[i.status]}>{text}</Text>;
-                  if (c.key === 'pending' && pending > 0) return <Text key={c.key} color="magenta">{text}</Text>;
-                  return <Text key={c.key}>{text}</Text>;
-                })}
-              </Text>
-            );
-          })
-        )}
-      </Box>
+      <IncidentList columns={cols} rows={visible.rows} top={top} cursor={cursor} pending={visible.pending} now={now} height={height}
+        empty={filtered ? 'No incident matches (Esc clears the text filter, 0 shows all).' : 'No incidents.'} />
     );
   }
-
-  let footer: ReactNode;
-  if (overlay?.kind === 'filter') footer = <Text wrap="truncate-end">/{query.text ?? ''}█ <Text dimColor>(Enter keeps, Esc undoes)</Text></Text>;
-  else if (overlay?.kind === 'prompt') footer = <Text wrap="truncate-end">{overlay.label} {overlay.value}█ <Text dimColor>(Enter, Esc cancels)</Text></Text>;
-  else if (overlay?.kind === 'confirm') footer = <Text wrap="wrap" color="yellow" bold>{overlay.text} [y/N]</Text>;
-  else
-    footer = (
-      <Text wrap="truncate-end" dimColor>
-        {view.kind === 'detail' ? '? keys · q quit · Esc back · ↑↓ scroll · a ack · s silence · r remediate · Tab A D requests' : '? keys · q quit · Enter open · / filter · 1 2 3 4 0 status · a ack · s silence · r remediate · A D approve/deny'}
-      </Text>
-    );
-
   return (
     <Box flexDirection="column" width={columns}>
-      {header}
+      <Header health={health} you={clean(deps.actor.id)} counts={counts} query={ui.query} total={total} cursor={cursor} />
       {body}
-      {overlay?.kind === 'choose' && (
-        <Box flexDirection="column">
-          <Text bold wrap="truncate-end">{overlay.title}</Text>
-          {overlay.options.map((o, n) => (
-            <Text key={n} wrap="truncate-end">{`  ${n + 1}) ${o}`}</Text>
-          ))}
-        </Box>
-      )}
-      <Text wrap="wrap" color={status ? TONE_COLOR[status.tone] : undefined}>
-        {statusText}
-      </Text>
-      {footer}
+      {overlay?.kind === 'choose' && <Chooser title={overlay.title} options={overlay.options} />}
+      <StatusLine status={ui.status} />
+      <InputLine overlay={overlay} filterText={ui.query.text ?? ''} context={contextOf(ui)} />
     </Box>
   );
 }

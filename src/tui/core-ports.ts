@@ -1,49 +1,51 @@
 /**
- * Binds the terminal UI's ports to the approvals core: the same requestAction/decide and
- * silenceIncident that Slack and the CLI call, with the terminal user's identity.
+ * The terminal UI's ports as the operator service: a thin adapter that keeps the port shape
+ * app.tsx calls today (OperatorOutcome with `outcome`/`reason`). It goes once the TUI renders
+ * the service's Outcome itself.
  */
 import { actionSpec } from '../core/actions.js';
 import { isChatopsError } from '../core/errors.js';
+import { operatorService, type OperatorContext } from '../core/operator.js';
 import type { ActionChoice, OperatorOutcome, RemediationPort, RemediationTarget, SilencePort } from '../core/operator-ports.js';
-import { availableActions } from '../core/policy.js';
-import { decide, requestAction, type DecideOutcome, type RemediationContext } from '../core/remediation.js';
-import { silenceIncident, type SilenceContext } from '../core/silence.js';
+import type { Outcome } from '../core/outcome.js';
+import { incidentMatchers, matchersText } from '../core/silence.js';
 
 const dep = (t: RemediationTarget) => ({ namespace: t.namespace, deployment: t.target });
 
-function decided(d: DecideOutcome): OperatorOutcome {
-  switch (d.kind) {
+/** The service's Outcome in the ports' older vocabulary. */
+export function portOutcome(o: Outcome): OperatorOutcome {
+  switch (o.kind) {
+    case 'done':
+    case 'unchanged':
+      return { outcome: 'done', message: o.message };
+    case 'pending': {
+      const request = (o.data as { request?: { id: string } | null }).request;
+      return { outcome: 'pending', message: o.message, requestId: request?.id };
+    }
     case 'refused':
     case 'conflict':
-      return { outcome: 'refused', reason: d.reason };
-    case 'executed':
-      return d.result.ok
-        ? { outcome: 'done', message: `Request ${d.request.id} approved and run: ${d.result.summary}` }
-        : { outcome: 'failed', reason: `Request ${d.request.id} ran and failed: ${d.result.summary}` };
-    case 'approved':
-      return { outcome: 'pending', message: `Request ${d.request.id} approved; another process runs it.`, requestId: d.request.id };
-    case 'denied':
-      return { outcome: 'done', message: `Request ${d.request.id} denied.` };
-    case 'cancelled':
-      return { outcome: 'done', message: `Request ${d.request.id} cancelled.` };
+      return { outcome: 'refused', reason: o.message };
+    case 'failed':
+      return { outcome: 'failed', reason: o.message };
   }
 }
 
-/** Errors the user must act on (Kubernetes off, …) become refusals with their sentence. */
-async function guarded(fn: () => Promise<OperatorOutcome>): Promise<OperatorOutcome> {
+/** The errors the user must act on (Kubernetes off, Alertmanager unreachable …) as refusals with their sentence. */
+async function guarded(fn: () => Promise<Outcome>): Promise<OperatorOutcome> {
   try {
-    return await fn();
+    return portOutcome(await fn());
   } catch (e) {
     if (isChatopsError(e)) return e.kind === 'failed' ? { outcome: 'failed', reason: e.message } : { outcome: 'refused', reason: e.message };
     throw e;
   }
 }
 
-export function coreRemediation(ctx: RemediationContext): RemediationPort {
+export function coreRemediation(ctx: OperatorContext): RemediationPort {
+  const operator = operatorService(ctx);
   return {
     available(target, actor) {
       if (!target.namespace || !target.target) return { refused: `incident #${target.incidentId} names no namespace and deployment, so there is nothing to act on.` };
-      const actions: ActionChoice[] = availableActions(ctx.policy, dep(target), actor).map((a) => {
+      const actions: ActionChoice[] = operator.actionsFor(dep(target), actor).map((a) => {
         const spec = actionSpec(a.action);
         return {
           action: a.action,
@@ -55,37 +57,21 @@ export function coreRemediation(ctx: RemediationContext): RemediationPort {
       });
       return actions.length ? { actions } : { refused: `the policy in force enables no action on ${target.namespace}/${target.target} for ${actor.id}.` };
     },
-    request: ({ target, action, params, actor, reason }) => guarded(async () => {
+    request: ({ target, action, params, actor, reason }) => guarded(() => {
       const numeric = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Number(v)]));
-      const r = await requestAction(ctx, { action, target: dep(target), incidentId: target.incidentId, params: numeric, reason: reason ?? null }, actor);
-      switch (r.kind) {
-        case 'refused':
-          return { outcome: 'refused', reason: r.reason };
-        case 'pending':
-          return { outcome: 'pending', requestId: r.request.id, message: `Request ${r.request.id} waits for a second approver: ${r.decision.reason}.` };
-        case 'executed':
-          return r.result.ok ? { outcome: 'done', message: r.result.summary } : { outcome: 'failed', reason: r.result.summary };
-        case 'read':
-          return { outcome: 'done', message: r.result.lines.slice(0, 3).join(' · ') || 'nothing to show' };
-        case 'preview':
-          return { outcome: 'done', message: r.dryRun.summary };
-      }
+      return operator.request({ action, target: dep(target), incidentId: target.incidentId, params: numeric, reason: reason ?? null }, actor);
     }),
-    approve: (id, actor) => guarded(async () => decided(await decide(ctx, id, 'approve', actor))),
-    deny: (id, actor, reason) => guarded(async () => decided(await decide(ctx, id, 'deny', actor, { reason }))),
+    approve: (id, actor) => guarded(() => operator.approve(id, actor)),
+    deny: (id, actor, reason) => guarded(() => operator.deny(id, actor, { reason })),
   };
 }
 
-export function coreSilences(ctx: SilenceContext, alertmanagerUrl: string | undefined): SilencePort {
+export function coreSilences(ctx: OperatorContext, alertmanagerUrl: string | undefined): SilencePort {
+  const operator = operatorService(ctx);
   return {
     unavailable: () => (alertmanagerUrl ? null : 'silence needs alertmanager.url: set it in the config file or ALERTMANAGER_URL.'),
-    matchers: (incident) => Object.entries(incident.labels).map(([k, v]) => `${k}="${v}"`).join(', '),
-    silence: (incident, durationMs, comment, actor) => guarded(async () => {
-      const r = await silenceIncident(ctx, incident.id, { durationMs, comment: comment || undefined }, actor);
-      return r.kind === 'refused'
-        ? { outcome: 'refused', reason: r.reason }
-        : { outcome: 'done', message: `Silence ${r.silenceId} until ${new Date(r.endsAt).toISOString()} (${r.matchers.length} matchers).` };
-    }),
+    matchers: (incident) => matchersText(incidentMatchers(incident)),
+    silence: (incident, durationMs, comment, actor) => guarded(() => operator.silence(incident.id, actor, { length: { durationMs }, comment })),
+    silenceFor: (incident, length, comment, actor) => guarded(() => operator.silence(incident.id, actor, { length, comment })),
   };
 }
-

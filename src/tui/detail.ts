@@ -73,11 +73,15 @@ function describeAudit(r: AuditRecord): string {
 export function detailLines(args: {
   incident: Incident;
   alerts: readonly StoredAlert[];
+  /** The newest audit rows, oldest first; `timelineTotal` says how many the incident has in all. */
   timeline: readonly AuditRecord[];
+  timelineTotal?: number;
   pending: readonly PendingRequest[];
   selectedRequest: number;
   now: number;
   width: number;
+  /** The graph of its queries (src/cli/incident-graph.ts): null while it loads, empty when there is none. */
+  graph?: readonly string[] | null;
 }): Line[] {
   const { incident: i, alerts, timeline, pending, now, width } = args;
   const lines: Line[] = [];
@@ -113,6 +117,14 @@ export function detailLines(args: {
     heading('Enrichment');
     pushIndented(`query: ${clean(query)}`, '  ');
   }
+  if (args.graph === null) {
+    heading('Graph');
+    lines.push({ text: '  querying Prometheus…', dim: true });
+  } else if (args.graph?.length) {
+    heading('Graph');
+    // Already fitted to the width (and cleaned): not wrapped, a chart row must stay one row.
+    for (const t of args.graph) if (t) lines.push({ text: `  ${t}`, dim: t.startsWith('Graph of ') });
+  }
   const links = linksOf(i, alerts);
   if (links.length) {
     heading('Links');
@@ -124,7 +136,9 @@ export function detailLines(args: {
   }
   lines.push({ text: '' });
 
-  heading(`Alerts (${alerts.filter((a) => a.status === 'firing').length} firing of ${alerts.length})`);
+  // An incident in a storm holds thousands of alerts: the view shows the first ones and says where the rest are.
+  const more = i.total - alerts.length;
+  heading(more > 0 ? `Alerts (${i.firing} firing of ${i.total}; the first ${alerts.length} here)` : `Alerts (${alerts.filter((a) => a.status === 'firing').length} firing of ${alerts.length})`);
   for (const a of alerts) {
     const own = Object.entries(a.labels).filter(([k, v]) => i.labels[k] !== v).map(([k, v]) => `${k}=${v}`).join(' ');
     pushIndented(
@@ -138,6 +152,7 @@ export function detailLines(args: {
       pushIndented(`${clean(k)}: ${cut(v, 200)}`, '      ', { dim: true });
     }
   }
+  if (more > 0) lines.push({ text: `  … ${more} more: chatops incidents show ${i.id}`, dim: true });
   lines.push({ text: '' });
 
   heading(`Pending requests (${pending.length})${pending.length ? ' — Tab selects, A approves, D denies' : ''}`);
@@ -155,6 +170,8 @@ export function detailLines(args: {
   lines.push({ text: '' });
 
   heading('Timeline');
+  const earlier = (args.timelineTotal ?? timeline.length) - timeline.length;
+  if (earlier > 0) lines.push({ text: `  … ${earlier} earlier entries: chatops incidents show ${i.id}`, dim: true });
   if (timeline.length === 0) lines.push({ text: '  none', dim: true });
   for (const r of timeline) pushIndented(describeAudit(r), '  ', { color: r.result === 'refused' || r.result === 'failed' ? 'red' : undefined });
   return lines;

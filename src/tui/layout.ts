@@ -101,3 +101,6 @@ export function cellText(key: ColumnKey, i: Incident, now: number, pending: numb
 export const STATUS_COLOR: Record<IncidentStatus, string> = { firing: 'red', acknowledged: 'yellow', resolved: 'green' };
 
 export const GAP_TEXT = ' '.repeat(GAP);
+
+/** Rows a wrapped line of `text` takes (a confirmation or a refusal is never cut: the body gives up rows). */
+export const wrappedRows = (text: string, columns: number): number => Math.max(1, Math.ceil([...text].length / Math.max(1, columns - 12)));

@@ -7,15 +7,18 @@ import type { PendingApprovals, RemediationPort, SilencePort } from '../core/ope
 import type { Clock } from '../core/ports.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
 import type { MetaValue } from './health.js';
+import type { GraphFetcher } from './hooks/use-incident-graph.js';
 
-/** Reads for the UI. `version()` changes whenever the data may have changed. */
+/** Reads for the UI. `changes()` changes whenever what the UI shows may have changed, and only then. */
 export interface IncidentSource {
-  version(): number;
+  changes(): string;
   page(q: IncidentQuery, offset: number, limit: number): IncidentPage;
   positionOf(id: number, q: IncidentQuery): number | null;
   incident(id: number): Incident | null;
-  alerts(id: number): StoredAlert[];
-  timeline(id: number): AuditRecord[];
+  /** At most `limit` of the incident's alerts, oldest first. */
+  alerts(id: number, limit: number): StoredAlert[];
+  /** The newest `limit` audit rows of the incident, oldest first, and how many there are. */
+  timeline(id: number, limit: number): { rows: AuditRecord[]; total: number };
   meta(key: string): MetaValue | null;
 }
 
@@ -30,17 +33,21 @@ export interface TuiDeps {
   silences: SilencePort;
   /** How often to look for changes by other processes (ms). */
   pollMs?: number;
+  /** While changes keep coming, re-read at most this often (ms). */
+  reloadMs?: number;
+  /** The graph of the open incident's queries; absent: none (no Prometheus, or --no-graph). */
+  graph?: GraphFetcher;
 }
 
 export function storeSource(store: SqliteStore): IncidentSource {
   const browser = new SqliteIncidentBrowser(store.db);
   return {
-    version: () => browser.dataVersion(),
+    changes: () => browser.changes(),
     page: (q, offset, limit) => browser.page(q, offset, limit),
     positionOf: (id, q) => browser.positionOf(id, q),
     incident: (id) => store.getIncident(id),
-    alerts: (id) => store.alertsOf(id),
-    timeline: (id) => store.auditOf(id),
+    alerts: (id, limit) => browser.alerts(id, limit),
+    timeline: (id, limit) => browser.timeline(id, limit),
     meta: (key) => store.getMeta(key),
   };
 }

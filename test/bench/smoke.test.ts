@@ -39,7 +39,10 @@ describe('bench smoke', () => {
     assert.equal(results.storm.lost, 0);
     assert.ok(results.storm.allVisibleMs > 0 && results.storm.slackWriteCalls > 0);
     assert.equal(results.clicks.ours.unacked, 0);
+    assert.equal(results.soak.lost, 0);
+    assert.ok(results.soak.incidents > 0 && results.soak.boundSeconds > 0);
     assert.ok(results.clicks.ours.p99ms > 0 && results.clicks.baseline.p99ms > 0);
+    assert.ok(results.tui.rssMb > 0 && results.tui.keys > 0 && Number.isFinite(results.tui.idleCpuPct));
     assert.match(r.stdout, /goal 1 — ingest vs a bare express/);
     assert.match(r.stdout, /goals: 1 (met|NOT MET), 2/);
   });

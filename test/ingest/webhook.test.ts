@@ -125,7 +125,7 @@ describe('POST /api/alertmanager', () => {
       [webhookBody([{ status: 'weird' as never }]), /^alerts\[0\]\.status/],
       [webhookBody([{ labels: { alertname: 5 as never } }]), /^alerts\[0\]\.labels\.alertname/],
       [{ ...webhookBody([{}]), alerts: [{ ...(webhookBody([{}]).alerts as object[])[0], startsAt: 'yesterday' }] }, /alerts\[0\]\.startsAt is not an RFC 3339 time/],
-      [webhookBody([{ fingerprint: 'dup' }, { fingerprint: 'dup' }]), /fingerprint repeats/],
+      [webhookBody([{ fingerprint: 'd0d0' }, { fingerprint: 'd0d0' }]), /fingerprint repeats/],
     ];
     for (const [body, want] of cases) {
       const r = await post(d.url, body);

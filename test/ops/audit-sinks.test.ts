@@ -12,7 +12,7 @@ import { startFakeElasticsearch, startFakeLoki } from '../support/sink-fakes.js'
 import { tempDir } from '../support/tmp.js';
 
 async function post(url: string, i: number): Promise<void> {
-  const body = webhookBody([{ fingerprint: `s${i.toString().padStart(15, '0')}`, labels: { alertname: `Sink${i}` } }], { groupKey: `{}:{alertname="Sink${i}"}` });
+  const body = webhookBody([{ fingerprint: `e${i.toString().padStart(15, '0')}`, labels: { alertname: `Sink${i}` } }], { groupKey: `{}:{alertname="Sink${i}"}` });
   const res = await fetch(`${url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal(res.status, 200);
 }
@@ -88,7 +88,7 @@ describe('audit sinks', () => {
     const db = path.join(dir, 'c.db');
     for (let i = 0; i < 3; i++) {
       const f = path.join(dir, `p${i}.json`);
-      fs.writeFileSync(f, JSON.stringify(webhookBody([{ fingerprint: `t${i.toString().padStart(15, '0')}`, labels: { alertname: `Torn${i}` } }], { groupKey: `g${i}` })));
+      fs.writeFileSync(f, JSON.stringify(webhookBody([{ fingerprint: `c${i.toString().padStart(15, '0')}`, labels: { alertname: `Torn${i}` } }], { groupKey: `g${i}` })));
       assert.equal(runCli(['alerts', 'ingest', f], { env: { CHATOPS_DB: db }, cwd: dir }).code, 0);
     }
     // As if a crash came after the first two rows were written but before the cursor moved.

@@ -44,7 +44,7 @@ describe('crash safety with Slack', () => {
           // Two in three deliveries open an incident; the rest add an alert to an acknowledged group.
           const join = groups.length > 0 && i % 3 === 2;
           const groupKey = join ? groups[Math.floor(Math.random() * groups.length)]! : `{}:{alertname="CrashSlack${i}"}`;
-          const fingerprint = `s${i.toString(16).padStart(15, '0')}`;
+          const fingerprint = `d${i.toString(16).padStart(15, '0')}`;
           const alertname = /alertname="([^"]+)"/.exec(groupKey)![1]!;
           const body = webhookBody([{ fingerprint, labels: { alertname, pod: `p${i}` } }], { groupKey });
           posted++;

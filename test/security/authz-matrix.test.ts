@@ -15,6 +15,7 @@ import { KubeExecutor } from '../../src/adapters/kube/kube-executor.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { newRequestId } from '../../src/app.js';
 import type { Policy } from '../../src/core/policy.js';
+import type { OperatorContext } from '../../src/core/operator.js';
 import { requestAction, type RemediationContext } from '../../src/core/remediation.js';
 import { coreRemediation } from '../../src/tui/core-ports.js';
 import { runCliAsync } from '../support/cli-async.js';
@@ -98,8 +99,9 @@ describe('authorisation matrix: TUI core ports and CLI', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const patches = () => fake.writes().filter((w) => w.method === 'PATCH').length;
-  const ctxFor = (store: SqliteStore, now: () => number, policy: Policy): RemediationContext =>
-    ({ store, clock: { now }, notify: false, policy, executor: async () => executor, newId: newRequestId });
+  // No silence here: a silencer that is never built.
+  const ctxFor = (store: SqliteStore, now: () => number, policy: Policy): OperatorContext =>
+    ({ store, clock: { now }, notify: false, policy, executor: async () => executor, silencer: async () => { throw new Error('unused') }, newId: newRequestId });
 
   /** Makes the row's request through the core; returns its id. */
   async function makeRequest(ctx: RemediationContext, row: Row, approverId: string, source: 'tui' | 'cli'): Promise<string> {

@@ -1,7 +1,7 @@
 /**
  * mrkdwn and link injection through EVERY text field the Block Kit renderer takes, and a
  * fast-check property over every renderer (incident, thread replies, digest, request replies):
- * never throws, always within Block Kit limits (the emulator's validator, PROTOCOLS §3), the
+ * never throws, always within Block Kit limits (the emulator's validator, docs/protocols.md §3), the
  * fallback text fits chat.update's 4 000 characters, and every `<…>` Slack would parse is one the
  * renderer built itself (a date, an http(s) link, a mention of a Slack user id) — never alert
  * text. test/slack/render.test.ts has the fixed cases and the property over renderIncident's
@@ -22,14 +22,14 @@ const EVIL = ['<!channel>', '<!here>', '<!everyone>', '<@U123>', '<#C123>', '<!s
 const ALLOWED = /^<(!date\^\d+\^[^|<>]*\|[^<>]*|https?:\/\/[^\s|<>]+(\|[^<>]*)?|@[UW][A-Z0-9]{2,20})>$/;
 
 
-function assertSafe(m: { text: string; blocks: Record<string, unknown>[] }, where: string): void {
+function assertSafe(m: { text: string; blocks: readonly object[] }, where: string): void {
   assert.deepEqual(validateBlocks(m.blocks), [], `${where}: within Block Kit limits`);
   assert.ok(m.text.length <= 4000, `${where}: fallback text ${m.text.length} > 4000`);
   for (const s of mrkdwnTexts(m)) {
     for (const tok of s.match(/<[^>]*>?/g) ?? []) assert.match(tok, ALLOWED, `${where}: ${tok} reaches Slack unescaped`);
   }
   // Button values carry ids only; URLs on buttons are http(s).
-  for (const b of m.blocks) {
+  for (const b of m.blocks as Record<string, unknown>[]) {
     for (const e of (b.elements as Record<string, unknown>[] | undefined) ?? []) {
       if (typeof e.url === 'string') assert.match(e.url, /^https?:\/\//, `${where}: button url`);
     }

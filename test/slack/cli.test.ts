@@ -19,7 +19,9 @@ test('render prints the message a payload would produce; --json is the Block Kit
   const text = runCli(['render', path.join(FIXTURES, 'alertmanager/02-firing-group-of-3.json')]);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /# 🔥 FIRING: /);
-  assert.match(text.stdout, /\[Acknowledge\] \[Silence…\]/);
+  // On the defaults (no Alertmanager to silence in, policy.max_risk read) Silence would be refused: not offered.
+  assert.match(text.stdout, /\[Acknowledge\] \[Runbook\]/);
+  assert.doesNotMatch(text.stdout, /Silence/);
   const bad = runCli(['render', '/nonexistent.json']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Cannot read \/nonexistent\.json/);

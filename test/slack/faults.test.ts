@@ -34,7 +34,7 @@ test('429 bursts, 500s and uncertain posts: no loss, no duplicate top message', 
   // The update after a 5xx still lands: join an alert into incident 5 while chat.update fails twice.
   emu.fault('chat.update', { type: 'status', status: 500 }, { type: 'status', status: 503 });
   emu.fault('chat.postMessage', { type: 'drop' }); // the thread reply is stored, its response lost
-  await postWebhook(daemon.url, webhookBody([{ fingerprint: '00000000000000f5', labels: { alertname: 'Fault5' } }, { fingerprint: '00000000000000g5', labels: { alertname: 'Fault5', pod: 'b' } }], group(5)));
+  await postWebhook(daemon.url, webhookBody([{ fingerprint: '00000000000000f5', labels: { alertname: 'Fault5' } }, { fingerprint: '00000000000000e5', labels: { alertname: 'Fault5', pod: 'b' } }], group(5)));
   await waitFor(() => /2 of 2 alerts/.test(JSON.stringify(emu.incidentMessages(5)[0]?.blocks)), { what: 'update after 5xx', timeoutMs: 30_000 });
   await waitFor(() => emu.replies(emu.incidentMessages(5)[0]!.ts).length === 1, { what: 'one reply for the joined alert', timeoutMs: 15_000 });
 
@@ -62,7 +62,7 @@ test('a crash while a post is in flight does not produce a second top message', 
   daemon = await spawnSlackDaemon({ dir, emulator: emu });
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready after the crash', timeoutMs: 20_000 });
   // A later change to the incident must update the one message, not post another.
-  await postWebhook(daemon.url, webhookBody([{ fingerprint: '00000000000000f1', labels: { alertname: 'Fault1' } }, { fingerprint: '00000000000000x1', labels: { alertname: 'Fault1', pod: 'b' } }], group(1)));
+  await postWebhook(daemon.url, webhookBody([{ fingerprint: '00000000000000f1', labels: { alertname: 'Fault1' } }, { fingerprint: '00000000000000e1', labels: { alertname: 'Fault1', pod: 'b' } }], group(1)));
   await waitFor(() => /2 of 2 alerts/.test(JSON.stringify(emu.incidentMessages(1)[0]?.blocks)), { what: 'the first message updated', timeoutMs: 20_000 });
   assertOneTopEach(emu, [1]);
 });

@@ -117,6 +117,10 @@ describe('message states', () => {
     assert.deepEqual(validateBlocks(d.blocks), []);
     assert.match(JSON.stringify(d.blocks), /#1\*/);
     assert.match(JSON.stringify(d.blocks), /and \d+ more/);
+    // Every open incident can be acted on: the menus hold them all, in groups of 100.
+    const menus = d.blocks.filter((b) => b.type === 'actions').flatMap((b) => (b as { elements: { action_id: string; option_groups?: { options: unknown[] }[] }[] }).elements);
+    assert.deepEqual(menus.map((m) => m.action_id), ['chatops:digest:open', 'chatops:digest:ack']);
+    for (const m of menus) assert.equal(m.option_groups!.reduce((n, g) => n + g.options.length, 0), 1500);
   });
 
   test('routing, storm decision, query results', () => {

@@ -1,5 +1,5 @@
 /** Where Slack parses mentions and links in a message: every mrkdwn text object, plus the fallback text. */
-export function mrkdwnTexts(m: { text: string; blocks: unknown[] }): string[] {
+export function mrkdwnTexts(m: { text: string; blocks: readonly unknown[] }): string[] {
   const out = [m.text];
   const walk = (v: unknown) => {
     if (Array.isArray(v)) v.forEach(walk);

@@ -72,12 +72,16 @@ export interface AlertmanagerOptions {
   groupWait?: string;
   groupInterval?: string;
   repeatInterval?: string;
+  /** Listen here (to restart an instance where the daemon expects it); default a free port. */
+  port?: number;
+  /** webhook_configs[].max_alerts: Alertmanager sends at most this many alerts and counts the rest in truncatedAlerts. */
+  maxAlerts?: number;
 }
 
 /** Starts Alertmanager with one webhook receiver; HA gossip off (it would bind 0.0.0.0:9094). */
 export async function startAlertmanager(dir: string, opts: AlertmanagerOptions): Promise<Service> {
   const bin = requireBinary('prometheus-alertmanager');
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   fs.mkdirSync(path.join(dir, 'am-data'), { recursive: true });
   const auth = opts.token ? `\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: ${JSON.stringify(opts.token)}` : '';
   fs.writeFileSync(path.join(dir, 'alertmanager.yml'), `route:
@@ -90,7 +94,7 @@ receivers:
   - name: chatops
     webhook_configs:
       - url: ${JSON.stringify(opts.webhookUrl)}
-        send_resolved: true${auth}
+        send_resolved: true${opts.maxAlerts ? `\n        max_alerts: ${opts.maxAlerts}` : ''}${auth}
 `);
   return startService(bin, [
     `--config.file=${path.join(dir, 'alertmanager.yml')}`,
@@ -126,4 +130,12 @@ scrape_configs:
 export async function postAlerts(am: Service, alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; endsAt?: string; generatorURL?: string }>): Promise<void> {
   const res = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
   if (!res.ok) throw new Error(`Alertmanager refused alerts: ${res.status} ${await res.text()}`);
+}
+
+/** Waits until Prometheus has scraped itself `n` times (a range over the last minute then holds samples). */
+export async function waitForScrapes(prom: Service, n = 3): Promise<void> {
+  await waitFor(async () => {
+    const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    return Number(r.data.result[0]?.value[1] ?? 0) >= n;
+  }, { what: `Prometheus scraped itself ${n} times`, timeoutMs: 30_000 });
 }

@@ -6,7 +6,8 @@ import type { TestContext } from 'node:test';
 
 export function tempDir(t: TestContext | { after(fn: () => void): void }, prefix = 'chatops-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Retried: a daemon the same test still stops (after hooks run in order) may write its WAL meanwhile.
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 

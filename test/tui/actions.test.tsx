@@ -111,7 +111,7 @@ describe('incidents UI: silence', () => {
     await frameWith(ui.lastFrame, 'for (e.g. 30m, 2h, 1d): 90m');
     ui.stdin.write(KEY.enter);
     const f = await frameWith(ui.lastFrame, '[y/N]');
-    assert.match(oneLine(f), /Create an Alertmanager silence for 1h 30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./);
+    assert.match(oneLine(f), /Create an Alertmanager silence for 1h30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./);
     assert.equal(calls.length, 0);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Silence s-123 created for incident #1');
@@ -213,7 +213,8 @@ describe('incidents UI: remediation', () => {
     await type(ui, '5');
     ui.stdin.write(KEY.enter);
     f = await frameWith(ui.lastFrame, '[y/N]');
-    assert.match(oneLine(f), /Request scale \(replicas=5\) on prod\/checkout for incident #1 as cli:alice: set the replica count — it waits for a second approver\./);
+    // The port's summary is written before the replica count is known; the confirmation says what runs.
+    assert.match(oneLine(f), /Request scale \(replicas=5\) on prod\/checkout for incident #1 as cli:alice: scale deployment prod\/checkout to 5 replicas — it waits for a second approver\./);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '… Request r-9 for scale waits for a second approver.');
     assert.deepEqual(log, ['request scale prod/checkout {"replicas":"5"} by cli:alice']);
@@ -285,6 +286,27 @@ describe('incidents UI: remediation', () => {
     await frameWith(ui.lastFrame, '[y/N]');
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✗ failed: rollout did not finish in 5m: 1/3 pods available');
+  });
+
+  it('Tab selects the next pending request and brings it on screen, marked', async (t) => {
+    const second: PendingRequest = { ...request, id: 'r-8', action: 'scale', params: { replicas: 5 }, requestedBy: 'U0CAROL' };
+    const log: string[] = [];
+    const { ui } = setup(t, { pending: { countFor: (id) => (id === 1 ? 2 : 0), list: (id) => (id === 1 ? [request, second] : []) }, remediation: fakeRemediation(log) });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write(KEY.enter);
+    let f = await frameWith(ui.lastFrame, 'Labels');
+    assert.ok(!f.includes('request r-8'), `the requests start below the fold here:\n${f}`);
+    ui.stdin.write(KEY.tab);
+    f = await frameWith(ui.lastFrame, '› request r-8: scale prod/checkout (replicas=5) by U0CAROL');
+    assert.match(f, /Request r-8 selected \(2 of 2\): A approves, D denies\./);
+    ui.stdin.write(KEY.tab);
+    f = await frameWith(ui.lastFrame, '› request r-7: rollout-restart');
+    assert.ok(!f.includes('› request r-8'), f);
+    ui.stdin.write(KEY.tab);
+    await frameWith(ui.lastFrame, '› request r-8');
+    ui.stdin.write('A');
+    f = await frameWith(ui.lastFrame, '[y/N]');
+    assert.match(oneLine(f), /Approve request r-8 \(scale prod\/checkout replicas=5, requested by U0CAROL\)/);
   });
 
   it('says so when there is no pending request to decide', async (t) => {

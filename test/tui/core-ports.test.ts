@@ -8,7 +8,7 @@ import { KubeExecutor } from '../../src/adapters/kube/kube-executor.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { newRequestId } from '../../src/app.js';
 import type { Policy } from '../../src/core/policy.js';
-import type { RemediationContext } from '../../src/core/remediation.js';
+import type { OperatorContext } from '../../src/core/operator.js';
 import { coreRemediation, coreSilences } from '../../src/tui/core-ports.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';
 
@@ -27,13 +27,13 @@ describe('TUI ports on the approvals core', () => {
   let fake: KubeFake;
   let dir: string;
   let store: SqliteStore;
-  let ctx: RemediationContext;
+  let ctx: OperatorContext;
   before(async () => {
     fake = await KubeFake.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatops-tui-core-'));
     const executor = new KubeExecutor({ kubeconfig: fake.writeKubeconfig(dir), requestTimeoutMs: 5000, rolloutTimeoutMs: 60_000, pollIntervalMs: 1 });
     store = new SqliteStore({ path: path.join(dir, 't.db') });
-    ctx = { store, clock: { now: () => Date.now() }, notify: false, policy, executor: async () => executor, newId: newRequestId };
+    ctx = { store, clock: { now: () => Date.now() }, notify: false, policy, executor: async () => executor, silencer: async () => { throw new Error('unused') }, newId: newRequestId };
     fake.allow(remediatorRules(['prod']));
     const a = { fingerprint: 'f000000000000001', status: 'firing' as const, labels: { alertname: 'Down', namespace: 'prod', deployment: 'web' }, annotations: {}, startsAt: Date.now(), endsAt: null, generatorURL: '' };
     store.insertIncident({ key: 'k', status: 'firing', alertname: 'Down', severity: 'critical', namespace: 'prod', target: 'web', labels: a.labels, annotations: {}, groupKey: 'k', externalURL: '', firing: 1, total: 1, openedAt: Date.now(), updatedAt: Date.now(), resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null });
@@ -72,7 +72,7 @@ describe('TUI ports on the approvals core', () => {
   });
 
   it('silence without Alertmanager says how to configure it', () => {
-    const s = coreSilences({ store, clock: { now: () => Date.now() }, notify: false, policy, silencer: async () => { throw new Error('unused'); } }, undefined);
+    const s = coreSilences({ ...ctx, silencer: async () => { throw new Error('unused'); } }, undefined);
     assert.match(String(s.unavailable()), /alertmanager\.url/);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { ingestDelivery } from '../../src/core/ingest.js';
-import { noPendingApprovals, unavailableRemediation, unavailableSilences } from '../../src/core/operator-ports.js';
+import type { OperatorOutcome, PendingApprovals, RemediationPort, SilencePort } from '../../src/core/operator-ports.js';
 import type { Clock } from '../../src/core/ports.js';
 import type { AlertEvent } from '../../src/core/types.js';
 import { storeSource, type TuiDeps } from '../../src/tui/source.js';
@@ -50,6 +50,20 @@ export function seedThree(store: SqliteStore, clock: Clock & { set(ms: number): 
   clock.set(T0 + 120_000);
   ingest(store, clock, [{ fingerprint: 'cccc000000000001', labels: { alertname: 'HighLatency', namespace: 'prod', deployment: 'api', severity: 'warning' } }], '{}:{alertname="HighLatency"}');
   clock.set(T0 + 10 * 60_000);
+}
+
+/** No pending requests. */
+const noPendingApprovals: PendingApprovals = { countFor: () => 0, list: () => [] };
+
+/** Remediation that refuses every call with `reason`. */
+function unavailableRemediation(reason: string): RemediationPort {
+  const refused = async (): Promise<OperatorOutcome> => ({ outcome: 'refused', reason });
+  return { available: () => ({ refused: reason }), request: refused, approve: refused, deny: refused };
+}
+
+/** Silences that refuse every call with `reason`. */
+function unavailableSilences(reason: string): SilencePort {
+  return { unavailable: () => reason, matchers: () => '', silence: async () => ({ outcome: 'refused', reason }) };
 }
 
 export function depsFor(store: SqliteStore, clock: Clock, over: Partial<TuiDeps> = {}): TuiDeps {

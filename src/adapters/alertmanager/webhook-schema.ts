@@ -10,6 +10,8 @@ import type { AlertEvent, Delivery, Labels } from '../../core/types.js';
 const ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
 /** Farthest in the future a startsAt may lie: beyond that it is a broken clock, and it would make every later event look stale. */
 const MAX_FUTURE_MS = 24 * 3_600_000;
+/** How many schema problems one error names. */
+const MAX_NAMED_PROBLEMS = 10;
 
 const labelSet = z.record(z.string(), z.string());
 
@@ -20,7 +22,9 @@ const alertSchema = z.object({
   startsAt: z.string(),
   endsAt: z.string().default('0001-01-01T00:00:00Z'),
   generatorURL: z.string().default(''),
-  fingerprint: z.string().min(1).max(128),
+  // Alertmanager writes a fingerprint as 16 hex digits; anything else (escape sequences, bidi
+  // overrides…) is not an Alertmanager fingerprint and would reach terminals as an id.
+  fingerprint: z.string().regex(/^[0-9a-f]{1,64}$/i, 'expected hex digits, as Alertmanager writes a fingerprint'),
 });
 
 const payloadSchema = z.object({
@@ -68,9 +72,11 @@ export function parseWebhookPayload(body: unknown, now: number): Delivery {
   checkReservedNames(body as Record<string, unknown>);
   const parsed = payloadSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
-    throw new ChatopsError('usage', `${pathOf(issue.path)}: ${issue.message}${more}.`);
+    // Every problem by name (up to a bound, so a payload of a thousand bad alerts stays one line).
+    const issues = parsed.error.issues;
+    const named = issues.slice(0, MAX_NAMED_PROBLEMS).map((i) => `${pathOf(i.path)}: ${i.message}`);
+    const rest = issues.length - named.length;
+    throw new ChatopsError('usage', `${named.join('; ')}${rest > 0 ? `; and ${rest} more like them` : ''}.`);
   }
   const p = parsed.data;
   const seen = new Map<string, number>();
@@ -146,5 +152,22 @@ export function parseWebhookBody(raw: string, now: number): Delivery {
   } catch (e) {
     throw new ChatopsError('usage', `The body is not valid JSON (${(e as Error).message}).`);
   }
+  // A surrogate escape may hide a lone surrogate: not Unicode text, and Alertmanager never sends one.
+  if (/\\u[dD][89a-fA-F]/.test(raw)) refuseLoneSurrogates(body);
   return parseWebhookPayload(body, now);
+}
+
+/** Iterative (a hostile body may nest deeper than the stack). */
+function refuseLoneSurrogates(body: unknown): void {
+  const stack: unknown[] = [body];
+  while (stack.length) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (!node.isWellFormed()) throw new ChatopsError('usage', `The body holds a lone UTF-16 surrogate (${JSON.stringify(node.slice(0, 40))}): send Unicode text.`);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        stack.push(k, v);
+      }
+    }
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * KubeExecutor: runs the catalogue's Kubernetes actions with @kubernetes/client-node 1.4,
- * sending the same requests kubectl sends (see PROTOCOLS.md §6.1).
+ * sending the same requests kubectl sends (see docs/protocols.md §6.1).
  */
 import * as k8s from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
@@ -10,6 +10,7 @@ import { ChatopsError } from '../../core/errors.js';
 import type { ActionParams, ActionSpec, DeploymentTarget, KubePermission } from '../../core/actions.js';
 import type { DryRunResult, ExecutionResult, Executor, Preflight, ProgressEvent, ReadResult } from '../../core/requests.js';
 import type { Labels } from '../../core/types.js';
+import { addSecrets } from '../../redact.js';
 import { describeKubeError, httpCode, KubeTimeout } from './kube-errors.js';
 
 export interface KubeExecutorOptions {
@@ -17,6 +18,8 @@ export interface KubeExecutorOptions {
   kubeconfig?: string;
   inCluster?: boolean;
   context?: string;
+  /** Allow kubeconfig users that run a program for credentials (`exec`, `auth-provider`). */
+  allowExecPlugins?: boolean;
   requestTimeoutMs: number;
   rolloutTimeoutMs: number;
   pollIntervalMs: number;
@@ -43,8 +46,24 @@ export function rfc3339Local(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`;
 }
 
-const strategic = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
-const merge = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+type CallOptions = k8s.ConfigurationOptions<k8s.ObservableMiddleware>;
+
+const strategic = (o: CallOptions) => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch, o);
+const merge = (o: CallOptions) => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, o);
+
+/** Request options that hand `signal` to the HTTP request, so an abort cancels it (client-node 1.4's RequestContext.setSignal). */
+function withSignal(signal: AbortSignal): CallOptions {
+  return {
+    middleware: [{
+      pre: (request) => {
+        request.setSignal(signal);
+        return new k8s.Observable(Promise.resolve(request));
+      },
+      post: (response) => new k8s.Observable(Promise.resolve(response)),
+    }],
+    middlewareMergeStrategy: 'append',
+  };
+}
 
 function selectorText(dep: k8s.V1Deployment): string {
   const ml = dep.spec?.selector?.matchLabels ?? {};
@@ -55,6 +74,9 @@ function imagesOf(tpl: unknown): Map<string, string> {
   const containers = ((tpl as { spec?: { containers?: { name: string; image?: string }[] } })?.spec?.containers) ?? [];
   return new Map(containers.map((c) => [c.name, c.image ?? '']));
 }
+
+const notFound = (t: DeploymentTarget) =>
+  new ChatopsError('not_found', `Deployment ${t.namespace}/${t.deployment} does not exist: check the namespace and the name (kubectl get deployments -n ${t.namespace}).`);
 
 interface UndoPlan {
   patch: unknown[];
@@ -90,6 +112,13 @@ export class KubeExecutor implements Executor {
     }
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new ChatopsError('config', 'The kubeconfig names no current cluster: set current-context or kubernetes.context.');
+    const user = kc.getCurrentUser();
+    // An exec or auth-provider user runs a program with chatops' rights (and every token it can
+    // read): whoever can edit that kubeconfig entry would own the service account.
+    if (user && (user.exec || user.authProvider) && !opts.allowExecPlugins) {
+      throw new ChatopsError('config', `The kubeconfig user ${JSON.stringify(user.name)} gets its credentials by running a program (${user.exec ? 'exec' : 'auth-provider'}), which chatops refuses unless kubernetes.allow_exec_plugins is true: use a token or client certificate, or allow it in the configuration.`);
+    }
+    addSecrets([user?.token, user?.password, user?.keyData]);
     this.kc = kc;
     this.server = cluster.server;
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -100,16 +129,17 @@ export class KubeExecutor implements Executor {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** Bounds every API call: client-node 1.4 has no request timeout of its own. */
-  private async call<T>(p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KubeTimeout(formatDuration(this.opts.requestTimeoutMs))), this.opts.requestTimeoutMs);
-    });
+  /**
+   * Bounds every API call (client-node 1.4 has no request timeout of its own): the request gets
+   * an AbortSignal, so at the deadline the HTTP request is cancelled, not left running.
+   */
+  private async call<T>(send: (options: CallOptions) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(this.opts.requestTimeoutMs);
     try {
-      return await Promise.race([p, timeout]);
-    } finally {
-      clearTimeout(timer);
+      return await send(withSignal(signal));
+    } catch (e) {
+      if (signal.aborted) throw new KubeTimeout(formatDuration(this.opts.requestTimeoutMs));
+      throw e;
     }
   }
 
@@ -118,14 +148,14 @@ export class KubeExecutor implements Executor {
   }
 
   private getDeployment(t: DeploymentTarget): Promise<k8s.V1Deployment> {
-    return this.call(this.apps.readNamespacedDeployment({ name: t.deployment, namespace: t.namespace }));
+    return this.call((o) => this.apps.readNamespacedDeployment({ name: t.deployment, namespace: t.namespace }, o));
   }
 
   async targetLabels(t: DeploymentTarget): Promise<Labels> {
     try {
       return (await this.getDeployment(t)).metadata?.labels ?? {};
     } catch (e) {
-      if (httpCode(e) === 404) throw new ChatopsError('not_found', `Deployment ${t.namespace}/${t.deployment} does not exist.`);
+      if (httpCode(e) === 404) throw notFound(t);
       throw new ChatopsError('unavailable', `${this.fail(e, `deployment ${t.namespace}/${t.deployment}`)}.`);
     }
   }
@@ -134,7 +164,7 @@ export class KubeExecutor implements Executor {
 
   private async whoAmI(): Promise<string> {
     try {
-      const r = await this.call(this.authn.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }));
+      const r = await this.call((o) => this.authn.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }, o));
       const name = r.status?.userInfo?.username;
       if (name) {
         const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(name);
@@ -160,12 +190,12 @@ export class KubeExecutor implements Executor {
       try {
         // An empty deployment name asks about the whole namespace (config check).
         const named = p.verb !== 'list' && p.resource === 'deployments' && t.deployment !== '';
-        const r = await this.call(this.authz.createSelfSubjectAccessReview({
+        const r = await this.call((o) => this.authz.createSelfSubjectAccessReview({
           body: {
             apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
             spec: { resourceAttributes: { namespace: t.namespace, verb: p.verb, group: p.group, resource: p.resource, subresource: p.subresource, name: named ? t.deployment : undefined } },
           },
-        }));
+        }, o));
         if (!r.status?.allowed) missing.push(p);
       } catch (e) {
         return { allowed: false, reason: `cannot check chatops' Kubernetes permissions: ${this.fail(e, 'the access review')}.` };
@@ -191,7 +221,7 @@ export class KubeExecutor implements Executor {
 
   private async planUndo(t: DeploymentTarget, dep: k8s.V1Deployment): Promise<UndoPlan | string> {
     const selector = selectorText(dep);
-    const list = await this.call(this.apps.listNamespacedReplicaSet({ namespace: t.namespace, labelSelector: selector || undefined }));
+    const list = await this.call((o) => this.apps.listNamespacedReplicaSet({ namespace: t.namespace, labelSelector: selector || undefined }, o));
     const uid = dep.metadata?.uid;
     const owned = list.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === uid));
     const current = Number(dep.metadata?.annotations?.[REVISION] ?? '0');
@@ -226,10 +256,10 @@ export class KubeExecutor implements Executor {
         if (dep.spec?.paused) return { refused: `${what} is paused and cannot be restarted: resume it first (kubectl rollout resume deployment/${t.deployment} -n ${t.namespace})` };
         const stamp = rfc3339Local(new Date(this.now()));
         const old = dep.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
-        await this.call(this.apps.patchNamespacedDeployment({
+        await this.call((o) => this.apps.patchNamespacedDeployment({
           name: t.deployment, namespace: t.namespace, fieldManager: RESTART_FIELD_MANAGER, dryRun: dr,
           body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } },
-        }, strategic()));
+        }, strategic(o)));
         const n = dep.spec?.replicas ?? 1;
         return {
           summary: `${dryRun ? 'would restart' : 'restarting'} the ${n} pod${n === 1 ? '' : 's'} of ${what} one by one`,
@@ -238,16 +268,16 @@ export class KubeExecutor implements Executor {
       }
       case 'scale': {
         const from = dep.spec?.replicas ?? 1;
-        await this.call(this.apps.patchNamespacedDeploymentScale({
+        await this.call((o) => this.apps.patchNamespacedDeploymentScale({
           name: t.deployment, namespace: t.namespace, dryRun: dr, body: { spec: { replicas: params.replicas } },
-        }, merge()));
+        }, merge(o)));
         return { summary: `${dryRun ? 'would scale' : 'scaling'} ${what} from ${from} to ${params.replicas} replicas`, changes: [`spec.replicas: ${from} → ${params.replicas}`] };
       }
       case 'rollout-undo': {
         const plan = await this.planUndo(t, dep);
         if (typeof plan === 'string') return { refused: plan };
         // JSON Patch is client-node's default Content-Type, as kubectl sends for undo.
-        await this.call(this.apps.patchNamespacedDeployment({ name: t.deployment, namespace: t.namespace, dryRun: dr, body: plan.patch }));
+        await this.call((o) => this.apps.patchNamespacedDeployment({ name: t.deployment, namespace: t.namespace, dryRun: dr, body: plan.patch }, o));
         return { summary: `${dryRun ? 'would roll' : 'rolling'} ${what} back from revision ${plan.fromRevision} to revision ${plan.toRevision}`, changes: plan.changes };
       }
       default:
@@ -261,6 +291,7 @@ export class KubeExecutor implements Executor {
       if ('refused' in r) return { ok: false, summary: r.refused, changes: [] };
       return { ok: true, summary: `${r.summary} (the API server admitted it in a dry run)`, changes: r.changes };
     } catch (e) {
+      if (httpCode(e) === 404) throw notFound(t);
       return { ok: false, summary: this.fail(e, `deployment ${t.namespace}/${t.deployment}`), changes: [] };
     }
   }
@@ -334,7 +365,7 @@ export class KubeExecutor implements Executor {
 
   private async podsOf(t: DeploymentTarget, dep: k8s.V1Deployment): Promise<k8s.V1Pod[]> {
     const sel = selectorText(dep);
-    return (await this.call(this.core.listNamespacedPod({ namespace: t.namespace, labelSelector: sel || undefined }))).items;
+    return (await this.call((o) => this.core.listNamespacedPod({ namespace: t.namespace, labelSelector: sel || undefined }, o))).items;
   }
 
   private async readPods(t: DeploymentTarget): Promise<ReadResult> {
@@ -354,13 +385,26 @@ export class KubeExecutor implements Executor {
     ];
     const data = {
       deployment: { desired, ready: s.readyReplicas ?? 0, updated: s.updatedReplicas ?? 0, available: s.availableReplicas ?? 0, paused: Boolean(dep.spec?.paused), revision: dep.metadata?.annotations?.[REVISION] ?? null },
-      pods: pods.map((p) => ({ name: p.metadata?.name, phase: p.status?.phase, restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0) })),
+      pods: pods.map((p) => {
+        const cs = p.status?.containerStatuses ?? [];
+        // The container that is not ready (or restarted most) tells why: waiting reason, last termination.
+        const worst = [...cs].sort((x, y) => Number(x.ready) - Number(y.ready) || (y.restartCount ?? 0) - (x.restartCount ?? 0))[0];
+        const last = worst?.lastState?.terminated;
+        return {
+          name: p.metadata?.name,
+          phase: p.status?.phase,
+          ready: cs.length > 0 && cs.every((c) => c.ready),
+          restarts: cs.reduce((n, c) => n + (c.restartCount ?? 0), 0),
+          waiting: worst?.state?.waiting?.reason ?? null,
+          lastTermination: last ? { reason: last.reason ?? null, exitCode: last.exitCode ?? null, finishedAt: last.finishedAt ? new Date(last.finishedAt).toISOString() : null } : null,
+        };
+      }),
     };
     return { lines, data };
   }
 
   private async readEvents(t: DeploymentTarget): Promise<ReadResult> {
-    const list = await this.call(this.core.listNamespacedEvent({ namespace: t.namespace }));
+    const list = await this.call((o) => this.core.listNamespacedEvent({ namespace: t.namespace }, o));
     const mine = list.items.filter((e) => {
       const n = e.involvedObject?.name ?? '';
       return n === t.deployment || n.startsWith(`${t.deployment}-`);
@@ -370,7 +414,7 @@ export class KubeExecutor implements Executor {
     const recent = mine.slice(-20);
     const lines = recent.length ? recent.map((e) => `${new Date(Number(when(e))).toISOString()}  ${e.type ?? ''}  ${e.reason ?? ''}  ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}: ${e.message ?? ''}`)
       : [`No recent events for ${t.namespace}/${t.deployment}.`];
-    return { lines, data: recent.map((e) => ({ type: e.type, reason: e.reason, object: `${e.involvedObject?.kind}/${e.involvedObject?.name}`, message: e.message, count: e.count })) };
+    return { lines, data: recent.map((e) => ({ at: new Date(Number(when(e))).toISOString(), type: e.type, reason: e.reason, object: `${e.involvedObject?.kind}/${e.involvedObject?.name}`, message: e.message, count: e.count })) };
   }
 
   private async readLogs(t: DeploymentTarget, tail: number): Promise<ReadResult> {
@@ -380,7 +424,7 @@ export class KubeExecutor implements Executor {
     const data: Record<string, string[]> = {};
     for (const p of pods) {
       const name = p.metadata?.name ?? '?';
-      const text = await this.call(this.core.readNamespacedPodLog({ name, namespace: t.namespace, tailLines: tail }));
+      const text = await this.call((o) => this.core.readNamespacedPodLog({ name, namespace: t.namespace, tailLines: tail }, o));
       const own = String(text ?? '').split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
       data[name] = own;
       lines.push(`==> ${name} <==`, ...own);

@@ -1,35 +1,22 @@
 /**
- * The one Block Kit renderer: incident top messages, thread replies, storm digests.
+ * The one Block Kit renderer for an incident: its top message and its thread replies.
  * Pure: state in, `{text, blocks}` out. Every alert-supplied string is escaped and cut here.
+ * Requests and digests have their own files; this module re-exports them for its callers.
  */
+import type { ActionsBlock, ActionsBlockElement, ContextBlock, SectionBlock } from '@slack/types';
+import { alertList, labelText, type AlertList } from '../../core/alert-list.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Incident, Labels, StoredAlert } from '../../core/types.js';
+import { ACTION, button, mrkdwn, option, plainText, section, SILENCE_CHOICES, silenceChoiceText, when, who, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
+import type { SloLine } from '../../core/slo.js';
+import { sloBlock } from './render-extras.js';
 import { cut, escapeMrkdwn, fillTemplate, httpUrl, LIMITS, link, plain, safe } from './text.js';
 
-export type Block = Record<string, unknown>;
+export { ACTION, SILENCE_CHOICES, who, when, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
+export { renderDigest } from './render-digest.js';
+export { renderRequestMessage, renderRequestReply, type RequestNote } from './render-request.js';
 
-export interface SlackMessage {
-  text: string;
-  blocks: Block[];
-}
-
-/** A button on an incident message. `value` is an opaque id, never a command. */
-export interface ActionButton {
-  actionId: string;
-  text: string;
-  value: string;
-  style?: 'primary' | 'danger';
-  confirm?: { title: string; text: string; confirm: string; deny: string };
-}
-
-/**
- * The seam for remediation: which extra buttons an incident's message carries. The approvals
- * work backs this with the policy; by default there are none.
- */
-export type ActionsFor = (incident: Incident) => ActionButton[];
-export const noExtraActions: ActionsFor = () => [];
-
-/** Result of the `promql_query` enrichment, as stored with the message. */
+/** Result of one `promql_query` enrichment, as stored with the message. */
 export interface Enrichment {
   query: string;
   outcome: 'ok' | 'empty' | 'error';
@@ -46,27 +33,18 @@ export interface LinkTemplates {
 export interface IncidentView {
   incident: Incident;
   alerts: readonly StoredAlert[];
-  silence: { id: string; endsAt: number; createdBy: string } | null;
-  /** Offer the Silence menu (the policy allows silencing); default true. */
+  silence: { id: string; endsAt: number; createdBy: string; untilResolved?: true } | null;
+  /** Offer Silence / Unsilence (the policy in force lets someone silence, and Alertmanager is configured); default true. */
   silenceEnabled?: boolean;
-  enrichment: Enrichment | null;
+  /** The current values of the incident's distinct `promql_query` annotations (a single one from older versions). */
+  enrichment: Enrichment | readonly Enrichment[] | null;
+  /** The SLO at stake (error budget left, burn rate), found after the post. */
+  slo?: readonly SloLine[];
   links: LinkTemplates;
+  /** Remediation buttons the policy in force enables for the incident's target. */
   extraActions: readonly ActionButton[];
   now: number;
 }
-
-/** Action ids of the built-in buttons (the interaction handlers dispatch on these). */
-export const ACTION = {
-  ack: 'chatops:ack',
-  approve: 'chatops:approve',
-  deny: 'chatops:deny',
-  silence: 'chatops:silence',
-  unsilence: 'chatops:unsilence',
-  runbook: 'chatops:runbook',
-  link: 'chatops:link',
-} as const;
-
-export const SILENCE_CHOICES = ['1h', '4h', '24h'] as const;
 
 const STATUS_LABEL: Record<Incident['status'], string> = {
   firing: '🔥 FIRING',
@@ -74,23 +52,20 @@ const STATUS_LABEL: Record<Incident['status'], string> = {
   resolved: '✅ RESOLVED',
 };
 
-/** A Slack user id is shown as a mention; anything else (cli:alice) as escaped text. */
-export function who(actor: string): string {
-  return /^[UW][A-Z0-9]{2,20}$/.test(actor) ? `<@${actor}>` : escapeMrkdwn(actor);
-}
-
-/** Slack's own date formatting, with an ISO fallback for clients that cannot render it. */
-export function when(ms: number): string {
-  const iso = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${iso}>`;
-}
-
-const field = (title: string, value: string): Block => ({ type: 'mrkdwn', text: cut(`*${title}*\n${value || '-'}`, LIMITS.field) });
+const field = (title: string, value: string) => mrkdwn(`*${title}*\n${value || '-'}`, LIMITS.field);
 
 function description(incident: Incident): string | null {
   const a = incident.annotations;
   const text = a.description ?? a.summary ?? a.message ?? null;
   return text && text.trim() ? text : null;
+}
+
+/**
+ * The Alertmanager UI filter for an incident: every label its alerts share (its grouping labels
+ * among them), so the link shows exactly the incident's alerts — the same matchers a Silence uses.
+ */
+function alertmanagerFilter(labels: Labels): string {
+  return `{${Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
 }
 
 /** Links of an incident: runbook, dashboard, logs, Alertmanager, source (only http(s)). */
@@ -106,8 +81,8 @@ export function incidentLinks(incident: Incident, alerts: readonly StoredAlert[]
   add('Logs', templates.logs ? fillTemplate(templates.logs, labels) : httpUrl(ann('logs_url')));
   const am = httpUrl(incident.externalURL);
   if (am) {
-    const filter = Object.entries(incident.labels).filter(([k]) => k === 'alertname' || k === 'namespace').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
-    add('Alertmanager', httpUrl(`${am.replace(/\/$/, '')}/#/alerts${filter ? `?filter=${encodeURIComponent(`{${filter}}`)}` : ''}`));
+    const filter = Object.keys(incident.labels).length ? `?filter=${encodeURIComponent(alertmanagerFilter(incident.labels))}` : '';
+    add('Alertmanager', httpUrl(`${am.replace(/\/$/, '')}/#/alerts${filter}`));
   }
   add('Source', httpUrl(alerts.find((a) => a.generatorURL)?.generatorURL ?? null));
   return out;
@@ -117,79 +92,95 @@ function headerText(incident: Incident): string {
   return plain(`${STATUS_LABEL[incident.status]}: ${incident.alertname || 'alert'}`, LIMITS.header);
 }
 
+/** "3 of 5 alerts", and how many Alertmanager did not send. */
+function firingText(incident: Incident): string {
+  const truncated = incident.truncatedAlerts ?? 0;
+  const base = `${incident.firing} of ${incident.total} alert${incident.total === 1 ? '' : 's'}`;
+  return truncated > 0 ? `${base} (+${truncated} not sent by Alertmanager)` : base;
+}
+
+/** The alert list of a group: each alert with the labels that tell it apart and its own summary. */
+function renderAlertList(list: AlertList, incidentId: number): string | null {
+  if (list.total <= 1 && list.truncated === 0) return null;
+  const lines = list.entries.map((e) => {
+    const labels = labelText(e.labels);
+    const summary = e.summary ? ` — ${safe(e.summary, 300)}` : '';
+    return `${e.status === 'firing' ? '🔥' : '✅'} ${labels ? `\`${safe(labels, 300)}\`` : '_(same labels)_'}${summary}`;
+  });
+  const more: string[] = [];
+  if (list.unlisted > 0) more.push(`${list.unlisted} more stored`);
+  if (list.truncated > 0) more.push(`${list.truncated} not sent by Alertmanager (max_alerts)`);
+  const tail = more.length ? `\n… and ${list.more} more (${more.join('; ')}): \`chatops incidents show ${incidentId}\`` : '';
+  const head = `*Alerts* (${list.firing} firing of ${list.total}${list.truncated ? ` + ${list.truncated} not sent` : ''})`;
+  // Cut the list, never the tail that says how many are missing.
+  return `${cut(`${head}\n${lines.join('\n')}`, LIMITS.section - tail.length)}${tail}`;
+}
+
+const enrichmentsOf = (e: IncidentView['enrichment']): readonly Enrichment[] => (e === null ? [] : Array.isArray(e) ? e : [e as Enrichment]);
+
 /** The incident's top message. */
 export function renderIncident(view: IncidentView): SlackMessage {
-  const { incident, alerts, silence, enrichment, now } = view;
-  const blocks: Block[] = [];
-  blocks.push({ type: 'header', text: { type: 'plain_text', text: headerText(incident), emoji: true } });
+  const { incident, alerts, silence, now } = view;
+  const blocks: KnownBlock[] = [];
+  blocks.push({ type: 'header', text: { ...plainText(headerText(incident), LIMITS.header), emoji: true } });
 
-  const fields: Block[] = [
+  const fields = [
     field('Severity', safe(incident.severity, 200)),
     field('Namespace', safe(incident.namespace, 200)),
     field('Target', safe(incident.target, 500)),
     field('Started', when(incident.openedAt)),
-    field('Firing', `${incident.firing} of ${incident.total} alert${incident.total === 1 ? '' : 's'}`),
+    field('Firing', firingText(incident)),
     field('Incident', `#${incident.id}`),
   ];
   blocks.push({ type: 'section', fields: fields.slice(0, LIMITS.fields) });
 
   const desc = description(incident);
-  if (desc) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: safe(desc, LIMITS.section, `… (truncated: chatops incidents show ${incident.id})`) } });
-  }
+  if (desc) blocks.push({ type: 'section', text: mrkdwn(safe(desc, LIMITS.section, `… (truncated: chatops incidents show ${incident.id})`)) });
 
-  if (enrichment) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: renderEnrichment(enrichment) } });
+  const list = renderAlertList(alertList(incident, alerts), incident.id);
+  if (list) blocks.push(section(list));
+
+  for (const e of enrichmentsOf(view.enrichment)) blocks.push(section(renderEnrichment(e)));
+  const slo = sloBlock(view.slo ?? []);
+  if (slo) blocks.push(slo);
 
   const state: string[] = [];
   if (incident.acknowledgedBy && incident.acknowledgedAt !== null) state.push(`Acknowledged by ${who(incident.acknowledgedBy)} ${when(incident.acknowledgedAt)}`);
-  if (silence && incident.status !== 'resolved') state.push(`🔕 Silenced until ${when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`);
+  if (silence && incident.status !== 'resolved') state.push(`🔕 Silenced until ${silence.untilResolved ? 'it resolves' : when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`);
   if (incident.status === 'resolved' && incident.resolvedAt !== null) state.push(`Resolved ${when(incident.resolvedAt)} after ${formatDuration(incident.resolvedAt - incident.openedAt)}`);
   else state.push(`Open for ${formatDuration(now - incident.openedAt)}`);
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(state.join(' · '), LIMITS.contextText) }] });
+  const context: ContextBlock = { type: 'context', elements: [mrkdwn(state.join(' · '), LIMITS.contextText)] };
+  blocks.push(context);
 
   const links = incidentLinks(incident, alerts, view.links);
-  if (links.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(links.map((l) => link(l.url, l.label)).join('  ·  '), LIMITS.section) } });
+  if (links.length) blocks.push(section(links.map((l) => link(l.url, l.label)).join('  ·  ')));
 
   if (incident.status !== 'resolved') {
-    const elements: Block[] = [];
+    const elements: ActionsBlockElement[] = [];
     const value = String(incident.id);
     if (incident.status === 'firing') elements.push(button({ actionId: ACTION.ack, text: 'Acknowledge', value, style: 'primary' }));
-    if (silence) {
-      elements.push(button({ actionId: ACTION.unsilence, text: 'Unsilence', value }));
-    } else if (view.silenceEnabled !== false) {
-      elements.push({
-        type: 'static_select',
-        action_id: ACTION.silence,
-        placeholder: { type: 'plain_text', text: 'Silence…' },
-        options: SILENCE_CHOICES.map((d) => ({ text: { type: 'plain_text', text: `Silence ${d}` }, value: `${incident.id}:${d}` })),
-      });
+    if (view.silenceEnabled !== false) {
+      if (silence) {
+        elements.push(button({ actionId: ACTION.unsilence, text: 'Unsilence', value }));
+      } else {
+        elements.push({
+          type: 'static_select',
+          action_id: ACTION.silence,
+          placeholder: plainText('Silence…', LIMITS.placeholder),
+          options: SILENCE_CHOICES.map((d) => option(silenceChoiceText(d), `${incident.id}:${d}`)),
+        });
+      }
     }
     const runbook = links.find((l) => l.label === 'Runbook');
-    if (runbook) elements.push({ type: 'button', action_id: ACTION.runbook, text: { type: 'plain_text', text: 'Runbook' }, url: runbook.url, value });
+    if (runbook) elements.push({ type: 'button', action_id: ACTION.runbook, text: plainText('Runbook', LIMITS.buttonText), url: runbook.url, value });
     for (const extra of view.extraActions) elements.push(button(extra));
-    if (elements.length) blocks.push({ type: 'actions', block_id: `incident:${incident.id}`, elements: elements.slice(0, LIMITS.actionsElements) });
+    if (elements.length) {
+      const actions: ActionsBlock = { type: 'actions', block_id: `incident:${incident.id}`, elements: elements.slice(0, LIMITS.actionsElements) };
+      blocks.push(actions);
+    }
   }
 
   return { text: fallbackText(incident), blocks: blocks.slice(0, LIMITS.blocks) };
-}
-
-function button(b: ActionButton): Block {
-  const out: Block = {
-    type: 'button',
-    action_id: cut(b.actionId, 255),
-    text: { type: 'plain_text', text: plain(b.text, LIMITS.buttonText) },
-    value: cut(b.value, LIMITS.buttonValue),
-  };
-  if (b.style) out.style = b.style;
-  if (b.confirm) {
-    out.confirm = {
-      title: { type: 'plain_text', text: plain(b.confirm.title, 100) },
-      text: { type: 'plain_text', text: plain(b.confirm.text, 300) },
-      confirm: { type: 'plain_text', text: plain(b.confirm.confirm, 30) },
-      deny: { type: 'plain_text', text: plain(b.confirm.deny, 30) },
-    };
-  }
-  return out;
 }
 
 /** Notification text (push, screen readers): status, alertname, summary. */
@@ -213,7 +204,20 @@ function alertLine(a: StoredAlert, common: Labels): string {
 export type ReplyKind = 'alert.joined' | 'alert.refired' | 'incident.reopened' | 'incident.resolved' | 'incident.silenced' | 'incident.unsilenced';
 
 /** A thread reply. `fingerprints` are the alerts the reply is about (joined/refired). */
-export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonly StoredAlert[], extra: { fingerprints?: string[]; actor?: string; silenceId?: string; endsAt?: number } = {}): SlackMessage {
+export interface ReplyExtra {
+  fingerprints?: string[];
+  actor?: string;
+  silenceId?: string;
+  endsAt?: number;
+  /** The silence ends when the incident resolves (endsAt is its upper bound). */
+  untilResolved?: boolean;
+  /** The silence already existed and now lasts longer. */
+  extended?: boolean;
+  /** Why a silence was expired ('resolved': the daemon ended an until-resolved silence). */
+  reason?: string;
+}
+
+export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonly StoredAlert[], extra: ReplyExtra = {}): SlackMessage {
   let text: string;
   switch (kind) {
     case 'alert.joined':
@@ -231,42 +235,20 @@ export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonl
     case 'incident.resolved':
       text = `✅ Resolved after ${formatDuration((incident.resolvedAt ?? incident.updatedAt) - incident.openedAt)}.`;
       break;
-    case 'incident.silenced':
-      text = `🔕 Silenced in Alertmanager until ${when(extra.endsAt ?? 0)} by ${who(extra.actor ?? '?')} (silence \`${escapeMrkdwn(extra.silenceId ?? '')}\`).`;
+    case 'incident.silenced': {
+      const until = extra.untilResolved ? `until the incident resolves (at most ${when(extra.endsAt ?? 0)})` : `until ${when(extra.endsAt ?? 0)}`;
+      text = `🔕 ${extra.extended ? 'Silence extended' : 'Silenced in Alertmanager'} ${until} by ${who(extra.actor ?? '?')} (silence \`${escapeMrkdwn(extra.silenceId ?? '')}\`).`;
       break;
+    }
     case 'incident.unsilenced':
-      text = `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired by ${who(extra.actor ?? '?')}.`;
+      text = extra.reason === 'resolved'
+        ? `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired: the incident resolved.`
+        : `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired by ${who(extra.actor ?? '?')}.`;
       break;
   }
   const body = cut(text, LIMITS.section);
-  return { text: cut(body, LIMITS.fallbackText), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: body } }] };
-}
-
-/** A storm digest: one message listing many incidents, updated in place. */
-export function renderDigest(channelIncidents: readonly Incident[], openedAt: number): SlackMessage {
-  const open = channelIncidents.filter((i) => i.status !== 'resolved').length;
-  const header = plain(`⚠️ Alert storm: ${channelIncidents.length} incidents (${open} open)`, LIMITS.header);
-  const lines = channelIncidents.map((i) =>
-    `${i.status === 'resolved' ? '✅' : i.status === 'acknowledged' ? '👀' : '🔥'} *#${i.id}* ${safe(i.alertname, 120)} — ${safe(i.target || i.namespace || '-', 120)} (${safe(i.severity || '-', 40)}, ${i.firing}/${i.total} firing)`);
-  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: header, emoji: true } }];
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Many incidents opened at once since ${when(openedAt)}, so they are listed here instead of one message each. Act on one with \`chatops ack &lt;id&gt;\`, \`chatops silence &lt;id&gt;\` or \`chatops incidents show &lt;id&gt;\`.` }] });
-  const maxSections = LIMITS.blocks - blocks.length - 1;
-  let chunk = '';
-  let shown = 0;
-  for (const line of lines) {
-    if (chunk && chunk.length + line.length + 1 > LIMITS.section) {
-      if (blocks.length - 2 >= maxSections - 1) break;
-      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-      chunk = '';
-    }
-    chunk = chunk ? `${chunk}\n${line}` : cut(line, LIMITS.section);
-    shown++;
-  }
-  if (chunk) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-  }
-  if (shown < lines.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `… and ${lines.length - shown} more: \`chatops incidents list --status open\`` }] });
-  return { text: cut(`Alert storm: ${channelIncidents.length} incidents`, LIMITS.fallbackText), blocks: blocks.slice(0, LIMITS.blocks) };
+  const block: SectionBlock = { type: 'section', text: mrkdwn(body) };
+  return { text: cut(body, LIMITS.fallbackText), blocks: [block] };
 }
 
 /** Channel routing: the first route whose every label matches, else the default channel. */
@@ -303,57 +285,4 @@ export function formatQueryResult(query: string, result: { resultType: string; r
 function commonOf(sets: Labels[]): Labels {
   const [first, ...rest] = sets;
   return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => rest.every((s) => s[k] === v)));
-}
-
-/** What the approvals core puts in a request.* outbox row (only the fields shown here). */
-export interface RequestNote {
-  requestId: string;
-  action: string;
-  risk: string;
-  target: string;
-  requester: string;
-  reason?: string | null;
-  state: string;
-  expiresAt?: string | null;
-  preview?: string;
-  dryRun?: { summary?: string } | null;
-  decision?: string;
-  by?: string;
-  decisionReason?: string | null;
-  ok?: boolean;
-  summary?: string;
-}
-
-/**
- * A thread reply about an action request: created (with Approve/Deny while it waits),
- * decided, or its result. The buttons carry only the request id; every click is re-checked.
- */
-export function renderRequestReply(kind: 'request.created' | 'request.decided' | 'request.result', r: RequestNote): SlackMessage {
-  const what = `*${safe(r.action, 60)}* on \`${safe(r.target, 300)}\``;
-  let text: string;
-  const blocks: Block[] = [];
-  if (kind === 'request.created') {
-    const pending = r.state === 'pending';
-    const lines = [`🛠 ${who(r.requester)} ${pending ? 'requests' : 'ran'} ${what} (risk ${safe(r.risk, 20)})`];
-    if (r.preview) lines.push(`Preview: ${safe(r.preview, 500)}`);
-    if (r.dryRun?.summary) lines.push(`Dry run: ${safe(r.dryRun.summary, 500)}`);
-    if (r.reason) lines.push(`Reason: ${safe(r.reason, 500)}`);
-    if (pending && r.expiresAt) lines.push(`Waiting for a second person until ${when(Date.parse(r.expiresAt))} (\`chatops approve ${safe(r.requestId, 60)}\`).`);
-    text = lines.join('\n');
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(text, LIMITS.section) } });
-    if (pending) {
-      blocks.push({ type: 'actions', block_id: cut(`request:${r.requestId}`, 255), elements: [
-        button({ actionId: ACTION.approve, text: 'Approve', value: r.requestId, style: 'primary', confirm: { title: 'Approve this action?', text: `${r.action} on ${r.target}`, confirm: 'Approve', deny: 'Cancel' } }),
-        button({ actionId: ACTION.deny, text: 'Deny', value: r.requestId, style: 'danger' }),
-      ] });
-    }
-  } else if (kind === 'request.decided') {
-    const verb = r.decision === 'approved' ? '✅ Approved' : r.decision === 'denied' ? '❌ Denied' : r.decision === 'expired' ? '⌛ Expired' : `${safe(r.decision ?? 'decided', 30)}`;
-    text = `${verb}: ${what}${r.by && r.decision !== 'expired' ? ` by ${who(r.by)}` : ''}${r.decisionReason ? ` — ${safe(r.decisionReason, 500)}` : ''}`;
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(text, LIMITS.section) } });
-  } else {
-    text = `${r.ok ? '✅ Done' : '⚠️ Failed'}: ${what}${r.summary ? ` — ${safe(r.summary, 2000)}` : ''}`;
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(text, LIMITS.section) } });
-  }
-  return { text: cut(text, LIMITS.fallbackText), blocks };
 }

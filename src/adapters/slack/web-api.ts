@@ -4,8 +4,8 @@
  * Retry-After and retries are decided in one place, per channel and per method.
  */
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
+import type { KnownBlock } from '@slack/types';
 import type { Logger } from 'pino';
-import type { Block } from './render.js';
 
 /** What a failed call means for the caller. */
 export type CallFailure =
@@ -69,13 +69,47 @@ export interface SlackWebApiOptions {
   logger: Logger;
   /** Called once per call with its method and outcome (ok, rate_limited, uncertain, permanent). */
   onCall?: (method: string, outcome: string) => void;
+  /** The HTTP transport (default: global fetch); the fake-clock tests answer in process. */
+  fetch?: typeof fetch;
+}
+
+/** One file to share in a thread (a chart PNG). */
+export interface FileToShare {
+  data: Buffer;
+  filename: string;
+  title: string;
+  /** What the image shows, for screen readers. */
+  altText: string;
 }
 
 export const INCIDENT_EVENT = 'chatops_incident';
 export const DIGEST_EVENT = 'chatops_digest';
 export const REPLY_EVENT = 'chatops_reply';
+export const REQUEST_EVENT = 'chatops_request';
 
-export class SlackWebApi {
+/** Message metadata: how chatops finds its own messages again after an uncertain outcome. */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, string | number>;
+}
+
+/**
+ * The Web API calls the outbox makes. Every failure is a SlackCallError naming what it means
+ * (rate limited, uncertain, permanent); SlackWebApi is the implementation over @slack/web-api.
+ */
+export interface SlackApi {
+  post(args: { channel: string; text: string; blocks: KnownBlock[]; threadTs?: string; metadata?: MessageMetadata }): Promise<{ ts: string; channel: string }>;
+  update(args: { channel: string; ts: string; text: string; blocks: KnownBlock[] }): Promise<void>;
+  ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void>;
+  /** The ts of an earlier top-level message carrying this metadata, posted at or after `sinceMs`, or null. */
+  findByMetadata(channel: string, eventType: string, key: string, value: string | number, sinceMs: number): Promise<string | null>;
+  /** The ts of a reply in a thread carrying this metadata key and value, or null. */
+  findReply(channel: string, threadTs: string, eventType: string, key: string, value: string | number): Promise<string | null>;
+}
+
+const sameValue = (stored: unknown, wanted: string | number) => (typeof wanted === 'number' ? Number(stored) === wanted : String(stored) === wanted);
+
+export class SlackWebApi implements SlackApi {
   readonly client: WebClient;
   private readonly onCall: (method: string, outcome: string) => void;
 
@@ -86,6 +120,7 @@ export class SlackWebApi {
       retryConfig: { retries: 0 },
       timeout: opts.timeoutMs,
       logger: slackLogger(opts.logger, 'slack-web'),
+      fetch: opts.fetch,
     });
     this.onCall = opts.onCall ?? (() => {});
   }
@@ -102,11 +137,11 @@ export class SlackWebApi {
     }
   }
 
-  async post(args: { channel: string; text: string; blocks: Block[]; threadTs?: string; metadata?: { event_type: string; event_payload: Record<string, string | number> } }): Promise<{ ts: string; channel: string }> {
+  async post(args: { channel: string; text: string; blocks: KnownBlock[]; threadTs?: string; metadata?: MessageMetadata }): Promise<{ ts: string; channel: string }> {
     const r = await this.call('chat.postMessage', () => this.client.chat.postMessage({
       channel: args.channel,
       text: args.text,
-      blocks: args.blocks as never,
+      blocks: args.blocks,
       thread_ts: args.threadTs,
       metadata: args.metadata,
       unfurl_links: false,
@@ -115,8 +150,8 @@ export class SlackWebApi {
     return { ts: r.ts as string, channel: (r.channel as string) ?? args.channel };
   }
 
-  async update(args: { channel: string; ts: string; text: string; blocks: Block[] }): Promise<void> {
-    await this.call('chat.update', () => this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks as never }));
+  async update(args: { channel: string; ts: string; text: string; blocks: KnownBlock[] }): Promise<void> {
+    await this.call('chat.update', () => this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks }));
   }
 
   async ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
@@ -124,10 +159,22 @@ export class SlackWebApi {
   }
 
   /**
-   * After a post of uncertain outcome: the ts of an earlier top-level message carrying this
-   * metadata in the channel, posted at or after `sinceMs`, or null.
+   * Shares files in a thread with Slack's external upload flow (filesUploadV2:
+   * files.getUploadURLExternal per file, the bytes to each upload URL, then one
+   * files.completeUploadExternal that binds them to the channel and thread). Needs `files:write`.
    */
-  async findByMetadata(channel: string, eventType: string, key: string, value: number, sinceMs: number): Promise<string | null> {
+  async uploadFiles(args: { channel: string; threadTs: string; comment?: string; files: readonly FileToShare[] }): Promise<{ fileIds: string[] }> {
+    const r = await this.call('files.uploadV2', () => this.client.filesUploadV2({
+      channel_id: args.channel,
+      thread_ts: args.threadTs,
+      initial_comment: args.comment,
+      file_uploads: args.files.map((f) => ({ file: f.data, filename: f.filename, title: f.title, alt_text: f.altText })),
+    }));
+    const completed = (r.files ?? []) as { files?: { id?: string }[] }[];
+    return { fileIds: completed.flatMap((c) => (c.files ?? []).map((f) => f.id ?? '')).filter(Boolean) };
+  }
+
+  async findByMetadata(channel: string, eventType: string, key: string, value: string | number, sinceMs: number): Promise<string | null> {
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
       const r = await this.call('conversations.history', () => this.client.conversations.history({
@@ -135,7 +182,7 @@ export class SlackWebApi {
       }));
       for (const m of r.messages ?? []) {
         const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
-        if (meta?.event_type === eventType && Number(meta.event_payload?.[key]) === value && m.ts) return m.ts;
+        if (meta?.event_type === eventType && sameValue(meta.event_payload?.[key], value) && m.ts) return m.ts;
       }
       cursor = r.response_metadata?.next_cursor || undefined;
       if (!cursor) break;
@@ -143,14 +190,13 @@ export class SlackWebApi {
     return null;
   }
 
-  /** The ts of a reply in a thread carrying this reply key in its metadata, or null. */
-  async findReply(channel: string, threadTs: string, eventType: string, replyKey: number): Promise<string | null> {
+  async findReply(channel: string, threadTs: string, eventType: string, key: string, value: string | number): Promise<string | null> {
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
       const r = await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, cursor }));
       for (const m of r.messages ?? []) {
         const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
-        if (m.ts !== threadTs && meta?.event_type === eventType && Number(meta.event_payload?.reply_key) === replyKey) return m.ts ?? null;
+        if (m.ts !== threadTs && meta?.event_type === eventType && sameValue(meta.event_payload?.[key], value)) return m.ts ?? null;
       }
       cursor = r.response_metadata?.next_cursor || undefined;
       if (!cursor) break;

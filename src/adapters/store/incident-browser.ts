@@ -1,12 +1,12 @@
 /**
  * Paged, sorted reads of incidents for the terminal UI: one screenful at a time, so 10,000
- * incidents cost what 40 do. Order: firing, acknowledged, resolved; within a status the most
+ * incidents cost what 40 do (counts per status are the one scan, cached until something changes). Order: firing, acknowledged, resolved; within a status the most
  * recently changed first. Each status is read as its own index range
  * (incidents_status_updated), so no query sorts the whole table.
  */
 import type Database from 'better-sqlite3';
-import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../../core/types.js';
-import { toIncident, type Row } from './sqlite-store.js';
+import { INCIDENT_STATUSES, type AuditRecord, type Incident, type IncidentStatus, type StoredAlert } from '../../core/types.js';
+import { toAlert, toAudit, toIncident, type Row } from './sqlite-store.js';
 
 /** What the UI shows: some statuses (all when empty) and free text over alertname, namespace, target and labels. */
 export interface IncidentQuery {
@@ -45,8 +45,21 @@ function textClause(text: string | undefined): { sql: string; params: string[] }
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 
+/**
+ * Reads that say whether anything the UI shows changed: the newest audit row (every change to
+ * incidents, alerts and requests writes one in the same transaction) and the newest change per
+ * status (an incident re-sorted without an audit row). Four index seeks, whatever the size.
+ */
+const CHANGES_SQL = `SELECT (SELECT max(seq) FROM audit) AS a,
+  (SELECT max(updated_at) FROM incidents WHERE status = 'firing') AS f,
+  (SELECT max(updated_at) FROM incidents WHERE status = 'acknowledged') AS k,
+  (SELECT max(updated_at) FROM incidents WHERE status = 'resolved') AS r`;
+
 export class SqliteIncidentBrowser {
   private readonly stmts = new Map<string, Database.Statement>();
+  private seen = { dataVersion: -1, ownChanges: -1, token: '' };
+  /** Counts per text filter, for the current `changes()` token only (counting is the one full index scan). */
+  private counted = { token: '', byText: new Map<string, Record<IncidentStatus, number>>() };
 
   constructor(private readonly db: Database.Database) {}
 
@@ -66,15 +79,38 @@ export class SqliteIncidentBrowser {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
 
+  /**
+   * A token that changes when incidents, alerts, requests or the audit trail change, by any
+   * process, and not for other commits (the daemon's heartbeat, Slack bookkeeping, retention).
+   * Costs two counter reads unless something was committed since the last call.
+   */
+  changes(): string {
+    const dataVersion = this.dataVersion();
+    // data_version does not move for this connection's own commits; total_changes() does.
+    const ownChanges = this.prepare('SELECT total_changes() AS n').pluck().get() as number;
+    if (dataVersion !== this.seen.dataVersion || ownChanges !== this.seen.ownChanges) {
+      const r = this.prepare(CHANGES_SQL).get() as Record<string, number | null>;
+      this.seen = { dataVersion, ownChanges, token: `${r.a}:${r.f}:${r.k}:${r.r}` };
+    }
+    return this.seen.token;
+  }
+
   private visibleStatuses(q: IncidentQuery): IncidentStatus[] {
     return q.statuses && q.statuses.length > 0 ? INCIDENT_STATUSES.filter((s) => q.statuses!.includes(s)) : [...INCIDENT_STATUSES];
   }
 
   counts(q: IncidentQuery): Record<IncidentStatus, number> {
-    const t = textClause(q.text);
+    const token = this.changes();
+    if (this.counted.token !== token) this.counted = { token, byText: new Map() };
+    const text = (q.text ?? '').trim();
+    const cached = this.counted.byText.get(text);
+    if (cached) return cached;
+    const t = textClause(text);
     const out: Record<IncidentStatus, number> = { firing: 0, acknowledged: 0, resolved: 0 };
     const rows = this.prepare(`SELECT status, count(*) AS n FROM incidents WHERE ${t.sql} GROUP BY status`).all(...t.params) as { status: IncidentStatus; n: number }[];
     for (const r of rows) out[r.status] = r.n;
+    if (this.counted.byText.size > 50) this.counted.byText.clear(); // one filter typed a letter at a time
+    this.counted.byText.set(text, out);
     return out;
   }
 
@@ -102,6 +138,18 @@ export class SqliteIncidentBrowser {
       base += n;
     }
     return { rows, total, counts };
+  }
+
+  /** The first `limit` alerts of an incident, in the order the CLI shows them (oldest first); an incident in a storm holds thousands. */
+  alerts(incidentId: number, limit: number): StoredAlert[] {
+    return (this.prepare('SELECT * FROM alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint LIMIT ?').all(incidentId, limit) as Row[]).map(toAlert);
+  }
+
+  /** The newest `limit` audit rows of an incident, oldest first, and how many it has in all. */
+  timeline(incidentId: number, limit: number): { rows: AuditRecord[]; total: number } {
+    const rows = (this.prepare('SELECT * FROM audit WHERE incident_id = ? ORDER BY seq DESC LIMIT ?').all(incidentId, limit) as Row[]).map(toAudit).reverse();
+    const total = rows.length < limit ? rows.length : (this.prepare('SELECT count(*) FROM audit WHERE incident_id = ?').pluck().get(incidentId) as number);
+    return { rows, total };
   }
 
   /** Where incident `id` stands in the query's order, or null when the query does not match it. */

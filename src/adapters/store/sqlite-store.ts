@@ -2,14 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { Database as Sqlite } from './sqlite-driver.js';
-import { chainHash, GENESIS_HASH } from '../../core/audit-chain.js';
+import { chainHash, GENESIS_HASH, storedEntry } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
 import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
+import type { TrackedAlert } from '../../core/reconcile.js';
 import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, IncidentStatus, OutboxEntry, StoredAlert } from '../../core/types.js';
 import type { ActionRequest, ApprovalRecord, RequestFilter, RequestState, RequestStore, TransitionFields } from '../../core/requests.js';
 import { MIGRATIONS } from './migrations.js';
+import { openDatabase } from './open-database.js';
 import { decodeRaw, encodeRaw } from './raw-codec.js';
 
 export interface StoreOptions {
@@ -20,7 +21,11 @@ export interface StoreOptions {
   synchronous?: 'full' | 'normal';
   /** Group (name or gid) given the database when it is created, for mode 0660 set-ups. */
   group?: string;
-  /** Refuse to create a database that does not exist yet (read commands). */
+  /**
+   * Refuse to create a database that does not exist yet (commands on existing state). Such a
+   * database opens read-only when this process cannot write it: reads work, writes are refused
+   * with what to fix.
+   */
   mustExist?: boolean;
 }
 
@@ -48,10 +53,11 @@ export function toIncident(r: Row): Incident {
     resolvedAt: (r.resolved_at as number | null) ?? null,
     acknowledgedBy: (r.acknowledged_by as string | null) ?? null,
     acknowledgedAt: (r.acknowledged_at as number | null) ?? null,
+    truncatedAlerts: (r.truncated_alerts as number | undefined) ?? 0,
   };
 }
 
-function toAlert(r: Row): StoredAlert {
+export function toAlert(r: Row): StoredAlert {
   return {
     incidentId: r.incident_id as number,
     fingerprint: r.fingerprint as string,
@@ -62,10 +68,11 @@ function toAlert(r: Row): StoredAlert {
     endsAt: (r.ends_at as number | null) ?? null,
     generatorURL: r.generator_url as string,
     updatedAt: r.updated_at as number,
+    reconciled: r.reconciled === 1,
   };
 }
 
-function toAudit(r: Row): AuditRecord {
+export function toAudit(r: Row): AuditRecord {
   return {
     seq: r.seq as number,
     ts: r.ts as number,
@@ -141,6 +148,8 @@ export function isStoreUnavailable(e: unknown): boolean {
 export class SqliteStore implements IncidentStore, RequestStore {
   readonly db: Database.Database;
   readonly path: string;
+  /** Why this process cannot write the database (null: it can). */
+  readonly readOnly: string | null;
   private readonly stmts = new Map<string, Database.Statement>();
 
   constructor(options: StoreOptions) {
@@ -160,9 +169,16 @@ export class SqliteStore implements IncidentStore, RequestStore {
         if (options.group) fs.chownSync(options.path, -1, groupId(options.group));
       }
     }
-    this.db = new Sqlite(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    this.db.pragma('journal_mode = WAL');
+    const opened = openDatabase(options.path, {
+      timeoutMs: options.busyTimeoutMs ?? 5000,
+      allowReadOnly: options.mustExist,
+      setup: (db) => {
+        db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+        db.pragma('journal_mode = WAL');
+      },
+    });
+    this.db = opened.db;
+    this.readOnly = opened.readOnly;
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.migrate();
@@ -176,6 +192,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
       throw new ChatopsError('config', `The database ${this.path} has schema version ${current}, newer than this chatops knows (${known}): upgrade chatops.`);
     }
     if (current === known) return;
+    if (this.readOnly) throw new ChatopsError('unavailable', `${this.readOnly} (It also needs its schema upgraded, which only a writer can do.)`);
     this.db.transaction(() => {
       const now = this.db.pragma('user_version', { simple: true }) as number; // re-read under the write lock
       for (let v = now; v < known; v++) {
@@ -196,6 +213,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
   }
 
   transaction<T>(fn: () => T): T {
+    if (this.readOnly) throw new ChatopsError('unavailable', this.readOnly);
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
     return this.db.transaction(fn).immediate();
   }
@@ -268,20 +286,21 @@ export class SqliteStore implements IncidentStore, RequestStore {
   insertIncident(i: IncidentNew): number {
     const r = this.stmt(
       `INSERT INTO incidents (key, status, alertname, severity, namespace, target, labels, annotations, group_key, external_url,
-         firing, total, opened_at, updated_at, resolved_at, acknowledged_by, acknowledged_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         firing, total, opened_at, updated_at, resolved_at, acknowledged_by, acknowledged_at, truncated_alerts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(i.key, i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
-      i.groupKey, i.externalURL, i.firing, i.total, i.openedAt, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt);
+      i.groupKey, i.externalURL, i.firing, i.total, i.openedAt, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.truncatedAlerts ?? 0);
     return Number(r.lastInsertRowid);
   }
 
   updateIncident(i: Incident): void {
     this.stmt(
       `UPDATE incidents SET status = ?, alertname = ?, severity = ?, namespace = ?, target = ?, labels = ?, annotations = ?,
-         group_key = ?, external_url = ?, firing = ?, total = ?, updated_at = ?, resolved_at = ?, acknowledged_by = ?, acknowledged_at = ?
+         group_key = ?, external_url = ?, firing = ?, total = ?, updated_at = ?, resolved_at = ?, acknowledged_by = ?, acknowledged_at = ?,
+         truncated_alerts = ?
        WHERE id = ?`,
     ).run(i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
-      i.groupKey, i.externalURL, i.firing, i.total, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.id);
+      i.groupKey, i.externalURL, i.firing, i.total, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.truncatedAlerts ?? 0, i.id);
   }
 
   upsertAlerts(incidentId: number, alerts: readonly AlertEvent[], now: number): void {
@@ -290,11 +309,28 @@ export class SqliteStore implements IncidentStore, RequestStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (incident_id, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
          annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-         generator_url = excluded.generator_url, updated_at = excluded.updated_at`,
+         generator_url = excluded.generator_url, updated_at = excluded.updated_at, reconciled = 0`,
     );
     for (const a of alerts) {
       s.run(incidentId, a.fingerprint, a.status, a.labelsJson ?? JSON.stringify(a.labels), a.annotationsJson ?? JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
     }
+  }
+
+  reconcileCandidates(resolvedSince: number): TrackedAlert[] {
+    const firing = this.stmt(
+      `SELECT a.*, i.key AS incident_key FROM incidents i JOIN alerts a ON a.incident_id = i.id
+       WHERE i.status IN ('firing', 'acknowledged') AND a.status = 'firing'`,
+    ).all() as Row[];
+    const reconciled = this.stmt(
+      `SELECT a.*, i.key AS incident_key FROM alerts a JOIN incidents i ON i.id = a.incident_id
+       WHERE a.reconciled = 1 AND a.status = 'resolved' AND a.updated_at >= ?`,
+    ).all(resolvedSince) as Row[];
+    return [...firing, ...reconciled].map((r) => ({ ...toAlert(r), incidentKey: r.incident_key as string }));
+  }
+
+  markReconciled(incidentId: number, fingerprints: readonly string[]): void {
+    const s = this.stmt('UPDATE alerts SET reconciled = 1 WHERE incident_id = ? AND fingerprint = ?');
+    for (const fp of fingerprints) s.run(incidentId, fp);
   }
 
   getIncident(id: number): Incident | null {
@@ -329,15 +365,21 @@ export class SqliteStore implements IncidentStore, RequestStore {
     return (this.stmt('SELECT * FROM alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint').all(incidentId) as Row[]).map(toAlert);
   }
 
-  appendAudit(entry: AuditEntry): AuditRecord {
+  /** Audit rows this connection appended (a process that appended updates the anchor on close). */
+  auditAppended = 0;
+
+  appendAudit(given: AuditEntry): AuditRecord {
     const last = this.stmt('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
+    // Hash exactly what a reader will get back (the detail through JSON), not the caller's objects.
+    const { entry, detailJson } = storedEntry(given);
     const hash = chainHash(prevHash, seq, entry);
     this.stmt(
       `INSERT INTO audit (seq, ts, actor, source, action, target, incident_id, result, detail, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, JSON.stringify(entry.detail), prevHash, hash);
+    ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, detailJson, prevHash, hash);
+    this.auditAppended++;
     return { ...entry, seq, prevHash, hash };
   }
 
@@ -358,6 +400,16 @@ export class SqliteStore implements IncidentStore, RequestStore {
   /** Up to `limit` audit rows after `seq`, in chain order (for the sinks). */
   auditAfter(seq: number, limit: number): AuditRecord[] {
     return (this.stmt('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(toAudit);
+  }
+
+  /** The newest row's seq and hash (the chain head), null for an empty chain. */
+  auditHead(): { seq: number; hash: string } | null {
+    return (this.stmt('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? null;
+  }
+
+  /** One row's stored hash, null when there is no such row. */
+  auditHash(seq: number): string | null {
+    return (this.stmt('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash ?? null;
   }
 
   lastAuditSeq(): number {

@@ -1,11 +1,15 @@
 /** `chatops incidents list|show` and `chatops ack`. */
 import { ChatopsError } from '../../core/errors.js';
-import { acknowledge } from '../../core/incident-actions.js';
+import type { IncidentData } from '../../core/incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
-import { openExisting, type GlobalOptions } from '../context.js';
-import { alertJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
+import { logOf, openExisting, type GlobalOptions } from '../context.js';
+import type { Runtime } from '../../app.js';
+import type { SloLine } from '../../core/slo.js';
+import type { Incident, StoredAlert } from '../../core/types.js';
+import { alertJson, alertListJson, auditJson, clean, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
-import type { Io } from '../main.js';
+import { printOutcome, type OutcomeView } from '../outcome.js';
+import type { Output } from '../output.js';
 import { requestJson, requestLine } from './remediate.js';
 
 export function parseStatuses(text: string | undefined): IncidentStatus[] | undefined {
@@ -29,33 +33,23 @@ export function parseIncidentId(text: string): number {
   return Number(text);
 }
 
-export function listIncidents(globals: GlobalOptions, opts: { status?: string; json?: boolean; limit?: number }, io: Io): void {
+export function listIncidents(globals: GlobalOptions, opts: { status?: string; json?: boolean; limit?: number }, out: Output): void {
   const statuses = parseStatuses(opts.status);
   const rt = openExisting(globals);
   try {
+    logOf(globals).debug({ statuses: statuses ?? 'all', limit: opts.limit }, 'listing incidents');
     if (opts.json) {
-      // Streamed, one incident per line inside the array: still one JSON document, without
-      // holding (or pretty-printing) ten thousand objects at once.
-      let chunk = '[';
-      let first = true;
-      for (const incident of rt.store.iterateIncidents({ statuses, limit: opts.limit })) {
-        chunk += `${first ? '\n' : ',\n'}${JSON.stringify(incidentJson(incident))}`;
-        first = false;
-        if (chunk.length > 64 * 1024) {
-          io.stdout(chunk);
-          chunk = '';
-        }
-      }
-      io.stdout(`${chunk}${first ? ']' : '\n]'}\n`);
+      // Streamed: one JSON document without holding ten thousand objects at once.
+      out.jsonArray(rt.store.iterateIncidents({ statuses, limit: opts.limit }), incidentJson);
       return;
     }
-    io.stdout(`${incidentTable(rt.store.listIncidents({ statuses, limit: opts.limit }), rt.clock.now())}\n`);
+    out.text(incidentTable(rt.store.listIncidents({ statuses, limit: opts.limit }), rt.clock.now()));
   } finally {
     rt.close();
   }
 }
 
-export function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): void {
+export async function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean; graph?: boolean }, out: Output): Promise<void> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
@@ -64,26 +58,36 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
     const alerts = rt.store.alertsOf(id);
     const timeline = rt.store.auditOf(id);
     const requests = rt.store.listRequests({ incidentId: id });
-    if (opts.json) {
-      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), timeline: timeline.map(auditJson), requests: requests.map(requestJson) }, null, 2)}\n`);
-    } else {
-      io.stdout(`${incidentDetail(incident, alerts, timeline, rt.clock.now())}\n`);
-      if (requests.length > 0) io.stdout(`\nRequests:\n${requests.map(requestLine).join('\n')}\n`);
-    }
+    const extras = opts.json ? [] : await incidentExtrasText(rt, incident, alerts, opts.graph !== false);
+    out.result(
+      opts,
+      { ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) },
+      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now())}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}${extras.length ? `\n${extras.join('\n')}` : ''}`,
+    );
   } finally {
     rt.close();
   }
 }
 
-export function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): void {
+/** The SLO lines the daemon stored, and the graph queried now (unless --no-graph): the bastion sees what Slack shows. */
+async function incidentExtrasText(rt: Runtime, incident: Incident, alerts: readonly StoredAlert[], graph: boolean): Promise<string[]> {
+  const { ExtrasStore } = await import('../../adapters/store/extras-store.js');
+  const slo = (new ExtrasStore(rt.store).get(incident.id, 'slo')?.data as { lines?: SloLine[] } | null)?.lines ?? [];
+  const out = slo.length ? ['', 'SLO at stake:', ...slo.map((l) => `  ${clean(l.text)}${l.dashboard ? `  ${clean(l.dashboard)}` : ''}`)] : [];
+  if (!graph) return out;
+  const { incidentGraph } = await import('../incident-graph.js');
+  const width = Math.min(120, Math.max(40, process.stdout.columns ?? 80));
+  return [...out, ...(await incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() }))];
+}
+
+const incidentView: OutcomeView<IncidentData> = { json: (d) => ({ incident: incidentJson(d.incident) }) };
+
+export async function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Output): Promise<number> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
     const who = terminalIdentity(rt.loaded.config.users);
-    const result = acknowledge(rt.actions, id, { id: who.actor, source: 'cli' });
-    if (opts.json) io.stdout(`${JSON.stringify({ outcome: result.outcome, incident: incidentJson(result.incident) }, null, 2)}\n`);
-    else if (result.outcome === 'already') io.stdout(`Incident ${id} was already acknowledged by ${result.incident.acknowledgedBy}.\n`);
-    else io.stdout(`Incident ${id} acknowledged by ${who.actor}.\n`);
+    return printOutcome(await rt.operator.acknowledge(id, { id: who.actor, source: 'cli' }), incidentView, opts, io);
   } finally {
     rt.close();
   }

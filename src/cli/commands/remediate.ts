@@ -2,17 +2,17 @@
 import { parseDeploymentTarget, targetText } from '../../core/actions.js';
 import { formatDuration } from '../../core/duration.js';
 import { ChatopsError } from '../../core/errors.js';
-import { decide, requestAction, type DecideOutcome } from '../../core/remediation.js';
+import { requestOutcome, type RequestData } from '../../core/operator.js';
+import type { Outcome } from '../../core/outcome.js';
+import { expireRequests } from '../../core/remediation.js';
 import { TERMINAL_STATES, type ActionRequest, type ProgressEvent } from '../../core/requests.js';
 import type { Runtime } from '../../app.js';
-import { openExisting, load, type GlobalOptions } from '../context.js';
-import { openRuntime } from '../../app.js';
-import { EXIT } from '../errors.js';
+import { openExisting, load, open, type GlobalOptions } from '../context.js';
 import { clean } from '../format.js';
 import { terminalIdentity } from '../identity.js';
-import type { Io } from '../main.js';
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+import type { Output } from '../output.js';
+import { outcomeLine, printOutcome, type OutcomeView } from '../outcome.js';
+import { iso } from '../../core/time.js';
 
 export function requestJson(r: ActionRequest) {
   return {
@@ -36,9 +36,9 @@ export function parseRequestId(text: string): string {
 }
 
 /** Progress on a terminal: one line rewritten in place with a bar; otherwise plain lines. */
-function progressPrinter(io: Io, opts: { json?: boolean; wait?: boolean }, tty: boolean): { onProgress: (e: ProgressEvent) => void; done: () => void } {
+function progressPrinter(io: Output, opts: { json?: boolean; wait?: boolean }, tty: boolean): { onProgress: (e: ProgressEvent) => void; done: () => void } {
   if (!opts.wait) return { onProgress: () => {}, done: () => {} };
-  const write = opts.json ? io.stderr : io.stdout;
+  const write = (s: string) => (opts.json ? io.note(s) : io.raw(s));
   let open = false;
   return {
     onProgress: (e) => {
@@ -76,60 +76,53 @@ export interface RemediateOptions {
   tail?: number;
 }
 
-export async function remediate(globals: GlobalOptions, action: string, targetTextArg: string, opts: RemediateOptions, io: Io): Promise<number> {
+/** The request, the run and the read as `--json` fields and terminal lines. */
+const requestView: OutcomeView<RequestData> = {
+  json: (d) => ({
+    request: d.request ? requestJson(d.request) : null,
+    decision: d.decision?.kind ?? null,
+    approvers: d.decision?.kind === 'needs-approval' ? d.decision.approvers : [],
+    dryRun: d.dryRun,
+    result: d.result,
+    read: d.read ? { lines: d.read.lines, data: d.read.data } : null,
+  }),
+  body: (o) => {
+    if (o.data.read) return o.data.read.lines.map(clean).join('\n');
+    if (o.kind === 'pending' && o.data.request) return o.data.request.id;
+    return null;
+  },
+  details: (o) => {
+    if (o.kind === 'pending') return [`Preview: ${o.data.dryRun?.summary ?? '-'}`];
+    if (!o.data.request && o.data.dryRun) return o.data.dryRun.changes;
+    return [];
+  },
+};
+
+export async function remediate(globals: GlobalOptions, action: string, targetTextArg: string, opts: RemediateOptions, io: Output): Promise<number> {
   const target = parseDeploymentTarget(targetTextArg);
   // A remediation may be the first thing that touches the database on this host.
-  const rt = openRuntime(load(globals));
-  const progress = progressPrinter(io, opts, Boolean(process.stdout.isTTY) && !opts.json);
+  const rt = open(globals, load(globals));
+  const progress = progressPrinter(io, opts, io.isTTY && !opts.json);
   try {
-    const actor = actorOf(rt);
-    const out = await requestAction(rt.remediation, {
+    const out = await rt.operator.request({
       action, target, incidentId: opts.incident ?? null, reason: opts.reason ?? null,
       params: { ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}), ...(opts.tail !== undefined ? { tailLines: opts.tail } : {}) },
-    }, actor, { dryRunOnly: opts.dryRun, onProgress: progress.onProgress });
+    }, actorOf(rt), { dryRunOnly: opts.dryRun, onProgress: progress.onProgress });
     progress.done();
-    switch (out.kind) {
-      case 'refused':
-        if (opts.json) io.stdout(`${JSON.stringify({ outcome: 'refused', reason: out.reason })}\n`);
-        io.stderr(`chatops: ${out.reason}\n`);
-        return EXIT.refused;
-      case 'read':
-        io.stdout(opts.json ? `${JSON.stringify({ outcome: 'read', data: out.result.data, lines: out.result.lines }, null, 2)}\n` : `${out.result.lines.map(clean).join('\n')}\n`);
-        return EXIT.ok;
-      case 'preview':
-        if (opts.json) io.stdout(`${JSON.stringify({ outcome: 'preview', decision: out.decision.kind, reason: out.decision.reason, dryRun: out.dryRun }, null, 2)}\n`);
-        else io.stdout(`Dry run: ${out.dryRun.summary}.\n${out.dryRun.changes.map((c) => `  ${c}\n`).join('')}${out.decision.kind === 'needs-approval' ? out.decision.reason : 'It would run at once.'}\n`);
-        return EXIT.ok;
-      case 'pending': {
-        const r = out.request;
-        if (opts.json) io.stdout(`${JSON.stringify({ outcome: 'pending', request: requestJson(r), approvers: out.decision.kind === 'needs-approval' ? out.decision.approvers : [] })}\n`);
-        else {
-          io.stdout(`${r.id}\n`);
-          io.stderr(`Request ${r.id} is waiting for approval: ${out.decision.reason}\n  Preview: ${r.dryRun?.summary ?? '-'}\n  Another person runs: chatops approve ${r.id}   (expires in ${formatDuration(r.expiresAt - rt.clock.now())})\n`);
-        }
-        if (!opts.wait) return EXIT.waiting;
-        return await waitForDecision(rt, r.id, opts, io);
-      }
-      case 'executed':
-        return reportResult(out.request, opts, io);
-    }
+    if (out.kind !== 'pending' || !opts.wait || !out.data.request) return printOutcome(out, requestView, opts, io);
+    // --wait: say what it waits for (on stderr with --json: stdout holds only the final
+    // document), then print (and exit with) how it ended.
+    if (opts.json) io.note(`${outcomeLine(out)}\n`);
+    else printOutcome(out, requestView, opts, io);
+    return printOutcome(await waitForDecision(rt, out.data.request.id, opts, io), requestView, opts, io);
   } finally {
     rt.close();
   }
 }
 
-function reportResult(r: ActionRequest, opts: { json?: boolean }, io: Io): number {
-  if (opts.json) io.stdout(`${JSON.stringify({ outcome: r.state, request: requestJson(r) }, null, 2)}\n`);
-  else if (r.state === 'succeeded') io.stdout(`${clean(r.result?.summary ?? 'done')}\n`);
-  else io.stderr(`chatops: ${clean(r.result?.summary ?? `request ${r.id} ${r.state}`)}\n`);
-  if (r.state === 'succeeded') return EXIT.ok;
-  if (r.state === 'failed') return EXIT.actionFailed;
-  return EXIT.refused;
-}
-
 /** `remediate --wait` on a request that needs approval: follow the shared database until it ends. */
-async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }, io: Io): Promise<number> {
-  const write = opts.json ? io.stderr : io.stdout;
+async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }, io: Output): Promise<Outcome<RequestData>> {
+  const write = (s: string) => (opts.json ? io.note(s) : io.raw(s));
   let seen = 'pending';
   for (;;) {
     const r = rt.store.getRequest(id)!;
@@ -137,9 +130,8 @@ async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }
       seen = r.state;
       write(`Request ${id} is ${r.state}${r.decidedBy ? ` (by ${clean(r.decidedBy)})` : ''}.\n`);
     }
-    if (TERMINAL_STATES.includes(r.state)) return reportResult(r, opts, io);
+    if (TERMINAL_STATES.includes(r.state)) return requestOutcome(r);
     if (r.state === 'pending' && r.expiresAt <= rt.clock.now()) {
-      const { expireRequests } = await import('../../core/remediation.js');
       expireRequests(rt.remediation);
       continue;
     }
@@ -147,68 +139,41 @@ async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }
   }
 }
 
-export function listApprovals(globals: GlobalOptions, opts: { json?: boolean; all?: boolean; limit?: number }, io: Io): void {
+export function listApprovals(globals: GlobalOptions, opts: { json?: boolean; all?: boolean; limit?: number }, io: Output): void {
   const rt = openExisting(globals);
   try {
     const rows = rt.store.listRequests({ states: opts.all ? undefined : ['pending'] });
     const shown = opts.limit !== undefined ? rows.slice(-opts.limit) : rows;
     if (opts.json) {
-      io.stdout(`${JSON.stringify(shown.map(requestJson), null, 2)}\n`);
+      io.jsonArray(shown, requestJson);
       return;
     }
     if (shown.length === 0) {
-      io.stdout(opts.all ? 'No requests.\n' : 'No pending requests.\n');
+      io.text(opts.all ? 'No requests.' : 'No pending requests.');
       return;
     }
     const now = rt.clock.now();
     for (const r of shown) {
       const left = r.state === 'pending' ? `expires in ${formatDuration(r.expiresAt - now)}` : r.state;
       const params = r.params.replicas !== undefined ? ` replicas=${r.params.replicas}` : '';
-      io.stdout(`${r.id}  ${r.action} ${targetText(r.target)}${params}  by ${clean(r.requester)} (${r.source})  ${left}${r.incidentId ? `  incident ${r.incidentId}` : ''}\n`);
-      if (r.reason) io.stdout(`    reason: ${clean(r.reason)}\n`);
-      if (r.dryRun) io.stdout(`    dry run: ${clean(r.dryRun.summary)}\n${r.dryRun.changes.map((c) => `      ${clean(c)}\n`).join('')}`);
+      io.text(`${r.id}  ${r.action} ${targetText(r.target)}${params}  by ${clean(r.requester)} (${r.source})  ${left}${r.incidentId ? `  incident ${r.incidentId}` : ''}`);
+      if (r.reason) io.text(`    reason: ${clean(r.reason)}`);
+      if (r.dryRun) io.raw(`    dry run: ${clean(r.dryRun.summary)}\n${r.dryRun.changes.map((c) => `      ${clean(c)}\n`).join('')}`);
     }
   } finally {
     rt.close();
   }
 }
 
-function reportDecision(out: DecideOutcome, opts: { json?: boolean }, io: Io): number {
-  if (opts.json) {
-    const reason = 'reason' in out ? out.reason : undefined;
-    io.stdout(`${JSON.stringify({ outcome: out.kind, reason, request: requestJson(out.request) }, null, 2)}\n`);
-  }
-  switch (out.kind) {
-    case 'refused':
-      io.stderr(`chatops: ${out.reason}\n`);
-      return EXIT.refused;
-    case 'conflict':
-      io.stderr(`chatops: ${out.reason}\n`);
-      return EXIT.failed;
-    case 'denied':
-    case 'cancelled':
-      if (!opts.json) io.stdout(`Request ${out.request.id} ${out.kind} by ${clean(out.request.decidedBy ?? '')}.\n`);
-      return EXIT.ok;
-    case 'approved':
-      if (!opts.json) io.stdout(`Request ${out.request.id} approved; another process is running it.\n`);
-      return EXIT.ok;
-    case 'executed':
-      if (!opts.json) {
-        if (out.result.ok) io.stdout(`${clean(out.result.summary)}\n`);
-        else io.stderr(`chatops: ${clean(out.result.summary)}\n`);
-      }
-      return out.result.ok ? EXIT.ok : EXIT.actionFailed;
-  }
-}
-
-export async function decideRequest(globals: GlobalOptions, verdict: 'approve' | 'deny', idText: string, opts: { reason?: string; json?: boolean; wait?: boolean }, io: Io): Promise<number> {
+export async function decideRequest(globals: GlobalOptions, verdict: 'approve' | 'deny', idText: string, opts: { reason?: string; json?: boolean; wait?: boolean }, io: Output): Promise<number> {
   const id = parseRequestId(idText);
   const rt = openExisting(globals);
-  const progress = progressPrinter(io, { json: opts.json, wait: opts.wait ?? true }, Boolean(process.stdout.isTTY) && !opts.json);
+  const progress = progressPrinter(io, { json: opts.json, wait: opts.wait ?? true }, io.isTTY && !opts.json);
   try {
-    const out = await decide(rt.remediation, id, verdict, actorOf(rt), { reason: opts.reason, onProgress: progress.onProgress });
+    const decideOpts = { reason: opts.reason, onProgress: progress.onProgress };
+    const out = verdict === 'approve' ? await rt.operator.approve(id, actorOf(rt), decideOpts) : await rt.operator.deny(id, actorOf(rt), decideOpts);
     progress.done();
-    return reportDecision(out, opts, io);
+    return printOutcome(out, requestView, opts, io);
   } finally {
     rt.close();
   }

@@ -1,39 +1,37 @@
-/** `chatops render <payload-file> [--json]`: what the daemon would post for a webhook payload. */
-import fs from 'node:fs';
-import { parseWebhookBody } from '../../adapters/alertmanager/webhook-schema.js';
-import { renderIncident, routeChannel, type Block } from '../../adapters/slack/render.js';
-import { ChatopsError } from '../../core/errors.js';
+/**
+ * `chatops render <payload-file> [--json]`: exactly what the daemon would post for a webhook
+ * payload with the same config — the same renderer, the same policy deciding the controls, the
+ * same routing and storm rule (beyond storm.threshold incidents, one digest lists the rest).
+ */
+import { incidentMessage, messageSettings } from '../../adapters/slack/controls.js';
+import { renderDigest, routeChannel, type KnownBlock } from '../../adapters/slack/render.js';
 import { groupByIncidentKey, planIncident } from '../../core/incidents.js';
+import { policyFromConfig } from '../../core/policy.js';
 import type { Incident, StoredAlert } from '../../core/types.js';
-import { load, type GlobalOptions } from '../context.js';
-import type { Io } from '../main.js';
+import { load, logOf, type GlobalOptions } from '../context.js';
+import type { Output } from '../output.js';
+import { parsePayload, readPayload } from '../payload.js';
 
-function readPayload(file: string): string {
-  try {
-    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw new ChatopsError('usage', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): give an Alertmanager webhook payload file or '-' for stdin.`);
-  }
-}
+type Text = { text?: string };
 
 /** A readable sketch of blocks for template work on a terminal. */
-function preview(blocks: Block[]): string {
+function preview(blocks: readonly KnownBlock[]): string {
   const lines: string[] = [];
+  const menu = (e: { type: string; text?: Text; placeholder?: Text }) => e.text?.text ?? e.placeholder?.text ?? '?';
   for (const b of blocks) {
-    const t = b.text as { text?: string } | undefined;
     switch (b.type) {
       case 'header':
-        lines.push(`# ${t?.text ?? ''}`);
+        lines.push(`# ${b.text.text}`);
         break;
       case 'section':
-        if (t?.text) lines.push(t.text);
-        for (const f of (b.fields as { text: string }[] | undefined) ?? []) lines.push(`  ${f.text.replace('\n', ': ')}`);
+        if (b.text?.text) lines.push(b.text.text);
+        for (const f of b.fields ?? []) lines.push(`  ${f.text.replace('\n', ': ')}`);
         break;
       case 'context':
-        lines.push(`  (${((b.elements as { text?: string }[]) ?? []).map((e) => e.text ?? '').join(' ')})`);
+        lines.push(`  (${b.elements.map((e) => ('text' in e ? e.text : '')).join(' ')})`);
         break;
       case 'actions':
-        lines.push(`  [${((b.elements as { text?: { text: string }; placeholder?: { text: string } }[]) ?? []).map((e) => e.text?.text ?? e.placeholder?.text ?? '?').join('] [')}]`);
+        lines.push(`  [${b.elements.map((e) => menu(e as { type: string; text?: Text; placeholder?: Text })).join('] [')}]`);
         break;
       default:
         break;
@@ -42,25 +40,34 @@ function preview(blocks: Block[]): string {
   return lines.join('\n');
 }
 
-export function renderPayload(globals: GlobalOptions, file: string, opts: { json?: boolean }, io: Io): void {
+export async function renderPayload(globals: GlobalOptions, file: string, opts: { json?: boolean }, io: Output): Promise<void> {
   const { config } = load(globals);
   const now = Date.now();
-  const delivery = parseWebhookBody(readPayload(file), now);
+  const { delivery } = parsePayload(file, await readPayload(file), now);
   const lifecycle = { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window };
-  const out: { key: string; channel: string; text: string; blocks: Block[] }[] = [];
+  const settings = messageSettings(policyFromConfig(config.policy), config);
+  const out: { key: string; channel: string; text: string; blocks: KnownBlock[] }[] = [];
+  const own = new Map<string, number>();
+  const digested = new Map<string, Incident[]>();
   let n = 0;
   for (const [key, events] of groupByIncidentKey(delivery, lifecycle.keyLabels)) {
     const plan = planIncident(key, events, null, delivery, lifecycle, now);
-    if (plan.action === 'none') continue;
+    if (plan.action === 'none' || plan.incident.status === 'resolved') continue;
     const incident: Incident = { ...plan.incident, id: ++n };
     const alerts: StoredAlert[] = plan.upserts.map((a) => ({ ...a, incidentId: incident.id, updatedAt: now }));
-    const msg = renderIncident({ incident, alerts, silence: null, enrichment: null, links: { dashboard: config.links.dashboard, logs: config.links.logs }, extraActions: [], now });
-    out.push({ key, channel: routeChannel(incident.labels, config.slack.routes, config.slack.channel ?? '(SLACK_CHANNEL)'), ...msg });
+    const channel = routeChannel(incident.labels, config.slack.routes, config.slack.channel ?? '(SLACK_CHANNEL)');
+    // The daemon's storm rule: the first storm.threshold incidents of a channel get their own message.
+    if ((own.get(channel) ?? 0) >= config.slack.storm.threshold) {
+      digested.set(channel, [...(digested.get(channel) ?? []), incident]);
+      continue;
+    }
+    own.set(channel, (own.get(channel) ?? 0) + 1);
+    out.push({ key, channel, ...incidentMessage(settings, { incident, alerts, silence: null, enrichment: null }, now) });
   }
-  if (opts.json) {
-    io.stdout(`${JSON.stringify(out, null, 2)}\n`);
-    return;
-  }
-  if (out.length === 0) io.stdout('Nothing would be posted: the payload opens no incident (only resolved alerts).\n');
-  for (const m of out) io.stdout(`--- ${m.channel} (${m.key})\n${preview(m.blocks)}\n`);
+  for (const [channel, incidents] of digested) out.push({ key: '(storm digest)', channel, ...renderDigest(incidents, now) });
+  logOf(globals).debug({ alerts: delivery.alerts.length, messages: out.length }, 'payload rendered');
+  io.result(opts, out, () =>
+    out.length === 0
+      ? 'Nothing would be posted: the payload opens no incident (only resolved alerts).'
+      : out.map((m) => `--- ${m.channel} (${m.key})\n${preview(m.blocks)}`).join('\n'));
 }

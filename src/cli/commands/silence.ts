@@ -1,29 +1,48 @@
-/** `chatops silence <incident>`. */
-import { parseDuration } from '../../core/duration.js';
+/** `chatops silence <incident>` and `chatops unsilence <incident>`. */
 import { ChatopsError } from '../../core/errors.js';
-import { silenceIncident } from '../../core/silence.js';
+import type { SilenceData } from '../../core/operator.js';
+import { parseSilenceLength, type SilenceLength } from '../../core/silence.js';
+import { iso } from '../../core/time.js';
 import { openExisting, type GlobalOptions } from '../context.js';
-import { EXIT } from '../errors.js';
 import { terminalIdentity } from '../identity.js';
-import type { Io } from '../main.js';
+import type { Output } from '../output.js';
+import { printOutcome, type OutcomeView } from '../outcome.js';
 import { parseIncidentId } from './incidents.js';
 
-export async function silenceCommand(globals: GlobalOptions, idText: string, opts: { duration?: string; comment?: string; json?: boolean }, io: Io): Promise<number> {
+const silenceView: OutcomeView<SilenceData> = {
+  json: (d) => ({
+    incidentId: d.incident.id, silenceId: d.silenceId, endsAt: iso(d.endsAt), untilResolved: d.untilResolved,
+    createdBy: d.createdBy, matchers: d.matchers, extendedFrom: iso(d.extendedFrom),
+  }),
+};
+
+function lengthOf(opts: { duration?: string; untilResolved?: boolean }): SilenceLength | undefined {
+  if (opts.untilResolved && opts.duration !== undefined) throw new ChatopsError('usage', 'Give --duration or --until-resolved, not both.');
+  if (opts.untilResolved) return { untilResolved: true };
+  if (opts.duration === undefined) return undefined;
+  const length = parseSilenceLength(opts.duration);
+  if (!length) throw new ChatopsError('usage', `--duration ${JSON.stringify(opts.duration)} is not a duration: write 30m, 2h or 1d (or use --until-resolved).`);
+  return length;
+}
+
+export async function silenceCommand(globals: GlobalOptions, idText: string, opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean }, io: Output): Promise<number> {
   const id = parseIncidentId(idText);
-  const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration);
-  if (durationMs === null) throw new ChatopsError('usage', `--duration ${JSON.stringify(opts.duration)} is not a duration: write 30m, 2h or 1d.`);
+  const length = lengthOf(opts);
   const rt = openExisting(globals);
   try {
     const who = terminalIdentity(rt.loaded.config.users);
-    const out = await silenceIncident(rt.silences, id, { durationMs, comment: opts.comment }, { id: who.actor, source: 'cli' });
-    if (out.kind === 'refused') {
-      if (opts.json) io.stdout(`${JSON.stringify({ outcome: 'refused', reason: out.reason })}\n`);
-      io.stderr(`chatops: ${out.reason}\n`);
-      return EXIT.refused;
-    }
-    if (opts.json) io.stdout(`${JSON.stringify({ outcome: 'silenced', silenceId: out.silenceId, endsAt: new Date(out.endsAt).toISOString(), matchers: out.matchers }, null, 2)}\n`);
-    else io.stdout(`Incident ${id} silenced until ${new Date(out.endsAt).toISOString()} (silence ${out.silenceId}, matching ${out.matchers.map((m) => `${m.name}="${m.value}"`).join(', ')}).\n`);
-    return EXIT.ok;
+    return printOutcome(await rt.operator.silence(id, { id: who.actor, source: 'cli' }, { length, comment: opts.comment }), silenceView, opts, io);
+  } finally {
+    rt.close();
+  }
+}
+
+export async function unsilenceCommand(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Output): Promise<number> {
+  const id = parseIncidentId(idText);
+  const rt = openExisting(globals);
+  try {
+    const who = terminalIdentity(rt.loaded.config.users);
+    return printOutcome(await rt.operator.unsilence(id, { id: who.actor, source: 'cli' }), silenceView, opts, io);
   } finally {
     rt.close();
   }

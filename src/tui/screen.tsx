@@ -1,7 +1,6 @@
 /**
- * `chatops incidents` on a terminal: opens the store, builds the UI's collaborators and runs
- * the Ink app on the alternate screen, so quitting gives the terminal back as it was.
- * Imported lazily by the CLI: no other command loads Ink or React.
+ * The terminal UI's composition: opens the store, builds the UI's collaborators and runs the
+ * Ink app on the alternate screen, so quitting gives the terminal back as it was.
  */
 import { render } from 'ink';
 import type { IncidentQuery } from '../adapters/store/incident-browser.js';
@@ -11,11 +10,10 @@ import { App } from './app.js';
 import { coreRemediation, coreSilences } from './core-ports.js';
 import { storePendingApprovals, storeSource, type TuiDeps } from './source.js';
 
-
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 
-export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
+export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery; graph?: boolean } = {}): Promise<number> {
   const rt = openExisting(globals);
   const who = terminalIdentity(rt.loaded.config.users);
   const deps: TuiDeps = {
@@ -25,7 +23,11 @@ export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQue
     clock: rt.clock,
     pending: storePendingApprovals(rt.store, rt.clock),
     remediation: coreRemediation(rt.remediation),
-    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.url),
+    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.urls[0]),
+    graph: opts.graph === false || !rt.loaded.config.prometheus.url ? undefined : async (incident, alerts, width) => {
+      const { incidentGraph } = await import('../cli/incident-graph.js');
+      return incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() });
+    },
   };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);
