@@ -5,31 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { SqliteStore } from '../src/adapters/store/sqlite-store.js';
-import type { IncidentNew } from '../src/core/incidents.js';
 import { quantile, round } from './load.js';
+import { seedIncidents } from './seed.js';
 import type { Runtime } from './servers.js';
-
-/** `n` incidents (10 % firing, 10 % acknowledged, the rest resolved), one alert each. */
-export function seedIncidents(db: string, n: number): void {
-  const store = new SqliteStore({ path: db, synchronous: 'normal' });
-  const now = Date.now();
-  store.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const status = i % 10 === 0 ? 'firing' : i % 10 === 1 ? 'acknowledged' : 'resolved';
-      const inc: IncidentNew = {
-        key: `seed-${i}`, status, alertname: `Seed${i % 100}`, severity: i % 3 ? 'warning' : 'critical', namespace: `ns-${i % 20}`, target: `app-${i % 50}`,
-        labels: { alertname: `Seed${i % 100}`, namespace: `ns-${i % 20}`, deployment: `app-${i % 50}` }, annotations: { summary: `seeded incident ${i}` },
-        groupKey: `seed-${i}`, externalURL: 'http://am:9093', firing: status === 'resolved' ? 0 : 1, total: 1,
-        openedAt: now - (n - i) * 1000, updatedAt: now - (n - i) * 1000, resolvedAt: status === 'resolved' ? now : null,
-        acknowledgedBy: status === 'acknowledged' ? 'U0SEED' : null, acknowledgedAt: status === 'acknowledged' ? now : null,
-      };
-      const id = store.insertIncident(inc);
-      store.upsertAlerts(id, [{ fingerprint: i.toString(16).padStart(16, '0'), status: status === 'resolved' ? 'resolved' : 'firing', labels: inc.labels, annotations: inc.annotations, startsAt: inc.openedAt, endsAt: null, generatorURL: '' }], now);
-    }
-  });
-  store.close();
-}
 
 function timeOnce(runtime: Runtime, args: string[], env: NodeJS.ProcessEnv): number {
   const t0 = performance.now();

@@ -9,9 +9,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cliColdStart, seedIncidents, timeCommands } from './cli.js';
+import { cliColdStart, timeCommands } from './cli.js';
 import { flatInIncidentSize, ingestVsBaseline, machineLoad, slackOnVsOff } from './ingest.js';
 import { round, runLoad } from './load.js';
+import { seedIncidents } from './seed.js';
 import { ROOT, startChatops, THIS_RUNTIME, type Runtime } from './servers.js';
 import { clickScenario, stormScenario } from './slack.js';
 import { soakScenario } from './soak.js';
