@@ -9,7 +9,8 @@ import path from 'node:path';
 import { BOT_SCOPES } from '../../adapters/slack/scopes.js';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
 import type { LoadedConfig } from '../../config/load.js';
-import { load, logOf, type GlobalOptions } from '../context.js';
+import { load } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import { EXIT } from '../errors.js';
 import type { Output } from '../output.js';
 

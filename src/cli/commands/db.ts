@@ -5,7 +5,8 @@ import { verifyChain } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
 import { Database } from '../../adapters/store/sqlite-driver.js';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
-import { logOf, openExisting, type GlobalOptions } from '../context.js';
+import { openExisting } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import { EXIT } from '../errors.js';
 import type { Output } from '../output.js';
 

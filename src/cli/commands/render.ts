@@ -8,7 +8,8 @@ import { renderDigest, routeChannel, type KnownBlock } from '../../adapters/slac
 import { groupByIncidentKey, planIncident } from '../../core/incidents.js';
 import { policyFromConfig } from '../../core/policy.js';
 import type { Incident, StoredAlert } from '../../core/types.js';
-import { load, logOf, type GlobalOptions } from '../context.js';
+import { load } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import type { Output } from '../output.js';
 import { parsePayload, readPayload } from '../payload.js';
 
