@@ -1,7 +1,7 @@
 /**
  * Display widths for tables: wide CJK and emoji take two cells, combining marks none. Apart
  * from the sanitiser (terminal.ts) because string-width builds an Intl.Segmenter when loaded
- * (~20 ms): commands that print no table (`--help`, `--json`) do not pay for it.
+ * (~20 ms): `--help` and commands that print no table do not pay for it.
  */
 import stringWidth from 'string-width';
 
