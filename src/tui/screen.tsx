@@ -7,8 +7,7 @@ import type { IncidentQuery } from '../adapters/store/incident-browser.js';
 import { openExisting, type GlobalOptions } from '../cli/context.js';
 import { terminalIdentity } from '../cli/identity.js';
 import { App } from './app.js';
-import { coreRemediation, coreSilences } from './core-ports.js';
-import { storePendingApprovals, storeSource, type TuiDeps } from './source.js';
+import { runtimeDeps } from './source.js';
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
@@ -16,15 +15,7 @@ const ALT_SCREEN_OFF = '\x1b[?1049l';
 export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
   const rt = openExisting(globals);
   const who = terminalIdentity(rt.loaded.config.users);
-  const deps: TuiDeps = {
-    source: storeSource(rt.store),
-    actions: rt.actions,
-    actor: { id: who.actor, source: 'tui' },
-    clock: rt.clock,
-    pending: storePendingApprovals(rt.store, rt.clock),
-    remediation: coreRemediation(rt.remediation),
-    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.url),
-  };
+  const deps = runtimeDeps(rt, { id: who.actor, source: 'tui' });
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);
   let restored = false;
