@@ -11,7 +11,7 @@ import { operatorService, type OperatorContext, type RequestData } from '../../s
 import { outcome, type Outcome, type OutcomeKind } from '../../src/core/outcome.js';
 import type { Policy } from '../../src/core/policy.js';
 import type { Clock } from '../../src/core/ports.js';
-import type { AlertEvent } from '../../src/core/types.js';
+import type { AlertEvent, Delivery } from '../../src/core/types.js';
 import { storeSource, type TuiDeps, type TuiOperator } from '../../src/tui/source.js';
 import { alert, delivery } from '../support/builders.js';
 import { tempDir } from '../support/tmp.js';
@@ -32,8 +32,8 @@ export function openStore(t: TestContext): SqliteStore {
 }
 
 /** Ingests one delivery (one incident per alertname/namespace) through the real core. */
-export function ingest(store: SqliteStore, clock: Clock, alerts: Array<Partial<AlertEvent> & { labels?: Record<string, string> }>, groupKey: string): void {
-  const d = delivery(alerts.map((a) => alert(a)), { groupKey });
+export function ingest(store: SqliteStore, clock: Clock, alerts: Array<Partial<AlertEvent> & { labels?: Record<string, string> }>, groupKey: string, over: Partial<Delivery> = {}): void {
+  const d = delivery(alerts.map((a) => alert(a)), { groupKey, ...over });
   ingestDelivery({ store, clock, notify: false, lifecycle: { keyLabels: [], reopenWindowMs: 3_600_000 } }, d, JSON.stringify(d), { source: 'cli', actor: 'cli:test', auditSource: 'cli' });
 }
 
