@@ -106,7 +106,8 @@ describe('incidents UI: silence', () => {
     };
   }
 
-  it('asks for a duration, confirms with the matchers, and reports the result', async (t) => {
+  /** Opens the silence prompt on CrashLoop with the recording silence, and types `length` over the default. */
+  async function silenceFor(t: TestContext, length: string) {
     const calls: { id: number; length: SilenceLength | undefined; actor: Actor }[] = [];
     const { ui } = setup(t, { silenceUnavailable: null, operator: recordingSilence(calls) });
     await select(ui, 'CrashLoop');
@@ -114,7 +115,12 @@ describe('incidents UI: silence', () => {
     await frameWith(ui.lastFrame, 'Silence the alerts of #1 for');
     ui.stdin.write(KEY.backspace);
     ui.stdin.write(KEY.backspace);
-    await type(ui, '90m');
+    await type(ui, length);
+    return { ui, calls };
+  }
+
+  it('asks for a duration, confirms with the matchers, and reports the result', async (t) => {
+    const { ui, calls } = await silenceFor(t, '90m');
     await frameWith(ui.lastFrame, '"until resolved"): 90m');
     ui.stdin.write(KEY.enter);
     const f = await frameWith(ui.lastFrame, '[y/N]');
@@ -126,14 +132,7 @@ describe('incidents UI: silence', () => {
   });
 
   it('accepts "until resolved" as a length, like the CLI\'s --until-resolved and the Slack menu', async (t) => {
-    const calls: { id: number; length: SilenceLength | undefined; actor: Actor }[] = [];
-    const { ui } = setup(t, { silenceUnavailable: null, operator: recordingSilence(calls) });
-    await select(ui, 'CrashLoop');
-    ui.stdin.write('s');
-    await frameWith(ui.lastFrame, 'Silence the alerts of #1 for');
-    ui.stdin.write(KEY.backspace);
-    ui.stdin.write(KEY.backspace);
-    await type(ui, 'until resolved');
+    const { ui, calls } = await silenceFor(t, 'until resolved');
     ui.stdin.write(KEY.enter);
     const f = await frameWith(ui.lastFrame, '[y/N]');
     assert.match(oneLine(f), /Create an Alertmanager silence until #1 resolves \(at most 7d\) matching alertname="CrashLoop"/);
@@ -143,14 +142,7 @@ describe('incidents UI: silence', () => {
   });
 
   it('refuses, with the reason, a silence longer than the bound before asking to confirm', async (t) => {
-    const calls: { id: number; length: SilenceLength | undefined; actor: Actor }[] = [];
-    const { ui } = setup(t, { silenceUnavailable: null, operator: recordingSilence(calls) });
-    await select(ui, 'CrashLoop');
-    ui.stdin.write('s');
-    await frameWith(ui.lastFrame, 'Silence the alerts of #1 for');
-    ui.stdin.write(KEY.backspace);
-    ui.stdin.write(KEY.backspace);
-    await type(ui, '8d');
+    const { ui, calls } = await silenceFor(t, '8d');
     ui.stdin.write(KEY.enter);
     await frameWith(ui.lastFrame, '✗ A silence lasts more than 0 and at most 7d, not 8d.');
     assert.deepEqual(calls, []);
