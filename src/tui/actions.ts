@@ -28,8 +28,8 @@ export interface ActionKit {
   perform(label: string, fn: () => Promise<Outcome>): void;
 }
 
-export const whereOf = (i: Incident): string => clean([i.namespace, i.target].filter(Boolean).join('/') || '-');
-export const nameOf = (i: Incident): string => `#${i.id} ${clean(i.alertname || '-')} ${whereOf(i)}`;
+const whereOf = (i: Incident): string => clean([i.namespace, i.target].filter(Boolean).join('/') || '-');
+const nameOf = (i: Incident): string => `#${i.id} ${clean(i.alertname || '-')} ${whereOf(i)}`;
 
 const confirm = (kit: ActionKit, text: string, run: () => void) => kit.ask({ kind: 'confirm', text, run });
 const refuse = (kit: ActionKit, why: string, hint?: string) => kit.say({ tone: 'error', text: refusal(why), hint: hint ?? null });

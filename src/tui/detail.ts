@@ -45,7 +45,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 const isUrl = (v: string): boolean => /^https?:\/\//i.test(v.trim());
 
 /** Annotation keys and values that are links (runbook_url, dashboard_url, anything that is a URL). */
-export function linksOf(incident: Incident, alerts: readonly StoredAlert[]): { name: string; url: string }[] {
+function linksOf(incident: Incident, alerts: readonly StoredAlert[]): { name: string; url: string }[] {
   const out: { name: string; url: string }[] = [];
   const seen = new Set<string>();
   const add = (name: string, url: string) => {

@@ -54,7 +54,7 @@ export function renderOutcome(o: Outcome): Shown {
   return { status: { tone: TONE_OF[o.kind], text: clean(lead ? `${lead}: ${o.message}` : o.message), hint: o.hint && clean(o.hint) } };
 }
 
-export function errorStatus(e: unknown): Status {
+function errorStatus(e: unknown): Status {
   if (isChatopsError(e)) return { tone: 'error', text: clean(e.message) };
   return { tone: 'error', text: `unexpected error: ${clean((e as Error)?.message ?? String(e))} (a bug; please report it)` };
 }

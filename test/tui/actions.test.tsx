@@ -9,7 +9,7 @@ import type { Decision } from '../../src/core/policy.js';
 import type { SilenceLength } from '../../src/core/silence.js';
 import { App } from '../../src/tui/app.js';
 import type { TuiOperator } from '../../src/tui/source.js';
-import { depsFor, frameWhere, frameWith, ingest, KEY, manualClock, openStore, requestOutcome, seedThree, tick, T0 } from './support.js';
+import { depsFor, frameWhere, frameWith, ingest, KEY, manualClock, openStore, fakeRequestOutcome, seedThree, tick, T0 } from './support.js';
 
 const size = { columns: 140, rows: 24 };
 
@@ -194,15 +194,15 @@ function fakeRemediation(log: string[], refuseApprove?: string): Partial<TuiOper
         : [],
     request: async (r, actor) => {
       log.push(`request ${r.action} ${r.target.namespace}/${r.target.deployment} ${JSON.stringify(r.params)} by ${actor.id}`);
-      return requestOutcome('pending', `Request r-9 for ${r.action} waits for a second approver.`, r);
+      return fakeRequestOutcome('pending', `Request r-9 for ${r.action} waits for a second approver.`, r);
     },
     approve: async (id, actor) => {
       log.push(`approve ${id} by ${actor.id}`);
-      return refuseApprove ? requestOutcome('refused', refuseApprove, prodCheckout) : requestOutcome('done', `Request ${id} approved by ${actor.id} and executed.`, prodCheckout);
+      return refuseApprove ? fakeRequestOutcome('refused', refuseApprove, prodCheckout) : fakeRequestOutcome('done', `Request ${id} approved by ${actor.id} and executed.`, prodCheckout);
     },
     deny: async (id, actor, opts) => {
       log.push(`deny ${id} by ${actor.id}: ${opts?.reason}`);
-      return requestOutcome('done', `Request ${id} denied.`, prodCheckout);
+      return fakeRequestOutcome('done', `Request ${id} denied.`, prodCheckout);
     },
   };
 }
@@ -309,7 +309,7 @@ describe('incidents UI: remediation', () => {
 
   it('shows a failed run as failed, with what failed', async (t) => {
     const log: string[] = [];
-    const port: Partial<TuiOperator> = { ...fakeRemediation(log), approve: async () => requestOutcome('failed', 'rollout did not finish in 5m: 1/3 pods available', prodCheckout) };
+    const port: Partial<TuiOperator> = { ...fakeRemediation(log), approve: async () => fakeRequestOutcome('failed', 'rollout did not finish in 5m: 1/3 pods available', prodCheckout) };
     const { ui } = setup(t, { pending: pendingOnOne, operator: port });
     await select(ui, 'CrashLoop');
     ui.stdin.write('A');

@@ -9,7 +9,7 @@ import type { RequestData } from '../../src/core/operator.js';
 import type { Outcome } from '../../src/core/outcome.js';
 import { App } from '../../src/tui/app.js';
 import type { TuiOperator } from '../../src/tui/source.js';
-import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, requestOutcome, seedThree } from './support.js';
+import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, fakeRequestOutcome, seedThree } from './support.js';
 
 const rowOf = (frame: string, text: string) => frame.split('\n').find((l) => l.includes(text)) ?? '';
 
@@ -59,7 +59,7 @@ it('keeps navigation keys working while an action runs, and holds only the actio
   // A second action waits for the first.
   ui.stdin.write('a');
   await frameWith(ui.lastFrame, 'Requesting rollout-restart… wait for it to finish.');
-  slow.finish(requestOutcome('done', 'Restarted prod/checkout.', { action: 'rollout-restart', target: { namespace: 'prod', deployment: 'checkout' } }));
+  slow.finish(fakeRequestOutcome('done', 'Restarted prod/checkout.', { action: 'rollout-restart', target: { namespace: 'prod', deployment: 'checkout' } }));
   await frameWith(ui.lastFrame, '✓ Restarted prod/checkout.');
   ui.stdin.write('a');
   await frameWith(ui.lastFrame, '[y/N]');

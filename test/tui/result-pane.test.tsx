@@ -7,14 +7,14 @@ import { it } from 'node:test';
 import { render } from 'ink-testing-library';
 import { App } from '../../src/tui/app.js';
 import type { TuiOperator } from '../../src/tui/source.js';
-import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, requestOutcome, seedThree } from './support.js';
+import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, fakeRequestOutcome, seedThree } from './support.js';
 
 const LOG = Array.from({ length: 60 }, (_, n) => `checkout-1 ${String(n + 1).padStart(2, '0')} GET /cart 200 ${'x'.repeat(n % 7)}`);
 
 /** A service that reads: what the operator service answers for `logs` (a done outcome with the read's lines). */
 const reading: Partial<TuiOperator> = {
   actionsFor: () => [{ action: 'logs', title: 'Recent log lines', risk: 'read', decision: { kind: 'run', risk: 'read', reason: 'allowed' } }],
-  request: async (input) => requestOutcome('done', LOG.slice(0, 3).join(' · '), input, { read: { lines: LOG, data: null } }),
+  request: async (input) => fakeRequestOutcome('done', LOG.slice(0, 3).join(' · '), input, { read: { lines: LOG, data: null } }),
 };
 
 it('shows the lines of a read in a pane that scrolls, and Esc closes it', async (t) => {

@@ -85,7 +85,7 @@ export function operatorFor(store: SqliteStore, clock: Clock, ctx: Partial<Opera
 }
 
 /** A request's outcome as the service shapes it, for calls a test replaces. */
-export function requestOutcome(kind: OutcomeKind, message: string, about: { action: string; target: DeploymentTarget }, over: Partial<RequestData> = {}, extra: { hint?: string; lead?: string } = {}): Outcome<RequestData> {
+export function fakeRequestOutcome(kind: OutcomeKind, message: string, about: { action: string; target: DeploymentTarget }, over: Partial<RequestData> = {}, extra: { hint?: string; lead?: string } = {}): Outcome<RequestData> {
   return outcome(kind, message, { action: about.action, target: about.target, request: null, decision: null, read: null, dryRun: null, result: null, ...over }, extra);
 }
 
