@@ -41,6 +41,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** Meta key the daemon sets to '1' when it runs with Slack and '0' when it runs without. */
 export const SLACK_ENABLED_META = 'slack.enabled';
+/** Meta key where the daemon records its Slack socket's state: JSON {state, detail, since}. */
+export const SLACK_SOCKET_META = 'slack.socket';
 
 export function slackConfigured(loaded: LoadedConfig): boolean {
   return Boolean(loaded.secrets.slackBotToken && loaded.secrets.slackAppToken);
@@ -90,16 +92,16 @@ const NO_ALERTMANAGER = 'Alertmanager is not configured: set ALERTMANAGER_URL (o
 
 /** Why this configuration cannot silence alerts (the missing setting), or null when it can. */
 export function silencesUnavailable(loaded: LoadedConfig): string | null {
-  return loaded.config.alertmanager.url ? null : NO_ALERTMANAGER;
+  return loaded.config.alertmanager.urls.length > 0 ? null : NO_ALERTMANAGER;
 }
 
 /** The Alertmanager silencer, or a configuration error naming the missing setting. */
 export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
   return async () => {
     const am = loaded.config.alertmanager;
-    if (!am.url) throw new ChatopsError('config', NO_ALERTMANAGER);
+    if (am.urls.length === 0) throw new ChatopsError('config', NO_ALERTMANAGER);
     const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
-    return new AlertmanagerSilencer(am.url, am.timeout);
+    return new AlertmanagerSilencer(am.urls, am.timeout);
   };
 }
 

@@ -4,10 +4,31 @@ import { invocation } from '../config/trust.js';
 import type { Logger } from '../logger.js';
 import { openRuntime, type Runtime } from '../app.js';
 
+/** The log calls commands make; pino's Logger with --debug, a no-op without it. */
+export type CommandLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
 export interface GlobalOptions {
   config?: string;
   debug?: boolean;
+  /** Debug logs on stderr with --debug (set by the CLI before each command runs). */
+  log?: CommandLog;
 }
+
+const quiet: CommandLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** The command's logger: real with --debug, otherwise one that drops everything (and loads nothing). */
+export const logOf = (globals: GlobalOptions): CommandLog => globals.log ?? quiet;
+
+/** Commands log only with --debug, on stderr (stdout stays clean for output and --json). */
+export async function commandLogger(debug: boolean | undefined): Promise<CommandLog> {
+  if (!debug) return quiet;
+  // pino is loaded only when asked for: quick commands stay quick.
+  const { createLogger } = await import('../logger.js');
+  return createLogger({ level: 'debug', pretty: process.stderr.isTTY });
+}
+
+/** The flag that sets each configuration key, for error messages. */
+const FLAG_NAMES: Record<string, string> = { 'webhook.listen': '--listen' };
 
 /**
  * The configuration for this invocation. Run on someone's behalf as the service account (sudo),
@@ -16,18 +37,19 @@ export interface GlobalOptions {
  */
 export function load(globals: GlobalOptions, overrides: Record<string, string | undefined> = {}): LoadedConfig {
   const inv = invocation();
-  if (inv.kind === 'privileged') return loadSystemConfig(inv);
-  return loadConfig({ configPath: globals.config, overrides });
+  const loaded = inv.kind === 'privileged' ? loadSystemConfig(inv) : loadConfig({ configPath: globals.config, overrides, flagNames: FLAG_NAMES });
+  logOf(globals).debug({ file: loaded.file ?? '(embedded defaults)', db: loaded.config.store.path, privileged: inv.kind === 'privileged' }, 'configuration loaded');
+  return loaded;
 }
 
-/** Commands log only with --debug (stdout stays clean for output and --json). */
-export async function commandLogger(globals: GlobalOptions): Promise<Logger> {
-  // pino is loaded only when a command needs it: quick commands stay quick.
-  const { createLogger, silentLogger } = await import('../logger.js');
-  return globals.debug ? createLogger({ level: 'debug', pretty: process.stderr.isTTY }) : silentLogger();
+/** Opens the runtime (creating the database when needed) and logs what it opened. */
+export function open(globals: GlobalOptions, loaded: LoadedConfig, options: { mustExist?: boolean } = {}): Runtime {
+  const rt = openRuntime(loaded, options);
+  logOf(globals).debug({ db: rt.store.path, schema: rt.store.db.pragma('user_version', { simple: true }), slackOutbox: rt.notify }, 'database opened');
+  return rt;
 }
 
 /** Opens the runtime for a command that reads or acts on existing state. */
 export function openExisting(globals: GlobalOptions): Runtime {
-  return openRuntime(load(globals), { mustExist: true });
+  return open(globals, load(globals), { mustExist: true });
 }

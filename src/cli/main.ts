@@ -4,22 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { terminalSafe } from '../text/terminal.js';
+import { commandLogger, logOf, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
-import type { GlobalOptions } from './context.js';
+import { stdOutput, type Output } from './output.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
-
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
-
-/** Every byte a command writes passes the terminal sanitiser (see src/text/terminal.ts). */
-const defaultIo: Io = { stdout: (s) => process.stdout.write(terminalSafe(s)), stderr: (s) => process.stderr.write(terminalSafe(s)) };
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -28,16 +20,29 @@ function positiveInt(name: string) {
   };
 }
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+/** The full name of a command, e.g. `audit export`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+export function buildProgram(out: Output, setExit: (code: number) => void): Command {
   const program = new Command('chatops')
     .description('Incident ChatOps: Alertmanager → SQLite incidents → Slack threads, approvals and remediation.')
     .version(version(), '-V, --version')
     .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else ./config/chatops.yaml, else embedded defaults)')
     .option('--debug', 'log to stderr and show stack traces')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({ writeOut: (s) => out.raw(s), writeErr: (s) => out.note(s) })
     .exitOverride();
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  // --debug: every command logs on stderr, starting with what it was asked to do.
+  program.hook('preAction', async (_program, action) => {
+    const log = await commandLogger(globals().debug);
+    program.setOptionValue('log', log);
+    log.debug({ command: commandPath(action), args: action.args, options: action.opts() }, 'command start');
+  });
 
   program
     .command('daemon')
@@ -59,13 +64,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
       const { listIncidents, parseStatuses } = await import('./commands/incidents.js');
       // The live UI only for a person at a terminal; scripts, pipes and --json get the list.
-      if (!opts.json && opts.limit === undefined && io === defaultIo && process.stdout.isTTY && process.stdin.isTTY) {
+      if (!opts.json && opts.limit === undefined && out.isTTY && process.stdin.isTTY) {
         const statuses = parseStatuses(opts.status);
         const { runTui } = await import('../tui/run.js');
         setExit(await runTui(globals(), { query: { statuses } }));
         return;
       }
-      listIncidents(globals(), opts, io);
+      listIncidents(globals(), opts, out);
     });
   incidents
     .command('list')
@@ -75,7 +80,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
     .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
       const { listIncidents } = await import('./commands/incidents.js');
-      listIncidents(globals(), opts, io);
+      listIncidents(globals(), opts, out);
     });
   incidents
     .command('show <id>')
@@ -83,7 +88,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'one JSON object on stdout')
     .action(async (id: string, opts: { json?: boolean }) => {
       const { showIncident } = await import('./commands/incidents.js');
-      showIncident(globals(), id, opts, io);
+      showIncident(globals(), id, opts, out);
     });
 
   program
@@ -92,7 +97,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const { ackIncident } = await import('./commands/incidents.js');
-      setExit(await ackIncident(globals(), id, opts, io));
+      setExit(await ackIncident(globals(), id, opts, out));
     });
 
   program
@@ -101,7 +106,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'the Block Kit JSON as posted')
     .action(async (file: string, opts: { json?: boolean }) => {
       const { renderPayload } = await import('./commands/render.js');
-      renderPayload(globals(), file, opts, io);
+      await renderPayload(globals(), file, opts, out);
     });
 
   const alerts = program.command('alerts').description('alerts');
@@ -111,7 +116,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
       const { ingestFile } = await import('./commands/alerts.js');
-      await ingestFile(globals(), file, opts, io);
+      await ingestFile(globals(), file, opts, out);
     });
 
   program
@@ -123,7 +128,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .action(async (id: string, opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean }) => {
       const { silenceCommand } = await import('./commands/silence.js');
-      setExit(await silenceCommand(globals(), id, opts, io));
+      setExit(await silenceCommand(globals(), id, opts, out));
     });
 
   program
@@ -132,7 +137,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const { unsilenceCommand } = await import('./commands/silence.js');
-      setExit(await unsilenceCommand(globals(), id, opts, io));
+      setExit(await unsilenceCommand(globals(), id, opts, out));
     });
 
   program
@@ -147,7 +152,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the outcome as one JSON object')
     .action(async (action: string, target: string, opts: { incident?: number; replicas?: number; tail?: number; reason?: string; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
       const { remediate } = await import('./commands/remediate.js');
-      setExit(await remediate(globals(), action, target, opts, io));
+      setExit(await remediate(globals(), action, target, opts, out));
     });
 
   program
@@ -158,7 +163,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'at most the last n requests', positiveInt('--limit'))
     .action(async (opts: { all?: boolean; json?: boolean; limit?: number }) => {
       const { listApprovals } = await import('./commands/remediate.js');
-      listApprovals(globals(), opts, io);
+      listApprovals(globals(), opts, out);
     });
 
   program
@@ -168,7 +173,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the outcome as one JSON object')
     .action(async (id: string, opts: { reason?: string; json?: boolean }) => {
       const { decideRequest } = await import('./commands/remediate.js');
-      setExit(await decideRequest(globals(), 'approve', id, opts, io));
+      setExit(await decideRequest(globals(), 'approve', id, opts, out));
     });
 
   program
@@ -178,29 +183,32 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the outcome as one JSON object')
     .action(async (id: string, opts: { reason?: string; json?: boolean }) => {
       const { decideRequest } = await import('./commands/remediate.js');
-      setExit(await decideRequest(globals(), 'deny', id, opts, io));
+      setExit(await decideRequest(globals(), 'deny', id, opts, out));
     });
 
-  const audit = program
-    .command('audit')
-    .description('the audit trail')
+  // `audit` has no options of its own: commander gives a parent's options to the parent even
+  // when they follow a subcommand, so `audit export --since 1m` lost its --since to `audit`.
+  // The listing is a default subcommand instead (as `incidents` does it).
+  const audit = program.command('audit').description('the audit trail: list (default), verify, export');
+  audit
+    .command('list', { isDefault: true })
+    .description('audit rows, oldest first')
     .option('--since <time>', 'only rows at or after this time (ISO 8601, or a duration such as 2h)')
     .option('--incident <id>', 'only rows of this incident', positiveInt('--incident'))
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most the last n rows', positiveInt('--limit'))
     .action(async (opts: { since?: string; incident?: number; json?: boolean; limit?: number }) => {
       const { listAudit } = await import('./commands/audit.js');
-      listAudit(globals(), opts, io);
+      listAudit(globals(), opts, out);
     });
   audit
     .command('verify')
     .description('check the hash chain; exit 1 naming the first bad row')
-    .option('--json', 'print the verdict as JSON')
+    .option('--json', 'print the verdict as one JSON object')
     .action(async (opts: { json?: boolean }) => {
       const { verifyAudit } = await import('./commands/audit.js');
-      setExit(verifyAudit(globals(), opts, io));
+      setExit(verifyAudit(globals(), opts, out));
     });
-
   audit
     .command('export')
     .description('write the audit trail to stdout for auditors (one JSON row per line)')
@@ -208,7 +216,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--since <time>', 'only rows at or after this time (ISO 8601, or a duration such as 24h)')
     .action(async (opts: { since?: string }) => {
       const { exportAudit } = await import('./commands/audit.js');
-      exportAudit(globals(), opts, io);
+      exportAudit(globals(), opts, out);
     });
 
   program
@@ -219,7 +227,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'one JSON object on stdout')
     .action(async (opts: { json?: boolean }) => {
       const { configCheck } = await import('./commands/config-check.js');
-      setExit(await configCheck(globals(), opts, io));
+      setExit(await configCheck(globals(), opts, out));
     });
 
   const db = program.command('db').description('the database');
@@ -228,22 +236,25 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('write a consistent copy of the database while the daemon runs (SQLite online backup)')
     .action(async (file: string) => {
       const { backupDatabase } = await import('./commands/db.js');
-      await backupDatabase(globals(), file, io);
+      setExit(await backupDatabase(globals(), file, out));
     });
 
   return program;
 }
 
 /** Runs the CLI and returns the exit code. */
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], out: Output = stdOutput()): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (c) => {
+  const program = buildProgram(out, (c) => {
     exitCode = c;
   });
+  const started = Date.now();
   try {
     await program.parseAsync([...argv]);
-    return exitCode;
   } catch (err) {
-    return reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), (s) => io.stderr(terminalSafe(s)));
+    // --json anywhere on the line: the failure is the one document (also for commander's usage errors).
+    exitCode = reportError(err, Boolean(program.opts<GlobalOptions>().debug) || argv.includes('--debug'), out, argv.includes('--json'));
   }
+  logOf(program.opts<GlobalOptions>()).debug({ exitCode, ms: Date.now() - started }, 'command done');
+  return exitCode;
 }

@@ -5,7 +5,7 @@
 import { isSetback, leadOf, type Outcome, type OutcomeKind } from '../core/outcome.js';
 import { EXIT } from './errors.js';
 import { clean } from './format.js';
-import type { Io } from './main.js';
+import type { Output } from './output.js';
 
 export const EXIT_OF: Readonly<Record<OutcomeKind, number>> = {
   done: EXIT.ok,
@@ -37,22 +37,23 @@ export function outcomeLine(o: Pick<Outcome, 'kind' | 'lead' | 'message'>): stri
  * sentence on stderr, prefixed like every CLI error; a pending request says so on stderr and
  * leaves stdout to its id; done and unchanged go to stdout. `--json` adds one document on stdout.
  */
-export function printOutcome<D>(o: Outcome<D>, view: OutcomeView<D>, opts: { json?: boolean }, io: Io): number {
+export function printOutcome<D>(o: Outcome<D>, view: OutcomeView<D>, opts: { json?: boolean }, io: Output): number {
   const details = (view.details?.(o) ?? []).map((l) => `  ${clean(l)}\n`).join('');
   const hint = o.hint ? `  ${clean(o.hint)}\n` : '';
   if (opts.json) {
-    io.stdout(`${JSON.stringify({ kind: o.kind, message: o.message, hint: o.hint, ...(o.lead ? { lead: o.lead } : {}), ...view.json(o.data) }, null, 2)}\n`);
-    if (isSetback(o.kind)) io.stderr(`chatops: ${outcomeLine(o)}\n`);
+    io.json({ kind: o.kind, message: o.message, hint: o.hint, ...(o.lead ? { lead: o.lead } : {}), ...view.json(o.data) });
+    if (isSetback(o.kind)) io.error(outcomeLine(o));
     return EXIT_OF[o.kind];
   }
   const body = view.body?.(o) ?? null;
   if (isSetback(o.kind)) {
-    io.stderr(`chatops: ${outcomeLine(o)}\n${details}${hint}`);
+    io.error(outcomeLine(o));
+    io.note(`${details}${hint}`);
   } else if (o.kind === 'pending') {
-    if (body !== null) io.stdout(`${body}\n`);
-    io.stderr(`${outcomeLine(o)}\n${details}${hint}`);
+    if (body !== null) io.text(body);
+    io.note(`${outcomeLine(o)}\n${details}${hint}`);
   } else {
-    io.stdout(`${body ?? outcomeLine(o)}\n${details}${hint}`);
+    io.raw(`${body ?? outcomeLine(o)}\n${details}${hint}`);
   }
   return EXIT_OF[o.kind];
 }

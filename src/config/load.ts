@@ -28,6 +28,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Flag overrides as dotted key paths, e.g. {'webhook.listen': '127.0.0.1:0'}. */
   overrides?: Record<string, string | undefined>;
+  /** The flag each override came from, for error messages, e.g. {'webhook.listen': '--listen'}. */
+  flagNames?: Record<string, string>;
   cwd?: string;
 }
 
@@ -85,7 +87,7 @@ function readYamlFile(file: string): Record<string, unknown> {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new ChatopsError('config', `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new ChatopsError('config', yamlProblem(file, e as Error));
   }
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new ChatopsError('config', `${file} must hold a YAML mapping of sections (webhook:, store:, …).`);
@@ -93,10 +95,20 @@ function readYamlFile(file: string): Record<string, unknown> {
   return (dropNulls(doc) as Record<string, unknown>) ?? {};
 }
 
-function validated(raw: Record<string, unknown>, where: string): Config {
+/**
+ * The validated configuration, or every problem at once, each named by what the user wrote: the
+ * flag or variable it came from (`origins`, by key path), else the key in `file`.
+ */
+function validated(raw: Record<string, unknown>, file: string | null, origins: ReadonlyMap<string, string> = new Map()): Config {
   const result = parseConfig(raw);
-  if (!result.ok) throw new ChatopsError('config', `Invalid configuration in ${where}: ${result.problems.join('; ')}.`);
-  return result.config;
+  if (result.ok) return result.config;
+  const located = result.problems.map((problem) => {
+    for (const [key, origin] of origins) {
+      if (problem.startsWith(`${key}:`)) return `${origin}${problem.slice(key.length)}`;
+    }
+    return file ? `${problem} (in ${file})` : problem;
+  });
+  throw new ChatopsError('config', `Invalid configuration: ${located.join('; ')}.`);
 }
 
 /** What each secret must look like: checked on load, so a stray second line never reaches an HTTP header (or an error message). */
@@ -143,14 +155,22 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const file = findFile(opts, env);
   const raw = file ? readYamlFile(file) : {};
+  // Where each overridden key came from, so a problem names what the user must change.
+  const origins = new Map<string, string>();
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
-    if (value) setPath(raw, key, value);
+    if (value) {
+      setPath(raw, key, value);
+      origins.set(key, `${name} (${key})`);
+    }
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) {
-    if (value !== undefined) setPath(raw, key, value);
+    if (value !== undefined) {
+      setPath(raw, key, value);
+      origins.set(key, opts.flagNames?.[key] ?? key);
+    }
   }
-  const config = validated(raw, file ?? 'the environment');
+  const config = validated(raw, file, origins);
   return { config, secrets: readSecrets(config, env), file, privileged: false };
 }
 
@@ -187,6 +207,13 @@ export function loadSystemConfig(inv: Invocation, file: string = SYSTEM_CONFIG):
     assertTrustedFile(config.kubernetes.kubeconfig, 'kubernetes.kubeconfig', inv.trustedUids);
   }
   return { config, secrets: readSecrets(config, null), file, privileged: true };
+}
+
+/** A YAML syntax error as `file:line:column: what is wrong`, without the source excerpt the parser appends. */
+function yamlProblem(file: string, e: Error): string {
+  const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+  const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+  return `${file}${pos ? `:${pos.line}:${pos.col}` : ''} is not valid YAML: ${what}. Fix the file there (check indentation and closing brackets).`;
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;

@@ -61,6 +61,18 @@ const fileMode = z
   });
 
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** One URL, several separated by commas (as an environment variable carries them), or a list. */
+const urlList = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v, ctx) => {
+    const list = (v === undefined ? [] : Array.isArray(v) ? v : v.split(',')).map((u) => u.trim()).filter(Boolean);
+    for (const u of list) {
+      if (!url.safeParse(u).success) ctx.addIssue({ code: 'custom', message: `expected an http(s) URL, got ${JSON.stringify(u)}` });
+    }
+    return list;
+  });
 const labelMap = z.record(z.string(), z.string());
 const principals = z.array(z.string());
 
@@ -106,7 +118,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   prometheus: z.strictObject({ url: url.optional(), timeout: duration('3s') }).prefault({}),
-  alertmanager: z.strictObject({ url: url.optional(), timeout: duration('5s') }).prefault({}),
+  alertmanager: z
+    .strictObject({
+      url: urlList,
+      timeout: duration('5s'),
+      reconcile: z.strictObject({ interval: duration('1m'), warmup: duration('3m') }).prefault({}),
+    })
+    // `url` may name an HA pair; the code reads the list as `urls`.
+    .transform(({ url: urls, ...rest }) => ({ ...rest, urls }))
+    .prefault({}),
   links: z.strictObject({ dashboard: z.string().optional(), logs: z.string().optional() }).prefault({}),
   kubernetes: z
     .strictObject({
@@ -122,7 +142,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   policy: z
     .strictObject({
-      max_risk: z.enum(RISKS).default('read'),
+      // low by default: a responder can ack and silence out of the box; Kubernetes changes stay off.
+      max_risk: z.enum(RISKS).default('low'),
       namespaces: z.array(z.string()).default([]),
       deployment_selector: z.string().optional(),
       production: z.array(z.string()).default([]),

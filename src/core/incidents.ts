@@ -82,12 +82,15 @@ const sameRecord = (a: Labels, b: Labels): boolean => {
 /**
  * Compares an incoming alert with the stored one for the same fingerprint. Instances are told
  * apart by startsAt: Prometheus gives a re-fire a new startsAt, so an event about an older
- * instance than the stored one is stale, and a firing event for an instance already seen
- * resolved is a late (out-of-order) delivery.
+ * instance than the stored one is stale, and a firing event for an instance Alertmanager
+ * already reported resolved is a late (out-of-order) delivery.
  */
-export function classifyAlert(stored: AlertEvent | undefined, incoming: AlertEvent): AlertChangeKind {
+export function classifyAlert(stored: (AlertEvent & { reconciled?: boolean }) | undefined, incoming: AlertEvent): AlertChangeKind {
   if (!stored) return incoming.status === 'firing' ? 'new' : 'new-resolved';
   if (incoming.startsAt < stored.startsAt) return 'stale';
+  // Reconciliation resolved it because no Alertmanager that answered had it; one that fires it
+  // now (a lagging peer) is right, not late.
+  if (stored.reconciled && stored.status === 'resolved' && incoming.status === 'firing') return 'refired';
   if (incoming.startsAt > stored.startsAt) {
     if (incoming.status === 'firing') return stored.status === 'resolved' ? 'refired' : 'updated';
     return stored.status === 'firing' ? 'resolved' : 'updated';
@@ -153,11 +156,26 @@ function statusAfter(firing: number, previous: IncidentStatus | null, reopened: 
   return 'firing';
 }
 
-/** The latest end time among resolved alerts, bounded by now (clocks of senders drift). */
-function resolvedTime(alerts: Iterable<AlertEvent>, now: number): number {
+/*
+ * The timestamp rule: an incident's openedAt and resolvedAt are Alertmanager's own times — the
+ * earliest startsAt among its alerts, and the endsAt of the alerts whose resolution resolved it —
+ * never the arrival of a delivery (a delivery can arrive long after, e.g. a replay, or chatops
+ * was down). Both are bounded by now (senders' clocks drift) and resolvedAt is never before
+ * openedAt. When chatops learned each is the time of the incident's audit rows.
+ */
+
+/** The earliest start among alerts, bounded by now. */
+function startedTime(alerts: Iterable<AlertEvent>, now: number, before = now): number {
+  let earliest = before;
+  for (const a of alerts) if (a.startsAt < earliest) earliest = a.startsAt;
+  return Math.min(earliest, now);
+}
+
+/** The latest end time among resolved alerts, bounded by now and by the incident's start. */
+function resolvedTime(alerts: Iterable<AlertEvent>, openedAt: number, now: number): number {
   let latest = 0;
   for (const a of alerts) if (a.status === 'resolved' && a.endsAt !== null && a.endsAt > latest) latest = a.endsAt;
-  return latest > 0 && latest <= now ? latest : now;
+  return Math.max(openedAt, latest > 0 && latest <= now ? latest : now);
 }
 
 /**
@@ -205,6 +223,7 @@ export function planIncident(
 function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: DeliveryFacts, now: number): IncidentPlan {
   const firing = alerts.filter((a) => a.status === 'firing').length;
   const changes: AlertChange[] = alerts.map((alert) => ({ kind: alert.status === 'firing' ? 'new' : 'new-resolved', alert }));
+  const openedAt = startedTime(alerts, now);
   return {
     key,
     action: 'open',
@@ -222,9 +241,9 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
       truncatedAlerts: delivery.truncatedAlerts ?? 0,
       firing,
       total: alerts.length,
-      openedAt: now,
+      openedAt,
       updatedAt: now,
-      resolvedAt: firing === 0 ? resolvedTime(alerts, now) : null,
+      resolvedAt: firing === 0 ? resolvedTime(alerts, openedAt, now) : null,
       acknowledgedBy: null,
       acknowledgedAt: null,
     },
@@ -255,7 +274,7 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
   // Alertmanager leaving a different number of the group's alerts out (max_alerts) is news too.
   const truncated = delivery.truncatedAlerts ?? prev.truncatedAlerts ?? 0;
   const changed = upserts.length > 0 || truncated !== (prev.truncatedAlerts ?? 0);
-  const keepAck = status === 'acknowledged';
+  const openedAt = startedTime(upserts, now, prev.openedAt);
   return {
     key,
     action: !changed ? 'none' : reopened ? 'reopen' : 'update',
@@ -273,10 +292,13 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
       truncatedAlerts: truncated,
       firing,
       total,
+      openedAt,
       updatedAt: changed ? now : prev.updatedAt,
-      resolvedAt: status === 'resolved' ? (resolvedNow ? resolvedTime(upserts, now) : prev.resolvedAt) : null,
-      acknowledgedBy: keepAck ? prev.acknowledgedBy : null,
-      acknowledgedAt: keepAck ? prev.acknowledgedAt : null,
+      resolvedAt: status === 'resolved' ? (resolvedNow ? resolvedTime(upserts, openedAt, now) : prev.resolvedAt) : null,
+      // Who acknowledged stays on record when the incident resolves; a re-fire that reopens it
+      // is news nobody has acknowledged yet.
+      acknowledgedBy: reopened ? null : prev.acknowledgedBy,
+      acknowledgedAt: reopened ? null : prev.acknowledgedAt,
     },
   };
 }

@@ -55,7 +55,7 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
     let changed = false;
     for (const [key, events] of groupByIncidentKey(delivery, ctx.lifecycle.keyLabels)) {
       const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), delivery, ctx.lifecycle, now);
-      const id = applyPlan(ctx, plan, deliveryId, origin, now);
+      const id = applyIncidentPlan(ctx, plan, { deliveryId }, origin, now);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });
     }
@@ -73,10 +73,15 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
   });
 }
 
-function applyPlan(ctx: IngestContext, plan: IncidentPlan, deliveryId: number, origin: IngestOrigin, now: number): number | null {
+/**
+ * Stores one incident plan with its audit rows (each carrying `basis`: the delivery, or why the
+ * daemon made the change) and outbox rows. Shared by ingest and reconciliation, so a change
+ * reads and shows the same whatever told chatops about it.
+ */
+export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis: Record<string, unknown>, origin: Pick<IngestOrigin, 'actor' | 'auditSource'>, now: number): number | null {
   const { store } = ctx;
   const audit = (action: string, incidentId: number | null, target: string | null, result: string, detail: Record<string, unknown>) =>
-    store.appendAudit({ ts: now, actor: origin.actor, source: origin.auditSource, action, target, incidentId, result, detail: { deliveryId, ...detail } });
+    store.appendAudit({ ts: now, actor: origin.actor, source: origin.auditSource, action, target, incidentId, result, detail: { ...basis, ...detail } });
   const outbox = (kind: string, incidentId: number, payload: Record<string, unknown> = {}) => {
     if (ctx.notify) store.enqueue({ kind, incidentId, payload }, now);
   };

@@ -168,6 +168,13 @@ export function operatorService(ctx: OperatorContext): OperatorService {
 
   return {
     async acknowledge(incidentId, actor) {
+      // Acknowledging is a `low` action like silencing: one policy.max_risk governs both.
+      const incident = ctx.store.getIncident(incidentId);
+      const decision = evaluateRequest(ctx.policy, { action: CATALOGUE.ack, target: null, params: {}, requester: actor, targetLabels: 'unknown' });
+      if (incident && decision.kind === 'refused') {
+        ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key, incidentId, result: 'refused', detail: { why: decision.reason } });
+        return outcome('refused', decision.reason, { incident });
+      }
       return acknowledgeIncident(ctx, incidentId, actor);
     },
 

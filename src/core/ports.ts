@@ -2,6 +2,7 @@
 import type { AuditEntry, AuditRecord, Incident, IncidentStatus, OutboxEntry, StoredAlert } from './types.js';
 import type { IncidentNew, IncidentSnapshot } from './incidents.js';
 import type { AlertEvent } from './types.js';
+import type { TrackedAlert } from './reconcile.js';
 
 export interface Clock {
   now(): number;
@@ -41,4 +42,11 @@ export interface IncidentStore {
   appendAudit(entry: AuditEntry): AuditRecord;
   auditOf(incidentId: number): AuditRecord[];
   enqueue(entry: OutboxEntry, now: number): void;
+  /**
+   * What reconciliation looks at: firing alerts of open incidents, and alerts resolved by
+   * reconciliation at or after `resolvedSince` (in case Alertmanager lists them again).
+   */
+  reconcileCandidates(resolvedSince: number): TrackedAlert[];
+  /** Marks alerts as resolved by reconciliation (the next upsert from Alertmanager clears it). */
+  markReconciled(incidentId: number, fingerprints: readonly string[]): void;
 }

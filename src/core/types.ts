@@ -34,6 +34,8 @@ export interface Delivery {
 export interface StoredAlert extends AlertEvent {
   incidentId: number;
   updatedAt: number;
+  /** Resolved by chatops' reconciliation (Alertmanager no longer had it), not by Alertmanager's word. */
+  reconciled?: boolean;
 }
 
 export interface Incident {

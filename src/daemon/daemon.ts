@@ -1,12 +1,18 @@
 /**
- * `chatops daemon`: webhook ingress, Slack (socket, outbox), request expiry and recovery, the
- * until-resolved silence sweep, pruning and audit shipping, around one runtime.
+ * `chatops daemon`: webhook ingress, health and metrics in every daemon; Slack (socket,
+ * outbox), request expiry and recovery, the until-resolved silence sweep, pruning, audit
+ * shipping and reconciliation with Alertmanager only in the one that holds the database lease.
+ * A second daemon on the same database stands by (ingesting webhooks, /ready 503 naming the
+ * holder) and takes over within LEASE_POLL_MS after the holder stops or dies.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
+import { DaemonLease } from '../adapters/store/daemon-lease.js';
+import { displayUrl } from '../adapters/alertmanager/http.js';
 import { AuditShipper } from './audit-shipper.js';
+import { ReconcileMetrics, Reconciler } from './reconciler.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
@@ -16,7 +22,7 @@ import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
 import { UntilResolvedSweep } from './silence-sweep.js';
-import { startSlack, type RunningSlack } from './slack.js';
+import { recordSocketState, startSlack, type RunningSlack } from './slack.js';
 import { remediationExtensions } from './slack-remediation.js';
 
 export interface RunningDaemon {
@@ -25,9 +31,13 @@ export interface RunningDaemon {
   /** Puts a re-read configuration's policy in force (SIGHUP); other settings need a restart. */
   reloadPolicy(next: LoadedConfig): void;
   stop(): Promise<void>;
+  /** Resolves (with the reason) if this daemon loses the database lease it held: stop and exit non-zero. */
+  lost: Promise<string>;
 }
 
 const HEARTBEAT_MS = 2000;
+/** How often a standby tries the lease (so it takes over within this long after the holder stops). */
+const LEASE_POLL_MS = 1000;
 const PRUNE_MS = 3_600_000;
 /** How often pending action requests past policy.approval_ttl are expired (and Slack told), and until-resolved silences of resolved incidents ended. */
 const EXPIRY_SWEEP_MS = 5000;
@@ -42,16 +52,19 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const { store, clock } = runtime;
   const metrics = new Metrics(store, clock.now);
   registerRequestMetrics(metrics.registry, store);
-  const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
-  store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
-  // "Silence until resolved": expired once the incident resolves, however it resolved.
-  const untilResolved = new UntilResolvedSweep(runtime, logger);
-  const sweepSilences = () => void untilResolved.run().catch((e: unknown) => logger.warn({ err: e }, 'until-resolved silence sweep failed'));
+  const lease = new DaemonLease(store, config.store.mode);
+  const am = config.alertmanager;
+  const reconcileMetrics = am.urls.length && am.reconcile.interval > 0 ? new ReconcileMetrics(metrics.registry, am.urls.map(displayUrl)) : null;
+  // Set while this daemon holds the lease and runs everything that must run once per database.
+  let active: ActiveServices | null = null;
+  let standbyReason: string | null = null;
+  metrics.setActive(() => active !== null);
   const app = createHttpApp({
+    // A standby ingests too: SQLite serialises writers, and the holder delivers what it writes.
     ingest: (delivery, raw) => {
       const result = ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
-      slack?.nudge();
-      if (result.incidents.some((i) => i.status === 'resolved')) sweepSilences();
+      active?.slack?.nudge();
+      if (result.incidents.some((i) => i.status === 'resolved')) active?.sweepSilences();
       return result;
     },
     now: clock.now,
@@ -64,12 +77,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         } catch (e) {
           return `the store does not answer: ${(e as Error).message}`;
         }
-        return slack ? slack.notReadyReason() : null;
+        if (!active) return standbyReason ?? 'starting';
+        return active.slack ? active.slack.notReadyReason() : null;
       },
-      details: () => {
-        const behind = slack?.behindReason();
-        return behind ? [behind] : [];
-      },
+      details: () => [active?.slack?.behindReason(), active?.reconciler?.degraded()].filter((d): d is string => Boolean(d)),
     },
     webhookToken: secrets.webhookToken,
     maxBodyBytes: config.webhook.max_body,
@@ -93,11 +104,120 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  let stopping: Promise<void> | null = null;
+  let onLost: (reason: string) => void = () => {};
+  const lost = new Promise<string>((resolve) => { onLost = resolve; });
+  const activate = async () => {
+    standbyReason = null;
+    active = await startActive(runtime, lease, metrics, reconcileMetrics, logger, url, (reason) => {
+      logger.error({ reason }, 'lost the database lease; stopping so that only one daemon delivers');
+      onLost(reason);
+    });
+  };
+  let standbyPoll: NodeJS.Timeout | null = null;
+  if (lease.tryAcquire()) {
+    await activate();
+  } else {
+    const describe = () => {
+      const h = lease.holder();
+      const who = h ? `pid ${h.pid} on ${h.host}${h.url ? ` (${h.url})` : ''}, heartbeat ${Math.round((clock.now() - h.heartbeatAt) / 1000)} s ago` : 'another process';
+      return `standby: the database ${store.path} is held by the chatops daemon ${who}; this daemon takes over within ${LEASE_POLL_MS / 1000} s after that one stops`;
+    };
+    standbyReason = describe();
+    logger.warn({ db: store.path, holder: lease.holder() }, standbyReason);
+    standbyPoll = setInterval(() => {
+      if (active || stopping) return;
+      try {
+        if (!lease.tryAcquire()) {
+          standbyReason = describe();
+          return;
+        }
+      } catch (e) {
+        logger.warn({ err: e }, 'could not try the database lease; will retry');
+        return;
+      }
+      if (standbyPoll) clearInterval(standbyPoll);
+      logger.info({ db: store.path }, 'took over the database lease: this daemon now delivers');
+      activate().catch((e: unknown) => {
+        logger.error({ err: e }, 'could not start after taking over the lease');
+        onLost((e as Error).message);
+      });
+    }, LEASE_POLL_MS);
+    standbyPoll.unref();
+  }
+
+  logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)', role: active ? 'active' : 'standby' }, 'listening');
+  if (!slackConfigured(loaded)) {
+    logger.info('Slack is off: set SLACK_BOT_TOKEN (xoxb-) and SLACK_APP_TOKEN (xapp-) to keep one thread per incident in Slack');
+  }
+  if (!config.kubernetes.enabled) {
+    logger.info('Kubernetes is off: set kubernetes.enabled: true (and KUBECONFIG or kubernetes.kubeconfig) to run approved remediation');
+  }
+
+  const stop = () => {
+    stopping ??= (async () => {
+      if (standbyPoll) clearInterval(standbyPoll);
+      const wasActive = active;
+      active = null;
+      await wasActive?.stop();
+      // Stop accepting, let in-flight requests finish, then close the database.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      if (wasActive) {
+        try {
+          lease.heartbeat(url, wasActive.startedAt, clock.now(), clock.now());
+        } catch {
+          // The store may be the reason we stop.
+        }
+      }
+      lease.release();
+      runtime.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  const reloadPolicy = (next: LoadedConfig) => {
+    // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
+    runtime.remediation.policy = policyFromConfig(next.config.policy);
+    // The controls on open incidents' messages follow the policy in force.
+    active?.slack?.policyChanged();
+    logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
+  };
+  return { url, runtime, reloadPolicy, stop, lost };
+}
+
+interface ActiveServices {
+  startedAt: number;
+  slack: RunningSlack | null;
+  reconciler: Reconciler | null;
+  /** Ends until-resolved silences of incidents that resolved (runs after the current pass). */
+  sweepSilences(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * What runs once per database, in the lease holder only: Slack (socket and outbox), the
+ * heartbeat, request expiry, audit shipping, pruning and reconciliation with Alertmanager.
+ */
+async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metrics, reconcileMetrics: ReconcileMetrics | null, logger: Logger, url: string, lost: (reason: string) => void): Promise<ActiveServices> {
+  const { loaded, store, clock } = runtime;
+  const { config } = loaded;
   const startedAt = clock.now();
+  const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
+  store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
+  if (!slack) recordSocketState(runtime, logger, 'off');
   let anchorDiverged = false;
   const beat = () => {
+    const reason = lease.lostReason();
+    if (reason) {
+      lost(reason);
+      return;
+    }
     try {
-      store.setMeta('daemon.heartbeat', JSON.stringify({ pid: process.pid, startedAt, url }), clock.now());
+      lease.heartbeat(url, startedAt, clock.now());
     } catch (e) {
       logger.warn({ err: e }, 'heartbeat not written');
     }
@@ -130,6 +250,9 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
       logger.warn({ err: e }, 'expiry sweep failed');
     }
   };
+  // "Silence until resolved": expired once the incident resolves, however it resolved.
+  const untilResolved = new UntilResolvedSweep(runtime, logger);
+  const sweepSilences = () => void untilResolved.run().catch((e: unknown) => logger.warn({ err: e }, 'until-resolved silence sweep failed'));
   sweepExpired();
   sweepSilences();
   const expirySweep = setInterval(() => {
@@ -150,45 +273,27 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   prune();
   const pruneTimer = setInterval(prune, PRUNE_MS);
   pruneTimer.unref();
-
-  logger.info({ url, db: store.path, config: loaded.file ?? '(embedded defaults)' }, 'listening');
-  if (!slackConfigured(loaded)) {
-    logger.info('Slack is off: set SLACK_BOT_TOKEN (xoxb-) and SLACK_APP_TOKEN (xapp-) to keep one thread per incident in Slack');
-  }
-  if (!config.kubernetes.enabled) {
-    logger.info('Kubernetes is off: set kubernetes.enabled: true (and KUBECONFIG or kubernetes.kubeconfig) to run approved remediation');
-  }
-
-  let stopping: Promise<void> | null = null;
-  const stop = () => {
-    stopping ??= (async () => {
+  const am = config.alertmanager;
+  const reconciler = reconcileMetrics
+    ? new Reconciler(runtime, reconcileMetrics, logger.child({ component: 'reconcile' }), { urls: am.urls, timeoutMs: am.timeout, intervalMs: am.reconcile.interval, warmupMs: am.reconcile.warmup }, () => {
+      slack?.nudge();
+      sweepSilences();
+    })
+    : null;
+  reconciler?.start();
+  return {
+    startedAt,
+    slack,
+    reconciler,
+    sweepSilences,
+    async stop() {
+      await reconciler?.stop();
       clearInterval(heartbeat);
       await shipper.stop();
       clearInterval(expirySweep);
       clearInterval(pruneTimer);
-      await slack?.stop();
-      // Stop accepting, let in-flight requests finish, then close the database.
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
       await untilResolved.idle();
-      try {
-        store.setMeta('daemon.heartbeat', JSON.stringify({ pid: process.pid, startedAt, url, stoppedAt: clock.now() }), clock.now());
-      } catch {
-        // The store may be the reason we stop.
-      }
-      runtime.close();
-      logger.info('stopped');
-    })();
-    return stopping;
+      await slack?.stop();
+    },
   };
-  const reloadPolicy = (next: LoadedConfig) => {
-    // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
-    runtime.remediation.policy = policyFromConfig(next.config.policy);
-    // The controls on open incidents' messages follow the policy in force.
-    slack?.policyChanged();
-    logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
-  };
-  return { url, runtime, reloadPolicy, stop };
 }

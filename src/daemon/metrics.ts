@@ -17,8 +17,19 @@ export class Metrics {
     this.slackConnected = connected;
   }
 
+  private active: () => boolean = () => true;
+
+  /** Whether this daemon holds the database lease (1) or stands by (0). */
+  setActive(active: () => boolean): void {
+    this.active = active;
+  }
+
   constructor(store: SqliteStore, now: () => number) {
     const self = this;
+    new Gauge({
+      name: 'chatops_daemon_active', help: 'This daemon holds the database lease and delivers (1), or stands by for the daemon that does (0).', registers: [this.registry],
+      collect() { this.set(self.active() ? 1 : 0); },
+    });
     new Gauge({
       name: 'chatops_slack_socket_connected', help: 'Slack Socket Mode connection: 1 connected, 0 not (absent when Slack is off).', registers: [this.registry],
       collect() {

@@ -2,9 +2,9 @@
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { messageSettings } from '../adapters/slack/controls.js';
-import { SlackSocketApp } from '../adapters/slack/socket-app.js';
+import { SlackSocketApp, type SocketState } from '../adapters/slack/socket-app.js';
 import { SlackWebApi } from '../adapters/slack/web-api.js';
-import type { Runtime } from '../app.js';
+import { SLACK_SOCKET_META, type Runtime } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { ChatopsError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
@@ -12,6 +12,7 @@ import { OutboxWorker } from './outbox/worker.js';
 import { systemTimers, type Timers } from './outbox/timers.js';
 import { digestHandlers } from './slack-digest-actions.js';
 import { builtinHandlers, createActionDispatcher, type ActionHandler } from './slack-interactions.js';
+import { SlackTokenGate } from './slack-token-gate.js';
 
 export interface RunningSlack {
   notReadyReason(): string | null;
@@ -50,14 +51,16 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
   const channel = config.slack.channel;
   if (!channel) throw new ChatopsError('config', 'Slack is on but has no channel: set SLACK_CHANNEL (or slack.channel) to the channel id for incidents, and invite the bot there.');
   const log = logger.child({ component: 'slack' });
+  // A token Slack refuses is reported once and never used again by this process.
+  const gate = new SlackTokenGate(log);
 
-  const api = new SlackWebApi({
+  const api = gate.guard(new SlackWebApi({
     token: botToken,
     apiUrl: config.slack.api_url,
     timeoutMs: config.slack.request_timeout,
     logger: log,
     onCall: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
-  });
+  }));
   const worker = new OutboxWorker({
     store: rt.store,
     slack: rt.slack,
@@ -88,6 +91,8 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     watchdogMs: config.slack.watchdog,
     logger: log,
     onAction: createActionDispatcher(rt, handlers, log, () => worker.nudge()),
+    onTokenRefused: (kind, error) => gate.refuse(kind, error),
+    onStateChange: (state, detail) => recordSocketState(rt, log, state, detail),
   });
   metrics.setSlackState(() => socket.state === 'connected');
 
@@ -110,7 +115,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
   socket.start();
   return {
     socket,
-    notReadyReason: () => socket.notReadyReason(),
+    notReadyReason: () => gate.reason() ?? socket.notReadyReason(),
     behindReason: () => {
       const lag = lagMs();
       if (!lag || lag.ms <= boundMs) return null;
@@ -124,4 +129,17 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
       await worker.stop();
     },
   };
+}
+
+/**
+ * Writes the socket's state where every process on the database reads it (the TUI header):
+ * meta `slack.socket` = {state, detail, since}. The daemon writes {state: "off"} when Slack is off.
+ */
+export function recordSocketState(rt: Runtime, log: Logger, state: SocketState | 'off', detail: string | null = null): void {
+  const now = rt.clock.now();
+  try {
+    rt.store.setMeta(SLACK_SOCKET_META, JSON.stringify({ state, detail, since: now }), now);
+  } catch (e) {
+    log.warn({ err: e, state }, 'slack socket state not recorded');
+  }
 }

@@ -1,9 +1,11 @@
 /**
  * Header health from meta rows the daemon writes:
  * - `daemon.heartbeat`: JSON `{pid, startedAt, url, stoppedAt?}`, rewritten every 2 s.
- * - `slack.socket`: JSON `{"state": "connected" | "connecting" | "disconnected", "detail"?: string}`
- *   (a bare string state is accepted too), written by the daemon when its Socket Mode
- *   connection changes state. It only means something while the daemon is alive.
+ * - `slack.socket`: JSON `{"state": "starting" | "connected" | "disconnected" | "stopped" | "off",
+ *   "detail": why it is not connected (e.g. "link_disabled", "invalid_auth") or null,
+ *   "since": when it entered that state}` (a bare string state is accepted too), written by the
+ *   daemon that holds the database lease whenever its Socket Mode connection changes state, and
+ *   "off" when it runs without Slack. It only means something while the daemon is alive.
  */
 import { formatDuration } from '../core/duration.js';
 import { clean } from '../cli/format.js';
@@ -49,7 +51,11 @@ export function healthOf(heartbeat: MetaValue | null, slackSocket: MetaValue | n
   } else {
     const o = parse(slackSocket.value);
     const state = clean(String(o?.state ?? slackSocket.value)).slice(0, 20);
-    slack = state === 'connected' ? { up: true, text: 'slack ✓ connected' } : { up: false, text: `slack ✗ ${state}` };
+    const detail = typeof o?.detail === 'string' && o.detail ? ` (${clean(o.detail).slice(0, 40)})` : '';
+    const since = typeof o?.since === 'number' ? ` for ${formatDuration(Math.max(0, now - o.since))}` : '';
+    if (state === 'connected') slack = { up: true, text: 'slack ✓ connected' };
+    else if (state === 'off') slack = { up: null, text: 'slack – off' };
+    else slack = { up: false, text: `slack ✗ ${state}${since}${detail}` };
   }
   return { daemon, slack };
 }

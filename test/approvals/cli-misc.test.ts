@@ -16,7 +16,7 @@ describe('remediation commands without a cluster', () => {
     assert.match(off.stderr, /Kubernetes is off: set kubernetes.enabled: true/);
     const refused = runCli(['--config', config, 'remediate', 'rollout-restart', 'prod/web']);
     assert.equal(refused.code, 4);
-    assert.match(refused.stderr, /rollout-restart is a mutate action and policy.max_risk allows only up to read/);
+    assert.match(refused.stderr, /rollout-restart is a mutate action and policy.max_risk allows only up to low/);
     const list = runCli(['--config', config, 'approvals']);
     assert.equal(list.code, 0, list.stderr);
     assert.equal(list.stdout, 'No pending requests.\n');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { tamperAudit } from '../support/audit-db.js';
 import { runCli } from '../support/daemon.js';
 import { FIXTURES, tempDir } from '../support/tmp.js';
 
@@ -135,10 +135,7 @@ describe('chatops CLI', () => {
     const audit = JSON.parse(runCli(['audit', '--json'], { env }).stdout) as { seq: number }[];
     assert.ok(audit.length >= 3);
     // An attacker with write access drops the guard trigger and edits row 2.
-    const conn = new Database(db);
-    conn.exec('DROP TRIGGER audit_no_update');
-    conn.prepare("UPDATE audit SET actor = 'cli:mallory' WHERE seq = 2").run();
-    conn.close();
+    tamperAudit(db, "UPDATE audit SET actor = 'cli:mallory' WHERE seq = 2");
     const r = runCli(['audit', 'verify'], { env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /audit chain broken at row 2: row 2 was changed/);

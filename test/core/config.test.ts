@@ -16,7 +16,23 @@ describe('configuration', () => {
     assert.equal(r.config.store.mode, 0o600);
     assert.equal(r.config.webhook.max_body, 1024 * 1024);
     assert.equal(r.config.incidents.reopen_window, 3_600_000);
-    assert.equal(r.config.policy.max_risk, 'read');
+    assert.equal(r.config.policy.max_risk, 'low');
+  });
+
+  it('alertmanager.url: one URL, an HA pair as a list or comma-separated (ALERTMANAGER_URL); reconciliation defaults', () => {
+    const none = parseConfig({});
+    assert.ok(none.ok);
+    assert.deepEqual(none.config.alertmanager.urls, []);
+    assert.deepEqual(none.config.alertmanager.reconcile, { interval: 60_000, warmup: 180_000 });
+    const env = loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0:9093, http://am-1:9093' }, cwd: '/nonexistent' });
+    assert.deepEqual(env.config.alertmanager.urls, ['http://am-0:9093', 'http://am-1:9093']);
+    const list = parseConfig({ alertmanager: { url: ['http://am-0:9093', 'http://am-1:9093'], reconcile: { interval: '30s', warmup: '5m' } } });
+    assert.ok(list.ok);
+    assert.deepEqual(list.config.alertmanager.urls, ['http://am-0:9093', 'http://am-1:9093']);
+    assert.deepEqual(list.config.alertmanager.reconcile, { interval: 30_000, warmup: 300_000 });
+    const bad = parseConfig({ alertmanager: { url: 'http://am-0:9093,ftp://x' } });
+    assert.equal(bad.ok, false);
+    if (!bad.ok) assert.match(bad.problems.join('\n'), /^alertmanager\.url: expected an http\(s\) URL, got "ftp:\/\/x"$/m);
   });
 
   it('reports every problem at once, each by key path', () => {

@@ -90,6 +90,10 @@ describe('lifecycle', () => {
     assert.equal(join.incident.acknowledgedBy, 'U1');
     const resolved = merge(snap, planIncident('k', [{ ...a, status: 'resolved', endsAt: T0 + 5 }], snap, delivery([]), opts, T0 + 10));
     assert.equal(resolved.incident.status, 'resolved');
+    assert.equal(resolved.incident.acknowledgedBy, 'U1', 'a resolved incident keeps who acknowledged it');
+    assert.equal(resolved.incident.acknowledgedAt, T0);
+    const again = planIncident('k', [{ ...alert({ fingerprint: 'c' }), status: 'resolved', endsAt: T0 + 6 }], resolved, delivery([]), opts, T0 + 20);
+    assert.equal(again.incident.acknowledgedBy, 'U1', 'an alert first seen resolved does not reopen, and the ack stays');
     const refire = planIncident('k', [{ ...a, startsAt: T0 + 60_000 }], resolved, delivery([]), opts, T0 + 60_000);
     assert.equal(refire.action, 'reopen');
     assert.equal(refire.incident.status, 'firing');
@@ -128,6 +132,41 @@ describe('lifecycle', () => {
     const again = planIncident('k', [res], snap, delivery([]), opts, T0 + 3 * HOUR);
     assert.equal(again.action, 'none');
     assert.equal(again.incident.status, 'resolved');
+  });
+});
+
+describe('timestamps: openedAt and resolvedAt are the alerts\' own times', () => {
+  it('opens at the earliest startsAt and resolves at the last endsAt, however late the deliveries arrive', () => {
+    // A replay four days later (the fixtures' case): both times are Alertmanager's, in order.
+    const late = T0 + 4 * 24 * HOUR;
+    const a = alert({ fingerprint: 'a', startsAt: T0 + 60_000 });
+    const b = alert({ fingerprint: 'b', startsAt: T0 });
+    let snap = snapshotOf(planIncident('k', [a, b], null, delivery([]), opts, late));
+    assert.equal(snap.incident.openedAt, T0);
+    snap = merge(snap, planIncident('k', [{ ...a, status: 'resolved', endsAt: T0 + 5 * 60_000 }, { ...b, status: 'resolved', endsAt: T0 + 3 * 60_000 }], snap, delivery([]), opts, late + 1000));
+    assert.equal(snap.incident.status, 'resolved');
+    assert.equal(snap.incident.resolvedAt, T0 + 5 * 60_000);
+    assert.ok(snap.incident.resolvedAt! >= snap.incident.openedAt);
+  });
+
+  it('an alert joining with an earlier start moves openedAt back; a re-fire that reopens keeps it', () => {
+    const a = alert({ fingerprint: 'a', startsAt: T0 });
+    let snap = snapshotOf(planIncident('k', [a], null, delivery([]), opts, T0 + 1000));
+    snap = merge(snap, planIncident('k', [alert({ fingerprint: 'b', startsAt: T0 - 60_000 })], snap, delivery([]), opts, T0 + 2000));
+    assert.equal(snap.incident.openedAt, T0 - 60_000);
+    snap = merge(snap, planIncident('k', [{ ...a, status: 'resolved', endsAt: T0 + 10_000 }, alert({ fingerprint: 'b', startsAt: T0 - 60_000, status: 'resolved', endsAt: T0 + 9000 })], snap, delivery([]), opts, T0 + 11_000));
+    const reopen = planIncident('k', [{ ...a, startsAt: T0 + 20 * 60_000 }], snap, delivery([]), opts, T0 + 20 * 60_000);
+    assert.equal(reopen.action, 'reopen');
+    assert.equal(reopen.incident.openedAt, T0 - 60_000);
+    assert.equal(reopen.incident.resolvedAt, null);
+  });
+
+  it('times from a sender whose clock runs ahead are bounded by now, and resolvedAt never precedes openedAt', () => {
+    const ahead = alert({ fingerprint: 'a', startsAt: T0 + HOUR });
+    const snap = snapshotOf(planIncident('k', [ahead], null, delivery([]), opts, T0));
+    assert.equal(snap.incident.openedAt, T0);
+    const res = planIncident('k', [{ ...ahead, status: 'resolved', endsAt: T0 - 1000 }], snap, delivery([]), opts, T0 + 1000);
+    assert.equal(res.incident.resolvedAt, T0);
   });
 });
 

@@ -43,7 +43,7 @@ describe('KubeExecutor against the fake apiserver', () => {
     fake.addDeployment({ namespace: 'prod', name: 'web', replicas: 3, revisions: ['nginx:1.25', 'nginx:1.26'] });
   });
 
-  it('rollout-restart sends what kubectl rollout restart sends (PROTOCOLS.md §6.1)', async () => {
+  it('rollout-restart sends what kubectl rollout restart sends (docs/protocols.md §6.1)', async () => {
     const progress: ProgressEvent[] = [];
     const result = await executor().execute(CATALOGUE['rollout-restart'], web, {}, (e) => progress.push(e));
     assert.equal(result.ok, true, result.summary);
@@ -206,7 +206,7 @@ describe('the fake apiserver is strict', () => {
     }
   };
 
-  it('an object body with the default JSON Patch content type is a 400, as on a real server (trap 9)', async () => {
+  it('an object body with the default JSON Patch content type is a 400, as on a real server (docs/protocols.md trap 9)', async () => {
     const r = await codeOf(apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: { spec: { replicas: 3 } } }));
     assert.deepEqual(r, { code: 400, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'error decoding patch: json: cannot unmarshal object into Go value of type jsonpatch.Patch', reason: 'BadRequest', code: 400 } });
   });

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRuntime, type Runtime } from '../../src/app.js';
 import { main } from '../../src/cli/main.js';
+import { bufferSink, Output } from '../../src/cli/output.js';
 import { EXIT_OF } from '../../src/cli/outcome.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { PendingRequest } from '../../src/adapters/store/sqlite-pending-approvals.js';
@@ -150,10 +151,10 @@ function alerts(face: string): Record<string, unknown>[] {
 
 /** The CLI's main in this process, output captured. */
 async function cli(config: string, args: string[]): Promise<Seen & { face: 'cli' }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'chatops', '--config', config, ...args], { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
-  return { face: 'cli', code, stdout, stderr };
+  const stdout = bufferSink();
+  const stderr = bufferSink();
+  const code = await main(['node', 'chatops', '--config', config, ...args], new Output(stdout, stderr));
+  return { face: 'cli', code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
 /** A database with the face's incidents, ingested by `chatops alerts ingest`, and a runtime on it. */

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EXIT_OF, outcomeLine, printOutcome } from '../../src/cli/outcome.js';
+import { bufferSink, Output } from '../../src/cli/output.js';
 import { outcome } from '../../src/core/outcome.js';
 import { ephemeralNote } from '../../src/daemon/slack-interactions.js';
 
@@ -17,13 +18,12 @@ describe('outcome renderers', () => {
 
   it('CLI: control characters never reach the terminal; --json keeps the message exact; the exit code is the kind\'s', () => {
     assert.equal(outcomeLine(outcome('refused', 'evil\u001b[2Jname may not', null)), 'Refused: evilname may not');
-    let stdout = '';
-    let stderr = '';
-    const io = { stdout: (s: string) => { stdout += s; }, stderr: (s: string) => { stderr += s; } };
+    const stdout = bufferSink();
+    const stderr = bufferSink();
     const o = outcome('conflict', 'Incident 2 is already resolved\u0007.', { n: 1 });
-    assert.equal(printOutcome(o, { json: (d) => d }, { json: true }, io), EXIT_OF.conflict);
-    assert.deepEqual(JSON.parse(stdout), { kind: 'conflict', message: 'Incident 2 is already resolved\u0007.', hint: null, n: 1 });
-    assert.equal(stderr, 'chatops: Incident 2 is already resolved.\n');
+    assert.equal(printOutcome(o, { json: (d) => d }, { json: true }, new Output(stdout, stderr)), EXIT_OF.conflict);
+    assert.deepEqual(JSON.parse(stdout.text()), { kind: 'conflict', message: 'Incident 2 is already resolved\u0007.', hint: null, n: 1 });
+    assert.equal(stderr.text(), 'chatops: Incident 2 is already resolved.\n');
     assert.deepEqual(EXIT_OF, { done: 0, unchanged: 0, pending: 3, refused: 4, conflict: 1, failed: 5 });
   });
 });

@@ -2,7 +2,7 @@
  * Slack faults not covered by test/slack/faults.test.ts (429 bursts, 5xx, dropped/hung posts,
  * crash mid-post, dropped sockets, refresh_requested, watchdog): `disconnect` with `warning` and
  * `link_disabled`, a socket closed while an envelope is in flight, garbage and malformed frames
- * (PROTOCOLS trap 3: an events_api envelope without payload.event), apps.connections.open
+ * (docs/protocols.md trap 3: an events_api envelope without payload.event), apps.connections.open
  * failing for a stretch with /ready honest throughout, and a 429 storm on posts and updates.
  */
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ test('disconnects, a socket closed mid-envelope, malformed frames, apps.connecti
     await waitFor(isReady, { what: `ready after ${reason}`, timeoutMs: 20_000 });
   }
 
-  // Garbage and malformed frames: ignored, the process survives (trap 3), the socket stays usable.
+  // Garbage and malformed frames: ignored, the process survives (docs/protocols.md trap 3), the socket stays usable.
   for (const s of emu.sockets) {
     s.send('{"envelope_id":"trunc","type":"interactive","payl');
     s.send(JSON.stringify({ envelope_id: 'no-event', type: 'events_api', accepts_response_payload: false, retry_attempt: 0, retry_reason: '', payload: { type: 'event_callback' } }));

@@ -1,7 +1,7 @@
 /**
  * mrkdwn and link injection through EVERY text field the Block Kit renderer takes, and a
  * fast-check property over every renderer (incident, thread replies, digest, request replies):
- * never throws, always within Block Kit limits (the emulator's validator, PROTOCOLS §3), the
+ * never throws, always within Block Kit limits (the emulator's validator, docs/protocols.md §3), the
  * fallback text fits chat.update's 4 000 characters, and every `<…>` Slack would parse is one the
  * renderer built itself (a date, an http(s) link, a mention of a Slack user id) — never alert
  * text. test/slack/render.test.ts has the fixed cases and the property over renderIncident's

@@ -24,6 +24,26 @@ describe('SqliteStore', () => {
     assert.throws(() => new SqliteStore({ path: file }), /newer than this chatops knows.*upgrade chatops/);
   });
 
+  it('an upgrade applies the timestamp rule to incidents opened before it (openedAt from the alerts\' startsAt)', (t) => {
+    const file = path.join(tempDir(t), 'old.db');
+    const step = MIGRATIONS.findIndex((m) => m.includes('one timestamp rule'));
+    assert.ok(step > 0);
+    const raw = new Database(file);
+    for (let v = 0; v < step; v++) raw.exec(MIGRATIONS[v]!);
+    raw.pragma(`user_version = ${step}`);
+    // Opened at the webhook's arrival (the old rule), resolved at the alert's endsAt: "resolved before it opened".
+    raw.exec(`INSERT INTO incidents (id, key, status, alertname, severity, namespace, target, labels, annotations, group_key, external_url,
+      firing, total, opened_at, updated_at, resolved_at) VALUES (1, 'k', 'resolved', 'A', '', '', '', '{}', '{}', 'k', '', 0, 1, 5000, 5000, 3000)`);
+    raw.exec(`INSERT INTO alerts (incident_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, updated_at)
+      VALUES (1, 'f', 'resolved', '{}', '{}', 1000, 3000, '', 5000)`);
+    raw.close();
+    const s = new SqliteStore({ path: file });
+    t.after(() => s.close());
+    const i = s.getIncident(1)!;
+    assert.equal(i.openedAt, 1000);
+    assert.equal(i.resolvedAt, 3000);
+  });
+
   it('opens the file to a group when configured', (t) => {
     const dir = tempDir(t);
     const file = path.join(dir, 'g.db');

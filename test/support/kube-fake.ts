@@ -1,5 +1,5 @@
 /**
- * A strict fake kube-apiserver for the REAL @kubernetes/client-node (PROTOCOLS.md §6–7): legacy
+ * A strict fake kube-apiserver for the REAL @kubernetes/client-node (docs/protocols.md §6–7): legacy
  * discovery, namespaces, apps/v1 deployments (get/list/patch with the three patch types, each
  * enforced against the body shape), the scale subresource, replicasets owned by their
  * deployment, pods, pods/log, events, SelfSubjectAccessReview/SelfSubjectReview, dryRun=All,
@@ -17,6 +17,7 @@ import https from 'node:https';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- raw Kubernetes objects
 
@@ -161,7 +162,7 @@ function matchesSelector(selector: string | undefined, labels: Record<string, st
   });
 }
 
-/** A throwaway self-signed certificate for 127.0.0.1 (PROTOCOLS.md §6.3). */
+/** A throwaway self-signed certificate for 127.0.0.1 (docs/protocols.md §6.3). */
 function selfSignedCert(): { key: string; cert: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-fake-tls-'));
   try {
@@ -216,9 +217,9 @@ export class KubeFake {
    * Starts on 127.0.0.1:0. With `tls`, serves https with a fresh self-signed certificate (made
    * with openssl; SAN IP:127.0.0.1), which kubectl needs before it sends a bearer token.
    */
-  static async start(opts: { tls?: boolean } = {}): Promise<KubeFake> {
+  static async start(opts: { tls?: boolean; port?: number } = {}): Promise<KubeFake> {
     const fake = new KubeFake();
-    await fake.listen(opts.tls ? selfSignedCert() : undefined);
+    await fake.listen(opts.tls ? selfSignedCert() : undefined, opts.port);
     return fake;
   }
 
@@ -352,7 +353,10 @@ export class KubeFake {
       { ...(a.name ? { name: a.name } : {}), group: a.group, kind: a.resource });
   }
 
-  async listen(tls?: { key: string; cert: string }): Promise<void> {
+  /** Logs each request to stderr (the dev entry point). */
+  verbose = false;
+
+  async listen(tls?: { key: string; cert: string }, port = 0): Promise<void> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -369,6 +373,7 @@ export class KubeFake {
           [code, out] = [500, status(500, 'InternalError', `fake: ${(e as Error).message}`)];
         }
         rec.status = code;
+        if (this.verbose) process.stderr.write(`${rec.method} ${rec.url} → ${code}\n`);
         const text = JSON.stringify(out);
         res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
         res.end(text);
@@ -376,7 +381,7 @@ export class KubeFake {
     };
     this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
     this.certPem = tls?.cert ?? null;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -388,7 +393,7 @@ export class KubeFake {
 
   /**
    * Writes a kubeconfig for this fake: over https it trusts the fake's certificate; over http
-   * it sets insecure-skip-tls-verify, without which client-node refuses http:// (trap 8).
+   * it sets insecure-skip-tls-verify, without which client-node refuses http:// (docs/protocols.md trap 8).
    */
   writeKubeconfig(dir: string, token = FAKE_TOKEN, name = 'kubeconfig'): string {
     const file = path.join(dir, name);
@@ -622,4 +627,26 @@ export function twoPersonPolicy(opts: { requesters: string[]; approvers: string[
   const ns = opts.namespace ?? 'prod';
   const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
   return `policy:\n  max_risk: mutate\n  namespaces: [${ns}]\n  production: [${ns}]\n  requesters:\n    mutate: ${list(opts.requesters)}\n  approvers:\n    mutate: ${list(opts.approvers)}\n`;
+}
+
+// Dev entry point: a Kubernetes API to try remediation against by hand (README, "Try remediation
+// locally"). Serves prod/checkout and staging/checkout (the deployment the example alerts name),
+// grants the remediator's RBAC in both, and writes a kubeconfig for chatops.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const fake = await KubeFake.start({ port: Number(process.env.KUBE_FAKE_PORT ?? 0) });
+  fake.verbose = true;
+  fake.allow(remediatorRules(['prod', 'staging']));
+  for (const namespace of ['prod', 'staging']) {
+    fake.addDeployment({ namespace, name: 'checkout', replicas: namespace === 'prod' ? 3 : 1, revisions: ['shop/checkout:1.4.1', 'shop/checkout:1.4.2'] });
+  }
+  const kubeconfig = path.resolve(process.env.KUBE_FAKE_KUBECONFIG ?? 'data/kube-fake.kubeconfig');
+  fs.mkdirSync(path.dirname(kubeconfig), { recursive: true });
+  fake.writeKubeconfig(path.dirname(kubeconfig), FAKE_TOKEN, path.basename(kubeconfig));
+  process.stdout.write(`Kubernetes API fake on ${fake.url} (deployments prod/checkout, staging/checkout)
+Kubeconfig for chatops: ${kubeconfig}   (KUBE_FAKE_KUBECONFIG=… to put it elsewhere, KUBE_FAKE_PORT=… to fix the port)
+Each request is logged below.
+`);
+  const shutdown = () => void fake.close().then(() => process.exit(0));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }

@@ -72,6 +72,8 @@ export interface AlertmanagerOptions {
   groupWait?: string;
   groupInterval?: string;
   repeatInterval?: string;
+  /** Listen here (to restart an instance where the daemon expects it); default a free port. */
+  port?: number;
   /** webhook_configs[].max_alerts: Alertmanager sends at most this many alerts and counts the rest in truncatedAlerts. */
   maxAlerts?: number;
 }
@@ -79,7 +81,7 @@ export interface AlertmanagerOptions {
 /** Starts Alertmanager with one webhook receiver; HA gossip off (it would bind 0.0.0.0:9094). */
 export async function startAlertmanager(dir: string, opts: AlertmanagerOptions): Promise<Service> {
   const bin = requireBinary('prometheus-alertmanager');
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   fs.mkdirSync(path.join(dir, 'am-data'), { recursive: true });
   const auth = opts.token ? `\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: ${JSON.stringify(opts.token)}` : '';
   fs.writeFileSync(path.join(dir, 'alertmanager.yml'), `route:

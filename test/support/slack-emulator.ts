@@ -1,6 +1,6 @@
 /**
  * A strict local Slack for tests and local development: the Web API methods chatops uses and a
- * Socket Mode WebSocket server that the REAL Bolt app connects to (PROTOCOLS §1–3).
+ * Socket Mode WebSocket server that the REAL Bolt app connects to (docs/protocols.md §1–3).
  *
  * - Web API on /api/<method>, form or JSON bodies, bearer tokens checked (apps.connections.open
  *   only with an xapp- token), Block Kit limits validated and refused with `invalid_blocks`

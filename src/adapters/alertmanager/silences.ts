@@ -1,6 +1,10 @@
-/** AlertmanagerSilencer: silences through Alertmanager's API v2 on the configured URL. */
-import { ChatopsError } from '../../core/errors.js';
+/**
+ * AlertmanagerSilencer: silences through Alertmanager's API v2. With an HA pair it asks each
+ * instance in turn until one answers (the peers gossip silences to each other).
+ */
+import { ChatopsError, isChatopsError } from '../../core/errors.js';
 import type { NewSilence, SilenceMatcher, SilenceState, Silencer } from '../../core/silence.js';
+import { alertmanagerRequest, type AlertmanagerReply } from './http.js';
 
 interface GettableSilence {
   id: string;
@@ -13,27 +17,25 @@ interface GettableSilence {
 }
 
 export class AlertmanagerSilencer implements Silencer {
-  private readonly base: string;
+  constructor(private readonly baseUrls: readonly string[], private readonly timeoutMs: number) {}
 
-  constructor(baseUrl: string, private readonly timeoutMs: number) {
-    this.base = baseUrl.replace(/\/+$/, '');
-  }
-
-  private async call(method: string, path: string, body?: unknown): Promise<{ status: number; ok: boolean; text: string }> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.base}/api/v2${path}`, {
-        method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (e) {
-      const err = e as { name?: string; cause?: { code?: string } };
-      const why = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : err.cause?.code ?? (e as Error).message;
-      throw new ChatopsError('unavailable', `Alertmanager at ${this.base} is unreachable (${why}): check ALERTMANAGER_URL / alertmanager.url.`);
+  /** The first instance's answer; an unreachable instance passes the request to the next. */
+  private async call(method: string, path: string, body?: unknown): Promise<AlertmanagerReply> {
+    const init: RequestInit = {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    };
+    let last: unknown = new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url).');
+    for (const base of this.baseUrls) {
+      try {
+        return await alertmanagerRequest(base, `api/v2${path}`, init, this.timeoutMs);
+      } catch (e) {
+        if (!isChatopsError(e)) throw e;
+        last = e;
+      }
     }
-    return { status: res.status, ok: res.ok, text: await res.text() };
+    throw last;
   }
 
   async createSilence(s: NewSilence): Promise<string> {

@@ -10,6 +10,8 @@ import type { AlertEvent, Delivery, Labels } from '../../core/types.js';
 const ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
 /** Farthest in the future a startsAt may lie: beyond that it is a broken clock, and it would make every later event look stale. */
 const MAX_FUTURE_MS = 24 * 3_600_000;
+/** How many schema problems one error names. */
+const MAX_NAMED_PROBLEMS = 10;
 
 const labelSet = z.record(z.string(), z.string());
 
@@ -70,9 +72,11 @@ export function parseWebhookPayload(body: unknown, now: number): Delivery {
   checkReservedNames(body as Record<string, unknown>);
   const parsed = payloadSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
-    throw new ChatopsError('usage', `${pathOf(issue.path)}: ${issue.message}${more}.`);
+    // Every problem by name (up to a bound, so a payload of a thousand bad alerts stays one line).
+    const issues = parsed.error.issues;
+    const named = issues.slice(0, MAX_NAMED_PROBLEMS).map((i) => `${pathOf(i.path)}: ${i.message}`);
+    const rest = issues.length - named.length;
+    throw new ChatopsError('usage', `${named.join('; ')}${rest > 0 ? `; and ${rest} more like them` : ''}.`);
   }
   const p = parsed.data;
   const seen = new Map<string, number>();

@@ -1,6 +1,6 @@
 /**
  * KubeExecutor: runs the catalogue's Kubernetes actions with @kubernetes/client-node 1.4,
- * sending the same requests kubectl sends (see PROTOCOLS.md §6.1).
+ * sending the same requests kubectl sends (see docs/protocols.md §6.1).
  */
 import * as k8s from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';

@@ -72,7 +72,7 @@ function remediationButtons(ctx: ControlContext, incident: Incident): ActionButt
 export function messageSettings(policy: Policy, config: Pick<Config, 'alertmanager' | 'kubernetes' | 'links'>): MessageSettings {
   return {
     policy,
-    alertmanager: Boolean(config.alertmanager.url),
+    alertmanager: config.alertmanager.urls.length > 0,
     kubernetes: config.kubernetes.enabled,
     links: { dashboard: config.links.dashboard, logs: config.links.logs },
   };

@@ -5,6 +5,7 @@
  * bolt-js #929, node-slack-sdk #1495/#1500).
  */
 import type { Logger } from 'pino';
+import { refusedToken, type TokenKind } from './token-refusal.js';
 import { slackLogger } from './web-api.js';
 
 /** One click on one of our buttons or menus, as the handlers see it. */
@@ -30,6 +31,13 @@ export interface SlackSocketAppOptions {
   watchdogMs: number;
   logger: Logger;
   onAction(click: Click): Promise<void>;
+  /**
+   * Slack refused a token (invalid_auth …): the client is not rebuilt again (no retry can
+   * succeed with that token) and the owner reports it.
+   */
+  onTokenRefused(kind: TokenKind, error: string): void;
+  /** Told every change of state, with why when it is not connected (e.g. `link_disabled`, `invalid_auth`). */
+  onStateChange?(state: SocketState, detail: string | null): void;
 }
 
 interface Built {
@@ -38,6 +46,17 @@ interface Built {
 }
 
 const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
+
+/** The reason of a Slack `disconnect` frame (`warning`, `refresh_requested`, `link_disabled`), or null. */
+function disconnectFrameReason(data: unknown, isBinary: boolean): string | null {
+  if (isBinary) return null;
+  try {
+    const frame = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data as Uint8Array)) as { type?: unknown; reason?: unknown };
+    return frame.type === 'disconnect' ? String(frame.reason ?? 'disconnect') : null;
+  } catch {
+    return null;
+  }
+}
 
 function timeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
@@ -50,6 +69,10 @@ export class SlackSocketApp {
   private generation = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Set once Slack refuses a token: nothing is retried with it. */
+  private refused = false;
+  /** The reason of the last `disconnect` frame from Slack, reported with the next disconnection. */
+  private disconnectReason: string | null = null;
   /** How many times the watchdog rebuilt the client (for tests and metrics). */
   rebuilds = 0;
 
@@ -65,13 +88,17 @@ export class SlackSocketApp {
     return `the Slack socket is ${this.stateValue} (for ${Math.round((Date.now() - this.since) / 1000)} s)`;
   }
 
-  private setState(s: SocketState, generation: number): void {
+  private setState(s: SocketState, generation: number, detail: string | null = null): void {
     if (generation !== this.generation || this.stopped) return;
-    if (s !== this.stateValue) {
-      this.stateValue = s;
-      this.since = Date.now();
-      this.opts.logger.info({ state: s }, `slack socket ${s}`);
-    }
+    if (s !== this.stateValue) this.enter(s, detail);
+  }
+
+  private enter(s: SocketState, detail: string | null): void {
+    this.stateValue = s;
+    this.since = Date.now();
+    if (s === 'connected') this.disconnectReason = null;
+    this.opts.logger.info({ state: s, ...(detail ? { detail } : {}) }, `slack socket ${s}`);
+    this.opts.onStateChange?.(s, s === 'connected' ? null : detail);
   }
 
   /** Starts connecting in the background; never throws (failures are retried, state shows them). */
@@ -80,7 +107,7 @@ export class SlackSocketApp {
     this.watchdog = setInterval(() => {
       // Not guarded by an in-flight rebuild: a start() waiting for a `hello` that never comes
       // must be preempted too. Each rebuild resets `since`, so rebuilds are watchdogMs apart.
-      if (this.stopped || this.stateValue === 'connected') return;
+      if (this.stopped || this.refused || this.stateValue === 'connected') return;
       if (Date.now() - this.since >= this.opts.watchdogMs) {
         this.opts.logger.warn({ state: this.stateValue, forMs: Date.now() - this.since }, 'slack socket stuck; rebuilding the client');
         this.rebuilds++;
@@ -95,11 +122,9 @@ export class SlackSocketApp {
     const old = this.built;
     this.built = null;
     const generation = ++this.generation;
-    this.stateValue = 'starting';
-    this.since = Date.now();
-    this.opts.logger.info({ generation }, 'slack socket starting');
+    this.enter('starting', this.generation > 1 ? `client rebuilt after ${this.disconnectReason ?? 'no connection'}` : null);
     if (old) await timeout(old.app.stop().catch(() => undefined), 5000);
-    if (this.stopped) return;
+    if (this.stopped || this.refused) return;
     try {
       const built = await this.build(generation);
       if (this.stopped || generation !== this.generation) {
@@ -107,16 +132,41 @@ export class SlackSocketApp {
         return;
       }
       this.built = built;
-      await built.app.init(); // auth.test
+      await this.refusing('bot', () => built.app.init()); // auth.test
       // start() resolves on `hello`; the state events below track the socket after that.
-      await built.app.start();
+      await this.refusing('app', () => built.app.start()); // apps.connections.open
       this.setState('connected', generation);
     } catch (e) {
+      if (this.refused) {
+        this.setState('disconnected', generation, this.disconnectReason);
+        await timeout(this.built?.app.stop().catch(() => undefined) ?? Promise.resolve(), 5000);
+        return;
+      }
       // Unrecoverable for this client (invalid_auth, retries exhausted): the watchdog builds a new one.
       // A superseded client's start() rejects (with undefined, even) when it is stopped: ignore it.
       if (generation !== this.generation || this.stopped) return;
-      this.opts.logger.error({ err: { message: (e as Error | undefined)?.message ?? String(e), code: (e as { code?: string } | undefined)?.code } }, 'slack socket could not start; the watchdog will rebuild it');
-      this.setState('disconnected', generation);
+      const err = e as { message?: string; code?: string; data?: { error?: string } } | undefined;
+      this.opts.logger.error({ err: { message: err?.message ?? String(e), code: err?.code } }, 'slack socket could not start; the watchdog will rebuild it');
+      this.disconnectReason = err?.data?.error ?? err?.message ?? 'could not start';
+      this.setState('disconnected', generation, this.disconnectReason);
+    }
+  }
+
+  /** Runs a step that uses one token; a refusal of that token stops all retries. */
+  private async refusing<T>(kind: TokenKind, step: () => Promise<T>): Promise<T> {
+    // Another client (one the watchdog replaced) may have been refused meanwhile.
+    if (this.refused) throw new Error('a Slack token was refused');
+    try {
+      return await step();
+    } catch (e) {
+      const code = refusedToken(e);
+      if (code) {
+        this.refused = true;
+        this.disconnectReason = `${kind} token refused: ${code}`;
+        if (this.watchdog) clearInterval(this.watchdog);
+        this.opts.onTokenRefused(kind, code);
+      }
+      throw e;
     }
   }
 
@@ -139,22 +189,38 @@ export class SlackSocketApp {
       deferInitialization: true,
     });
     const client = receiver.client;
+    const self = this;
     // The SDK parses each frame in an async listener: a malformed envelope (an events_api
-    // envelope without payload.event, PROTOCOLS trap 3) rejects there, unhandled, and would take
+    // envelope without payload.event, docs/protocols.md trap 3) rejects there, unhandled, and would take
     // the whole process down. Re-register the listener so such a frame is logged and dropped.
     const onFrame = client.listeners('ws_message') as ((data: unknown, isBinary: boolean) => Promise<void>)[];
     client.removeAllListeners('ws_message');
     client.on('ws_message', (data: unknown, isBinary: boolean) => {
+      const reason = disconnectFrameReason(data, isBinary);
+      if (reason) this.disconnectReason = reason;
       for (const listener of onFrame) {
         void Promise.resolve()
           .then(() => listener(data, isBinary))
           .catch((err: unknown) => this.opts.logger.warn({ err: (err as Error)?.message ?? String(err) }, 'slack socket frame ignored: malformed envelope'));
       }
     });
+    // The SDK retries a lost connection through delayReconnectAttempt and never observes the
+    // promise of the retried call: a retry that fails, or that a stop cuts short (the watchdog
+    // replacing a client stuck before `hello`), rejects unhandled — with undefined — and kills
+    // the process (node-slack-sdk #2656). Observe it: log it and leave the client to the watchdog.
+    const sdk = client as unknown as { delayReconnectAttempt(cb: (...args: unknown[]) => Promise<unknown>): Promise<unknown> };
+    const delayReconnect = sdk.delayReconnectAttempt.bind(client);
+    sdk.delayReconnectAttempt = (cb) => delayReconnect(function (this: unknown, ...args: unknown[]) {
+      return cb.apply(this, args).catch((e: unknown) => {
+        if (generation === self.generation && !self.stopped) self.opts.logger.warn({ err: (e as Error | undefined)?.message ?? String(e) }, 'slack socket reconnect failed; the watchdog will rebuild the client');
+        return new Promise<never>(() => {});
+      });
+    });
     client.on('connected', () => this.setState('connected', generation));
-    client.on('reconnecting', () => this.setState('disconnected', generation));
-    client.on('disconnected', () => this.setState('disconnected', generation));
-    client.on('disconnecting', () => this.setState('disconnected', generation));
+    const down = () => this.setState('disconnected', generation, this.disconnectReason ?? 'socket closed');
+    client.on('reconnecting', down);
+    client.on('disconnected', down);
+    client.on('disconnecting', down);
 
     app.action(/^chatops:/, async ({ ack, body, action }) => {
       // Ack first (Slack's deadline is 3 s); the work happens after and answers through the outbox.
@@ -178,9 +244,9 @@ export class SlackSocketApp {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     if (this.watchdog) clearInterval(this.watchdog);
-    this.stateValue = 'stopped';
+    this.enter('stopped', null);
+    this.stopped = true;
     const built = this.built;
     this.built = null;
     if (built) await timeout(built.app.stop().catch(() => undefined), 5000);

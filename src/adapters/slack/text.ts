@@ -3,7 +3,7 @@
  * Pure functions; every alert-supplied string passes through here before it reaches Slack.
  */
 
-/** Block Kit limits (PROTOCOLS §3). */
+/** Block Kit limits (docs/protocols.md §3). */
 export const LIMITS = {
   blocks: 50,
   header: 150,

@@ -188,4 +188,17 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 6: incidents from before the timestamp rule follow it (the SQL comment is what tests look for).
+  `
+  -- one timestamp rule: openedAt is the earliest startsAt of an incident's alerts (it was the
+  -- arrival of the first delivery), and resolvedAt is never before it.
+  UPDATE incidents SET opened_at = min(opened_at, coalesce((SELECT min(starts_at) FROM alerts WHERE alerts.incident_id = incidents.id), opened_at));
+  UPDATE incidents SET resolved_at = opened_at WHERE resolved_at IS NOT NULL AND resolved_at < opened_at;
+  `,
+  // 7: reconciliation with Alertmanager — an alert chatops resolved because Alertmanager no
+  // longer had it (not on Alertmanager's word) may fire again when an instance lists it.
+  `
+  ALTER TABLE alerts ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX IF NOT EXISTS alerts_reconciled ON alerts(updated_at) WHERE reconciled = 1;
+  `,
 ];

@@ -6,9 +6,11 @@ import { chainHash, GENESIS_HASH, storedEntry } from '../../core/audit-chain.js'
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
 import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
+import type { TrackedAlert } from '../../core/reconcile.js';
 import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, IncidentStatus, OutboxEntry, StoredAlert } from '../../core/types.js';
 import type { ActionRequest, ApprovalRecord, RequestFilter, RequestState, RequestStore, TransitionFields } from '../../core/requests.js';
 import { MIGRATIONS } from './migrations.js';
+import { openDatabase } from './open-database.js';
 
 export interface StoreOptions {
   path: string;
@@ -18,7 +20,11 @@ export interface StoreOptions {
   synchronous?: 'full' | 'normal';
   /** Group (name or gid) given the database when it is created, for mode 0660 set-ups. */
   group?: string;
-  /** Refuse to create a database that does not exist yet (read commands). */
+  /**
+   * Refuse to create a database that does not exist yet (commands on existing state). Such a
+   * database opens read-only when this process cannot write it: reads work, writes are refused
+   * with what to fix.
+   */
   mustExist?: boolean;
 }
 
@@ -61,6 +67,7 @@ export function toAlert(r: Row): StoredAlert {
     endsAt: (r.ends_at as number | null) ?? null,
     generatorURL: r.generator_url as string,
     updatedAt: r.updated_at as number,
+    reconciled: r.reconciled === 1,
   };
 }
 
@@ -125,6 +132,8 @@ export function isStoreUnavailable(e: unknown): boolean {
 export class SqliteStore implements IncidentStore, RequestStore {
   readonly db: Database.Database;
   readonly path: string;
+  /** Why this process cannot write the database (null: it can). */
+  readonly readOnly: string | null;
   private readonly stmts = new Map<string, Database.Statement>();
 
   constructor(options: StoreOptions) {
@@ -144,9 +153,16 @@ export class SqliteStore implements IncidentStore, RequestStore {
         if (options.group) fs.chownSync(options.path, -1, groupId(options.group));
       }
     }
-    this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    this.db.pragma('journal_mode = WAL');
+    const opened = openDatabase(options.path, {
+      timeoutMs: options.busyTimeoutMs ?? 5000,
+      allowReadOnly: options.mustExist,
+      setup: (db) => {
+        db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+        db.pragma('journal_mode = WAL');
+      },
+    });
+    this.db = opened.db;
+    this.readOnly = opened.readOnly;
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.migrate();
@@ -160,6 +176,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
       throw new ChatopsError('config', `The database ${this.path} has schema version ${current}, newer than this chatops knows (${known}): upgrade chatops.`);
     }
     if (current === known) return;
+    if (this.readOnly) throw new ChatopsError('unavailable', `${this.readOnly} (It also needs its schema upgraded, which only a writer can do.)`);
     this.db.transaction(() => {
       const now = this.db.pragma('user_version', { simple: true }) as number; // re-read under the write lock
       for (let v = now; v < known; v++) {
@@ -180,6 +197,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
   }
 
   transaction<T>(fn: () => T): T {
+    if (this.readOnly) throw new ChatopsError('unavailable', this.readOnly);
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
     return this.db.transaction(fn).immediate();
   }
@@ -269,11 +287,28 @@ export class SqliteStore implements IncidentStore, RequestStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (incident_id, fingerprint) DO UPDATE SET status = excluded.status, labels = excluded.labels,
          annotations = excluded.annotations, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-         generator_url = excluded.generator_url, updated_at = excluded.updated_at`,
+         generator_url = excluded.generator_url, updated_at = excluded.updated_at, reconciled = 0`,
     );
     for (const a of alerts) {
       s.run(incidentId, a.fingerprint, a.status, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
     }
+  }
+
+  reconcileCandidates(resolvedSince: number): TrackedAlert[] {
+    const firing = this.stmt(
+      `SELECT a.*, i.key AS incident_key FROM incidents i JOIN alerts a ON a.incident_id = i.id
+       WHERE i.status IN ('firing', 'acknowledged') AND a.status = 'firing'`,
+    ).all() as Row[];
+    const reconciled = this.stmt(
+      `SELECT a.*, i.key AS incident_key FROM alerts a JOIN incidents i ON i.id = a.incident_id
+       WHERE a.reconciled = 1 AND a.status = 'resolved' AND a.updated_at >= ?`,
+    ).all(resolvedSince) as Row[];
+    return [...firing, ...reconciled].map((r) => ({ ...toAlert(r), incidentKey: r.incident_key as string }));
+  }
+
+  markReconciled(incidentId: number, fingerprints: readonly string[]): void {
+    const s = this.stmt('UPDATE alerts SET reconciled = 1 WHERE incident_id = ? AND fingerprint = ?');
+    for (const fp of fingerprints) s.run(incidentId, fp);
   }
 
   getIncident(id: number): Incident | null {

@@ -8,9 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
 import type { LoadedConfig } from '../../config/load.js';
-import { load, type GlobalOptions } from '../context.js';
+import { load, logOf, type GlobalOptions } from '../context.js';
 import { EXIT } from '../errors.js';
-import type { Io } from '../main.js';
+import type { Output } from '../output.js';
 
 export interface CheckResult {
   name: string;
@@ -57,6 +57,7 @@ export const checkDatabase: Check = async ({ config }) => {
     }
     const store = new SqliteStore({ path: file, mustExist: true, busyTimeoutMs: 2000 });
     try {
+      if (store.readOnly) return { name, ok: false, detail: store.readOnly };
       store.transaction(() => store.setMeta('config.check', new Date().toISOString(), Date.now()));
       const mode = fs.statSync(file).mode & 0o777;
       if (mode & 0o007) return { name, ok: false, detail: `${file} is readable by everyone (mode ${mode.toString(8)}): chmod 600 it` };
@@ -69,13 +70,45 @@ export const checkDatabase: Check = async ({ config }) => {
   }
 };
 
+/** How recent the daemon's heartbeat (rewritten every 2 s) must be to count as running. */
+const HEARTBEAT_FRESH_MS = 10_000;
+
+/**
+ * The chatops daemon on this database, if its heartbeat says it runs and listens on `port`:
+ * the port being in use is then expected (the systemd recipe runs `config check` beside it).
+ */
+function runningDaemonOn(file: string, port: number): { pid: number } | null {
+  if (!fs.existsSync(file)) return null;
+  let store: SqliteStore | null = null;
+  try {
+    store = new SqliteStore({ path: file, mustExist: true, busyTimeoutMs: 2000 });
+    const meta = store.getMeta('daemon.heartbeat');
+    if (!meta || Date.now() - meta.updatedAt > HEARTBEAT_FRESH_MS) return null;
+    const hb = JSON.parse(meta.value) as { pid?: number; url?: string; stoppedAt?: number };
+    if (hb.stoppedAt !== undefined || typeof hb.pid !== 'number' || !hb.url || Number(new URL(hb.url).port) !== port) return null;
+    process.kill(hb.pid, 0); // throws when no such process (ESRCH); EPERM means it exists as another user
+    return { pid: hb.pid };
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM' ? { pid: NaN } : null;
+  } finally {
+    store?.close();
+  }
+}
+
 export const checkWebhookPort: Check = async ({ config }) => {
   const { host, port } = config.webhook.listen;
   const name = `webhook ${host}:${port}`;
   return new Promise((resolve) => {
     const srv = net.createServer();
     srv.once('error', (e: NodeJS.ErrnoException) => {
-      resolve({ name, ok: false, detail: e.code === 'EADDRINUSE' ? `${host}:${port} is in use (is the daemon already running?): stop it or set webhook.listen / CHATOPS_LISTEN` : `cannot listen on ${host}:${port} (${e.code}): fix webhook.listen` });
+      if (e.code !== 'EADDRINUSE') {
+        resolve({ name, ok: false, detail: `cannot listen on ${host}:${port} (${e.code}): fix webhook.listen / CHATOPS_LISTEN` });
+        return;
+      }
+      const daemon = runningDaemonOn(config.store.path, port);
+      resolve(daemon
+        ? { name, ok: true, detail: `${host}:${port} is held by the running chatops daemon${Number.isNaN(daemon.pid) ? '' : ` (pid ${daemon.pid})`} on this database, as expected` }
+        : { name, ok: false, detail: `${host}:${port} is in use by another program (no chatops daemon on ${config.store.path} holds it): stop that program or set webhook.listen / CHATOPS_LISTEN` });
     });
     srv.listen(port, host, () => srv.close(() => resolve({ name, ok: true, detail: `${host}:${port} is free` })));
   });
@@ -96,8 +129,13 @@ export const checkPrometheus: Check = async ({ config }) => {
 
 export const checkAlertmanager: Check = async ({ config }) => {
   const name = 'alertmanager';
-  const url = config.alertmanager.url;
-  if (!url) return { name, ok: true, skipped: true, detail: 'not configured (set ALERTMANAGER_URL for silences)' };
+  const { urls } = config.alertmanager;
+  if (urls.length === 0) return { name, ok: true, skipped: true, detail: 'not configured (set ALERTMANAGER_URL for silences and reconciliation)' };
+  // Every instance of an HA pair: reconciliation asks each.
+  return Promise.all(urls.map((url) => checkOneAlertmanager(name, url)));
+};
+
+async function checkOneAlertmanager(name: string, url: string): Promise<CheckResult> {
   try {
     const r = await getJson(new URL('api/v2/status', url.endsWith('/') ? url : `${url}/`).toString());
     if (r.status === 200 && r.body?.versionInfo) return { name, ok: true, detail: `${url} (Alertmanager ${r.body.versionInfo.version ?? '?'}, cluster ${r.body.cluster?.status ?? '?'})` };
@@ -105,7 +143,7 @@ export const checkAlertmanager: Check = async ({ config }) => {
   } catch (e) {
     return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ALERTMANAGER_URL and that Alertmanager runs` };
   }
-};
+}
 
 async function slackCall(apiUrl: string, method: string, token: string, args: Record<string, string> = {}): Promise<any> {
   const r = await getJson(`${apiUrl.replace(/\/?$/, '/')}${method}`, {
@@ -206,19 +244,19 @@ export async function runChecks(loaded: LoadedConfig, checks: readonly Check[] =
   return out;
 }
 
-export async function configCheck(globals: GlobalOptions, opts: { json?: boolean }, io: Io): Promise<number> {
+export async function configCheck(globals: GlobalOptions, opts: { json?: boolean }, io: Output): Promise<number> {
   let loaded: LoadedConfig;
   try {
     loaded = load(globals);
   } catch (e) {
     // An invalid file is itself a failed check; say so in the same format.
     const result: CheckResult = { name: 'configuration', ok: false, detail: (e as Error).message };
-    io.stdout(opts.json ? `${JSON.stringify({ ok: false, checks: [result] }, null, 2)}\n` : `✗ ${result.name}: ${result.detail}\n`);
+    io.result(opts, { ok: false, checks: [result] }, () => `✗ ${result.name}: ${result.detail}`);
     return EXIT.usage;
   }
   const results: CheckResult[] = [{ name: 'configuration', ok: true, detail: loaded.file ? `${loaded.file} is valid` : 'embedded defaults (no config file)' }, ...(await runChecks(loaded))];
   const ok = results.every((r) => r.ok);
-  if (opts.json) io.stdout(`${JSON.stringify({ ok, checks: results }, null, 2)}\n`);
-  else for (const r of results) io.stdout(`${r.skipped ? '-' : r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}\n`);
+  logOf(globals).debug({ checks: results.length, failed: results.filter((r) => !r.ok).map((r) => r.name) }, 'checks done');
+  io.result(opts, { ok, checks: results }, () => results.map((r) => `${r.skipped ? '-' : r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}`).join('\n'));
   return ok ? EXIT.ok : EXIT.failed;
 }

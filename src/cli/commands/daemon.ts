@@ -17,21 +17,24 @@ export async function runDaemonCommand(globals: GlobalOptions, opts: { listen?: 
     }
   };
   process.on('SIGHUP', onHup);
-  await new Promise<void>((resolve) => {
+  // Runs until a signal, or until it loses the database lease (then it exits 1 so that a
+  // supervisor restarts it as a standby; never two daemons delivering).
+  const code = await new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      resolve();
+      resolve(0);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    void daemon.lost.then(() => resolve(1));
   });
   process.off('SIGHUP', onHup);
   await daemon.stop();
   // Everything of ours is closed. A library timer left behind (the Socket Mode client waits up
   // to 30 s for a close handshake a vanished peer never completes) must not keep a stopped
   // daemon alive: exit shortly unless the process has already ended by itself.
-  setTimeout(() => process.exit(0), 2000).unref();
-  return 0;
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }

@@ -5,8 +5,9 @@ import Database from 'better-sqlite3';
 import { verifyChain } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
-import { openExisting, type GlobalOptions } from '../context.js';
-import type { Io } from '../main.js';
+import { logOf, openExisting, type GlobalOptions } from '../context.js';
+import { EXIT } from '../errors.js';
+import type { Output } from '../output.js';
 
 /** What is at `p` without following a link: a file, a link (and where to), or nothing. */
 function entryAt(p: string): string | null {
@@ -36,7 +37,11 @@ function refuseExisting(file: string, target: string): void {
   }
 }
 
-export async function backupDatabase(globals: GlobalOptions, file: string, io: Io): Promise<void> {
+/**
+ * Exit 0 only for a copy that is whole and whose audit chain verifies: a scheduled backup must
+ * notice (exit 1) when it has preserved a tampered or damaged trail.
+ */
+export async function backupDatabase(globals: GlobalOptions, file: string, io: Output): Promise<number> {
   const target = path.resolve(file);
   refuseExisting(file, target);
   const rt = openExisting(globals);
@@ -56,6 +61,7 @@ export async function backupDatabase(globals: GlobalOptions, file: string, io: I
       fs.rmSync(target, { force: true });
       throw new ChatopsError('unavailable', `The backup to ${file} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check free space and permissions there, then try again.`, { cause: e });
     }
+    logOf(globals).debug({ from: rt.store.path, to: target }, 'online backup written');
   } finally {
     rt.close();
   }
@@ -72,7 +78,12 @@ export async function backupDatabase(globals: GlobalOptions, file: string, io: I
   try {
     const verdict = verifyChain(copy.auditRows());
     const incidents = Object.values(copy.countIncidentsByStatus()).reduce((a, b) => a + b, 0);
-    io.stdout(`Backup written to ${file}: ${fs.statSync(target).size} bytes, ${incidents} incidents, audit chain ${verdict.ok ? `intact (${verdict.rows} rows)` : `BROKEN at row ${verdict.badSeq}`}.\n`);
+    io.text(`Backup written to ${file}: ${fs.statSync(target).size} bytes, ${incidents} incidents, audit chain ${verdict.ok ? `intact (${verdict.rows} rows)` : `BROKEN at row ${verdict.badSeq}`}.`);
+    if (!verdict.ok) {
+      io.error(`the backup's audit chain is broken at row ${verdict.badSeq} (${verdict.reason}), so the database's own chain is too: run 'chatops audit verify', find who changed the database, and keep older backups.`);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
   } finally {
     copy.close();
   }

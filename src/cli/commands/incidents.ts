@@ -2,11 +2,11 @@
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentData } from '../../core/incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
-import { openExisting, type GlobalOptions } from '../context.js';
+import { logOf, openExisting, type GlobalOptions } from '../context.js';
 import { alertJson, alertListJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
-import type { Io } from '../main.js';
 import { printOutcome, type OutcomeView } from '../outcome.js';
+import type { Output } from '../output.js';
 import { requestJson, requestLine } from './remediate.js';
 
 export function parseStatuses(text: string | undefined): IncidentStatus[] | undefined {
@@ -30,33 +30,23 @@ export function parseIncidentId(text: string): number {
   return Number(text);
 }
 
-export function listIncidents(globals: GlobalOptions, opts: { status?: string; json?: boolean; limit?: number }, io: Io): void {
+export function listIncidents(globals: GlobalOptions, opts: { status?: string; json?: boolean; limit?: number }, out: Output): void {
   const statuses = parseStatuses(opts.status);
   const rt = openExisting(globals);
   try {
+    logOf(globals).debug({ statuses: statuses ?? 'all', limit: opts.limit }, 'listing incidents');
     if (opts.json) {
-      // Streamed, one incident per line inside the array: still one JSON document, without
-      // holding (or pretty-printing) ten thousand objects at once.
-      let chunk = '[';
-      let first = true;
-      for (const incident of rt.store.iterateIncidents({ statuses, limit: opts.limit })) {
-        chunk += `${first ? '\n' : ',\n'}${JSON.stringify(incidentJson(incident))}`;
-        first = false;
-        if (chunk.length > 64 * 1024) {
-          io.stdout(chunk);
-          chunk = '';
-        }
-      }
-      io.stdout(`${chunk}${first ? ']' : '\n]'}\n`);
+      // Streamed: one JSON document without holding ten thousand objects at once.
+      out.jsonArray(rt.store.iterateIncidents({ statuses, limit: opts.limit }), incidentJson);
       return;
     }
-    io.stdout(`${incidentTable(rt.store.listIncidents({ statuses, limit: opts.limit }), rt.clock.now())}\n`);
+    out.text(incidentTable(rt.store.listIncidents({ statuses, limit: opts.limit }), rt.clock.now()));
   } finally {
     rt.close();
   }
 }
 
-export function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): void {
+export function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, out: Output): void {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
@@ -65,12 +55,11 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
     const alerts = rt.store.alertsOf(id);
     const timeline = rt.store.auditOf(id);
     const requests = rt.store.listRequests({ incidentId: id });
-    if (opts.json) {
-      io.stdout(`${JSON.stringify({ ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) }, null, 2)}\n`);
-    } else {
-      io.stdout(`${incidentDetail(incident, alerts, timeline, rt.clock.now())}\n`);
-      if (requests.length > 0) io.stdout(`\nRequests:\n${requests.map(requestLine).join('\n')}\n`);
-    }
+    out.result(
+      opts,
+      { ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) },
+      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now())}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}`,
+    );
   } finally {
     rt.close();
   }
@@ -78,7 +67,7 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
 
 const incidentView: OutcomeView<IncidentData> = { json: (d) => ({ incident: incidentJson(d.incident) }) };
 
-export async function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): Promise<number> {
+export async function ackIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Output): Promise<number> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {

@@ -7,12 +7,11 @@ import type { Outcome } from '../../core/outcome.js';
 import { expireRequests } from '../../core/remediation.js';
 import { TERMINAL_STATES, type ActionRequest, type ProgressEvent } from '../../core/requests.js';
 import type { Runtime } from '../../app.js';
-import { openExisting, load, type GlobalOptions } from '../context.js';
-import { openRuntime } from '../../app.js';
+import { openExisting, load, open, type GlobalOptions } from '../context.js';
 import { clean } from '../format.js';
 import { terminalIdentity } from '../identity.js';
-import type { Io } from '../main.js';
-import { printOutcome, type OutcomeView } from '../outcome.js';
+import type { Output } from '../output.js';
+import { outcomeLine, printOutcome, type OutcomeView } from '../outcome.js';
 import { iso } from '../../core/time.js';
 
 export function requestJson(r: ActionRequest) {
@@ -37,9 +36,9 @@ export function parseRequestId(text: string): string {
 }
 
 /** Progress on a terminal: one line rewritten in place with a bar; otherwise plain lines. */
-function progressPrinter(io: Io, opts: { json?: boolean; wait?: boolean }, tty: boolean): { onProgress: (e: ProgressEvent) => void; done: () => void } {
+function progressPrinter(io: Output, opts: { json?: boolean; wait?: boolean }, tty: boolean): { onProgress: (e: ProgressEvent) => void; done: () => void } {
   if (!opts.wait) return { onProgress: () => {}, done: () => {} };
-  const write = opts.json ? io.stderr : io.stdout;
+  const write = (s: string) => (opts.json ? io.note(s) : io.raw(s));
   let open = false;
   return {
     onProgress: (e) => {
@@ -99,11 +98,11 @@ const requestView: OutcomeView<RequestData> = {
   },
 };
 
-export async function remediate(globals: GlobalOptions, action: string, targetTextArg: string, opts: RemediateOptions, io: Io): Promise<number> {
+export async function remediate(globals: GlobalOptions, action: string, targetTextArg: string, opts: RemediateOptions, io: Output): Promise<number> {
   const target = parseDeploymentTarget(targetTextArg);
   // A remediation may be the first thing that touches the database on this host.
-  const rt = openRuntime(load(globals));
-  const progress = progressPrinter(io, opts, Boolean(process.stdout.isTTY) && !opts.json);
+  const rt = open(globals, load(globals));
+  const progress = progressPrinter(io, opts, io.isTTY && !opts.json);
   try {
     const out = await rt.operator.request({
       action, target, incidentId: opts.incident ?? null, reason: opts.reason ?? null,
@@ -111,8 +110,10 @@ export async function remediate(globals: GlobalOptions, action: string, targetTe
     }, actorOf(rt), { dryRunOnly: opts.dryRun, onProgress: progress.onProgress });
     progress.done();
     if (out.kind !== 'pending' || !opts.wait || !out.data.request) return printOutcome(out, requestView, opts, io);
-    // --wait: say what it waits for, then print (and exit with) how it ended: one JSON document.
-    if (!opts.json) printOutcome(out, requestView, opts, io);
+    // --wait: say what it waits for (on stderr with --json: stdout holds only the final
+    // document), then print (and exit with) how it ended.
+    if (opts.json) io.note(`${outcomeLine(out)}\n`);
+    else printOutcome(out, requestView, opts, io);
     return printOutcome(await waitForDecision(rt, out.data.request.id, opts, io), requestView, opts, io);
   } finally {
     rt.close();
@@ -120,8 +121,8 @@ export async function remediate(globals: GlobalOptions, action: string, targetTe
 }
 
 /** `remediate --wait` on a request that needs approval: follow the shared database until it ends. */
-async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }, io: Io): Promise<Outcome<RequestData>> {
-  const write = opts.json ? io.stderr : io.stdout;
+async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }, io: Output): Promise<Outcome<RequestData>> {
+  const write = (s: string) => (opts.json ? io.note(s) : io.raw(s));
   let seen = 'pending';
   for (;;) {
     const r = rt.store.getRequest(id)!;
@@ -138,36 +139,36 @@ async function waitForDecision(rt: Runtime, id: string, opts: { json?: boolean }
   }
 }
 
-export function listApprovals(globals: GlobalOptions, opts: { json?: boolean; all?: boolean; limit?: number }, io: Io): void {
+export function listApprovals(globals: GlobalOptions, opts: { json?: boolean; all?: boolean; limit?: number }, io: Output): void {
   const rt = openExisting(globals);
   try {
     const rows = rt.store.listRequests({ states: opts.all ? undefined : ['pending'] });
     const shown = opts.limit !== undefined ? rows.slice(-opts.limit) : rows;
     if (opts.json) {
-      io.stdout(`${JSON.stringify(shown.map(requestJson), null, 2)}\n`);
+      io.jsonArray(shown, requestJson);
       return;
     }
     if (shown.length === 0) {
-      io.stdout(opts.all ? 'No requests.\n' : 'No pending requests.\n');
+      io.text(opts.all ? 'No requests.' : 'No pending requests.');
       return;
     }
     const now = rt.clock.now();
     for (const r of shown) {
       const left = r.state === 'pending' ? `expires in ${formatDuration(r.expiresAt - now)}` : r.state;
       const params = r.params.replicas !== undefined ? ` replicas=${r.params.replicas}` : '';
-      io.stdout(`${r.id}  ${r.action} ${targetText(r.target)}${params}  by ${clean(r.requester)} (${r.source})  ${left}${r.incidentId ? `  incident ${r.incidentId}` : ''}\n`);
-      if (r.reason) io.stdout(`    reason: ${clean(r.reason)}\n`);
-      if (r.dryRun) io.stdout(`    dry run: ${clean(r.dryRun.summary)}\n${r.dryRun.changes.map((c) => `      ${clean(c)}\n`).join('')}`);
+      io.text(`${r.id}  ${r.action} ${targetText(r.target)}${params}  by ${clean(r.requester)} (${r.source})  ${left}${r.incidentId ? `  incident ${r.incidentId}` : ''}`);
+      if (r.reason) io.text(`    reason: ${clean(r.reason)}`);
+      if (r.dryRun) io.raw(`    dry run: ${clean(r.dryRun.summary)}\n${r.dryRun.changes.map((c) => `      ${clean(c)}\n`).join('')}`);
     }
   } finally {
     rt.close();
   }
 }
 
-export async function decideRequest(globals: GlobalOptions, verdict: 'approve' | 'deny', idText: string, opts: { reason?: string; json?: boolean; wait?: boolean }, io: Io): Promise<number> {
+export async function decideRequest(globals: GlobalOptions, verdict: 'approve' | 'deny', idText: string, opts: { reason?: string; json?: boolean; wait?: boolean }, io: Output): Promise<number> {
   const id = parseRequestId(idText);
   const rt = openExisting(globals);
-  const progress = progressPrinter(io, { json: opts.json, wait: opts.wait ?? true }, Boolean(process.stdout.isTTY) && !opts.json);
+  const progress = progressPrinter(io, { json: opts.json, wait: opts.wait ?? true }, io.isTTY && !opts.json);
   try {
     const decideOpts = { reason: opts.reason, onProgress: progress.onProgress };
     const out = verdict === 'approve' ? await rt.operator.approve(id, actorOf(rt), decideOpts) : await rt.operator.deny(id, actorOf(rt), decideOpts);

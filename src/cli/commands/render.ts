@@ -3,24 +3,14 @@
  * payload with the same config — the same renderer, the same policy deciding the controls, the
  * same routing and storm rule (beyond storm.threshold incidents, one digest lists the rest).
  */
-import fs from 'node:fs';
-import { parseWebhookBody } from '../../adapters/alertmanager/webhook-schema.js';
 import { incidentMessage, messageSettings } from '../../adapters/slack/controls.js';
 import { renderDigest, routeChannel, type KnownBlock } from '../../adapters/slack/render.js';
-import { ChatopsError } from '../../core/errors.js';
 import { groupByIncidentKey, planIncident } from '../../core/incidents.js';
 import { policyFromConfig } from '../../core/policy.js';
 import type { Incident, StoredAlert } from '../../core/types.js';
-import { load, type GlobalOptions } from '../context.js';
-import type { Io } from '../main.js';
-
-function readPayload(file: string): string {
-  try {
-    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw new ChatopsError('usage', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): give an Alertmanager webhook payload file or '-' for stdin.`);
-  }
-}
+import { load, logOf, type GlobalOptions } from '../context.js';
+import type { Output } from '../output.js';
+import { parsePayload, readPayload } from '../payload.js';
 
 type Text = { text?: string };
 
@@ -50,10 +40,10 @@ function preview(blocks: readonly KnownBlock[]): string {
   return lines.join('\n');
 }
 
-export function renderPayload(globals: GlobalOptions, file: string, opts: { json?: boolean }, io: Io): void {
+export async function renderPayload(globals: GlobalOptions, file: string, opts: { json?: boolean }, io: Output): Promise<void> {
   const { config } = load(globals);
   const now = Date.now();
-  const delivery = parseWebhookBody(readPayload(file), now);
+  const { delivery } = parsePayload(file, await readPayload(file), now);
   const lifecycle = { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window };
   const settings = messageSettings(policyFromConfig(config.policy), config);
   const out: { key: string; channel: string; text: string; blocks: KnownBlock[] }[] = [];
@@ -75,10 +65,9 @@ export function renderPayload(globals: GlobalOptions, file: string, opts: { json
     out.push({ key, channel, ...incidentMessage(settings, { incident, alerts, silence: null, enrichment: null }, now) });
   }
   for (const [channel, incidents] of digested) out.push({ key: '(storm digest)', channel, ...renderDigest(incidents, now) });
-  if (opts.json) {
-    io.stdout(`${JSON.stringify(out, null, 2)}\n`);
-    return;
-  }
-  if (out.length === 0) io.stdout('Nothing would be posted: the payload opens no incident (only resolved alerts).\n');
-  for (const m of out) io.stdout(`--- ${m.channel} (${m.key})\n${preview(m.blocks)}\n`);
+  logOf(globals).debug({ alerts: delivery.alerts.length, messages: out.length }, 'payload rendered');
+  io.result(opts, out, () =>
+    out.length === 0
+      ? 'Nothing would be posted: the payload opens no incident (only resolved alerts).'
+      : out.map((m) => `--- ${m.channel} (${m.key})\n${preview(m.blocks)}`).join('\n'));
 }

@@ -5,7 +5,7 @@ import { parseSilenceLength, type SilenceLength } from '../../core/silence.js';
 import { iso } from '../../core/time.js';
 import { openExisting, type GlobalOptions } from '../context.js';
 import { terminalIdentity } from '../identity.js';
-import type { Io } from '../main.js';
+import type { Output } from '../output.js';
 import { printOutcome, type OutcomeView } from '../outcome.js';
 import { parseIncidentId } from './incidents.js';
 
@@ -25,7 +25,7 @@ function lengthOf(opts: { duration?: string; untilResolved?: boolean }): Silence
   return length;
 }
 
-export async function silenceCommand(globals: GlobalOptions, idText: string, opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean }, io: Io): Promise<number> {
+export async function silenceCommand(globals: GlobalOptions, idText: string, opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean }, io: Output): Promise<number> {
   const id = parseIncidentId(idText);
   const length = lengthOf(opts);
   const rt = openExisting(globals);
@@ -37,7 +37,7 @@ export async function silenceCommand(globals: GlobalOptions, idText: string, opt
   }
 }
 
-export async function unsilenceCommand(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Io): Promise<number> {
+export async function unsilenceCommand(globals: GlobalOptions, idText: string, opts: { json?: boolean }, io: Output): Promise<number> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
