@@ -61,9 +61,9 @@ export function seedThree(store: SqliteStore, clock: Clock & { set(ms: number): 
 /** No pending requests. */
 const noPendingApprovals: PendingApprovals = { countFor: () => 0, list: () => [] };
 
-/** A policy that enables no Kubernetes action for anyone. */
+/** A policy that lets anyone acknowledge and silence (low) but enables no Kubernetes action (no namespace). */
 const NOTHING_ENABLED: Policy = {
-  maxRisk: 'read', namespaces: [], deploymentSelector: null, production: [], approvalTtlMs: 15 * 60_000,
+  maxRisk: 'low', namespaces: [], deploymentSelector: null, production: [], approvalTtlMs: 15 * 60_000,
   scale: { min: 1, max: 1 }, requesters: {}, approvers: {}, approveFrom: {},
 };
 
