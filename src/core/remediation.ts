@@ -98,7 +98,8 @@ async function withGroups(ctx: RemediationContext, actor: ActingPrincipal): Prom
   }
 }
 
-async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Promise<Labels | 'unknown'> {
+/** The deployment's labels when policy.deployment_selector needs them, else 'unknown'. */
+export async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Promise<Labels | 'unknown'> {
   if (!ctx.policy.deploymentSelector) return 'unknown';
   return (await ctx.executor()).targetLabels(target);
 }

@@ -7,15 +7,21 @@ import type { IncidentQuery } from '../adapters/store/incident-browser.js';
 import { openExisting, type GlobalOptions } from '../cli/context.js';
 import { terminalIdentity } from '../cli/identity.js';
 import { App } from './app.js';
-import { runtimeDeps } from './source.js';
+import { runtimeDeps, type TuiDeps } from './source.js';
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 
-export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
+export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery; graph?: boolean } = {}): Promise<number> {
   const rt = openExisting(globals);
   const who = terminalIdentity(rt.loaded.config.users);
-  const deps = runtimeDeps(rt, { id: who.actor, source: 'tui' });
+  const deps: TuiDeps = {
+    ...runtimeDeps(rt, { id: who.actor, source: 'tui' }),
+    graph: opts.graph === false || !rt.loaded.config.prometheus.url ? undefined : async (incident, alerts, width) => {
+      const { incidentGraph } = await import('../cli/incident-graph.js');
+      return incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() });
+    },
+  };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);
   let restored = false;
