@@ -10,7 +10,6 @@ import { SlackStore } from './adapters/store/slack-store.js';
 import { advanceAnchor, anchorPath, type AnchorWrite } from './adapters/store/audit-anchor.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
 import type { LoadedConfig } from './config/load.js';
-import type { ActionContext } from './core/incident-actions.js';
 import type { IngestContext } from './core/ingest.js';
 import type { Clock } from './core/ports.js';
 import { randomBytes } from 'node:crypto';
@@ -29,14 +28,8 @@ export interface Runtime {
   /** Slack is configured: state changes also write outbox rows for the daemon to deliver. */
   notify: boolean;
   ingest: IngestContext;
-  actions: ActionContext;
   /** Policy (swapped in place on reload), requests, the Kubernetes executor and the Alertmanager silencer (built on first use). */
   remediation: OperatorContext;
-  /**
-   * The same context, under the name the terminal UI's start-up (src/tui/run.tsx) still reads.
-   * @deprecated use `remediation`, or `operator` for actions.
-   */
-  silences: OperatorContext;
   /** Acknowledge, silence, request, approve, deny: what every face calls. */
   operator: OperatorService;
   /** Moves the audit anchor to the chain head; null when this process may not write it. */
@@ -95,11 +88,18 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
   };
 }
 
+const NO_ALERTMANAGER = 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.';
+
+/** Why this configuration cannot silence alerts (the missing setting), or null when it can. */
+export function silencesUnavailable(loaded: LoadedConfig): string | null {
+  return loaded.config.alertmanager.urls.length > 0 ? null : NO_ALERTMANAGER;
+}
+
 /** The Alertmanager silencer, or a configuration error naming the missing setting. */
 export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
   return async () => {
     const am = loaded.config.alertmanager;
-    if (am.urls.length === 0) throw new ChatopsError('config', 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.');
+    if (am.urls.length === 0) throw new ChatopsError('config', NO_ALERTMANAGER);
     const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
     return new AlertmanagerSilencer(am.urls, am.timeout);
   };
@@ -136,9 +136,7 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       notify,
       lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window },
     },
-    actions: { store, clock, notify },
     remediation,
-    silences: remediation,
     operator: operatorService(remediation),
     checkpointAudit: () => checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock),
     close: () => {

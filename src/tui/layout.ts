@@ -4,7 +4,8 @@
  */
 import { formatDuration } from '../core/duration.js';
 import type { Incident, IncidentStatus } from '../core/types.js';
-import { clean, STATUS_MARK } from '../cli/format.js';
+import { STATUS_MARK } from '../cli/format.js';
+import { clean } from '../text/terminal.js';
 
 export type ColumnKey = 'id' | 'status' | 'severity' | 'age' | 'alertname' | 'where' | 'firing' | 'ack' | 'pending';
 

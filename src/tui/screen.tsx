@@ -8,8 +8,7 @@ import { openExisting } from '../cli/context.js';
 import type { GlobalOptions } from '../cli/command-log.js';
 import { terminalIdentity } from '../cli/identity.js';
 import { App } from './app.js';
-import { coreRemediation, coreSilences } from './core-ports.js';
-import { storePendingApprovals, storeSource, type TuiDeps } from './source.js';
+import { runtimeDeps, type TuiDeps } from './source.js';
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
@@ -18,13 +17,7 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
   const rt = openExisting(globals);
   const who = terminalIdentity(rt.loaded.config.users);
   const deps: TuiDeps = {
-    source: storeSource(rt.store),
-    actions: rt.actions,
-    actor: { id: who.actor, source: 'tui' },
-    clock: rt.clock,
-    pending: storePendingApprovals(rt.store, rt.clock),
-    remediation: coreRemediation(rt.remediation),
-    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.urls[0]),
+    ...runtimeDeps(rt, { id: who.actor, source: 'tui' }),
     graph: opts.graph === false || !rt.loaded.config.prometheus.url ? undefined : async (incident, alerts, width) => {
       const { incidentGraph } = await import('../cli/incident-graph.js');
       return incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() });
