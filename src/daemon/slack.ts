@@ -75,8 +75,13 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
       intervalMs: DIGEST_INTERVAL_UPDATES * config.slack.update_interval,
       postIntervalMs: config.slack.post_interval,
       updateIntervalMs: config.slack.update_interval,
-      prometheusUrl: config.prometheus.url,
-      prometheusTimeoutMs: config.prometheus.timeout,
+      // The incident's cluster's Prometheus (each cluster's queries under their own concurrency).
+      prometheusOf: (incident) => {
+        const found = rt.clusters.forIncident(incident);
+        const p = found.ok ? found.cluster.config.prometheus : null;
+        return found.ok && p?.url ? { cluster: found.cluster.name, url: p.url, timeoutMs: p.timeoutMs } : null;
+      },
+      showCluster: rt.clusters.set.multi,
       messages: () => messageSettings(rt.remediation.policy, config), // the policy in force at each render (SIGHUP swaps it)
     },
   });

@@ -23,7 +23,8 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
     clock: rt.clock,
     pending: storePendingApprovals(rt.store, rt.clock),
     remediation: coreRemediation(rt.remediation),
-    silences: coreSilences(rt.silences, rt.loaded.config.alertmanager.urls[0]),
+    silences: coreSilences(rt.silences, rt.clusters.all.some((c) => c.config.alertmanager.urls.length > 0)),
+    showCluster: rt.clusters.set.multi,
   };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);

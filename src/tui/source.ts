@@ -30,6 +30,8 @@ export interface TuiDeps {
   pending: PendingApprovals;
   remediation: RemediationPort;
   silences: SilencePort;
+  /** Named clusters are configured: the list has a CLUSTER column. */
+  showCluster?: boolean;
   /** How often to look for changes by other processes (ms). */
   pollMs?: number;
   /** While changes keep coming, re-read at most this often (ms). */

@@ -201,4 +201,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE alerts ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX IF NOT EXISTS alerts_reconciled ON alerts(updated_at) WHERE reconciled = 1;
   `,
+  // 8: many clusters — the cluster an incident belongs to (NULL: no configured cluster claims
+  // it) and the cluster a request acts in; everything stored before is the single cluster's.
+  `
+  ALTER TABLE incidents ADD COLUMN cluster TEXT DEFAULT 'default';
+  ALTER TABLE action_requests ADD COLUMN cluster TEXT NOT NULL DEFAULT 'default';
+  CREATE INDEX IF NOT EXISTS incidents_cluster ON incidents(cluster, id);
+  `,
 ];

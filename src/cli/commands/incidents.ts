@@ -1,7 +1,8 @@
 /** `chatops incidents list|show` and `chatops ack`. */
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentData } from '../../core/incident-actions.js';
-import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
+import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../../core/types.js';
+import type { Runtime } from '../../app.js';
 import { logOf, openExisting, type GlobalOptions } from '../context.js';
 import { alertJson, alertListJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
@@ -30,20 +31,36 @@ export function parseIncidentId(text: string): number {
   return Number(text);
 }
 
-export function listIncidents(globals: GlobalOptions, opts: { status?: string; json?: boolean; limit?: number }, out: Output): void {
+/** `--cluster a,b`: cluster names (any name: a cluster no longer configured still has its incidents). */
+export function parseClusters(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new ChatopsError('usage', '--cluster needs a cluster name (or several, comma-separated).');
+  return names;
+}
+
+export function listIncidents(globals: GlobalOptions, opts: { status?: string; cluster?: string; json?: boolean; limit?: number }, out: Output): void {
   const statuses = parseStatuses(opts.status);
+  const clusters = parseClusters(opts.cluster);
   const rt = openExisting(globals);
   try {
-    logOf(globals).debug({ statuses: statuses ?? 'all', limit: opts.limit }, 'listing incidents');
+    logOf(globals).debug({ statuses: statuses ?? 'all', clusters: clusters ?? 'all', limit: opts.limit }, 'listing incidents');
     if (opts.json) {
       // Streamed: one JSON document without holding ten thousand objects at once.
-      out.jsonArray(rt.store.iterateIncidents({ statuses, limit: opts.limit }), incidentJson);
+      out.jsonArray(rt.store.iterateIncidents({ statuses, clusters, limit: opts.limit }), incidentJson);
       return;
     }
-    out.text(incidentTable(rt.store.listIncidents({ statuses, limit: opts.limit }), rt.clock.now()));
+    out.text(incidentTable(rt.store.listIncidents({ statuses, clusters, limit: opts.limit }), rt.clock.now(), rt.clusters.set.multi));
   } finally {
     rt.close();
   }
+}
+
+/** The `incidents show` line about the incident's cluster (named clusters only). */
+function clusterLine(rt: Runtime, incident: Incident): string | null {
+  if (!rt.clusters.set.multi) return null;
+  const found = rt.clusters.forIncident(incident);
+  return found.ok ? found.cluster.name : `unknown: ${found.reason}`;
 }
 
 export function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, out: Output): void {
@@ -58,7 +75,7 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
     out.result(
       opts,
       { ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) },
-      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now())}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}`,
+      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now(), clusterLine(rt, incident))}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}`,
     );
   } finally {
     rt.close();
