@@ -93,8 +93,7 @@ const principals = z.array(z.string());
 
 /** One entry of `clusters:`: how its incidents are recognised, and its own Kubernetes, Alertmanager, Prometheus, links and policy. */
 const clusterSchema = z.strictObject({
-  name: z.string().regex(CLUSTER_NAME, 'expected a name of lower-case letters, digits, ".", "_" and "-" (at most 63), such as "eu-west-1"')
-    .refine((n) => n !== DEFAULT_CLUSTER, `"${DEFAULT_CLUSTER}" is the name of the single-cluster configuration (no clusters:); choose another`),
+  name: z.string().regex(CLUSTER_NAME, 'expected a name of lower-case letters, digits, ".", "_" and "-" (at most 63), such as "eu-west-1"'),
   // Unset: the alerts carry the cluster's name in their `cluster` label.
   match: z.strictObject({ labels: labelMap.optional(), external_url: urlList }).optional(),
   kubernetes: z
@@ -269,6 +268,7 @@ function clusterProblems(config: Config, selector: (key: string, value: string |
   const seen = new Set<string>();
   clusters.forEach((c, i) => {
     const at = `clusters.${i}`;
+    if (c.name === DEFAULT_CLUSTER) problems.push(`${at}.name: "${DEFAULT_CLUSTER}" is the name of the single-cluster configuration (no clusters:); choose another`);
     if (seen.has(c.name)) problems.push(`${at}.name: ${JSON.stringify(c.name)} names two clusters; names must differ`);
     seen.add(c.name);
     const k = c.kubernetes;

@@ -83,9 +83,9 @@ describe('configuration', () => {
   });
 
   it('the example config documents every key the schema knows', () => {
-    // Walk the schema (through defaults/prefaults) to every key path.
+    // Walk the schema (through defaults/prefaults, and into lists of objects such as clusters:) to every key path.
     const unwrap = (x: any): any => {
-      for (let i = 0; i < 10 && x && !x.shape; i++) x = x.def?.innerType ?? x.def?.in ?? x.def?.schema;
+      for (let i = 0; i < 10 && x && !x.shape; i++) x = x.def?.innerType ?? x.def?.in ?? x.def?.schema ?? x.def?.element;
       return x;
     };
     const paths: string[] = [];
@@ -112,7 +112,7 @@ describe('configuration', () => {
       const body = sections.get(section!);
       if (!body) return true;
       const leaf = rest.at(-1);
-      return leaf !== undefined && !new RegExp(`^[\\s#]*${leaf}:`, 'm').test(body);
+      return leaf !== undefined && !new RegExp(`^[\\s#-]*${leaf}:`, 'm').test(body);
     });
     assert.deepEqual(missing, [], 'keys missing from config/chatops.example.yaml');
   });
