@@ -9,7 +9,7 @@ import type { AuditSink } from './adapters/audit-sinks/sink.js';
 import { SlackStore } from './adapters/store/slack-store.js';
 import { advanceAnchor, anchorPath, type AnchorWrite } from './adapters/store/audit-anchor.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
-import { clusterConfigs, clusterResolver, clusterSet, type ClusterConfig } from './config/clusters.js';
+import { clusterConfigs, clusterResolver, clusterSet, type ClusterConfig, type PrometheusTarget } from './config/clusters.js';
 import type { LoadedConfig } from './config/load.js';
 import { clusterOfIncident, DEFAULT_CLUSTER, unknownClusterReason, type ClusterSet } from './core/clusters.js';
 import type { ActionContext } from './core/incident-actions.js';
@@ -45,6 +45,8 @@ export interface ClusterRuntimes {
    * executor — or why it has none (no configured cluster claims it, naming what its alerts lack).
    */
   forIncident(incident: Incident): { ok: true; cluster: ClusterRuntime } | { ok: false; reason: string };
+  /** The incident's cluster's Prometheus (enrichment, graphs, SLO); null when it has none or no cluster claims the incident. */
+  prometheusOf(incident: Incident): PrometheusTarget | null;
 }
 
 export interface Runtime {
@@ -151,15 +153,21 @@ export function clusterRuntimes(loaded: LoadedConfig): ClusterRuntimes {
   const set = clusterSet(loaded.config);
   const all = clusterConfigs(loaded.config).map((config): ClusterRuntime => ({ name: config.name, config, executor: lazyExecutor(loaded, config), silencer: lazySilencer(config) }));
   const byName = new Map(all.map((c) => [c.name, c]));
+  const forIncident: ClusterRuntimes['forIncident'] = (incident) => {
+    const name = clusterOfIncident(incident);
+    if (name === null) return { ok: false, reason: unknownClusterReason(set, incident) };
+    const cluster = byName.get(name);
+    return cluster ? { ok: true, cluster } : { ok: false, reason: `incident #${incident.id} belongs to cluster ${name}, which is no longer configured (clusters: ${all.map((c) => c.name).join(', ')})` };
+  };
   return {
     set,
     all,
     get: (name = DEFAULT_CLUSTER) => byName.get(name) ?? null,
-    forIncident(incident) {
-      const name = clusterOfIncident(incident);
-      if (name === null) return { ok: false, reason: unknownClusterReason(set, incident) };
-      const cluster = byName.get(name);
-      return cluster ? { ok: true, cluster } : { ok: false, reason: `incident #${incident.id} belongs to cluster ${name}, which is no longer configured (clusters: ${all.map((c) => c.name).join(', ')})` };
+    forIncident,
+    prometheusOf(incident) {
+      const found = forIncident(incident);
+      const p = found.ok ? found.cluster.config.prometheus : null;
+      return found.ok && p?.url ? { cluster: found.cluster.name, url: p.url, timeoutMs: p.timeoutMs } : null;
     },
   };
 }

@@ -62,14 +62,15 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option('--cluster <names>', 'only incidents of these clusters (comma-separated)')
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
-    .action(async (opts: { status?: string; cluster?: string; json?: boolean; limit?: number }) => {
+    .option('--no-graph', "the UI: do not query Prometheus for the open incident's graph")
+    .action(async (opts: { status?: string; cluster?: string; json?: boolean; limit?: number; graph?: boolean }) => {
       const { listIncidents, parseStatuses } = await import('./commands/incidents.js');
       // The live UI only for a person at a terminal; scripts, pipes and --json get the list.
       if (!opts.json && opts.limit === undefined && out.isTTY && process.stdin.isTTY) {
         const statuses = parseStatuses(opts.status);
         const { runTui } = await import('../tui/run.js');
         // The TUI's filter takes the cluster as `cluster=<name>` (one cluster at a time).
-        setExit(await runTui(globals(), { query: { statuses, ...(opts.cluster ? { text: `cluster=${opts.cluster.split(',')[0]!.trim()}` } : {}) } }));
+        setExit(await runTui(globals(), { query: { statuses, ...(opts.cluster ? { text: `cluster=${opts.cluster.split(',')[0]!.trim()}` } : {}) }, graph: opts.graph }));
         return;
       }
       listIncidents(globals(), opts, out);
@@ -87,11 +88,12 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     });
   incidents
     .command('show <id>')
-    .description('one incident: alerts and timeline')
+    .description('one incident: alerts, timeline, the SLO at stake and the graph of its query')
     .option('--json', 'one JSON object on stdout')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .option('--no-graph', 'do not query Prometheus for the graph')
+    .action(async (id: string, opts: { json?: boolean; graph?: boolean }) => {
       const { showIncident } = await import('./commands/incidents.js');
-      showIncident(globals(), id, opts, out);
+      await showIncident(globals(), id, opts, out);
     });
 
   program

@@ -31,6 +31,14 @@ export interface ClusterConfig {
   links: { dashboard?: string; logs?: string };
 }
 
+/** The Prometheus an incident's queries go to: its cluster's. */
+export interface PrometheusTarget {
+  /** Its cluster: each cluster's queries have their own concurrency. */
+  cluster: string;
+  url: string;
+  timeoutMs: number;
+}
+
 const cache = new WeakMap<Config, ClusterConfig[]>();
 
 /** Every cluster of the configuration, in its order (the order clusters are tried in). */

@@ -204,6 +204,40 @@ export const configSchema = z.strictObject({
       require_mapped_approvers: z.boolean().default(false),
     })
     .prefault({}),
+  graphs: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      max_queries: z.number().int().min(1).max(5).default(3),
+      max_series: z.number().int().min(1).max(20).default(8),
+      lookback: duration('1h'),
+      max_window: duration('24h'),
+      points: z.number().int().min(30).max(1000).default(240),
+      min_step: duration('15s'),
+      timeout: duration('10s'),
+      max_bytes: size('1mb'),
+      theme: z.enum(['light', 'dark']).default('light'),
+      width: z.number().int().min(320).max(1600).default(720),
+      height: z.number().int().min(200).max(1000).default(360),
+      recovery: z.boolean().default(true),
+    })
+    .prefault({}),
+  slo: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      conventions: z.array(z.enum(['sloth', 'pyrra'])).default(['sloth', 'pyrra']),
+      service_label: z.string().min(1).default('service'),
+      queries: z.strictObject({ budget_remaining: z.string().min(1), burn_rate: z.string().min(1), name_label: z.string().min(1).default('slo') }).optional(),
+      dashboard: z.string().optional(),
+      max: z.number().int().min(1).max(5).default(3),
+    })
+    .prefault({}),
+  workload: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      events: z.number().int().min(0).max(20).default(5),
+      pods: z.number().int().min(1).max(20).default(5),
+    })
+    .prefault({}),
   clusters: z.array(clusterSchema).optional(),
   users: labelMap.default({}),
   audit: z

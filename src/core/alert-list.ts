@@ -76,13 +76,13 @@ export function labelText(labels: Labels): string {
  * The distinct `promql_query` annotations worth querying for an incident: the shared one
  * first, then those of its firing alerts, at most `max`.
  */
-export function distinctQueries(incident: Incident, alerts: readonly StoredAlert[], max = QUERY_MAX): string[] {
+export function distinctQueries(incident: Incident, alerts: readonly StoredAlert[], max = QUERY_MAX, of: 'firing' | 'all' = 'firing'): string[] {
   const out: string[] = [];
   const add = (q: string | undefined) => {
     const t = q?.trim();
     if (t && !out.includes(t) && out.length < max) out.push(t);
   };
   add(incident.annotations.promql_query);
-  for (const a of [...alerts].sort(order)) if (a.status === 'firing') add(a.annotations.promql_query);
+  for (const a of [...alerts].sort(order)) if (of === 'all' || a.status === 'firing') add(a.annotations.promql_query);
   return out;
 }

@@ -16,14 +16,14 @@ export function parseDuration(text: string): number | null {
   return Math.round(total);
 }
 
-/** Formats milliseconds as a short human duration: "45s", "12m", "3h 5m", "2d 4h". */
+/** Formats milliseconds as a short human duration in one word, as kubectl's AGE: "45s", "12m", "3h5m", "2d4h". */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m`;
   const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+  if (h < 24) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
   const d = Math.floor(h / 24);
-  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+  return h % 24 ? `${d}d${h % 24}h` : `${d}d`;
 }

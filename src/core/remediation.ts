@@ -102,10 +102,10 @@ async function withGroups(ctx: RemediationContext, actor: ActingPrincipal): Prom
 }
 
 /** The cluster whose executor runs an action on this target. */
-const executorOf = (ctx: RemediationContext, target: DeploymentTarget): Promise<Executor> => ctx.executor(target.cluster ?? DEFAULT_CLUSTER);
+export const executorOf = (ctx: RemediationContext, target: DeploymentTarget): Promise<Executor> => ctx.executor(target.cluster ?? DEFAULT_CLUSTER);
 
 /** The deployment's labels when its cluster's policy has a deployment_selector, else 'unknown'. */
-async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Promise<Labels | 'unknown'> {
+export async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Promise<Labels | 'unknown'> {
   if (!policyFor(ctx.policy, target.cluster).deploymentSelector) return 'unknown';
   return (await executorOf(ctx, target)).targetLabels(target);
 }

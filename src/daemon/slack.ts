@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { messageSettings } from '../adapters/slack/controls.js';
 import { SlackSocketApp, type SocketState } from '../adapters/slack/socket-app.js';
 import { SlackWebApi } from '../adapters/slack/web-api.js';
+import { ExtrasStore } from '../adapters/store/extras-store.js';
 import { SLACK_SOCKET_META, type Runtime } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { ChatopsError } from '../core/errors.js';
@@ -12,6 +13,7 @@ import { OutboxWorker } from './outbox/worker.js';
 import { systemTimers, type Timers } from './outbox/timers.js';
 import { digestHandlers } from './slack-digest-actions.js';
 import { builtinHandlers, createActionDispatcher, type ActionHandler } from './slack-interactions.js';
+import { extrasConfig, IncidentExtras } from './incident-extras.js';
 import { SlackTokenGate } from './slack-token-gate.js';
 
 export interface RunningSlack {
@@ -61,7 +63,21 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     logger: log,
     onCall: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
   }));
+  const extrasStore = new ExtrasStore(rt.store);
+  let nudge = () => {};
+  const extras = new IncidentExtras({
+    store: rt.store,
+    extras: extrasStore,
+    files: api,
+    clock: timers,
+    sleep: (ms) => timers.sleep(ms),
+    logger: log.child({ component: 'extras' }),
+    config: extrasConfig(config, rt.clusters),
+    remediation: rt.remediation,
+    onEnqueued: () => nudge(),
+  });
   const worker = new OutboxWorker({
+    extras: { runner: extras, store: extrasStore },
     store: rt.store,
     slack: rt.slack,
     api,
@@ -76,11 +92,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
       postIntervalMs: config.slack.post_interval,
       updateIntervalMs: config.slack.update_interval,
       // The incident's cluster's Prometheus (each cluster's queries under their own concurrency).
-      prometheusOf: (incident) => {
-        const found = rt.clusters.forIncident(incident);
-        const p = found.ok ? found.cluster.config.prometheus : null;
-        return found.ok && p?.url ? { cluster: found.cluster.name, url: p.url, timeoutMs: p.timeoutMs } : null;
-      },
+      prometheusOf: (incident) => rt.clusters.prometheusOf(incident),
       showCluster: rt.clusters.set.multi,
       messages: () => messageSettings(rt.remediation.policy, config), // the policy in force at each render (SIGHUP swaps it)
     },
@@ -99,7 +111,12 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     onTokenRefused: (kind, error) => gate.refuse(kind, error),
     onStateChange: (state, detail) => recordSocketState(rt, log, state, detail),
   });
+  nudge = () => worker.nudge();
   metrics.setSlackState(() => socket.state === 'connected');
+  extras.resume((id) => {
+    const m = rt.slack.messageOf(id);
+    return m?.ts ? { channel: m.channel, ts: m.ts } : null;
+  });
 
   const boundMs = visibilityBoundMs(config.slack);
   const lagMs = () => {
@@ -131,6 +148,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     policyChanged: () => worker.rerenderAll(),
     async stop() {
       await socket.stop();
+      await extras.stop();
       await worker.stop();
     },
   };

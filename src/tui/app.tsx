@@ -20,6 +20,7 @@ import { detailLines, wrap, type Line } from './detail.js';
 import { useHealth } from './hooks/use-health.js';
 import { useKeys } from './hooks/use-keys.js';
 import { useClock } from './hooks/use-clock.js';
+import { useIncidentGraph } from './hooks/use-incident-graph.js';
 import { useLatestState } from './hooks/use-latest-state.js';
 import { useLive } from './hooks/use-live.js';
 import { useTerminalSize, type Size } from './hooks/use-terminal-size.js';
@@ -86,9 +87,10 @@ export function App({ deps, initialQuery, size }: AppProps) {
     const timeline = deps.source.timeline(id, DETAIL_ROWS);
     return incident && { incident, alerts: deps.source.alerts(id, DETAIL_ROWS), timeline: timeline.rows, timelineTotal: timeline.total, pending: deps.pending.list(id) };
   }, [deps, ui.view, version]);
+  const graph = useIncidentGraph(deps.graph ?? null, detail, columns - 2);
   const lines: Line[] = useMemo(
-    () => (detail ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now, width: columns }) : []),
-    [detail, ui.selectedRequest, now, columns],
+    () => (detail ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now, width: columns, graph }) : []),
+    [detail, ui.selectedRequest, now, columns, graph],
   );
   const paneLines: Line[] = useMemo(
     () => (ui.pane ? [{ text: ui.pane.title, bold: true }, ...ui.pane.lines.flatMap((l) => wrap(l, columns).map((text) => ({ text })))] : []),
@@ -99,7 +101,7 @@ export function App({ deps, initialQuery, size }: AppProps) {
   /** What the time `t` puts on screen: the ages in the list, the "… ago"s of the open incident. */
   const shows = (t: number): string =>
     detail
-      ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now: t, width: columns }).map((l) => l.text).join('\n')
+      ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now: t, width: columns, graph }).map((l) => l.text).join('\n')
       : visible.rows.map((i) => cellText('age', i, t, 0)).join(' ');
   /** What key handlers and the clock see of the last render (several keys may arrive before the next). */
   const shown = useRef({ total: 0, height, lines, paneLines, shows });

@@ -80,6 +80,8 @@ export function detailLines(args: {
   selectedRequest: number;
   now: number;
   width: number;
+  /** The graph of its queries (src/cli/incident-graph.ts): null while it loads, empty when there is none. */
+  graph?: readonly string[] | null;
 }): Line[] {
   const { incident: i, alerts, timeline, pending, now, width } = args;
   const lines: Line[] = [];
@@ -114,6 +116,14 @@ export function detailLines(args: {
   if (query) {
     heading('Enrichment');
     pushIndented(`query: ${clean(query)}`, '  ');
+  }
+  if (args.graph === null) {
+    heading('Graph');
+    lines.push({ text: '  querying Prometheus…', dim: true });
+  } else if (args.graph?.length) {
+    heading('Graph');
+    // Already fitted to the width (and cleaned): not wrapped, a chart row must stay one row.
+    for (const t of args.graph) if (t) lines.push({ text: `  ${t}`, dim: t.startsWith('Graph of ') });
   }
   const links = linksOf(i, alerts);
   if (links.length) {

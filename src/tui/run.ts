@@ -16,8 +16,10 @@ import type { GlobalOptions } from '../cli/context.js';
 
 const HEAP_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=10'];
 
-export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
-  process.env.NODE_ENV = 'production';
+export async function runTui(globals: GlobalOptions, opts: { query?: IncidentQuery; graph?: boolean } = {}): Promise<number> {
+  // React (external to the bundle) picks its production build from the environment at load;
+  // written this way because the bundle's `define` rewrites `process.env.NODE_ENV` reads.
+  Object.assign(process.env, { NODE_ENV: 'production' });
   for (const flag of HEAP_FLAGS) v8.setFlagsFromString(flag);
   const { runScreen } = await withoutFetch(() => import('./screen.js'));
   return runScreen(globals, opts);

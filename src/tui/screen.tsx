@@ -13,7 +13,7 @@ import { storePendingApprovals, storeSource, type TuiDeps } from './source.js';
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 
-export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery } = {}): Promise<number> {
+export async function runScreen(globals: GlobalOptions, opts: { query?: IncidentQuery; graph?: boolean } = {}): Promise<number> {
   const rt = openExisting(globals);
   const who = terminalIdentity(rt.loaded.config.users);
   const deps: TuiDeps = {
@@ -25,6 +25,11 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
     remediation: coreRemediation(rt.remediation),
     silences: coreSilences(rt.silences, rt.clusters.all.some((c) => c.config.alertmanager.urls.length > 0)),
     showCluster: rt.clusters.set.multi,
+    // The open incident's graph, from its cluster's Prometheus.
+    graph: opts.graph === false || !rt.clusters.all.some((c) => c.config.prometheus.url) ? undefined : async (incident, alerts, width) => {
+      const { incidentGraph } = await import('../cli/incident-graph.js');
+      return incidentGraph(rt.loaded.config.graphs, rt.clusters.prometheusOf(incident), incident, alerts, { width, height: 8, now: rt.clock.now() });
+    },
   };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);

@@ -7,6 +7,7 @@ import type { PendingApprovals, RemediationPort, SilencePort } from '../core/ope
 import type { Clock } from '../core/ports.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
 import type { MetaValue } from './health.js';
+import type { GraphFetcher } from './hooks/use-incident-graph.js';
 
 /** Reads for the UI. `changes()` changes whenever what the UI shows may have changed, and only then. */
 export interface IncidentSource {
@@ -36,6 +37,8 @@ export interface TuiDeps {
   pollMs?: number;
   /** While changes keep coming, re-read at most this often (ms). */
   reloadMs?: number;
+  /** The graph of the open incident's queries; absent: none (no Prometheus, or --no-graph). */
+  graph?: GraphFetcher;
 }
 
 export function storeSource(store: SqliteStore): IncidentSource {

@@ -163,9 +163,9 @@ clusters:
     assert.match(JSON.stringify(topB.blocks[0]), /WebDown · beta/);
     // Each incident's promql_query went to its own cluster's Prometheus (the answer names the instance).
     const enrichment = (id: number) => (db.prepare('SELECT enrichment FROM slack_messages WHERE incident_id = ?').get(id) as { enrichment: string | null } | undefined)?.enrichment ?? null;
-    const e = await waitFor(() => enrichment(a.id) && enrichment(b.id) ? [enrichment(a.id)!, enrichment(b.id)!] : null, { what: 'both enrichments', timeoutMs: 30_000 });
-    assert.ok(e[0].includes(`127.0.0.1:${alpha.prom.port}`) && !e[0].includes(`127.0.0.1:${beta.prom.port}`), e[0]);
-    assert.ok(e[1].includes(`127.0.0.1:${beta.prom.port}`) && !e[1].includes(`127.0.0.1:${alpha.prom.port}`), e[1]);
+    const [ea, eb] = await waitFor(() => { const pair = [enrichment(a.id), enrichment(b.id)] as const; return pair[0] && pair[1] ? [pair[0], pair[1]] as const : null; }, { what: 'both enrichments', timeoutMs: 30_000 });
+    assert.ok(ea.includes(`127.0.0.1:${alpha.prom.port}`) && !ea.includes(`127.0.0.1:${beta.prom.port}`), ea);
+    assert.ok(eb.includes(`127.0.0.1:${beta.prom.port}`) && !eb.includes(`127.0.0.1:${alpha.prom.port}`), eb);
   });
 
   it("a restart of prod/web from alpha's incident runs in alpha only: beta's API is never asked", async () => {

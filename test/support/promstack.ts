@@ -135,3 +135,11 @@ export async function postAlerts(am: Service, alerts: Array<{ labels: Record<str
   const res = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
   if (!res.ok) throw new Error(`Alertmanager refused alerts: ${res.status} ${await res.text()}`);
 }
+
+/** Waits until Prometheus has scraped itself `n` times (a range over the last minute then holds samples). */
+export async function waitForScrapes(prom: Service, n = 3): Promise<void> {
+  await waitFor(async () => {
+    const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    return Number(r.data.result[0]?.value[1] ?? 0) >= n;
+  }, { what: `Prometheus scraped itself ${n} times`, timeoutMs: 30_000 });
+}

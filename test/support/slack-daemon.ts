@@ -1,6 +1,7 @@
 /** A spawned daemon wired to a Slack emulator (and optionally Alertmanager/Prometheus). */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { spawnDaemon, waitFor, type SpawnedDaemon } from './daemon.js';
 import { SlackEmulator as SlackEmulatorClass, type EmulatorOptions, type SlackEmulator } from './slack-emulator.js';
 import { tempDir } from './tmp.js';
@@ -46,8 +47,15 @@ export async function ready(url: string): Promise<{ status: number; body: { stat
   return { status: r.status, body: (await r.json()) as { status: string; reason?: string } };
 }
 
-export async function postWebhook(url: string, body: unknown): Promise<Response> {
-  return fetch(`${url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+/**
+ * One connection per webhook post. Tests call the blocking `runCli` between posts; while it
+ * blocks, a kept-alive socket can pass the daemon's keep-alive timeout unnoticed and the next
+ * post is written into a connection the daemon already closed ("other side closed").
+ */
+const oneShot = new Agent({ pipelining: 0 });
+
+export async function postWebhook(url: string, body: unknown): Promise<{ status: number; text(): Promise<string>; json(): Promise<unknown> }> {
+  return undiciFetch(`${url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000), dispatcher: oneShot });
 }
 
 /** Stops a daemon, failing loudly (and killing it) if it does not exit within the bound. */

@@ -10,6 +10,8 @@
  *   every Web API method with an HTTP error until it is lifted.
  * - `dispatch()` answers one Web API call in process, on the emulator's clock (`clock` option):
  *   the fake-clock tests run the same rules without HTTP.
+ * - Files: the external upload flow (slack-emulator-files.ts), checked against the `scopes`
+ *   the bot token has (auth.test reports them in `x-oauth-scopes`, as Slack does).
  * - Socket Mode: hello on connect, envelopes with a 3 s ack timer, disconnect frames,
  *   closing or dropping sockets, and `click()` to press a button as a user and await the ack.
  * - A record of every call.
@@ -21,6 +23,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { BOT_SCOPES } from '../../src/adapters/slack/scopes.js';
+import { FileUploads, type UploadedFile } from './slack-emulator-files.js';
 
 export interface Fault {
   /** 'status': an HTTP status (429 adds Retry-After); 'error': 200 {ok:false,error}; 'drop'/'hang': store, then no answer. */
@@ -50,6 +54,8 @@ export interface StoredMessage {
   metadata: { event_type: string; event_payload: Record<string, unknown> } | null;
   botId: string;
   updates: number;
+  /** Files shared with the message (files.completeUploadExternal). */
+  files?: UploadedFile[];
 }
 
 export interface EmulatorOptions {
@@ -62,6 +68,10 @@ export interface EmulatorOptions {
   /** chat.update limit per channel. */
   updateRate?: { perSecond: number; burst: number } | null;
   ackTimeoutMs?: number;
+  /** The bot token's scopes (default: those the manifest asks for). */
+  scopes?: string[];
+  /** Largest file an upload may carry (Slack: 1 GB). */
+  maxFileBytes?: number;
   port?: number;
   /** The time rate limits, timestamps and call records use (a fake clock in simulations). */
   clock?: () => number;
@@ -197,6 +207,8 @@ export function validateBlocks(blocks: unknown): string[] | 'format' {
 
 export class SlackEmulator {
   readonly calls: CallRecord[] = [];
+  /** Upload URLs called (the second step of the upload flow), with their answer. */
+  readonly uploads: { ticket: string; bytes: number; status: number }[] = [];
   readonly messages: StoredMessage[] = [];
   readonly ephemerals: { channel: string; user: string; text: string; threadTs: string | null }[] = [];
   readonly responses: { path: string; body: unknown }[] = [];
@@ -217,6 +229,7 @@ export class SlackEmulator {
   private outageStatus: number | null = null;
   readonly now: () => number;
   private ticket = 0;
+  private readonly files: FileUploads;
   readonly opts: Required<Omit<EmulatorOptions, 'port' | 'channels' | 'postRate' | 'updateRate' | 'clock'>> & Pick<EmulatorOptions, 'channels' | 'postRate' | 'updateRate'>;
 
   private constructor(opts: EmulatorOptions) {
@@ -228,8 +241,11 @@ export class SlackEmulator {
       postRate: opts.postRate === undefined ? { perSecond: 1, burst: 3 } : opts.postRate,
       updateRate: opts.updateRate === undefined ? { perSecond: 2, burst: 5 } : opts.updateRate,
       ackTimeoutMs: opts.ackTimeoutMs ?? 3000,
+      scopes: opts.scopes ?? [...BOT_SCOPES],
+      maxFileBytes: opts.maxFileBytes ?? 1024 ** 3,
       verbose: opts.verbose ?? false,
     };
+    this.files = new FileUploads({ maxFileBytes: this.opts.maxFileBytes });
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.wss = new WebSocketServer({ noServer: true });
     this.server.on('upgrade', (req, socket, head) => {
@@ -282,6 +298,11 @@ export class SlackEmulator {
 
   replies(threadTs: string): StoredMessage[] {
     return this.messages.filter((m) => m.threadTs === threadTs);
+  }
+
+  /** Files shared in a thread, oldest first. */
+  threadFiles(threadTs: string): UploadedFile[] {
+    return this.replies(threadTs).flatMap((m) => m.files ?? []);
   }
 
   /** The top message carrying chatops' metadata for an incident. */
@@ -464,8 +485,18 @@ export class SlackEmulator {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://x');
+    const upload = /^\/upload\/v1\/([0-9a-f]+)$/.exec(url.pathname);
+    if (upload && req.method === 'POST') {
+      const fault = this.faults.get('upload')?.shift();
+      const failing = fault?.type === 'status' ? fault.status ?? 500 : this.outageStatus;
+      const r = failing !== null ? { status: failing, text: 'upload failed' } : await this.files.receive(upload[1]!, bytes, req.headers['content-type'] ?? '');
+      this.uploads.push({ ticket: upload[1]!, bytes: bytes.length, status: r.status });
+      res.writeHead(r.status, { 'content-type': 'text/plain' }).end(r.text);
+      return;
+    }
     if (url.pathname.startsWith('/response_url/')) {
       this.responses.push({ path: url.pathname, body: raw ? JSON.parse(raw) : null });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
@@ -560,7 +591,21 @@ export class SlackEmulator {
 
     switch (method) {
       case 'auth.test':
-        return reply(200, { ok: true, url: 'https://emulator.slack.test/', team: 'Emulator', user: 'chatops', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT', is_enterprise_install: false });
+        return reply(200, { ok: true, url: 'https://emulator.slack.test/', team: 'Emulator', user: 'chatops', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT', is_enterprise_install: false }, { 'x-oauth-scopes': this.opts.scopes.join(',') });
+      case 'files.getUploadURLExternal': {
+        const r = this.files.getUploadURL(args, this.opts.scopes, this.url);
+        return reply(r.status, r.body);
+      }
+      case 'files.completeUploadExternal': {
+        const sharedTo = typeof args.channel_id === 'string' ? args.channel_id : '';
+        const r = this.files.complete(args, this.opts.channels == null || this.opts.channels.includes(sharedTo), (ch, ts) => this.messages.some((x) => x.ts === ts && x.channel === ch && x.threadTs === null));
+        if (r.files) {
+          const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : null;
+          const comment = typeof args.initial_comment === 'string' ? args.initial_comment : '';
+          this.messages.push({ channel: String(args.channel_id), ts: this.nextTs(), threadTs, text: comment, blocks: [], metadata: null, botId: 'B0BOT', updates: 0, files: r.files });
+        }
+        return reply(r.status, r.body);
+      }
       case 'chat.postMessage': {
         if (!channelOk()) return reply(200, { ok: false, error: 'channel_not_found' });
         const wait = this.take(`post:${channel}`, this.opts.postRate);

@@ -111,7 +111,7 @@ describe('incidents UI: silence', () => {
     await frameWith(ui.lastFrame, 'for (e.g. 30m, 2h, 1d): 90m');
     ui.stdin.write(KEY.enter);
     const f = await frameWith(ui.lastFrame, '[y/N]');
-    assert.match(oneLine(f), /Create an Alertmanager silence for 1h 30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./);
+    assert.match(oneLine(f), /Create an Alertmanager silence for 1h30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./);
     assert.equal(calls.length, 0);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Silence s-123 created for incident #1');

@@ -402,7 +402,20 @@ export class KubeExecutor implements Executor {
     ];
     const data = {
       deployment: { desired, ready: s.readyReplicas ?? 0, updated: s.updatedReplicas ?? 0, available: s.availableReplicas ?? 0, paused: Boolean(dep.spec?.paused), revision: dep.metadata?.annotations?.[REVISION] ?? null },
-      pods: pods.map((p) => ({ name: p.metadata?.name, phase: p.status?.phase, restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0) })),
+      pods: pods.map((p) => {
+        const cs = p.status?.containerStatuses ?? [];
+        // The container that is not ready (or restarted most) tells why: waiting reason, last termination.
+        const worst = [...cs].sort((x, y) => Number(x.ready) - Number(y.ready) || (y.restartCount ?? 0) - (x.restartCount ?? 0))[0];
+        const last = worst?.lastState?.terminated;
+        return {
+          name: p.metadata?.name,
+          phase: p.status?.phase,
+          ready: cs.length > 0 && cs.every((c) => c.ready),
+          restarts: cs.reduce((n, c) => n + (c.restartCount ?? 0), 0),
+          waiting: worst?.state?.waiting?.reason ?? null,
+          lastTermination: last ? { reason: last.reason ?? null, exitCode: last.exitCode ?? null, finishedAt: last.finishedAt ? new Date(last.finishedAt).toISOString() : null } : null,
+        };
+      }),
     };
     return { lines, data };
   }
@@ -418,7 +431,7 @@ export class KubeExecutor implements Executor {
     const recent = mine.slice(-20);
     const lines = recent.length ? recent.map((e) => `${new Date(Number(when(e))).toISOString()}  ${e.type ?? ''}  ${e.reason ?? ''}  ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}: ${e.message ?? ''}`)
       : [`No recent events for ${targetText(t)}.`];
-    return { lines, data: recent.map((e) => ({ type: e.type, reason: e.reason, object: `${e.involvedObject?.kind}/${e.involvedObject?.name}`, message: e.message, count: e.count })) };
+    return { lines, data: recent.map((e) => ({ at: new Date(Number(when(e))).toISOString(), type: e.type, reason: e.reason, object: `${e.involvedObject?.kind}/${e.involvedObject?.name}`, message: e.message, count: e.count })) };
   }
 
   private async readLogs(t: DeploymentTarget, tail: number): Promise<ReadResult> {

@@ -112,6 +112,7 @@ export interface IncidentState {
   alerts: readonly StoredAlert[];
   silence: IncidentView['silence'];
   enrichment: IncidentView['enrichment'];
+  slo?: IncidentView['slo'];
 }
 
 /** The incident's top message under the policy in force: the one function the daemon and `chatops render` share. */

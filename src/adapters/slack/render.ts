@@ -8,6 +8,8 @@ import { alertList, labelText, type AlertList } from '../../core/alert-list.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Incident, Labels, StoredAlert } from '../../core/types.js';
 import { ACTION, button, mrkdwn, option, plainText, section, SILENCE_CHOICES, silenceChoiceText, when, who, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
+import type { SloLine } from '../../core/slo.js';
+import { sloBlock } from './render-extras.js';
 import { cut, escapeMrkdwn, fillTemplate, httpUrl, LIMITS, link, plain, safe } from './text.js';
 
 export { ACTION, SILENCE_CHOICES, who, when, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
@@ -38,6 +40,8 @@ export interface IncidentView {
   silenceEnabled?: boolean;
   /** The current values of the incident's distinct `promql_query` annotations (a single one from older versions). */
   enrichment: Enrichment | readonly Enrichment[] | null;
+  /** The SLO at stake (error budget left, burn rate), found after the post. */
+  slo?: readonly SloLine[];
   links: LinkTemplates;
   /** Remediation buttons the policy in force enables for the incident's target. */
   extraActions: readonly ActionButton[];
@@ -145,6 +149,8 @@ export function renderIncident(view: IncidentView): SlackMessage {
   if (list) blocks.push(section(list));
 
   for (const e of enrichmentsOf(view.enrichment)) blocks.push(section(renderEnrichment(e)));
+  const slo = sloBlock(view.slo ?? []);
+  if (slo) blocks.push(slo);
 
   const state: string[] = [];
   if (cluster && 'unknown' in cluster) state.push(`⚠️ ${safe(cluster.unknown, 1200)}`);

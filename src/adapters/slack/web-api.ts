@@ -73,6 +73,15 @@ export interface SlackWebApiOptions {
   fetch?: typeof fetch;
 }
 
+/** One file to share in a thread (a chart PNG). */
+export interface FileToShare {
+  data: Buffer;
+  filename: string;
+  title: string;
+  /** What the image shows, for screen readers. */
+  altText: string;
+}
+
 export const INCIDENT_EVENT = 'chatops_incident';
 export const DIGEST_EVENT = 'chatops_digest';
 export const REPLY_EVENT = 'chatops_reply';
@@ -147,6 +156,22 @@ export class SlackWebApi implements SlackApi {
 
   async ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
     await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text, thread_ts: args.threadTs }));
+  }
+
+  /**
+   * Shares files in a thread with Slack's external upload flow (filesUploadV2:
+   * files.getUploadURLExternal per file, the bytes to each upload URL, then one
+   * files.completeUploadExternal that binds them to the channel and thread). Needs `files:write`.
+   */
+  async uploadFiles(args: { channel: string; threadTs: string; comment?: string; files: readonly FileToShare[] }): Promise<{ fileIds: string[] }> {
+    const r = await this.call('files.uploadV2', () => this.client.filesUploadV2({
+      channel_id: args.channel,
+      thread_ts: args.threadTs,
+      initial_comment: args.comment,
+      file_uploads: args.files.map((f) => ({ file: f.data, filename: f.filename, title: f.title, alt_text: f.altText })),
+    }));
+    const completed = (r.files ?? []) as { files?: { id?: string }[] }[];
+    return { fileIds: completed.flatMap((c) => (c.files ?? []).map((f) => f.id ?? '')).filter(Boolean) };
   }
 
   async findByMetadata(channel: string, eventType: string, key: string, value: string | number, sinceMs: number): Promise<string | null> {

@@ -201,7 +201,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE alerts ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX IF NOT EXISTS alerts_reconciled ON alerts(updated_at) WHERE reconciled = 1;
   `,
-  // 8: many clusters — the cluster an incident belongs to (NULL: no configured cluster claims
+  // 8: what the daemon adds to an incident's thread after its message (graphs, workload state,
+  // SLO): one row per incident and kind, so each is done once, survives a restart and is
+  // given up (with a note) after a bounded number of attempts.
+  `
+  CREATE TABLE IF NOT EXISTS incident_extras (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'done', 'noted', 'skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    data TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, kind)
+  );
+  CREATE INDEX IF NOT EXISTS incident_extras_running ON incident_extras(state) WHERE state = 'running';
+  `,
+  // 9: many clusters — the cluster an incident belongs to (NULL: no configured cluster claims
   // it) and the cluster a request acts in; everything stored before is the single cluster's.
   `
   ALTER TABLE incidents ADD COLUMN cluster TEXT DEFAULT 'default';

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { BOT_SCOPES } from '../../adapters/slack/scopes.js';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
 import { clusterConfigs, type ClusterConfig } from '../../config/clusters.js';
 import type { LoadedConfig } from '../../config/load.js';
@@ -30,7 +31,7 @@ export type Check = (loaded: LoadedConfig) => Promise<CheckResult | CheckResult[
 
 const TIMEOUT_MS = 5000;
 
-async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
   const text = await res.text();
   let body: unknown = text;
@@ -39,7 +40,7 @@ async function getJson(url: string, init: RequestInit = {}): Promise<{ status: n
   } catch {
     // not JSON: keep the text
   }
-  return { status: res.status, body };
+  return { status: res.status, body, headers: res.headers };
 }
 
 const reason = (e: unknown): string => {
@@ -119,6 +120,7 @@ export const checkWebhookPort: Check = async ({ config }) => {
   });
 };
 
+/** A Web API call's answer, with the token's scopes (Slack sends them in `x-oauth-scopes`). */
 async function slackCall(apiUrl: string, method: string, token: string, args: Record<string, string> = {}): Promise<any> {
   const r = await getJson(`${apiUrl.replace(/\/?$/, '/')}${method}`, {
     method: 'POST',
@@ -126,7 +128,17 @@ async function slackCall(apiUrl: string, method: string, token: string, args: Re
     body: new URLSearchParams(args).toString(),
   });
   if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
-  return r.body;
+  return { ...r.body, scopes: r.headers.get('x-oauth-scopes') };
+}
+
+/** The bot scopes the manifest asks for that the token lacks (graphs need files:write). */
+function scopeCheck(granted: string | null): CheckResult | null {
+  if (granted === null) return null;
+  const have = new Set(granted.split(',').map((s) => s.trim()));
+  const missing = BOT_SCOPES.filter((s) => !have.has(s));
+  return missing.length
+    ? { name: 'slack scopes', ok: false, detail: `the bot token lacks ${missing.join(', ')}${missing.includes('files:write') ? ' (graphs cannot be posted)' : ''}: add them under OAuth & Permissions (or re-create the app from config/slack-app-manifest.yaml) and reinstall` }
+    : { name: 'slack scopes', ok: true, detail: BOT_SCOPES.join(', ') };
 }
 
 export const checkSlack: Check = async ({ config, secrets }) => {
@@ -142,6 +154,8 @@ export const checkSlack: Check = async ({ config, secrets }) => {
       results.push(r.ok
         ? { name: 'slack bot token', ok: true, detail: `auth.test: bot ${r.user ?? r.user_id} in ${r.team ?? r.team_id}` }
         : { name: 'slack bot token', ok: false, detail: `auth.test says ${r.error}: reinstall the app and update SLACK_BOT_TOKEN` });
+      const scopes = r.ok ? scopeCheck(r.scopes) : null;
+      if (scopes) results.push(scopes);
     } catch (e) {
       results.push({ name: 'slack bot token', ok: false, detail: `auth.test failed (${reason(e)}): check network access to ${apiUrl}` });
     }

@@ -1,10 +1,12 @@
 /** `chatops incidents list|show` and `chatops ack`. */
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentData } from '../../core/incident-actions.js';
-import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../../core/types.js';
-import type { Runtime } from '../../app.js';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
 import { logOf, openExisting, type GlobalOptions } from '../context.js';
-import { alertJson, alertListJson, auditJson, incidentDetail, incidentJson, incidentTable } from '../format.js';
+import type { Runtime } from '../../app.js';
+import type { SloLine } from '../../core/slo.js';
+import type { Incident, StoredAlert } from '../../core/types.js';
+import { alertJson, alertListJson, auditJson, clean, incidentDetail, incidentJson, incidentTable } from '../format.js';
 import { terminalIdentity } from '../identity.js';
 import { printOutcome, type OutcomeView } from '../outcome.js';
 import type { Output } from '../output.js';
@@ -63,7 +65,7 @@ function clusterLine(rt: Runtime, incident: Incident): string | null {
   return found.ok ? found.cluster.name : `unknown: ${found.reason}`;
 }
 
-export function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean }, out: Output): void {
+export async function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean; graph?: boolean }, out: Output): Promise<void> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
@@ -72,14 +74,26 @@ export function showIncident(globals: GlobalOptions, idText: string, opts: { jso
     const alerts = rt.store.alertsOf(id);
     const timeline = rt.store.auditOf(id);
     const requests = rt.store.listRequests({ incidentId: id });
+    const extras = opts.json ? [] : await incidentExtrasText(rt, incident, alerts, opts.graph !== false);
     out.result(
       opts,
       { ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) },
-      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now(), clusterLine(rt, incident))}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}`,
+      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now(), clusterLine(rt, incident))}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}${extras.length ? `\n${extras.join('\n')}` : ''}`,
     );
   } finally {
     rt.close();
   }
+}
+
+/** The SLO lines the daemon stored, and the graph queried now (unless --no-graph): the bastion sees what Slack shows. */
+async function incidentExtrasText(rt: Runtime, incident: Incident, alerts: readonly StoredAlert[], graph: boolean): Promise<string[]> {
+  const { ExtrasStore } = await import('../../adapters/store/extras-store.js');
+  const slo = (new ExtrasStore(rt.store).get(incident.id, 'slo')?.data as { lines?: SloLine[] } | null)?.lines ?? [];
+  const out = slo.length ? ['', 'SLO at stake:', ...slo.map((l) => `  ${clean(l.text)}${l.dashboard ? `  ${clean(l.dashboard)}` : ''}`)] : [];
+  if (!graph) return out;
+  const { incidentGraph } = await import('../incident-graph.js');
+  const width = Math.min(120, Math.max(40, process.stdout.columns ?? 80));
+  return [...out, ...(await incidentGraph(rt.loaded.config.graphs, rt.clusters.prometheusOf(incident), incident, alerts, { width, height: 8, now: rt.clock.now() }))];
 }
 
 const incidentView: OutcomeView<IncidentData> = { json: (d) => ({ incident: incidentJson(d.incident) }) };

@@ -12,19 +12,12 @@ import { formatQueryResult, type Enrichment } from '../../adapters/slack/render.
 import type { SlackStore } from '../../adapters/store/slack-store.js';
 import type { SqliteStore } from '../../adapters/store/sqlite-store.js';
 import { distinctQueries } from '../../core/alert-list.js';
+import type { PrometheusTarget } from '../../config/clusters.js';
 import type { Incident } from '../../core/types.js';
 import type { Timers } from './timers.js';
 
 /** Prometheus queries in flight at once, across all incidents of one cluster. */
 const CONCURRENCY = 4;
-
-/** The Prometheus an incident's queries go to. */
-export interface PrometheusTarget {
-  /** Its cluster: each cluster's queries have their own concurrency. */
-  cluster: string;
-  url: string;
-  timeoutMs: number;
-}
 
 export interface EnricherConfig {
   /** The incident's cluster's Prometheus, or null when it has none (or no cluster claims the incident). */

@@ -19,10 +19,14 @@ import { incidentMessage, type MessageSettings } from '../../adapters/slack/cont
 import { renderReply, renderRequestMessage, renderRequestReply, type Enrichment, type ReplyKind, type RequestNote, type SlackMessage } from '../../adapters/slack/render.js';
 import { noteOf } from '../../adapters/slack/render-request.js';
 import { INCIDENT_EVENT, REPLY_EVENT, REQUEST_EVENT, SlackCallError, type CallFailure, type SlackApi } from '../../adapters/slack/web-api.js';
+import { renderNote, renderWorkload } from '../../adapters/slack/render-extras.js';
+import type { ExtrasStore } from '../../adapters/store/extras-store.js';
 import type { OutboxRow, SlackStore } from '../../adapters/store/slack-store.js';
 import type { SqliteStore } from '../../adapters/store/sqlite-store.js';
 import { actionSpec } from '../../core/actions.js';
 import { activeSilence } from '../../core/silence.js';
+import type { SloLine } from '../../core/slo.js';
+import { NOTE_EVENT, WORKLOAD_EVENT, type IncidentExtras } from '../incident-extras.js';
 import { Digests, type DigestConfig } from './digest.js';
 import { Enricher, type EnricherConfig } from './enricher.js';
 import { Pacer, POST, UPDATE, type PacerConfig } from './pacer.js';
@@ -42,13 +46,15 @@ export interface OutboxDeps {
   timers: Timers;
   logger: Logger;
   config: OutboxConfig;
+  /** Graphs, workload state and SLO (incident-extras.ts), started once an incident's message is posted, and on resolve. */
+  extras?: { runner: IncidentExtras; store: ExtrasStore };
 }
 
 /** Kinds whose effect includes bringing the top message up to date. */
 const UPDATE_KINDS = new Set(['incident.opened', 'incident.updated', 'incident.reopened', 'incident.resolved', 'alert.joined', 'alert.refired',
   'incident.silenced', 'incident.unsilenced', 'incident.enriched', 'incident.promoted', 'slack.rerender']);
 /** Kinds that also reply in the incident's thread. */
-const REPLY_KINDS = new Set(['alert.joined', 'alert.refired', 'incident.reopened', 'incident.resolved', 'incident.silenced', 'incident.unsilenced']);
+const REPLY_KINDS = new Set(['alert.joined', 'alert.refired', 'incident.reopened', 'incident.resolved', 'incident.silenced', 'incident.unsilenced', NOTE_EVENT, WORKLOAD_EVENT]);
 const REQUEST_KINDS = new Set(['request.created', 'request.decided', 'request.result']);
 const UPDATE_ONLY = [...UPDATE_KINDS].filter((k) => !REPLY_KINDS.has(k));
 const EPHEMERAL = 'slack.ephemeral';
@@ -280,11 +286,13 @@ export class OutboxWorker {
     const incident = store.getIncident(incidentId)!;
     const now = timers.now();
     const stored = slack.messageOf(incidentId)?.enrichment ?? null;
+    const slo = this.deps.extras?.store.get(incidentId, 'slo')?.data as { lines?: SloLine[] } | null | undefined;
     return incidentMessage(config.messages(), {
       incident,
       alerts: store.alertsOf(incidentId),
       silence: activeSilence(store.auditOf(incidentId), now),
       enrichment: stored ? (JSON.parse(stored) as Enrichment | Enrichment[]) : null,
+      slo: slo?.lines ?? [],
     }, now);
   }
 
@@ -300,7 +308,7 @@ export class OutboxWorker {
         channel, cls: VISIBLE, age: msg.promotedAt ?? msg.createdAt, method: POST, notBefore: 0, rows, postOf: incidentId,
         run: async () => {
           let upto = 0;
-          await this.poster.postOnce({
+          const posted = await this.poster.postOnce({
             channel, metadata: { event_type: INCIDENT_EVENT, key: 'incident_id', value: incidentId }, startedAt: msg.postStartedAt,
             start: (at) => slack.markPostStarted(incidentId, at), done: (ts, at) => slack.setTs(incidentId, ts, at),
           }, () => {
@@ -310,6 +318,7 @@ export class OutboxWorker {
           // The post shows the state as of `upto`: it covers every pending update up to there.
           if (upto > 0) slack.coalesceUpdates(incidentId, upto, UPDATE_ONLY, [...REPLY_KINDS], timers.now());
           this.enricher.schedule(incidentId); // after the post, never before it
+          this.deps.extras?.runner.opened(incidentId, channel, posted); // graphs, workload state, SLO: likewise
         },
       }];
     }
@@ -346,19 +355,28 @@ export class OutboxWorker {
     }
     for (const group of replies.values()) {
       const kind = group[0]!.kind as ReplyKind;
+      const first = group[0]!.payload;
+      if (group[0]!.kind === NOTE_EVENT || group[0]!.kind === WORKLOAD_EVENT) {
+        items.push(this.replyItem(channel, ts, group, () => (group[0]!.kind === NOTE_EVENT
+          ? renderNote(String(first.text ?? ''))
+          : renderWorkload(String(first.target ?? ''), (first.lines as string[] | undefined) ?? []))));
+        continue;
+      }
+      // The recovery graph follows the thread's "resolved" reply.
+      const after = kind === 'incident.resolved' ? () => this.deps.extras?.runner.resolved(incidentId, channel, ts) : undefined;
       items.push(this.replyItem(channel, ts, group, () => {
         const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number; untilResolved?: boolean; extended?: boolean; reason?: string };
         return renderReply(kind, store.getIncident(incidentId)!, store.alertsOf(incidentId), {
           fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
           untilResolved: p.untilResolved, extended: p.extended, reason: p.reason,
         });
-      }));
+      }, after));
     }
     return items;
   }
 
   /** A thread reply, posted once (found by its reply key after an uncertain outcome). */
-  private replyItem(channel: string, threadTs: string | null, rows: OutboxRow[], render: () => SlackMessage): WorkItem {
+  private replyItem(channel: string, threadTs: string | null, rows: OutboxRow[], render: () => SlackMessage, after?: () => void): WorkItem {
     const { slack } = this.deps;
     const sent = rows.find((r) => typeof r.payload.replyKey === 'number');
     const replyKey = (sent?.payload.replyKey as number | undefined) ?? Math.min(...ids(rows));
@@ -369,6 +387,7 @@ export class OutboxWorker {
           channel, threadTs, metadata: { event_type: REPLY_EVENT, key: 'reply_key', value: replyKey }, startedAt: sent ? sent.createdAt : null,
           start: () => slack.setReplyKey(ids(rows), replyKey), done: (_ts, at) => slack.markDone(ids(rows), at),
         }, render);
+        after?.();
       },
     };
   }
