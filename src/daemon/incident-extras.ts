@@ -21,6 +21,7 @@ import { SlackCallError, type FileToShare } from '../adapters/slack/web-api.js';
 import type { ExtraKind, ExtrasStore } from '../adapters/store/extras-store.js';
 import type { SqliteStore } from '../adapters/store/sqlite-store.js';
 import { deploymentTargetOf, targetText } from '../core/actions.js';
+import { clusterOfIncident } from '../core/clusters.js';
 import { altText, buildChart, type ChartSpec, type Series } from '../core/chart.js';
 import { formatDuration } from '../core/duration.js';
 import type { ClusterRuntimes } from '../app.js';
@@ -37,7 +38,10 @@ import { readWorkload, workloadLines } from '../core/workload.js';
 export const MAX_ATTEMPTS = 2;
 /** A 429 asking to wait longer than this is not waited for: the note goes out instead. */
 const RETRY_AFTER_CAP_MS = 60_000;
-/** Extras running at once (each holds a Prometheus query or an upload). */
+/**
+ * Extras running at once per cluster (each holds a Prometheus query, a Kubernetes read or an
+ * upload): a cluster whose Prometheus or API hangs holds only its own.
+ */
 const CONCURRENCY = 2;
 
 export interface GraphSettings {
@@ -111,9 +115,11 @@ export function extrasConfig(config: Config, clusters: Pick<ClusterRuntimes, 'pr
 const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
 
 export class IncidentExtras {
-  private readonly queue: { key: string; job: Job }[] = [];
+  private readonly queue: { key: string; lane: string; job: Job }[] = [];
   private readonly queued = new Set<string>();
   private active = 0;
+  /** Extras running, per lane (the incident's cluster; "" when no cluster claims it). */
+  private readonly running = new Map<string, number>();
   private stopped = false;
   private readonly idle = new Set<() => void>();
   private readonly sleep: (ms: number) => Promise<void>;
@@ -185,8 +191,10 @@ export class IncidentExtras {
       return;
     }
     this.queued.add(key);
+    const incident = this.deps.store.getIncident(incidentId);
     this.queue.push({
       key,
+      lane: (incident ? clusterOfIncident(incident) : null) ?? '',
       job: async () => {
         try {
           await job();
@@ -200,11 +208,19 @@ export class IncidentExtras {
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < CONCURRENCY && this.queue.length) {
-      const { key, job } = this.queue.shift()!;
+    for (let i = 0; !this.stopped && i < this.queue.length; ) {
+      const { key, lane, job } = this.queue[i]!;
+      const busy = this.running.get(lane) ?? 0;
+      if (busy >= CONCURRENCY) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
       this.active++;
+      this.running.set(lane, busy + 1);
       void job().finally(() => {
         this.active--;
+        this.running.set(lane, this.running.get(lane)! - 1);
         this.queued.delete(key);
         this.pump();
         if (this.active === 0) {

@@ -2,8 +2,8 @@
  * Many clusters, one daemon, end to end: two Kubernetes API fakes with different RBAC, two real
  * Prometheus servers (each adding its cluster as an external label to the alerts its rules fire)
  * and two real Alertmanagers delivering to the spawned built daemon, Slack on the emulator.
- * Alerts from each cluster open incidents labelled with their cluster; enrichment asks the
- * cluster's own Prometheus; a restart of prod/web in one cluster never reaches the other's API;
+ * Alerts from each cluster open incidents labelled with their cluster; enrichment and the graphs
+ * ask the cluster's own Prometheus and the workload state its own API; a restart of prod/web in one cluster never reaches the other's API;
  * a silence lands in the Alertmanager of the incident's cluster; a namespace allowed in one cluster
  * is refused in the other; an incident no cluster claims can be acknowledged and nothing else;
  * one cluster's API hanging and Alertmanager down never hold up the other cluster.
@@ -16,14 +16,17 @@ import Database from 'better-sqlite3';
 import { waitFor, type SpawnedDaemon } from '../support/daemon.js';
 import { runCliAsync } from '../support/cli-async.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';
-import { freePort, postAlerts, startAlertmanager, startPrometheus, type Service } from '../support/promstack.js';
+import { freePort, postAlerts, startAlertmanager, startPrometheus, waitForScrapes, type Service } from '../support/promstack.js';
 import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
 import { ready, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
 interface Listed { id: number; cluster: string | null; alertname: string; namespace: string; status: string; acknowledgedBy: string | null }
 
-/** A rule that fires at once for deployment web in `namespace`, asking (promql_query) for the Prometheus's own `up`. */
+/**
+ * A rule that fires at once for deployment web in `namespace`, asking (promql_query) for the
+ * Prometheus's own `up` by instance: every answer (enrichment, graph) names the Prometheus that gave it.
+ */
 function rules(dir: string, namespace: string): string {
   const file = path.join(dir, 'rules.yml');
   fs.writeFileSync(file, `groups:
@@ -32,7 +35,7 @@ function rules(dir: string, namespace: string): string {
       - alert: WebDown
         expr: vector(1)
         labels: { namespace: ${namespace}, deployment: web, severity: critical }
-        annotations: { summary: "web is down", promql_query: 'up{job="prometheus"}' }
+        annotations: { summary: "web is down", promql_query: 'sum by (instance) (up)' }
 `);
   return file;
 }
@@ -85,12 +88,15 @@ describe('two clusters, one daemon', () => {
     };
     const promA = await prom('alpha', 'prod');
     const promB = await prom('beta', 'staging');
+    // Samples to graph before any alert reaches chatops (the Alertmanagers start after the daemon).
+    await Promise.all([waitForScrapes(promA, 2), waitForScrapes(promB, 2)]);
     emu = await SlackEmulator.start({ channels: ['C0OPS', 'C0BETA'] });
     cleanups.push(() => emu.stop());
     const config = `alertmanager:
   timeout: 1s
   reconcile: { interval: 1s, warmup: 0s }
 kubernetes: { poll_interval: 10ms, rollout_timeout: 1m }
+graphs: { lookback: 1m, min_step: 1s, points: 60 }
 policy:
   max_risk: mutate
   namespaces: [prod, staging]
@@ -143,7 +149,7 @@ clusters:
     assert.deepEqual(json.checks.filter((c) => c.cluster === 'beta' && !c.ok).map((c) => c.name), ['kubernetes qa']);
   });
 
-  it('alerts from each cluster open incidents labelled with their cluster, shown by every face; enrichment asks that cluster\'s Prometheus', async () => {
+  it("alerts from each cluster open incidents labelled with their cluster, shown by every face; enrichment and graphs ask that cluster's Prometheus, the workload state its API", async () => {
     const a = await incidentOf('alpha');
     const b = await incidentOf('beta');
     assert.equal(a.namespace, 'prod');
@@ -166,6 +172,22 @@ clusters:
     const [ea, eb] = await waitFor(() => { const pair = [enrichment(a.id), enrichment(b.id)] as const; return pair[0] && pair[1] ? [pair[0], pair[1]] as const : null; }, { what: 'both enrichments', timeoutMs: 30_000 });
     assert.ok(ea.includes(`127.0.0.1:${alpha.prom.port}`) && !ea.includes(`127.0.0.1:${beta.prom.port}`), ea);
     assert.ok(eb.includes(`127.0.0.1:${beta.prom.port}`) && !eb.includes(`127.0.0.1:${alpha.prom.port}`), eb);
+    // The graph in each thread was drawn from its cluster's Prometheus (the alt text names the series).
+    const graphOf = (ts: string) => waitFor(() => emu.threadFiles(ts)[0], { what: 'the graph in the thread', timeoutMs: 60_000 })
+      .catch((e: Error) => assert.fail(`${e.message}; the thread says:\n${emu.replies(ts).map((m) => m.text).join('\n')}`));
+    const [ga, gb] = [(await graphOf(topA.ts)).altText, (await graphOf(topB.ts)).altText];
+    assert.ok(ga.includes(`instance="127.0.0.1:${alpha.prom.port}"`) && !ga.includes(`127.0.0.1:${beta.prom.port}`), ga);
+    assert.ok(gb.includes(`instance="127.0.0.1:${beta.prom.port}"`) && !gb.includes(`127.0.0.1:${alpha.prom.port}`), gb);
+    // So is the terminal's graph under incidents show.
+    const shown = (await cli('incidents', 'show', String(a.id))).stdout;
+    assert.ok(shown.includes(`instance="127.0.0.1:${alpha.prom.port}"`) && !shown.includes(`127.0.0.1:${beta.prom.port}`), shown);
+    // The workload state was read from each cluster's own API, in its own namespace.
+    const workload = () => db.prepare("SELECT target, result FROM audit WHERE action = 'enrichment.workload' ORDER BY target").all() as { target: string; result: string }[];
+    assert.deepEqual(await waitFor(() => (workload().length === 2 ? workload() : null), { what: 'both workload reads', timeoutMs: 60_000 }),
+      [{ target: 'alpha/prod/web', result: 'ok' }, { target: 'beta/staging/web', result: 'ok' }]);
+    const reads = (kube: KubeFake) => [...new Set(kube.requests.flatMap((r) => (r.method === 'GET' ? /\/namespaces\/([^/]+)\/(?:pods|events)$/.exec(r.pathname)?.[1] ?? [] : [])))];
+    assert.deepEqual(reads(alpha.kube), ['prod']);
+    assert.deepEqual(reads(beta.kube), ['staging']);
   });
 
   it("a restart of prod/web from alpha's incident runs in alpha only: beta's API is never asked", async () => {
