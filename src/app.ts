@@ -12,7 +12,6 @@ import { SqliteStore } from './adapters/store/sqlite-store.js';
 import { clusterConfigs, clusterResolver, clusterSet, type ClusterConfig, type PrometheusTarget } from './config/clusters.js';
 import type { LoadedConfig } from './config/load.js';
 import { clusterOfIncident, DEFAULT_CLUSTER, unknownClusterReason, type ClusterSet } from './core/clusters.js';
-import type { ActionContext } from './core/incident-actions.js';
 import type { IngestContext } from './core/ingest.js';
 import type { Clock } from './core/ports.js';
 import { randomBytes } from 'node:crypto';
@@ -58,14 +57,8 @@ export interface Runtime {
   /** Slack is configured: state changes also write outbox rows for the daemon to deliver. */
   notify: boolean;
   ingest: IngestContext;
-  actions: ActionContext;
   /** Policy (swapped in place on reload), requests, the Kubernetes executor and the Alertmanager silencer (built on first use). */
   remediation: OperatorContext;
-  /**
-   * The same context, under the name the terminal UI's start-up (src/tui/run.tsx) still reads.
-   * @deprecated use `remediation`, or `operator` for actions.
-   */
-  silences: OperatorContext;
   /** Acknowledge, silence, request, approve, deny: what every face calls. */
   operator: OperatorService;
   /** The clusters, each with its own Kubernetes, Alertmanager and Prometheus (one cluster, `default`, without `clusters:`). */
@@ -134,13 +127,25 @@ export function lazyExecutor(loaded: LoadedConfig, cluster: ClusterConfig = clus
   };
 }
 
+const NO_ALERTMANAGER = 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.';
+
+/**
+ * Why this configuration cannot silence alerts (the missing setting), or null when it can. With
+ * named clusters: when none has an Alertmanager (whether the incident's cluster has one, the
+ * operator service says when asked).
+ */
+export function silencesUnavailable(loaded: LoadedConfig): string | null {
+  if (clusterConfigs(loaded.config).some((c) => c.alertmanager.urls.length > 0)) return null;
+  return loaded.config.clusters ? 'No cluster has an Alertmanager: set alertmanager.url under clusters: to silence alerts.' : NO_ALERTMANAGER;
+}
+
 /** A cluster's Alertmanager silencer, or a configuration error naming the missing setting. */
 export function lazySilencer(cluster: ClusterConfig): () => Promise<Silencer> {
   return async () => {
     const am = cluster.alertmanager;
     if (am.urls.length === 0) {
       throw new ChatopsError('config', cluster.name === DEFAULT_CLUSTER
-        ? 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.'
+        ? NO_ALERTMANAGER
         : `Cluster ${cluster.name} has no Alertmanager: set its alertmanager.url under clusters: to silence its alerts.`);
     }
     const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
@@ -213,9 +218,7 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       notify,
       lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window, clusterOf: clusterResolver(config) },
     },
-    actions: { store, clock, notify },
     remediation,
-    silences: remediation,
     operator: operatorService(remediation),
     clusters,
     checkpointAudit: () => checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock),

@@ -51,16 +51,3 @@ export function acknowledgeIncident(ctx: ActionContext, incidentId: number, acto
   if (!result) throw noIncident(incidentId);
   return result;
 }
-
-export type AckResult = { outcome: 'acknowledged'; incident: Incident } | { outcome: 'already'; incident: Incident };
-
-/**
- * The terminal UI's acknowledgement as it calls it until it takes the operator service's
- * Outcome (src/tui/app.tsx): the same core, with a resolved incident as a thrown conflict.
- * @deprecated call `OperatorService.acknowledge`.
- */
-export function acknowledge(ctx: ActionContext, incidentId: number, actor: Actor): AckResult {
-  const o = acknowledgeIncident(ctx, incidentId, actor);
-  if (o.kind === 'conflict') throw new ChatopsError('conflict', o.message);
-  return { outcome: o.kind === 'unchanged' ? 'already' : 'acknowledged', incident: o.data.incident };
-}

@@ -6,7 +6,6 @@
  */
 import { CATALOGUE, targetText, type DeploymentTarget } from './actions.js';
 import { clusterNames, clusterOfIncident, DEFAULT_CLUSTER, knownCluster, SINGLE_CLUSTER, unknownClusterReason } from './clusters.js';
-import { formatDuration } from './duration.js';
 import { ChatopsError } from './errors.js';
 import { acknowledgeIncident, noIncident, type Actor, type IncidentData } from './incident-actions.js';
 import { outcome, type Outcome } from './outcome.js';
@@ -14,7 +13,8 @@ import { availableActions, evaluateRequest, type AvailableAction, type Decision,
 import { decide, requestAction, type ActingPrincipal, type DecideOutcome, type RemediationContext, type RequestInput, type RunOptions } from './remediation.js';
 import type { ActionRequest, DryRunResult, ExecutionResult, ProgressEvent, ReadResult } from './requests.js';
 import {
-  activeSilence, DEFAULT_SILENCE_MS, incidentMatchers, matchersText, MAX_SILENCE_MS, type SilenceLength, type SilenceMatcher, type Silencer,
+  activeSilence, DEFAULT_SILENCE_MS, incidentMatchers, matchersText, MAX_SILENCE_MS, silenceLengthProblem, unmatchable,
+  type SilenceLength, type SilenceMatcher, type Silencer,
 } from './silence.js';
 import { iso } from './time.js';
 import type { AuditRecord, Incident } from './types.js';
@@ -53,6 +53,9 @@ export interface RequestData {
   dryRun: DryRunResult | null;
   result: ExecutionResult | null;
 }
+
+/** Whether an outcome's data is a request's (request, approve, deny): faces show a read's lines from it. */
+export const isRequestData = (d: unknown): d is RequestData => typeof d === 'object' && d !== null && 'read' in d && 'target' in d;
 
 export interface SilenceOptions {
   /** Default: DEFAULT_SILENCE_MS. */
@@ -200,20 +203,19 @@ export function operatorService(ctx: OperatorContext): OperatorService {
       const length = opts.length ?? { durationMs: DEFAULT_SILENCE_MS };
       const untilResolved = 'untilResolved' in length;
       const durationMs = untilResolved ? MAX_SILENCE_MS : length.durationMs;
-      if (!(durationMs > 0) || durationMs > MAX_SILENCE_MS) {
-        throw new ChatopsError('usage', `A silence lasts more than 0 and at most ${formatDuration(MAX_SILENCE_MS)}, not ${formatDuration(durationMs)}.`);
-      }
+      const tooLong = silenceLengthProblem(durationMs);
+      if (tooLong) throw new ChatopsError('usage', tooLong);
       if (untilResolved && incident.status === 'resolved') {
         return outcome('conflict', `Incident ${incidentId} is already resolved, so a silence until it resolves would end at once.`, silenceData(incident), { hint: 'Give a duration instead.' });
       }
       const refused = silencePolicy(incident, 'incident.silence', actor, durationMs, {});
       if (refused) return refused;
-      const matchers = incidentMatchers(incident);
-      if (matchers.length === 0) {
-        const why = `incident ${incidentId}'s alerts share no label, so no silence would match only them`;
-        silenceAudit(incident, 'incident.silence', actor, 'refused', { why });
-        return outcome('refused', `${why}.`, silenceData(incident), { hint: 'Silence them in Alertmanager by hand.' });
+      const none = unmatchable(incident);
+      if (none) {
+        silenceAudit(incident, 'incident.silence', actor, 'refused', { why: none.why });
+        return outcome('refused', `${none.why}.`, silenceData(incident), { hint: none.hint });
       }
+      const matchers = incidentMatchers(incident);
       const silencer = await silencerOf(incident);
       const now = ctx.clock.now();
       const endsAt = now + durationMs;

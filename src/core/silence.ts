@@ -4,7 +4,7 @@
  * chatops silence is in force, read from the audit trail. The flow itself is the operator
  * service's (`operator.ts`).
  */
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import type { AuditRecord, Incident } from './types.js';
 
 export interface SilenceMatcher {
@@ -63,6 +63,17 @@ export function parseSilenceLength(text: string): SilenceLength | null {
   if (UNTIL_RESOLVED.test(t)) return { untilResolved: true };
   const ms = parseDuration(t);
   return ms === null ? null : { durationMs: ms };
+}
+
+/** Why a silence cannot last `durationMs` (a sentence), or null when it can. */
+export function silenceLengthProblem(durationMs: number): string | null {
+  return durationMs > 0 && durationMs <= MAX_SILENCE_MS ? null : `A silence lasts more than 0 and at most ${formatDuration(MAX_SILENCE_MS)}, not ${formatDuration(durationMs)}.`;
+}
+
+/** Why no silence can be made for the incident's alerts (they share no label), with the next step; null when one can. */
+export function unmatchable(incident: Pick<Incident, 'id' | 'labels'>): { why: string; hint: string } | null {
+  if (incidentMatchers(incident).length > 0) return null;
+  return { why: `incident ${incident.id}'s alerts share no label, so no silence would match only them`, hint: 'Silence them in Alertmanager by hand.' };
 }
 
 /** The matchers a silence of this incident uses: its alerts' common labels, exactly. */

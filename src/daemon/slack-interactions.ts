@@ -12,15 +12,13 @@ import type { Runtime } from '../app.js';
 import { actionSpec, targetText } from '../core/actions.js';
 import { ChatopsError, isChatopsError } from '../core/errors.js';
 import type { Actor } from '../core/incident-actions.js';
-import type { RequestData } from '../core/operator.js';
+import { isRequestData } from '../core/operator.js';
 import { leadOf, outcome, type Outcome } from '../core/outcome.js';
 import { parseSilenceLength } from '../core/silence.js';
 import type { AuditEntry } from '../core/types.js';
 
 /** A handler for one action id: what the click did (null: nothing to tell). */
 export type ActionHandler = (click: Click, actor: Actor) => Promise<Outcome | null>;
-
-const isRequestData = (d: unknown): d is RequestData => typeof d === 'object' && d !== null && 'read' in d && 'target' in d;
 
 /**
  * The clicker's ephemeral note for an outcome, or null when everyone already sees it (the

@@ -1,6 +1,6 @@
 /**
  * The incidents terminal UI. Reads through an IncidentSource one screenful at a time, acts only
- * through the core and the operator ports, as the terminal user. Every action asks for a
+ * through the operator service, as the terminal user. Every action asks for a
  * confirmation line that says what will happen; results and refusals land in the status line
  * with their reason, and what a read returns (pods, logs) in a pane of its own.
  */
@@ -8,8 +8,8 @@ import { Box, Text, useApp, type Key } from 'ink';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { IncidentQuery } from '../adapters/store/incident-browser.js';
 import type { IncidentStatus } from '../core/types.js';
-import { clean } from '../cli/format.js';
-import { startAck, startDecision, startRemediation, startSilence, type ActionKit } from './actions.js';
+import { clean } from '../text/terminal.js';
+import { startAck, startDecision, startRemediation, startSilence, startUnsilence, type ActionKit } from './actions.js';
 import { Chooser } from './components/chooser.js';
 import { InputLine, StatusLine, statusText } from './components/footer.js';
 import { Header } from './components/header.js';
@@ -26,7 +26,7 @@ import { useLive } from './hooks/use-live.js';
 import { useTerminalSize, type Size } from './hooks/use-terminal-size.js';
 import { commandFor, type Command } from './keys.js';
 import { cellText, layoutColumns, wrappedRows } from './layout.js';
-import { errorStatus, outcomeLines, outcomeStatus, type Status } from './outcome.js';
+import { settle, type Status } from './outcome.js';
 import { overlayKey } from './overlay-keys.js';
 import type { TuiDeps } from './source.js';
 import { clamp, contextOf, initialState, windowTop, type Overlay, type UiState } from './state.js';
@@ -114,22 +114,12 @@ export function App({ deps, initialQuery, size }: AppProps) {
     deps,
     ask: (o) => patch({ overlay: o }),
     say,
-    perform(label, fn, paneTitle) {
+    perform(label, fn) {
       patch({ busy: label, status: { tone: 'info', text: `${label}…` } });
-      void (async () => {
-        let done: Partial<UiState>;
-        try {
-          const outcome = await fn();
-          const lines = outcomeLines(outcome);
-          done = lines && paneTitle
-            ? { pane: { title: clean(paneTitle), lines, scroll: 0 }, status: { tone: 'ok', text: `${clean(paneTitle)}: ${lines.length} line(s) below (↑↓ scroll, Esc closes).` } }
-            : { status: outcomeStatus(outcome) };
-        } catch (e) {
-          done = { status: errorStatus(e) };
-        }
-        patch({ busy: null, ...done });
+      void settle(fn).then((shown) => {
+        patch({ busy: null, ...shown });
         reload(); // our own commits do not move data_version for this connection
-      })();
+      });
     },
   };
 
@@ -201,6 +191,7 @@ export function App({ deps, initialQuery, size }: AppProps) {
     showAll: show([]),
     ack: () => withIncident((i) => startAck(kit, i)),
     silence: () => withIncident((i) => startSilence(kit, i)),
+    unsilence: () => withIncident((i) => startUnsilence(kit, i)),
     remediate: () => withIncident((i) => startRemediation(kit, i)),
     nextRequest,
     approve: () => withIncident((i) => startDecision(kit, i, selectedPending(i.id), true)),

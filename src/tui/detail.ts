@@ -1,11 +1,15 @@
 /**
  * The detail view as lines of text, wrapped to the terminal width: labels, annotations,
- * links (full URLs, never cut), alerts, pending requests and the audit timeline. Pure.
+ * links (full URLs, never cut), the alert list (the one Slack's top message and `chatops
+ * incidents show` show), pending requests and the audit timeline. Pure; every string from an
+ * alert goes through the terminal sanitiser.
  */
+import type { PendingRequest } from '../adapters/store/sqlite-pending-approvals.js';
+import { alertList, labelText } from '../core/alert-list.js';
 import { formatDuration } from '../core/duration.js';
-import type { PendingRequest } from '../core/operator-ports.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
-import { clean, STATUS_MARK } from '../cli/format.js';
+import { STATUS_MARK } from '../cli/format.js';
+import { clean } from '../text/terminal.js';
 import { STATUS_COLOR } from './layout.js';
 
 export interface Line {
@@ -41,7 +45,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 const isUrl = (v: string): boolean => /^https?:\/\//i.test(v.trim());
 
 /** Annotation keys and values that are links (runbook_url, dashboard_url, anything that is a URL). */
-export function linksOf(incident: Incident, alerts: readonly StoredAlert[]): { name: string; url: string }[] {
+function linksOf(incident: Incident, alerts: readonly StoredAlert[]): { name: string; url: string }[] {
   const out: { name: string; url: string }[] = [];
   const seen = new Set<string>();
   const add = (name: string, url: string) => {
@@ -136,23 +140,28 @@ export function detailLines(args: {
   }
   lines.push({ text: '' });
 
-  // An incident in a storm holds thousands of alerts: the view shows the first ones and says where the rest are.
-  const more = i.total - alerts.length;
-  heading(more > 0 ? `Alerts (${i.firing} firing of ${i.total}; the first ${alerts.length} here)` : `Alerts (${alerts.filter((a) => a.status === 'firing').length} firing of ${alerts.length})`);
-  for (const a of alerts) {
-    const own = Object.entries(a.labels).filter(([k, v]) => i.labels[k] !== v).map(([k, v]) => `${k}=${v}`).join(' ');
+  // The alert list of Slack's top message and `chatops incidents show` (core/alert-list.ts) over
+  // the alerts read (firing first, then oldest), each with its fingerprint; then how many more
+  // there are: stored but not read here (a storm holds thousands), and not sent by Alertmanager.
+  const list = alertList(i, alerts, alerts.length);
+  const stored = Math.max(0, i.total - list.entries.length);
+  heading(`Alerts (${list.firing} firing of ${list.total}${list.truncated ? ` + ${list.truncated} not sent by Alertmanager` : ''}${stored ? `; the first ${list.entries.length} here` : ''})`);
+  for (const e of list.entries) {
     pushIndented(
-      clean(`${a.status === 'firing' ? '● firing  ' : '✓ resolved'} ${a.fingerprint} since ${stamp(a.startsAt)}${a.endsAt && a.status === 'resolved' ? ` until ${stamp(a.endsAt)}` : ''}${own ? `  ${own}` : ''}`),
+      clean(`${e.status === 'firing' ? '● firing  ' : '✓ resolved'} ${e.fingerprint}  ${labelText(e.labels) || '(same labels)'} since ${stamp(e.startsAt)}`) +
+        (e.summary ? ` — ${cut(e.summary, 300)}` : ''),
       '  ',
-      { color: a.status === 'firing' ? 'red' : 'green' },
+      { color: e.status === 'firing' ? 'red' : 'green' },
     );
-    // The alert's own annotations (those the incident does not share), shorter than the incident's.
-    for (const [k, v] of Object.entries(a.annotations)) {
-      if (isUrl(v) || i.annotations[k] === v || k === 'promql_query') continue;
-      pushIndented(`${clean(k)}: ${cut(v, 200)}`, '      ', { dim: true });
-    }
+    if (e.query) pushIndented(`promql_query: ${clean(e.query)}`, '      ', { dim: true });
   }
-  if (more > 0) lines.push({ text: `  … ${more} more: chatops incidents show ${i.id}`, dim: true });
+  if (stored && list.truncated) {
+    lines.push({ text: `  … ${stored + list.truncated} more (${stored} stored; ${list.truncated} not sent by Alertmanager (max_alerts)): chatops incidents show ${i.id}`, dim: true });
+  } else if (stored) {
+    lines.push({ text: `  … ${stored} more: chatops incidents show ${i.id}`, dim: true });
+  } else if (list.truncated) {
+    lines.push({ text: `  … ${list.truncated} more not sent by Alertmanager (max_alerts)`, dim: true });
+  }
   lines.push({ text: '' });
 
   heading(`Pending requests (${pending.length})${pending.length ? ' — Tab selects, A approves, D denies' : ''}`);

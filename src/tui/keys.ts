@@ -13,7 +13,7 @@ export type Command =
   | 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
   | 'open' | 'back' | 'clearFilter' | 'filter'
   | 'showFiring' | 'showAcknowledged' | 'showResolved' | 'showOpen' | 'showAll'
-  | 'ack' | 'silence' | 'remediate' | 'nextRequest' | 'approve' | 'deny';
+  | 'ack' | 'silence' | 'unsilence' | 'remediate' | 'nextRequest' | 'approve' | 'deny';
 
 type Matcher = (input: string, key: Key) => boolean;
 
@@ -55,7 +55,10 @@ export const KEY_TABLE: readonly KeyRow[] = [
     keys: [[ch('1'), 'showFiring'], [ch('2'), 'showAcknowledged'], [ch('3'), 'showResolved'], [ch('4'), 'showOpen'], [ch('0'), 'showAll']],
   },
   { label: 'a', help: 'acknowledge the incident', hint: 'a ack', contexts: ON_INCIDENTS, acts: true, keys: [[ch('a'), 'ack']] },
-  { label: 's', help: 'silence its alerts in Alertmanager (asks for a duration)', hint: 's silence', contexts: ON_INCIDENTS, acts: true, keys: [[ch('s'), 'silence']] },
+  {
+    label: 's / u', help: 'silence its alerts in Alertmanager (for a duration, or until resolved) / expire that silence', hint: 's silence',
+    contexts: ON_INCIDENTS, acts: true, keys: [[ch('s'), 'silence'], [ch('u'), 'unsilence']],
+  },
   { label: 'r', help: 'request remediation (actions the policy enables for the target)', hint: 'r remediate', contexts: ON_INCIDENTS, acts: true, keys: [[ch('r'), 'remediate']] },
   { label: 'Tab', help: 'select the next pending request', hint: 'Tab next request', contexts: ['detail'], keys: [[named('tab'), 'nextRequest']] },
   { label: 'A / D', help: 'approve / deny the selected pending request', hint: 'A D approve/deny', contexts: ON_INCIDENTS, acts: true, keys: [[ch('A'), 'approve'], [ch('D'), 'deny']] },

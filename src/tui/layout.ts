@@ -4,7 +4,8 @@
  */
 import { formatDuration } from '../core/duration.js';
 import type { Incident, IncidentStatus } from '../core/types.js';
-import { clean, clusterCell, STATUS_MARK } from '../cli/format.js';
+import { clusterCell, STATUS_MARK } from '../cli/format.js';
+import { clean } from '../text/terminal.js';
 
 export type ColumnKey = 'id' | 'cluster' | 'status' | 'severity' | 'age' | 'alertname' | 'where' | 'firing' | 'ack' | 'pending';
 

@@ -4,7 +4,7 @@
  * table applies again once it is answered or cancelled.
  */
 import type { Key } from 'ink';
-import { clean } from '../cli/format.js';
+import { clean } from '../text/terminal.js';
 import type { Overlay } from './state.js';
 
 export interface OverlayOps {

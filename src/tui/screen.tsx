@@ -7,8 +7,7 @@ import type { IncidentQuery } from '../adapters/store/incident-browser.js';
 import { openExisting, type GlobalOptions } from '../cli/context.js';
 import { terminalIdentity } from '../cli/identity.js';
 import { App } from './app.js';
-import { coreRemediation, coreSilences } from './core-ports.js';
-import { storePendingApprovals, storeSource, type TuiDeps } from './source.js';
+import { runtimeDeps, type TuiDeps } from './source.js';
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
@@ -17,14 +16,7 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
   const rt = openExisting(globals);
   const who = terminalIdentity(rt.loaded.config.users);
   const deps: TuiDeps = {
-    source: storeSource(rt.store),
-    actions: rt.actions,
-    actor: { id: who.actor, source: 'tui' },
-    clock: rt.clock,
-    pending: storePendingApprovals(rt.store, rt.clock),
-    remediation: coreRemediation(rt.remediation),
-    silences: coreSilences(rt.silences, rt.clusters.all.some((c) => c.config.alertmanager.urls.length > 0)),
-    showCluster: rt.clusters.set.multi,
+    ...runtimeDeps(rt, { id: who.actor, source: 'tui' }),
     // The open incident's graph, from its cluster's Prometheus.
     graph: opts.graph === false || !rt.clusters.all.some((c) => c.config.prometheus.url) ? undefined : async (incident, alerts, width) => {
       const { incidentGraph } = await import('../cli/incident-graph.js');

@@ -1,9 +1,10 @@
-/** What the terminal UI reads and who it acts as: one object, built from a store by `storeDeps`. */
+/** What the terminal UI reads, what it acts through, and who it acts as: one object, built from a runtime by `runtimeDeps`. */
 import { SqliteIncidentBrowser, type IncidentPage, type IncidentQuery } from '../adapters/store/incident-browser.js';
-import { SqlitePendingApprovals } from '../adapters/store/sqlite-pending-approvals.js';
+import { SqlitePendingApprovals, type PendingApprovals } from '../adapters/store/sqlite-pending-approvals.js';
 import type { SqliteStore } from '../adapters/store/sqlite-store.js';
-import type { ActionContext, Actor } from '../core/incident-actions.js';
-import type { PendingApprovals, RemediationPort, SilencePort } from '../core/operator-ports.js';
+import { silencesUnavailable, type Runtime } from '../app.js';
+import type { Actor } from '../core/incident-actions.js';
+import type { OperatorService } from '../core/operator.js';
 import type { Clock } from '../core/ports.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
 import type { MetaValue } from './health.js';
@@ -15,22 +16,25 @@ export interface IncidentSource {
   page(q: IncidentQuery, offset: number, limit: number): IncidentPage;
   positionOf(id: number, q: IncidentQuery): number | null;
   incident(id: number): Incident | null;
-  /** At most `limit` of the incident's alerts, oldest first. */
+  /** At most `limit` of the incident's alerts, in the alert list's order (firing first, then oldest). */
   alerts(id: number, limit: number): StoredAlert[];
   /** The newest `limit` audit rows of the incident, oldest first, and how many there are. */
   timeline(id: number, limit: number): { rows: AuditRecord[]; total: number };
   meta(key: string): MetaValue | null;
 }
 
+/** The operator service's calls the UI makes. */
+export type TuiOperator = Pick<OperatorService, 'acknowledge' | 'silence' | 'unsilence' | 'request' | 'approve' | 'deny' | 'actionsFor'>;
+
 export interface TuiDeps {
   source: IncidentSource;
-  /** Core context for incident actions (ack). */
-  actions: ActionContext;
   actor: Actor;
   clock: Clock;
   pending: PendingApprovals;
-  remediation: RemediationPort;
-  silences: SilencePort;
+  /** Every action goes through the operator service, as for Slack and the CLI. */
+  operator: TuiOperator;
+  /** Why silences cannot be made here (no Alertmanager configured), or null: said before asking for a length. */
+  silenceUnavailable: string | null;
   /** Named clusters are configured: the list has a CLUSTER column. */
   showCluster?: boolean;
   /** How often to look for changes by other processes (ms). */
@@ -54,6 +58,15 @@ export function storeSource(store: SqliteStore): IncidentSource {
   };
 }
 
-export function storePendingApprovals(store: SqliteStore, clock: Clock): PendingApprovals {
-  return new SqlitePendingApprovals(store.db, clock);
+/** The UI's collaborators over an open runtime, acting as `actor`. */
+export function runtimeDeps(rt: Runtime, actor: Actor): TuiDeps {
+  return {
+    source: storeSource(rt.store),
+    actor,
+    clock: rt.clock,
+    pending: new SqlitePendingApprovals(rt.store.db, rt.clock),
+    operator: rt.operator,
+    silenceUnavailable: silencesUnavailable(rt.loaded),
+    showCluster: rt.clusters.set.multi,
+  };
 }

@@ -1,11 +1,12 @@
 /**
  * One table of operator scenarios, run through all three faces against the same kind of state:
  * the CLI (its `main` with captured output, in this process), Slack (the spawned daemon's real
- * Bolt app against the emulator, by clicks) and the TUI's ports (core-ports' adapter over the
- * operator service). The service gives each scenario one Outcome; each face must render that
- * same outcome its own way: the CLI's exit code and line, Slack's ephemeral note (or, when
- * everyone sees the result, none), the TUI port's status. Silences go to a real Alertmanager,
- * remediation to the Kubernetes fake through the real client-node.
+ * Bolt app against the emulator, by clicks) and the TUI (its action flows — prompt, confirm, the
+ * operator service — and its one renderer, on a runtime like the one `chatops incidents` opens).
+ * The service gives each scenario one Outcome; each face must render that same outcome its own
+ * way: the CLI's exit code and line, Slack's ephemeral note (or, when everyone sees the result,
+ * none), the TUI's status line (tone, lead, sentence, the hint apart). Silences go to a real
+ * Alertmanager, remediation to the Kubernetes fake through the real client-node.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,15 +18,18 @@ import { main } from '../../src/cli/main.js';
 import { bufferSink, Output } from '../../src/cli/output.js';
 import { EXIT_OF } from '../../src/cli/outcome.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { OperatorOutcome } from '../../src/core/operator-ports.js';
+import type { PendingRequest } from '../../src/adapters/store/sqlite-pending-approvals.js';
 import type { OutcomeKind } from '../../src/core/outcome.js';
-import { coreRemediation, coreSilences, portOutcome } from '../../src/tui/core-ports.js';
+import { startAck, startDecision, startSilence, startUnsilence, type ActionKit } from '../../src/tui/actions.js';
+import type { Status, Tone } from '../../src/tui/outcome.js';
+import { runtimeDeps } from '../../src/tui/source.js';
 import { webhookBody } from '../support/builders.js';
 import { waitFor } from '../support/daemon.js';
 import { kubernetesSection, startKubeFake, twoPersonPolicy, type KubeFake } from '../support/kube-fake.js';
 import { startAlertmanager, type Service } from '../support/promstack.js';
 import type { SlackEmulator, StoredMessage } from '../support/slack-emulator.js';
 import { postWebhook, slackStack } from '../support/slack-daemon.js';
+import { runFlow, type FlowScript } from '../support/tui-flow.js';
 
 const ME = `cli:${os.userInfo().username}`;
 const ALICE = { id: 'U0ALICE', source: 'slack' as const };
@@ -34,7 +38,7 @@ const ALICE = { id: 'U0ALICE', source: 'slack' as const };
 type Seen =
   | { face: 'cli'; code: number; stdout: string; stderr: string }
   | { face: 'slack'; note: string | null; effect: string | null }
-  | { face: 'tui'; port: OperatorOutcome };
+  | { face: 'tui'; status: Status };
 
 interface Face {
   name: 'cli' | 'slack' | 'tui';
@@ -89,6 +93,9 @@ const ROWS: Row[] = [
 ];
 
 const SETBACKS: readonly OutcomeKind[] = ['refused', 'conflict', 'failed'];
+/** The TUI's status line: its tone, and the words before the sentence (in its lower case; a state that does not allow it reads "refused" there). */
+const TUI_TONE: Record<OutcomeKind, Tone> = { done: 'ok', unchanged: 'info', pending: 'pending', refused: 'error', conflict: 'error', failed: 'error' };
+const TUI_LEAD: Record<OutcomeKind, string> = { done: '', unchanged: '', pending: '', refused: 'refused: ', conflict: 'refused: ', failed: 'failed: ' };
 
 /** The face's rendering of the row's outcome. */
 function check(row: Row, f: Face, seen: Seen): void {
@@ -118,11 +125,11 @@ function check(row: Row, f: Face, seen: Seen): void {
         hinted(hint);
       }
       return;
-    case 'tui': {
-      const legacy = row.kind === 'unchanged' ? 'done' : row.kind === 'conflict' ? 'refused' : row.kind;
-      assert.equal(seen.port.outcome, legacy, JSON.stringify(seen.port));
-      assert.match(seen.port.outcome === 'done' || seen.port.outcome === 'pending' ? seen.port.message : seen.port.reason, text);
-    }
+    case 'tui':
+      assert.equal(seen.status.tone, TUI_TONE[row.kind], `tone for ${row.kind}`);
+      assert.match(seen.status.text, new RegExp(`^${TUI_LEAD[row.kind]}${text.source.slice(1)}`));
+      hinted(seen.status.hint ?? undefined);
+      return;
   }
 }
 
@@ -173,23 +180,30 @@ async function cliFace(dir: string, configBody: string): Promise<Face> {
   };
 }
 
+/** The TUI's flows on the runtime, as the terminal user: what the status line shows at the end. */
 async function tuiFace(dir: string, configBody: string): Promise<Face> {
   const { rt } = await seeded(dir, configBody, 'tui');
-  const actor = { id: 'cli:tui-bob', source: 'tui' as const };
-  const remediation = coreRemediation(rt.remediation);
-  const silences = coreSilences(rt.remediation, rt.loaded.config.alertmanager.urls[0]);
+  const deps = runtimeDeps(rt, { id: 'cli:tui-bob', source: 'tui' });
   const incident = (id: number) => rt.store.getIncident(id)!;
-  const seen = async (p: Promise<OperatorOutcome>): Promise<Seen> => ({ face: 'tui', port: await p });
+  // The requests as the UI listed them while they were pending: a screen someone looks at while
+  // another person decides (the service re-checks every decision).
+  const listed = new Map<string, PendingRequest>();
+  const pending = (requestId: string): PendingRequest => {
+    if (!listed.has(requestId)) for (const p of deps.pending.list(1)) listed.set(p.id, p);
+    return listed.get(requestId)!;
+  };
+  const flow = async (start: (kit: ActionKit) => void, script?: FlowScript): Promise<Seen> => {
+    const { status } = await runFlow(deps, start, script);
+    assert.ok(status, 'the status line says something');
+    return { face: 'tui', status };
+  };
   return {
-    name: 'tui', actor: actor.id, rt,
-    // No port for these two yet (app.tsx acknowledges through the core directly): the service's outcome in the ports' vocabulary.
-    ack: async (id) => seen(Promise.resolve(portOutcome(await rt.operator.acknowledge(id, actor)))),
-    unsilence: async (id) => seen(Promise.resolve(portOutcome(await rt.operator.unsilence(id, actor)))),
-    silence: (id, length) => seen(length === 'resolved'
-      ? silences.silenceFor!(incident(id), { untilResolved: true }, '', actor)
-      : silences.silence(incident(id), length === '1h' ? 3_600_000 : 4 * 3_600_000, '', actor)),
-    approve: (id) => seen(remediation.approve(id, actor)),
-    deny: (id) => seen(remediation.deny(id, actor, '')),
+    name: 'tui', actor: deps.actor.id, rt,
+    ack: (id) => flow((kit) => startAck(kit, incident(id))),
+    silence: (id, length) => flow((kit) => startSilence(kit, incident(id)), { answers: [length === 'resolved' ? 'until resolved' : length] }),
+    unsilence: (id) => flow((kit) => startUnsilence(kit, incident(id))),
+    approve: (id) => flow((kit) => startDecision(kit, incident(1), pending(id), true)),
+    deny: (id) => flow((kit) => startDecision(kit, incident(1), pending(id), false), { answers: [''] }),
   };
 }
 
@@ -232,7 +246,7 @@ async function slackFace(t: { after(fn: () => unknown): void }, dir: string, con
   return face;
 }
 
-describe('operator scenarios through the CLI, Slack and the TUI ports', () => {
+describe('operator scenarios through the CLI, Slack and the TUI', () => {
   let root: string;
   let am: Service;
   let fake: KubeFake;

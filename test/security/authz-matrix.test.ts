@@ -1,6 +1,7 @@
 /**
- * The authorisation matrix, table-driven, through the terminal faces: the TUI's core ports (in
- * process, real SQLite, real client-node against the fake apiserver) and the built CLI (spawned
+ * The authorisation matrix, table-driven, through the terminal faces: the TUI (the operator
+ * service as the UI calls it, in process, real SQLite, real client-node against the fake
+ * apiserver, its outcome through the UI's renderer) and the built CLI (spawned
  * processes reading the config afresh on every call). Each case must decide nothing (or run
  * exactly once), give the reason, and leave an `action.approve refused` audit row with it.
  * The Slack face of the same matrix is authz-slack.test.ts; the policy function alone is
@@ -15,9 +16,9 @@ import { KubeExecutor } from '../../src/adapters/kube/kube-executor.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { newRequestId } from '../../src/app.js';
 import type { Policy } from '../../src/core/policy.js';
-import type { OperatorContext } from '../../src/core/operator.js';
+import { operatorService, type OperatorContext } from '../../src/core/operator.js';
 import { requestAction, type RemediationContext } from '../../src/core/remediation.js';
-import { coreRemediation } from '../../src/tui/core-ports.js';
+import { renderOutcome, type Status } from '../../src/tui/outcome.js';
 import { runCliAsync } from '../support/cli-async.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';
 
@@ -81,7 +82,11 @@ policy:
 `;
 }
 
-describe('authorisation matrix: TUI core ports and CLI', () => {
+/** The TUI's approval: the operator service's outcome as the UI's status line shows it. */
+const tuiApprove = async (ctx: OperatorContext, requestId: string, actor: { id: string; source: 'tui' }): Promise<Status> =>
+  renderOutcome(await operatorService(ctx).approve(requestId, actor)).status;
+
+describe('authorisation matrix: TUI and CLI', () => {
   let fake: KubeFake;
   let dir: string;
   let kubeconfig: string;
@@ -123,13 +128,13 @@ describe('authorisation matrix: TUI core ports and CLI', () => {
         let now = Date.now();
         const bob = { id: 'cli:bob', source: 'tui' as const };
         const id = await makeRequest(ctxFor(store, () => now, BASE), row, bob.id, 'tui');
-        const port = coreRemediation(ctxFor(store, () => now, { ...BASE, ...row.policy }));
-        if (row.replay) assert.equal((await port.approve(id, bob)).outcome, 'done');
+        const ctx = ctxFor(store, () => now, { ...BASE, ...row.policy });
+        if (row.replay) assert.equal((await tuiApprove(ctx, id, bob)).tone, 'ok');
         now += (row.later ?? 0) * 60_000;
         const before = patches();
-        const r = await port.approve(id, bob);
-        assert.equal(r.outcome, 'refused', `${row.name}: ${JSON.stringify(r)}`);
-        assert.match(r.outcome === 'refused' ? r.reason : '', row.why);
+        const r = await tuiApprove(ctx, id, bob);
+        assert.match(r.text, /^refused: /, `${row.name}: ${JSON.stringify(r)}`);
+        assert.match(r.text, row.why);
         assert.equal(patches(), before, 'nothing ran');
         assertAudited(store, row, bob.id, id);
       } finally {
@@ -146,12 +151,12 @@ describe('authorisation matrix: TUI core ports and CLI', () => {
       const id = await makeRequest(ctxFor(a, Date.now, BASE), { name: 'concurrent', why: /./, exit: 0 }, 'cli:bob', 'tui');
       const before = patches();
       const results = await Promise.all([
-        coreRemediation(ctxFor(a, Date.now, BASE)).approve(id, { id: 'cli:bob', source: 'tui' }),
-        coreRemediation(ctxFor(b, Date.now, BASE)).approve(id, { id: 'cli:carol', source: 'tui' }),
+        tuiApprove(ctxFor(a, Date.now, BASE), id, { id: 'cli:bob', source: 'tui' }),
+        tuiApprove(ctxFor(b, Date.now, BASE), id, { id: 'cli:carol', source: 'tui' }),
       ]);
-      assert.deepEqual(results.map((r) => r.outcome).sort(), ['done', 'refused'], JSON.stringify(results));
+      assert.deepEqual(results.map((r) => (r.text.startsWith('refused: ') ? 'refused' : r.tone)).sort(), ['ok', 'refused'], JSON.stringify(results));
       assert.equal(patches(), before + 1, 'ran exactly once');
-      const loser = results[0]!.outcome === 'refused' ? 'cli:bob' : 'cli:carol';
+      const loser = results[0]!.text.startsWith('refused: ') ? 'cli:bob' : 'cli:carol';
       assertAudited(a, { name: 'concurrent', why: /already (approved|decided) by cli:(bob|carol)/, exit: 1 }, loser, id);
     } finally {
       a.close();

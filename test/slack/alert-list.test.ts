@@ -2,11 +2,14 @@
  * The top message names the alerts (issue: "A multi-alert group says '3 of 3 alerts' and nothing
  * else", "Truncated groups look complete", "the Alertmanager link filters on alertname and
  * namespace only"), end to end from a real Alertmanager (max_alerts 2) with a real Prometheus
- * for each distinct promql_query; `chatops incidents show` lists the same.
+ * for each distinct promql_query; `chatops incidents show` and the TUI's incident view list the same.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
+import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import { detailLines } from '../../src/tui/detail.js';
+import { storeSource } from '../../src/tui/source.js';
 import { runCli, waitFor } from '../support/daemon.js';
 import { freePort, postAlerts, startAlertmanager, startPrometheus } from '../support/promstack.js';
 import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
@@ -62,6 +65,17 @@ test('a group lists its alerts with what tells them apart, counts what Alertmana
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /Alerts \(2 firing of 2; 3 more not sent by Alertmanager \(max_alerts\)\):/);
   for (const e of delivered.alertList.entries) assert.match(show.stdout, new RegExp(`pod=${e.labels.pod} since .* — ${e.labels.pod} not ready for 5m`));
+
+  // The TUI's incident view, reading the database as `chatops incidents` does, lists the same.
+  const store = new SqliteStore({ path: env.CHATOPS_DB, mustExist: true });
+  t.after(() => store.close());
+  const source = storeSource(store);
+  const view = detailLines({
+    incident: source.incident(api.id)!, alerts: source.alerts(api.id, 200), timeline: [], pending: [], selectedRequest: 0, now: Date.now(), width: 200,
+  }).map((l) => l.text).join('\n');
+  assert.match(view, /Alerts \(2 firing of 2 \+ 3 not sent by Alertmanager\)/);
+  for (const e of delivered.alertList.entries) assert.match(view, new RegExp(`pod=${e.labels.pod} since .* — ${e.labels.pod} not ready for 5m`));
+  assert.match(view, /… 3 more not sent by Alertmanager \(max_alerts\)/);
 
   // The Alertmanager link selects exactly this group's alerts (all five), not the web group's.
   const link = /<(http[^|>]+)\|Alertmanager>/.exec(text(emu.incidentMessages(api.id)[0]))![1]!;

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { render } from 'ink-testing-library';
+import type { PendingApprovals, PendingRequest } from '../../src/adapters/store/sqlite-pending-approvals.js';
 import type { Actor } from '../../src/core/incident-actions.js';
-import type { OperatorOutcome, PendingApprovals, PendingRequest, RemediationPort } from '../../src/core/operator-ports.js';
+import type { SilenceData } from '../../src/core/operator.js';
+import { outcome } from '../../src/core/outcome.js';
+import type { Decision } from '../../src/core/policy.js';
+import type { SilenceLength } from '../../src/core/silence.js';
 import { App } from '../../src/tui/app.js';
-import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, seedThree, tick, T0 } from './support.js';
+import type { TuiOperator } from '../../src/tui/source.js';
+import { depsFor, frameWhere, frameWith, ingest, KEY, manualClock, openStore, fakeRequestOutcome, seedThree, tick, T0 } from './support.js';
 
 const size = { columns: 140, rows: 24 };
 
@@ -49,7 +54,7 @@ describe('incidents UI: acknowledge', () => {
     assert.match(f, /Acknowledge incident #1 CrashLoop prod\/checkout as cli:alice/);
     assert.equal(store.getIncident(1)!.status, 'firing', 'nothing happens before the confirmation');
     ui.stdin.write('y');
-    const done = await frameWith(ui.lastFrame, '✓ Incident #1 acknowledged by cli:alice.');
+    const done = await frameWith(ui.lastFrame, '✓ Incident 1 acknowledged by cli:alice.');
     assert.match(rowOf(done, 'CrashLoop'), /◐ acked .*cli:alice/);
     assert.match(done, /◐ 1 acked/);
     const incident = store.getIncident(1)!;
@@ -88,54 +93,80 @@ describe('incidents UI: silence', () => {
     await frameWith(ui.lastFrame, '✗ refused: silence needs alertmanager.url');
   });
 
-  it('asks for a duration, confirms with the matchers, and reports the result', async (t) => {
-    // A fake SilencePort: the Alertmanager silence adapter lives on another branch; this
-    // checks the UI's prompt, confirmation and result line, not Alertmanager.
-    const calls: { id: number; ms: number; actor: Actor }[] = [];
-    const { ui } = setup(t, {
-      silences: {
-        unavailable: () => null,
-        matchers: (i) => Object.entries(i.labels).map(([k, v]) => `${k}="${v}"`).join(', '),
-        silence: async (i, ms, _comment, actor) => {
-          calls.push({ id: i.id, ms, actor });
-          return { outcome: 'done', message: `Silence s-123 created for incident #${i.id} until later.` };
-        },
+  /**
+   * The service's silence replaced by one that records its calls: this checks the UI's prompt,
+   * confirmation and result line; Alertmanager itself is in test/operator/faces.test.ts.
+   */
+  function recordingSilence(calls: { id: number; length: SilenceLength | undefined; actor: Actor }[]): Partial<TuiOperator> {
+    return {
+      silence: async (id, actor, opts) => {
+        calls.push({ id, length: opts?.length, actor });
+        return outcome('done', `Silence s-123 created for incident #${id} until later.`, {} as SilenceData);
       },
-    });
+    };
+  }
+
+  /** Opens the silence prompt on CrashLoop with the recording silence, and types `length` over the default. */
+  async function silenceFor(t: TestContext, length: string) {
+    const calls: { id: number; length: SilenceLength | undefined; actor: Actor }[] = [];
+    const { ui } = setup(t, { silenceUnavailable: null, operator: recordingSilence(calls) });
     await select(ui, 'CrashLoop');
     ui.stdin.write('s');
     await frameWith(ui.lastFrame, 'Silence the alerts of #1 for');
     ui.stdin.write(KEY.backspace);
     ui.stdin.write(KEY.backspace);
-    await type(ui, '90m');
-    await frameWith(ui.lastFrame, 'for (e.g. 30m, 2h, 1d): 90m');
+    await type(ui, length);
+    return { ui, calls };
+  }
+
+  it('asks for a duration, confirms with the matchers, and reports the result', async (t) => {
+    const { ui, calls } = await silenceFor(t, '90m');
+    await frameWith(ui.lastFrame, '"until resolved"): 90m');
     ui.stdin.write(KEY.enter);
     const f = await frameWith(ui.lastFrame, '[y/N]');
     assert.match(oneLine(f), /Create an Alertmanager silence for 1h30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./);
     assert.equal(calls.length, 0);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Silence s-123 created for incident #1');
-    assert.deepEqual(calls, [{ id: 1, ms: 90 * 60_000, actor: { id: 'cli:alice', source: 'tui' } }]);
+    assert.deepEqual(calls, [{ id: 1, length: { durationMs: 90 * 60_000 }, actor: { id: 'cli:alice', source: 'tui' } }]);
+  });
+
+  it('accepts "until resolved" as a length, like the CLI\'s --until-resolved and the Slack menu', async (t) => {
+    const { ui, calls } = await silenceFor(t, 'until resolved');
+    ui.stdin.write(KEY.enter);
+    const f = await frameWith(ui.lastFrame, '[y/N]');
+    assert.match(oneLine(f), /Create an Alertmanager silence until #1 resolves \(at most 7d\) matching alertname="CrashLoop"/);
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✓ Silence s-123 created');
+    assert.deepEqual(calls.map((c) => c.length), [{ untilResolved: true }]);
+  });
+
+  it('refuses, with the reason, a silence longer than the bound before asking to confirm', async (t) => {
+    const { ui, calls } = await silenceFor(t, '8d');
+    ui.stdin.write(KEY.enter);
+    await frameWith(ui.lastFrame, '✗ A silence lasts more than 0 and at most 7d, not 8d.');
+    assert.deepEqual(calls, []);
   });
 
   it('refuses, with the reason, a silence that cannot name any matcher', async (t) => {
-    const { ChatopsError } = await import('../../src/core/errors.js');
-    const { ui } = setup(t, {
-      silences: {
-        unavailable: () => null,
-        matchers: (i) => { throw new ChatopsError('conflict', `Incident ${i.id} has no labels common to its alerts; silence it in Alertmanager by hand.`); },
-        silence: async () => ({ outcome: 'done', message: 'no' }),
-      },
-    });
-    await select(ui, 'CrashLoop');
+    // One incident whose two alerts share no label: no silence would match only them.
+    const store = openStore(t);
+    const clock = manualClock();
+    ingest(store, clock, [
+      { fingerprint: 'abcd000000000001', labels: { alertname: 'A', namespace: 'x', deployment: 'p', severity: 'critical' } },
+      { fingerprint: 'abcd000000000002', labels: { alertname: 'B', namespace: 'y', deployment: 'q', severity: 'warning' } },
+    ], '{}:{}');
+    const ui = render(<App deps={depsFor(store, clock, { silenceUnavailable: null })} size={size} />);
+    t.after(() => ui.unmount());
+    await frameWith(ui.lastFrame, '1 of 1');
     ui.stdin.write('s');
     await frameWith(ui.lastFrame, 'Silence the alerts');
     ui.stdin.write(KEY.enter);
-    await frameWith(ui.lastFrame, '✗ refused: Incident 1 has no labels common to its alerts');
+    await frameWith(ui.lastFrame, "✗ refused: incident 1's alerts share no label, so no silence would match only them. Silence them in Alertmanager by hand.");
   });
 
   it('rejects a duration that is not one', async (t) => {
-    const { ui } = setup(t, { silences: { unavailable: () => null, matchers: () => '', silence: async () => ({ outcome: 'done', message: 'no' }) } });
+    const { ui } = setup(t, { silenceUnavailable: null });
     await select(ui, 'CrashLoop');
     ui.stdin.write('s');
     await frameWith(ui.lastFrame, 'Silence the alerts');
@@ -147,31 +178,31 @@ describe('incidents UI: silence', () => {
   });
 });
 
+const secondPerson: Decision = { kind: 'needs-approval', risk: 'mutate', approvers: ['cli:bob'], from: [], reason: 'prod is a production namespace: a second person must approve' };
+const prodCheckout = { action: 'rollout-restart', target: { namespace: 'prod', deployment: 'checkout' } };
+
 /**
- * A fake RemediationPort and PendingApprovals: the approvals core (policy, requests table,
- * executor) is built on another branch. These fakes pin the UI's side of the contract — what
- * it asks, what it confirms, what it shows — and are replaced by the real core after merge.
+ * The service's remediation calls replaced by ones that log and answer each kind of outcome:
+ * these pin the UI's side — what it asks, what it confirms, how it shows each outcome. The UI on
+ * the real approvals core is real-core.test.tsx, flows-core.test.ts and test/operator/faces.test.ts.
  */
-function fakeRemediation(log: string[], refuseApprove?: string): RemediationPort {
+function fakeRemediation(log: string[], refuseApprove?: string): Partial<TuiOperator> {
   return {
-    available: (target) =>
+    actionsFor: (target) =>
       target.namespace === 'prod'
-        ? { actions: [
-            { action: 'rollout-restart', risk: 'mutate', summary: `restart the pods of ${target.namespace}/${target.target}`, params: [], needsApproval: true },
-            { action: 'scale', risk: 'mutate', summary: 'set the replica count', params: [{ name: 'replicas', prompt: 'Replicas (1-10)', default: '3' }], needsApproval: true },
-          ] }
-        : { refused: `policy: namespace ${target.namespace} is not in policy.namespaces` },
-    request: async (r): Promise<OperatorOutcome> => {
-      log.push(`request ${r.action} ${r.target.namespace}/${r.target.target} ${JSON.stringify(r.params)} by ${r.actor.id}`);
-      return { outcome: 'pending', message: `Request r-9 for ${r.action} waits for a second approver.`, requestId: 'r-9' };
+        ? [{ action: 'rollout-restart', title: 'Rollout restart', risk: 'mutate', decision: secondPerson }, { action: 'scale', title: 'Scale', risk: 'mutate', decision: secondPerson }]
+        : [],
+    request: async (r, actor) => {
+      log.push(`request ${r.action} ${r.target.namespace}/${r.target.deployment} ${JSON.stringify(r.params)} by ${actor.id}`);
+      return fakeRequestOutcome('pending', `Request r-9 for ${r.action} waits for a second approver.`, r);
     },
-    approve: async (id, actor): Promise<OperatorOutcome> => {
+    approve: async (id, actor) => {
       log.push(`approve ${id} by ${actor.id}`);
-      return refuseApprove ? { outcome: 'refused', reason: refuseApprove } : { outcome: 'done', message: `Request ${id} approved by ${actor.id} and executed.` };
+      return refuseApprove ? fakeRequestOutcome('refused', refuseApprove, prodCheckout) : fakeRequestOutcome('done', `Request ${id} approved by ${actor.id} and executed.`, prodCheckout);
     },
-    deny: async (id, actor, reason): Promise<OperatorOutcome> => {
-      log.push(`deny ${id} by ${actor.id}: ${reason}`);
-      return { outcome: 'done', message: `Request ${id} denied.` };
+    deny: async (id, actor, opts) => {
+      log.push(`deny ${id} by ${actor.id}: ${opts?.reason}`);
+      return fakeRequestOutcome('done', `Request ${id} denied.`, prodCheckout);
     },
   };
 }
@@ -185,39 +216,38 @@ const pendingOnOne: PendingApprovals = { countFor: (id) => (id === 1 ? 1 : 0), l
 describe('incidents UI: remediation', () => {
   it('refuses with the policy reason when no action is enabled for the target', async (t) => {
     const log: string[] = [];
-    const { ui } = setup(t, { remediation: fakeRemediation(log) });
+    const { ui } = setup(t, { operator: fakeRemediation(log) });
     await select(ui, 'DiskFull'); // staging
     ui.stdin.write('r');
-    await frameWith(ui.lastFrame, '✗ refused: policy: namespace staging is not in policy.namespaces');
+    await frameWith(ui.lastFrame, '✗ refused: the policy in force enables no action on staging/db for cli:alice.');
     assert.deepEqual(log, []);
   });
 
-  it('refuses with the reason when remediation is not available in this build', async (t) => {
+  it('refuses with the reason when the policy in force enables nothing (the real core)', async (t) => {
     const { ui } = setup(t);
     await select(ui, 'CrashLoop');
     ui.stdin.write('r');
-    await frameWith(ui.lastFrame, '✗ refused: remediation is not available in this build');
+    await frameWith(ui.lastFrame, '✗ refused: the policy in force enables no action on prod/checkout for cli:alice.');
   });
 
   it('offers the enabled actions, asks for parameters, confirms, and shows that it waits for approval', async (t) => {
     const log: string[] = [];
-    const { ui } = setup(t, { remediation: fakeRemediation(log) });
+    const { ui } = setup(t, { operator: fakeRemediation(log) });
     await select(ui, 'CrashLoop');
     ui.stdin.write('r');
     let f = await frameWith(ui.lastFrame, 'Request which action on prod/checkout?');
     assert.match(f, /1\) rollout-restart \[mutate, needs a second approver\]/);
     assert.match(f, /2\) scale/);
     ui.stdin.write('2');
-    await frameWith(ui.lastFrame, 'Replicas (1-10): 3');
-    ui.stdin.write(KEY.backspace);
+    await frameWith(ui.lastFrame, 'the desired number of replicas:');
     await type(ui, '5');
     ui.stdin.write(KEY.enter);
     f = await frameWith(ui.lastFrame, '[y/N]');
-    // The port's summary is written before the replica count is known; the confirmation says what runs.
+    // The chooser's preview is written before the replica count is known; the confirmation says what runs.
     assert.match(oneLine(f), /Request scale \(replicas=5\) on prod\/checkout for incident #1 as cli:alice: scale deployment prod\/checkout to 5 replicas — it waits for a second approver\./);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '… Request r-9 for scale waits for a second approver.');
-    assert.deepEqual(log, ['request scale prod/checkout {"replicas":"5"} by cli:alice']);
+    assert.deepEqual(log, ['request scale prod/checkout {"replicas":5} by cli:alice']);
   });
 
   it('marks pending approvals in the list and shows them with their preview in the detail view', async (t) => {
@@ -240,7 +270,7 @@ describe('incidents UI: remediation', () => {
 
   it('approves the selected pending request after confirmation', async (t) => {
     const log: string[] = [];
-    const { ui } = setup(t, { pending: pendingOnOne, remediation: fakeRemediation(log) });
+    const { ui } = setup(t, { pending: pendingOnOne, operator: fakeRemediation(log) });
     await select(ui, 'CrashLoop');
     ui.stdin.write(KEY.enter);
     await frameWith(ui.lastFrame, 'Labels');
@@ -254,7 +284,7 @@ describe('incidents UI: remediation', () => {
 
   it('shows the policy refusal of an approval (e.g. the requester approving their own request)', async (t) => {
     const log: string[] = [];
-    const { ui } = setup(t, { pending: pendingOnOne, remediation: fakeRemediation(log, 'you requested this action; a different person must approve it.') });
+    const { ui } = setup(t, { pending: pendingOnOne, operator: fakeRemediation(log, 'you requested this action; a different person must approve it.') });
     await select(ui, 'CrashLoop');
     ui.stdin.write('A');
     await frameWith(ui.lastFrame, '[y/N]');
@@ -264,7 +294,7 @@ describe('incidents UI: remediation', () => {
 
   it('denies with a reason after confirmation', async (t) => {
     const log: string[] = [];
-    const { ui } = setup(t, { pending: pendingOnOne, remediation: fakeRemediation(log) });
+    const { ui } = setup(t, { pending: pendingOnOne, operator: fakeRemediation(log) });
     await select(ui, 'CrashLoop');
     ui.stdin.write('D');
     await frameWith(ui.lastFrame, 'Why deny request r-7?');
@@ -279,8 +309,8 @@ describe('incidents UI: remediation', () => {
 
   it('shows a failed run as failed, with what failed', async (t) => {
     const log: string[] = [];
-    const port: RemediationPort = { ...fakeRemediation(log), approve: async () => ({ outcome: 'failed', reason: 'rollout did not finish in 5m: 1/3 pods available' }) };
-    const { ui } = setup(t, { pending: pendingOnOne, remediation: port });
+    const port: Partial<TuiOperator> = { ...fakeRemediation(log), approve: async () => fakeRequestOutcome('failed', 'rollout did not finish in 5m: 1/3 pods available', prodCheckout) };
+    const { ui } = setup(t, { pending: pendingOnOne, operator: port });
     await select(ui, 'CrashLoop');
     ui.stdin.write('A');
     await frameWith(ui.lastFrame, '[y/N]');
@@ -291,7 +321,7 @@ describe('incidents UI: remediation', () => {
   it('Tab selects the next pending request and brings it on screen, marked', async (t) => {
     const second: PendingRequest = { ...request, id: 'r-8', action: 'scale', params: { replicas: 5 }, requestedBy: 'U0CAROL' };
     const log: string[] = [];
-    const { ui } = setup(t, { pending: { countFor: (id) => (id === 1 ? 2 : 0), list: (id) => (id === 1 ? [request, second] : []) }, remediation: fakeRemediation(log) });
+    const { ui } = setup(t, { pending: { countFor: (id) => (id === 1 ? 2 : 0), list: (id) => (id === 1 ? [request, second] : []) }, operator: fakeRemediation(log) });
     await select(ui, 'CrashLoop');
     ui.stdin.write(KEY.enter);
     let f = await frameWith(ui.lastFrame, 'Labels');

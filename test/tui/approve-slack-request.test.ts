@@ -1,6 +1,6 @@
 /**
  * Issue 5: a request made in Slack by one user is approved from the terminal UI by another —
- * through the same ports the Ink app uses, in another process than the daemon — and runs
+ * through the UI's approve flow on the operator service, in another process than the daemon — and runs
  * exactly once; the daemon delivers the decision and the result to the incident's thread.
  */
 import assert from 'node:assert/strict';
@@ -8,12 +8,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openRuntime } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
-import { coreRemediation } from '../../src/tui/core-ports.js';
+import { startDecision } from '../../src/tui/actions.js';
+import { runtimeDeps } from '../../src/tui/source.js';
 import { webhookBody } from '../support/builders.js';
 import { waitFor } from '../support/daemon.js';
 import { kubernetesSection, startKubeFake, twoPersonPolicy } from '../support/kube-fake.js';
 import { postWebhook, slackStack } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
+import { runFlow } from '../support/tui-flow.js';
 
 test('approve from the TUI a restart requested in Slack by another user: runs once, thread updated', async (t) => {
   const dir = tempDir(t);
@@ -36,12 +38,14 @@ test('approve from the TUI a restart requested in Slack by another user: runs on
   const loaded = loadConfig({ configPath: path.join(dir, 'chatops.yaml'), env: { CHATOPS_DB: path.join(dir, 'chatops.db') } });
   const rt = openRuntime(loaded, { mustExist: true });
   t.after(() => rt.close());
-  const tui = coreRemediation(rt.remediation);
-  const bob = { id: 'cli:bob', source: 'tui' as const };
-  const first = await tui.approve(requestId, bob);
-  assert.equal(first.outcome, 'done', JSON.stringify(first));
-  const again = await tui.approve(requestId, bob);
-  assert.equal(again.outcome, 'refused', 'a second approval of the same request is refused');
+  const deps = runtimeDeps(rt, { id: 'cli:bob', source: 'tui' });
+  const incident = rt.store.getIncident(1)!;
+  const listed = deps.pending.list(incident.id).find((p) => p.id === requestId);
+  assert.ok(listed, 'the UI lists the request as pending');
+  const first = await runFlow(deps, (kit) => startDecision(kit, incident, listed, true));
+  assert.equal(first.status?.tone, 'ok', JSON.stringify(first.status));
+  const again = await runFlow(deps, (kit) => startDecision(kit, incident, listed, true));
+  assert.match(again.status?.text ?? '', /^refused: /, 'a second approval of the same request is refused');
   const patches = fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === '/apis/apps/v1/namespaces/prod/deployments/web');
   assert.equal(patches.length, 1, 'executed exactly once');
 

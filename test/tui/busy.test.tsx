@@ -5,23 +5,22 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { render } from 'ink-testing-library';
-import type { OperatorOutcome, RemediationPort } from '../../src/core/operator-ports.js';
+import type { RequestData } from '../../src/core/operator.js';
+import type { Outcome } from '../../src/core/outcome.js';
 import { App } from '../../src/tui/app.js';
-import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, seedThree } from './support.js';
+import type { TuiOperator } from '../../src/tui/source.js';
+import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, fakeRequestOutcome, seedThree } from './support.js';
 
 const rowOf = (frame: string, text: string) => frame.split('\n').find((l) => l.includes(text)) ?? '';
 
-/** A remediation port whose request stays in flight until the test lets it finish. */
-function slowRemediation(): { port: RemediationPort; finish: (o: OperatorOutcome) => void } {
-  let finish: (o: OperatorOutcome) => void = () => {};
-  const refused = async (): Promise<OperatorOutcome> => ({ outcome: 'refused', reason: 'unused' });
+/** The service's request, held in flight until the test lets it finish. */
+function slowRemediation(): { port: Partial<TuiOperator>; finish: (o: Outcome<RequestData>) => void } {
+  let finish: (o: Outcome<RequestData>) => void = () => {};
   return {
     finish: (o) => finish(o),
     port: {
-      available: (t) => ({ actions: [{ action: 'rollout-restart', risk: 'mutate', summary: `restart the pods of ${t.namespace}/${t.target}`, params: [], needsApproval: false }] }),
+      actionsFor: () => [{ action: 'rollout-restart', title: 'Rollout restart', risk: 'mutate', decision: { kind: 'run', risk: 'mutate', reason: 'allowed' } }],
       request: () => new Promise((resolve) => { finish = resolve; }),
-      approve: refused,
-      deny: refused,
     },
   };
 }
@@ -31,7 +30,7 @@ it('keeps navigation keys working while an action runs, and holds only the actio
   const clock = manualClock();
   seedThree(store, clock);
   const slow = slowRemediation();
-  const ui = render(<App deps={depsFor(store, clock, { remediation: slow.port })} size={{ columns: 140, rows: 24 }} />);
+  const ui = render(<App deps={depsFor(store, clock, { operator: slow.port })} size={{ columns: 140, rows: 24 }} />);
   t.after(() => ui.unmount());
   await frameWhere(ui.lastFrame, (f) => rowOf(f, 'HighLatency').startsWith('›'), 'the list');
   ui.stdin.write('r');
@@ -60,7 +59,7 @@ it('keeps navigation keys working while an action runs, and holds only the actio
   // A second action waits for the first.
   ui.stdin.write('a');
   await frameWith(ui.lastFrame, 'Requesting rollout-restart… wait for it to finish.');
-  slow.finish({ outcome: 'done', message: 'Restarted prod/checkout.' });
+  slow.finish(fakeRequestOutcome('done', 'Restarted prod/checkout.', { action: 'rollout-restart', target: { namespace: 'prod', deployment: 'checkout' } }));
   await frameWith(ui.lastFrame, '✓ Restarted prod/checkout.');
   ui.stdin.write('a');
   await frameWith(ui.lastFrame, '[y/N]');

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { render } from 'ink-testing-library';
 import { SqliteIncidentBrowser } from '../../src/adapters/store/incident-browser.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
-import { acknowledge } from '../../src/core/incident-actions.js';
+import { acknowledgeIncident } from '../../src/core/incident-actions.js';
 import { App } from '../../src/tui/app.js';
 import { storeSource, type IncidentSource } from '../../src/tui/source.js';
 import { depsFor, frameWhere, frameWith, ingest, KEY, manualClock, openStore, seedThree, T0 } from './support.js';
@@ -60,7 +60,7 @@ describe('change detection', () => {
     assert.notEqual(afterIngest, before, 'an alert from the daemon is a change');
 
     // This connection's own commit (data_version does not move for it).
-    acknowledge({ store, clock, notify: false }, 1, { id: 'cli:alice', source: 'tui' });
+    acknowledgeIncident({ store, clock, notify: false }, 1, { id: 'cli:alice', source: 'tui' });
     assert.notEqual(browser.changes(), afterIngest, 'our own acknowledgement is a change');
   });
 
@@ -71,7 +71,7 @@ describe('change detection', () => {
     const browser = new SqliteIncidentBrowser(store.db);
     assert.deepEqual(browser.counts({}), { firing: 2, acknowledged: 0, resolved: 1 });
     assert.deepEqual(browser.counts({ text: 'prod' }), { firing: 2, acknowledged: 0, resolved: 0 });
-    acknowledge({ store, clock, notify: false }, 3, { id: 'cli:alice', source: 'tui' });
+    acknowledgeIncident({ store, clock, notify: false }, 3, { id: 'cli:alice', source: 'tui' });
     assert.deepEqual(browser.counts({}), { firing: 1, acknowledged: 1, resolved: 1 });
     assert.deepEqual(browser.counts({ text: 'prod' }), { firing: 1, acknowledged: 1, resolved: 0 });
   });

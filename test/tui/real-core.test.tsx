@@ -7,13 +7,11 @@ import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import { render } from 'ink-testing-library';
 import { KubeExecutor } from '../../src/adapters/kube/kube-executor.js';
-import { newRequestId } from '../../src/app.js';
 import type { Policy } from '../../src/core/policy.js';
 import { App } from '../../src/tui/app.js';
-import { coreRemediation } from '../../src/tui/core-ports.js';
 import { KubeFake, type RbacRule } from '../support/kube-fake.js';
 import { tempDir } from '../support/tmp.js';
-import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, seedThree, tick } from './support.js';
+import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, operatorFor, seedThree, tick } from './support.js';
 
 const policy: Policy = {
   maxRisk: 'mutate', namespaces: ['prod'], deploymentSelector: null, production: [], approvalTtlMs: 15 * 60_000,
@@ -34,8 +32,8 @@ async function setup(t: TestContext, rules: RbacRule[]) {
   const store = openStore(t);
   const clock = manualClock();
   seedThree(store, clock);
-  const remediation = coreRemediation({ store, clock, notify: false, policy, executor: async () => executor, silencer: async () => { throw new Error('unused'); }, newId: newRequestId });
-  const ui = render(<App deps={depsFor(store, clock, { remediation })} size={{ columns: 150, rows: 30 }} />);
+  const operator = operatorFor(store, clock, { policy, executor: async () => executor });
+  const ui = render(<App deps={depsFor(store, clock, { operator })} size={{ columns: 150, rows: 30 }} />);
   t.after(() => ui.unmount());
   // CrashLoop prod/checkout is the second row.
   await frameWith(ui.lastFrame, '1 of 3');
@@ -65,7 +63,7 @@ it('offers scale without "undefined", and confirms with the replica count typed'
   await frameWith(ui.lastFrame, 'Cancelled: nothing was done.');
 });
 
-it('says "refused" once when the core refuses (it used to read "refused: Refused before anyone approves")', async (t) => {
+it('says "refused" once when the core refuses, with the refusal\'s own lead (it used to read "refused: Refused before anyone approves")', async (t) => {
   // The service account may read deployments but not patch them: the preflight refuses.
   const { ui, fake } = await setup(t, [{ namespace: 'prod', group: 'apps', resource: 'deployments', verbs: ['get', 'list'] }]);
   ui.stdin.write('r');
@@ -75,7 +73,7 @@ it('says "refused" once when the core refuses (it used to read "refused: Refused
   await frameWith(ui.lastFrame, '[y/N]');
   ui.stdin.write('y');
   const done = oneLine(await frameWith(ui.lastFrame, '✗ refused'));
-  assert.match(done, /✗ refused: the service account .* may not patch deployments in prod/, done);
+  assert.match(done, /✗ refused before anyone approves: the service account .* may not patch deployments in prod/, done);
   assert.equal(done.match(/refused/gi)?.length, 1, done);
   assert.equal(fake.writes().filter((r) => r.method === 'PATCH').length, 0);
 });

@@ -5,25 +5,23 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { render } from 'ink-testing-library';
-import type { OperatorOutcome, RemediationPort } from '../../src/core/operator-ports.js';
 import { App } from '../../src/tui/app.js';
-import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, seedThree } from './support.js';
+import type { TuiOperator } from '../../src/tui/source.js';
+import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, fakeRequestOutcome, seedThree } from './support.js';
 
 const LOG = Array.from({ length: 60 }, (_, n) => `checkout-1 ${String(n + 1).padStart(2, '0')} GET /cart 200 ${'x'.repeat(n % 7)}`);
 
-/** A port that reads: what the approvals core answers for `logs` (a done outcome with the lines). */
-const reading: RemediationPort = {
-  available: (t) => ({ actions: [{ action: 'logs', risk: 'read', summary: `show the last 50 log lines of each pod of ${t.namespace}/${t.target}`, params: [], needsApproval: false }] }),
-  request: async (): Promise<OperatorOutcome> => ({ outcome: 'done', message: LOG.slice(0, 3).join(' · '), lines: LOG }),
-  approve: async () => ({ outcome: 'refused', reason: 'unused' }),
-  deny: async () => ({ outcome: 'refused', reason: 'unused' }),
+/** A service that reads: what the operator service answers for `logs` (a done outcome with the read's lines). */
+const reading: Partial<TuiOperator> = {
+  actionsFor: () => [{ action: 'logs', title: 'Recent log lines', risk: 'read', decision: { kind: 'run', risk: 'read', reason: 'allowed' } }],
+  request: async (input) => fakeRequestOutcome('done', LOG.slice(0, 3).join(' · '), input, { read: { lines: LOG, data: null } }),
 };
 
 it('shows the lines of a read in a pane that scrolls, and Esc closes it', async (t) => {
   const store = openStore(t);
   const clock = manualClock();
   seedThree(store, clock);
-  const ui = render(<App deps={depsFor(store, clock, { remediation: reading })} size={{ columns: 120, rows: 20 }} />);
+  const ui = render(<App deps={depsFor(store, clock, { operator: reading })} size={{ columns: 120, rows: 20 }} />);
   t.after(() => ui.unmount());
   await frameWith(ui.lastFrame, '1 of 3');
   ui.stdin.write('j');

@@ -2,11 +2,17 @@
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
+import type { PendingApprovals } from '../../src/adapters/store/sqlite-pending-approvals.js';
+import { newRequestId } from '../../src/app.js';
+import type { DeploymentTarget } from '../../src/core/actions.js';
+import { ChatopsError } from '../../src/core/errors.js';
 import { ingestDelivery } from '../../src/core/ingest.js';
-import type { OperatorOutcome, PendingApprovals, RemediationPort, SilencePort } from '../../src/core/operator-ports.js';
+import { operatorService, type OperatorContext, type RequestData } from '../../src/core/operator.js';
+import { outcome, type Outcome, type OutcomeKind } from '../../src/core/outcome.js';
+import type { Policy } from '../../src/core/policy.js';
 import type { Clock } from '../../src/core/ports.js';
-import type { AlertEvent } from '../../src/core/types.js';
-import { storeSource, type TuiDeps } from '../../src/tui/source.js';
+import type { AlertEvent, Delivery } from '../../src/core/types.js';
+import { storeSource, type TuiDeps, type TuiOperator } from '../../src/tui/source.js';
 import { alert, delivery } from '../support/builders.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -26,8 +32,8 @@ export function openStore(t: TestContext): SqliteStore {
 }
 
 /** Ingests one delivery (one incident per alertname/namespace) through the real core. */
-export function ingest(store: SqliteStore, clock: Clock, alerts: Array<Partial<AlertEvent> & { labels?: Record<string, string> }>, groupKey: string): void {
-  const d = delivery(alerts.map((a) => alert(a)), { groupKey });
+export function ingest(store: SqliteStore, clock: Clock, alerts: Array<Partial<AlertEvent> & { labels?: Record<string, string> }>, groupKey: string, over: Partial<Delivery> = {}): void {
+  const d = delivery(alerts.map((a) => alert(a)), { groupKey, ...over });
   ingestDelivery({ store, clock, notify: false, lifecycle: { keyLabels: [], reopenWindowMs: 3_600_000 } }, d, JSON.stringify(d), { source: 'cli', actor: 'cli:test', auditSource: 'cli' });
 }
 
@@ -55,28 +61,45 @@ export function seedThree(store: SqliteStore, clock: Clock & { set(ms: number): 
 /** No pending requests. */
 const noPendingApprovals: PendingApprovals = { countFor: () => 0, list: () => [] };
 
-/** Remediation that refuses every call with `reason`. */
-function unavailableRemediation(reason: string): RemediationPort {
-  const refused = async (): Promise<OperatorOutcome> => ({ outcome: 'refused', reason });
-  return { available: () => ({ refused: reason }), request: refused, approve: refused, deny: refused };
+/** A policy that lets anyone acknowledge and silence (low) but enables no Kubernetes action (no namespace). */
+const NOTHING_ENABLED: Policy = {
+  maxRisk: 'low', namespaces: [], deploymentSelector: null, production: [], approvalTtlMs: 15 * 60_000,
+  scale: { min: 1, max: 1 }, requesters: {}, approvers: {}, approveFrom: {},
+};
+
+/**
+ * The real operator service over the test's store: acknowledgement works; by default the policy
+ * enables no Kubernetes action and neither Kubernetes nor Alertmanager is configured (`ctx`
+ * sets them). `over` replaces single calls — a made-up outcome, a call that hangs — where a
+ * test pins how the UI asks, confirms and shows each kind of outcome; the real calls behind the
+ * UI are tested in real-core.test.tsx, flows-core.test.ts and test/operator/faces.test.ts.
+ */
+export function operatorFor(store: SqliteStore, clock: Clock, ctx: Partial<OperatorContext> = {}, over: Partial<TuiOperator> = {}): TuiOperator {
+  const real = operatorService({
+    store, clock, notify: false, policy: NOTHING_ENABLED, newId: newRequestId,
+    executor: async () => { throw new ChatopsError('config', 'Kubernetes is off in these tests.'); },
+    silencer: async () => { throw new ChatopsError('config', 'Alertmanager is not configured in these tests.'); },
+    ...ctx,
+  });
+  return { ...real, ...over };
 }
 
-/** Silences that refuse every call with `reason`. */
-function unavailableSilences(reason: string): SilencePort {
-  return { unavailable: () => reason, matchers: () => '', silence: async () => ({ outcome: 'refused', reason }) };
+/** A request's outcome as the service shapes it, for calls a test replaces. */
+export function fakeRequestOutcome(kind: OutcomeKind, message: string, about: { action: string; target: DeploymentTarget }, over: Partial<RequestData> = {}, extra: { hint?: string; lead?: string } = {}): Outcome<RequestData> {
+  return outcome(kind, message, { action: about.action, target: about.target, request: null, decision: null, read: null, dryRun: null, result: null, ...over }, extra);
 }
 
-export function depsFor(store: SqliteStore, clock: Clock, over: Partial<TuiDeps> = {}): TuiDeps {
+export function depsFor(store: SqliteStore, clock: Clock, over: Partial<Omit<TuiDeps, 'operator'>> & { operator?: Partial<TuiOperator> } = {}): TuiDeps {
+  const { operator, ...rest } = over;
   return {
     source: storeSource(store),
-    actions: { store, clock, notify: false },
     actor: { id: 'cli:alice', source: 'tui' },
     clock,
     pending: noPendingApprovals,
-    remediation: unavailableRemediation('remediation is not available in this build of chatops.'),
-    silences: unavailableSilences('silence needs alertmanager.url: set it in the config file or ALERTMANAGER_URL.'),
+    operator: operatorFor(store, clock, {}, operator),
+    silenceUnavailable: 'silence needs alertmanager.url: set it in the config file or ALERTMANAGER_URL.',
     pollMs: 50,
-    ...over,
+    ...rest,
   };
 }
 

@@ -68,7 +68,7 @@ it('runs chatops incidents in a terminal: list, detail, ack, live update from th
   s = await until((x) => x.includes('[y/N]'), 'the confirmation line');
   assert.match(s, /Acknowledge incident #\d+ KubePodCrashLooping prod\/checkout as cli:/);
   keys('y');
-  await until((x) => /✓ Incident #\d+ acknowledged by cli:/.test(x), 'the ack result');
+  await until((x) => /✓ Incident \d+ acknowledged by cli:/.test(x), 'the ack result');
   const listed = JSON.parse(runCli(['incidents', 'list', '--json'], { env: { CHATOPS_DB: db } }).stdout) as { alertname: string; status: string; acknowledgedBy: string }[];
   const crash = listed.find((i) => i.alertname === 'KubePodCrashLooping')!;
   assert.equal(crash.status, 'acknowledged');

@@ -147,9 +147,13 @@ export class SqliteIncidentBrowser {
     return { rows, total, counts };
   }
 
-  /** The first `limit` alerts of an incident, in the order the CLI shows them (oldest first); an incident in a storm holds thousands. */
+  /**
+   * The first `limit` alerts of an incident in the alert list's order (firing first, then oldest:
+   * core/alert-list.ts), so a bounded read holds the alerts Slack and the CLI list first; an
+   * incident in a storm holds thousands.
+   */
   alerts(incidentId: number, limit: number): StoredAlert[] {
-    return (this.prepare('SELECT * FROM alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint LIMIT ?').all(incidentId, limit) as Row[]).map(toAlert);
+    return (this.prepare("SELECT * FROM alerts WHERE incident_id = ? ORDER BY status = 'firing' DESC, starts_at, fingerprint LIMIT ?").all(incidentId, limit) as Row[]).map(toAlert);
   }
 
   /** The newest `limit` audit rows of an incident, oldest first, and how many it has in all. */

@@ -3,8 +3,30 @@
  * state 'pending' that have not expired yet (the daemon's expiry sweep may not have run).
  */
 import type Database from 'better-sqlite3';
-import type { PendingApprovals, PendingRequest } from '../../core/operator-ports.js';
 import type { Clock } from '../../core/ports.js';
+
+/** An action request waiting for a decision, as an approver needs to see it. */
+export interface PendingRequest {
+  /** Opaque request id (what buttons and `chatops approve <request>` carry). */
+  id: string;
+  incidentId: number | null;
+  /** Catalogue name, e.g. `rollout-restart`, `scale`. */
+  action: string;
+  /** `namespace/deployment`. */
+  target: string;
+  params: Record<string, unknown>;
+  requestedBy: string;
+  requestedAt: number | null;
+  expiresAt: number | null;
+  /** The dry-run result shown to approvers (e.g. "admitted by the API server"), when known. */
+  preview: string | null;
+}
+
+/** Reads an incident's pending action requests. */
+export interface PendingApprovals {
+  countFor(incidentId: number): number;
+  list(incidentId: number): PendingRequest[];
+}
 
 type Row = Record<string, unknown>;
 

@@ -1,15 +1,19 @@
-/** The status line (results and refusals, wrapped: the reason is the point) and the input or hint line. */
+/** The status line (results and refusals, wrapped: the reason is the point; the next step dimmed after it) and the input or hint line. */
 import { Text } from 'ink';
 import { hintsFor, type KeyContext } from '../keys.js';
 import { TONE_COLOR, TONE_MARK, type Status } from '../outcome.js';
 import type { Overlay } from '../state.js';
 
-export const statusText = (status: Status | null): string => (status ? `${TONE_MARK[status.tone]} ${status.text}` : ' ');
+export const statusText = (status: Status | null): string =>
+  (status ? `${TONE_MARK[status.tone]} ${status.text}${status.hint ? ` ${status.hint}` : ''}` : ' ');
 
 export function StatusLine(props: { status: Status | null }) {
+  const { status } = props;
+  if (!status) return <Text> </Text>;
   return (
-    <Text wrap="wrap" color={props.status ? TONE_COLOR[props.status.tone] : undefined}>
-      {statusText(props.status)}
+    <Text wrap="wrap" color={TONE_COLOR[status.tone]}>
+      {TONE_MARK[status.tone]} {status.text}
+      {status.hint ? <Text dimColor> {status.hint}</Text> : null}
     </Text>
   );
 }
