@@ -4,7 +4,7 @@
  * `chatops alerts ingest`.
  */
 import { createHash } from 'node:crypto';
-import { groupByIncidentKey, planIncident, type IncidentPlan, type LifecycleOptions } from './incidents.js';
+import { groupByIncidentKey, groupFacts, planIncident, type IncidentPlan, type LifecycleOptions } from './incidents.js';
 import type { Clock, IncidentStore } from './ports.js';
 import type { AuditSource, Delivery } from './types.js';
 
@@ -53,8 +53,9 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
     });
     const results: IngestResult['incidents'] = [];
     let changed = false;
-    for (const [key, events] of groupByIncidentKey(delivery, ctx.lifecycle.keyLabels)) {
-      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), delivery, ctx.lifecycle, now);
+    const { clusterOf } = ctx.lifecycle;
+    for (const [key, events] of groupByIncidentKey(delivery, ctx.lifecycle.keyLabels, clusterOf)) {
+      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), groupFacts(delivery, events, clusterOf), ctx.lifecycle, now);
       const id = applyIncidentPlan(ctx, plan, { deliveryId }, origin, now);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });

@@ -20,6 +20,8 @@ export interface DeliveryRecord {
 
 export interface IncidentFilter {
   statuses?: readonly IncidentStatus[];
+  /** Only incidents of these clusters. */
+  clusters?: readonly string[];
   limit?: number;
 }
 

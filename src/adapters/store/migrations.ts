@@ -216,4 +216,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS incident_extras_running ON incident_extras(state) WHERE state = 'running';
   `,
+  // 9: many clusters — the cluster an incident belongs to (NULL: no configured cluster claims
+  // it) and the cluster a request acts in; everything stored before is the single cluster's.
+  `
+  ALTER TABLE incidents ADD COLUMN cluster TEXT DEFAULT 'default';
+  ALTER TABLE action_requests ADD COLUMN cluster TEXT NOT NULL DEFAULT 'default';
+  CREATE INDEX IF NOT EXISTS incidents_cluster ON incidents(cluster, id);
+  `,
 ];
