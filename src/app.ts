@@ -9,7 +9,9 @@ import type { AuditSink } from './adapters/audit-sinks/sink.js';
 import { SlackStore } from './adapters/store/slack-store.js';
 import { advanceAnchor, anchorPath, type AnchorWrite } from './adapters/store/audit-anchor.js';
 import { SqliteStore } from './adapters/store/sqlite-store.js';
+import { clusterConfigs, clusterResolver, clusterSet, type ClusterConfig, type PrometheusTarget } from './config/clusters.js';
 import type { LoadedConfig } from './config/load.js';
+import { clusterOfIncident, DEFAULT_CLUSTER, unknownClusterReason, type ClusterSet } from './core/clusters.js';
 import type { IngestContext } from './core/ingest.js';
 import type { Clock } from './core/ports.js';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,33 @@ import { policyFromConfig } from './core/policy.js';
 import { operatorService, type OperatorContext, type OperatorService } from './core/operator.js';
 import type { Silencer } from './core/silence.js';
 import type { Executor } from './core/requests.js';
+import type { Incident } from './core/types.js';
+
+/** One cluster's connections, built on first use: its executor, its Alertmanager silencer, its settings. */
+export interface ClusterRuntime {
+  name: string;
+  config: ClusterConfig;
+  /** Its Kubernetes executor; throws ChatopsError('config') when it has no Kubernetes. */
+  executor(): Promise<Executor>;
+  /** Its Alertmanager silencer; throws ChatopsError('config') when it has no Alertmanager. */
+  silencer(): Promise<Silencer>;
+}
+
+/** The clusters of this process, each with its own clients, timeouts and concurrency. */
+export interface ClusterRuntimes {
+  set: ClusterSet;
+  /** Every cluster, in configuration order. */
+  all: readonly ClusterRuntime[];
+  /** A configured cluster by name (absent: `default`); null when there is none by that name. */
+  get(name?: string): ClusterRuntime | null;
+  /**
+   * The one resolver from an incident to its cluster — its Prometheus, Alertmanager and
+   * executor — or why it has none (no configured cluster claims it, naming what its alerts lack).
+   */
+  forIncident(incident: Incident): { ok: true; cluster: ClusterRuntime } | { ok: false; reason: string };
+  /** The incident's cluster's Prometheus (enrichment, graphs, SLO); null when it has none or no cluster claims the incident. */
+  prometheusOf(incident: Incident): PrometheusTarget | null;
+}
 
 export interface Runtime {
   loaded: LoadedConfig;
@@ -32,6 +61,8 @@ export interface Runtime {
   remediation: OperatorContext;
   /** Acknowledge, silence, request, approve, deny: what every face calls. */
   operator: OperatorService;
+  /** The clusters, each with its own Kubernetes, Alertmanager and Prometheus (one cluster, `default`, without `clusters:`). */
+  clusters: ClusterRuntimes;
   /** Moves the audit anchor to the chain head; null when this process may not write it. */
   checkpointAudit(): AnchorWrite | null;
   close(): void;
@@ -67,22 +98,30 @@ export function newRequestId(): string {
   return `r-${out}`;
 }
 
-/** Builds the KubeExecutor on first use, so commands that never touch Kubernetes never load client-node. */
-export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): () => Promise<Executor> {
+/**
+ * Builds a cluster's KubeExecutor on first use, so commands that never touch Kubernetes never
+ * load client-node. Each cluster has its own client, timeouts and concurrency.
+ */
+export function lazyExecutor(loaded: LoadedConfig, cluster: ClusterConfig = clusterConfigs(loaded.config)[0]!, env: NodeJS.ProcessEnv = process.env): () => Promise<Executor> {
   let made: Promise<Executor> | null = null;
   return () => {
-    const k = loaded.config.kubernetes;
-    if (!k.enabled) {
-      return Promise.reject(new ChatopsError('config', 'Kubernetes is off: set kubernetes.enabled: true and KUBECONFIG (or kubernetes.kubeconfig) to run Kubernetes actions.'));
+    const k = cluster.kubernetes;
+    if (!k) {
+      return Promise.reject(new ChatopsError('config', cluster.name === DEFAULT_CLUSTER
+        ? 'Kubernetes is off: set kubernetes.enabled: true and KUBECONFIG (or kubernetes.kubeconfig) to run Kubernetes actions.'
+        : `Cluster ${cluster.name} has no Kubernetes access: give it kubernetes: { kubeconfig: … } under clusters: to run Kubernetes actions there.`));
     }
     made ??= import('./adapters/kube/kube-executor.js').then(({ KubeExecutor }) => new KubeExecutor({
       kubeconfig: k.kubeconfig,
-      inCluster: !k.kubeconfig && !loaded.privileged && Boolean(env.KUBERNETES_SERVICE_HOST),
+      // On the privileged path only a kubeconfig the system configuration names counts (trust.ts).
+      inCluster: k.inCluster === 'auto' ? !k.kubeconfig && !loaded.privileged && Boolean(env.KUBERNETES_SERVICE_HOST) : k.inCluster,
       context: k.context,
-      allowExecPlugins: k.allow_exec_plugins,
-      requestTimeoutMs: k.request_timeout,
-      rolloutTimeoutMs: k.rollout_timeout,
-      pollIntervalMs: k.poll_interval,
+      allowExecPlugins: k.allowExecPlugins,
+      requestTimeoutMs: k.requestTimeoutMs,
+      rolloutTimeoutMs: k.rolloutTimeoutMs,
+      pollIntervalMs: k.pollIntervalMs,
+      concurrency: k.concurrency,
+      cluster: cluster.name === DEFAULT_CLUSTER ? undefined : cluster.name,
     }));
     return made;
   };
@@ -90,19 +129,59 @@ export function lazyExecutor(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proc
 
 const NO_ALERTMANAGER = 'Alertmanager is not configured: set ALERTMANAGER_URL (or alertmanager.url) to silence alerts.';
 
-/** Why this configuration cannot silence alerts (the missing setting), or null when it can. */
+/**
+ * Why this configuration cannot silence alerts (the missing setting), or null when it can. With
+ * named clusters: when none has an Alertmanager (whether the incident's cluster has one, the
+ * operator service says when asked).
+ */
 export function silencesUnavailable(loaded: LoadedConfig): string | null {
-  return loaded.config.alertmanager.urls.length > 0 ? null : NO_ALERTMANAGER;
+  if (clusterConfigs(loaded.config).some((c) => c.alertmanager.urls.length > 0)) return null;
+  return loaded.config.clusters ? 'No cluster has an Alertmanager: set alertmanager.url under clusters: to silence alerts.' : NO_ALERTMANAGER;
 }
 
-/** The Alertmanager silencer, or a configuration error naming the missing setting. */
-export function lazySilencer(loaded: LoadedConfig): () => Promise<Silencer> {
+/** A cluster's Alertmanager silencer, or a configuration error naming the missing setting. */
+export function lazySilencer(cluster: ClusterConfig): () => Promise<Silencer> {
   return async () => {
-    const am = loaded.config.alertmanager;
-    if (am.urls.length === 0) throw new ChatopsError('config', NO_ALERTMANAGER);
+    const am = cluster.alertmanager;
+    if (am.urls.length === 0) {
+      throw new ChatopsError('config', cluster.name === DEFAULT_CLUSTER
+        ? NO_ALERTMANAGER
+        : `Cluster ${cluster.name} has no Alertmanager: set its alertmanager.url under clusters: to silence its alerts.`);
+    }
     const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
-    return new AlertmanagerSilencer(am.urls, am.timeout);
+    return new AlertmanagerSilencer(am.urls, am.timeoutMs);
   };
+}
+
+/** Every configured cluster with its lazily built clients. */
+export function clusterRuntimes(loaded: LoadedConfig): ClusterRuntimes {
+  const set = clusterSet(loaded.config);
+  const all = clusterConfigs(loaded.config).map((config): ClusterRuntime => ({ name: config.name, config, executor: lazyExecutor(loaded, config), silencer: lazySilencer(config) }));
+  const byName = new Map(all.map((c) => [c.name, c]));
+  const forIncident: ClusterRuntimes['forIncident'] = (incident) => {
+    const name = clusterOfIncident(incident);
+    if (name === null) return { ok: false, reason: unknownClusterReason(set, incident) };
+    const cluster = byName.get(name);
+    return cluster ? { ok: true, cluster } : { ok: false, reason: `incident #${incident.id} belongs to cluster ${name}, which is no longer configured (clusters: ${all.map((c) => c.name).join(', ')})` };
+  };
+  return {
+    set,
+    all,
+    get: (name = DEFAULT_CLUSTER) => byName.get(name) ?? null,
+    forIncident,
+    prometheusOf(incident) {
+      const found = forIncident(incident);
+      const p = found.ok ? found.cluster.config.prometheus : null;
+      return found.ok && p?.url ? { cluster: found.cluster.name, url: p.url, timeoutMs: p.timeoutMs } : null;
+    },
+  };
+}
+
+/** A cluster by name for the operator's executor and silencer, or the configuration error naming it. */
+function clusterNamed(clusters: ClusterRuntimes, name: string | undefined): ClusterRuntime {
+  const cluster = clusters.get(name);
+  if (!cluster) throw new ChatopsError('config', `There is no cluster ${name}: the clusters are ${clusters.all.map((c) => c.name).join(', ')}.`);
+  return cluster;
 }
 
 /** `notify` forces whether outbox rows are written (the daemon knows; CLI processes ask the database). */
@@ -121,8 +200,11 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   // the daemon on this database runs Slack (it records that at start), so `chatops ack` or
   // `chatops silence` on the bastion shows up in the incident's thread.
   const notify = options.notify ?? (slackConfigured(loaded) || store.getMeta(SLACK_ENABLED_META)?.value === '1');
+  const clusters = clusterRuntimes(loaded);
   const remediation: OperatorContext = {
-    store, clock, notify, policy: policyFromConfig(config.policy), executor: lazyExecutor(loaded), silencer: lazySilencer(loaded), newId: newRequestId,
+    store, clock, notify, policy: policyFromConfig(config.policy, config.clusters), clusters: clusters.set, newId: newRequestId,
+    executor: async (name) => clusterNamed(clusters, name).executor(),
+    silencer: async (name) => clusterNamed(clusters, name).silencer(),
   };
   return {
     loaded,
@@ -134,10 +216,11 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       store,
       clock,
       notify,
-      lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window },
+      lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window, clusterOf: clusterResolver(config) },
     },
     remediation,
     operator: operatorService(remediation),
+    clusters,
     checkpointAudit: () => checkpointAudit(store, anchorPath(store.path, config.audit.anchor), clock),
     close: () => {
       // A process that appended to the chain moves the anchor, when it is the account that may.

@@ -1,6 +1,7 @@
 /** Plain-text and JSON views of incidents for the terminal and scripts. */
 import { alertList, labelText, type AlertList } from '../core/alert-list.js';
 import { auditExport } from '../core/audit-chain.js';
+import { clusterOfIncident } from '../core/clusters.js';
 import { formatDuration } from '../core/duration.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
 import { iso } from '../core/time.js';
@@ -31,8 +32,13 @@ export function incidentJson(i: Incident) {
     groupKey: i.groupKey,
     externalURL: i.externalURL,
     truncatedAlerts: i.truncatedAlerts ?? 0,
+    /** The cluster it belongs to (`default` with one cluster); null when no configured cluster claims it. */
+    cluster: clusterOfIncident(i),
   };
 }
+
+/** The CLUSTER column's text: the name, or `?` when no cluster claims the incident. */
+export const clusterCell = (i: Incident): string => clean(clusterOfIncident(i) ?? '?');
 
 /** The incident's alerts as the Slack message lists them (every stored one here), with what Alertmanager left out. */
 export function alertListJson(i: Incident, alerts: readonly StoredAlert[]): AlertList {
@@ -68,12 +74,14 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : padCells(cell, widths[c]!))).join('  ').trimEnd()).join('\n');
 }
 
-export function incidentTable(incidents: readonly Incident[], now: number): string {
+/** `showCluster`: named clusters are configured, so a CLUSTER column says whose each incident is. */
+export function incidentTable(incidents: readonly Incident[], now: number, showCluster = false): string {
   if (incidents.length === 0) return 'No incidents.';
-  const rows = [['ID', 'STATUS', 'SEVERITY', 'AGE', 'ALERTNAME', 'NAMESPACE/TARGET', 'FIRING', 'ACK BY']];
+  const rows = [['ID', ...(showCluster ? ['CLUSTER'] : []), 'STATUS', 'SEVERITY', 'AGE', 'ALERTNAME', 'NAMESPACE/TARGET', 'FIRING', 'ACK BY']];
   for (const i of incidents) {
     rows.push([
       String(i.id),
+      ...(showCluster ? [truncateCells(clusterCell(i), 30)] : []),
       STATUS_MARK[i.status],
       clean(i.severity || '-'),
       formatDuration(now - i.openedAt),
@@ -86,9 +94,11 @@ export function incidentTable(incidents: readonly Incident[], now: number): stri
   return table(rows);
 }
 
-export function incidentDetail(i: Incident, alerts: readonly StoredAlert[], timeline: readonly AuditRecord[], now: number): string {
+/** `cluster`: with named clusters, the line saying whose the incident is (or why it is nobody's). */
+export function incidentDetail(i: Incident, alerts: readonly StoredAlert[], timeline: readonly AuditRecord[], now: number, cluster: string | null = null): string {
   const lines = [
     `Incident ${i.id}: ${clean(i.alertname)} — ${STATUS_MARK[i.status]}`,
+    ...(cluster === null ? [] : [`  cluster ${clean(cluster)}`]),
     `  severity ${clean(i.severity || '-')}, namespace ${clean(i.namespace || '-')}, target ${clean(i.target || '-')}`,
     `  opened ${iso(i.openedAt)} (${formatDuration(now - i.openedAt)} ago)${i.resolvedAt ? `, resolved ${iso(i.resolvedAt)} after ${formatDuration(i.resolvedAt - i.openedAt)}` : ''}`,
     `  alerts firing ${i.firing}/${i.total}${i.acknowledgedBy ? `, acknowledged by ${clean(i.acknowledgedBy)}` : ''}`,

@@ -2,8 +2,10 @@
  * The incident's graph on a terminal (`chatops incidents show`, the TUI detail view): the same
  * queries and window as the PNG the daemon posts in Slack, queried now and drawn as text. A
  * failure is one line saying why; nothing is drawn when Prometheus or graphs are not configured.
+ * The queries go to the incident's cluster's Prometheus, as the daemon's do.
  */
 import { rangeQuery } from '../adapters/prometheus/query.js';
+import type { PrometheusTarget } from '../config/clusters.js';
 import type { Config } from '../config/schema.js';
 import { buildChart } from '../core/chart.js';
 import { formatDuration } from '../core/duration.js';
@@ -21,10 +23,12 @@ export interface TerminalGraphOptions {
   now: number;
 }
 
-/** Lines to print under the incident (empty: nothing to draw or not configured). */
-export async function incidentGraph(config: Pick<Config, 'graphs' | 'prometheus'>, incident: Incident, alerts: readonly StoredAlert[], opts: TerminalGraphOptions): Promise<string[]> {
-  const g = config.graphs;
-  const url = config.prometheus.url;
+/**
+ * Lines to print under the incident (empty: nothing to draw or not configured). `prometheus`:
+ * the incident's cluster's (null when it has none, or no cluster claims the incident).
+ */
+export async function incidentGraph(g: Config['graphs'], prometheus: Pick<PrometheusTarget, 'url'> | null, incident: Incident, alerts: readonly StoredAlert[], opts: TerminalGraphOptions): Promise<string[]> {
+  const url = prometheus?.url;
   if (!g.enabled || !url) return [];
   const queries = graphQueries(incident, alerts, g.max_queries);
   if (queries.length === 0) return [];

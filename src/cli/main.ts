@@ -59,16 +59,18 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
   incidents
     .command('ui', { isDefault: true, hidden: true })
     .addOption(new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)'))
+    .option('--cluster <names>', 'only incidents of these clusters (comma-separated)')
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
     .option('--no-graph', "the UI: do not query Prometheus for the open incident's graph")
-    .action(async (opts: { status?: string; json?: boolean; limit?: number; graph?: boolean }) => {
+    .action(async (opts: { status?: string; cluster?: string; json?: boolean; limit?: number; graph?: boolean }) => {
       const { listIncidents, parseStatuses } = await import('./commands/incidents.js');
       // The live UI only for a person at a terminal; scripts, pipes and --json get the list.
       if (!opts.json && opts.limit === undefined && out.isTTY && process.stdin.isTTY) {
         const statuses = parseStatuses(opts.status);
         const { runTui } = await import('../tui/run.js');
-        setExit(await runTui(globals(), { query: { statuses }, graph: opts.graph }));
+        // The TUI's filter takes the cluster as `cluster=<name>` (one cluster at a time).
+        setExit(await runTui(globals(), { query: { statuses, ...(opts.cluster ? { text: `cluster=${opts.cluster.split(',')[0]!.trim()}` } : {}) }, graph: opts.graph }));
         return;
       }
       listIncidents(globals(), opts, out);
@@ -77,9 +79,10 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .command('list')
     .description('incidents, newest first')
     .addOption(new Option('--status <list>', 'comma-separated: firing, acknowledged, resolved (or open)'))
+    .option('--cluster <names>', 'only incidents of these clusters (comma-separated)')
     .option('--json', 'one JSON array on stdout')
     .option('--limit <n>', 'at most n incidents', positiveInt('--limit'))
-    .action(async (opts: { status?: string; json?: boolean; limit?: number }) => {
+    .action(async (opts: { status?: string; cluster?: string; json?: boolean; limit?: number }) => {
       const { listIncidents } = await import('./commands/incidents.js');
       listIncidents(globals(), opts, out);
     });
@@ -144,7 +147,8 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
 
   program
     .command('remediate <action> <target>')
-    .description('request (and, where policy allows, run) an action on <namespace>/<deployment>: pods, events, logs, rollout-restart, scale, rollout-undo')
+    .description('request (and, where policy allows, run) an action on [<cluster>/]<namespace>/<deployment>: pods, events, logs, rollout-restart, scale, rollout-undo')
+    .option('--cluster <name>', 'the cluster the deployment is in (or write <cluster>/<namespace>/<deployment>; with --incident, its cluster)')
     .option('--incident <id>', 'the incident this is for (its Slack thread hears of it)', positiveInt('--incident'))
     .option('--replicas <n>', 'scale: the desired replica count', positiveInt('--replicas'))
     .option('--tail <n>', 'logs: lines per pod (default 50)', positiveInt('--tail'))
@@ -152,7 +156,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option('--wait', 'show progress; for a request needing approval, wait until it is decided and has run')
     .option('--dry-run', 'only check policy and permissions and run the server-side dry run')
     .option('--json', 'print the outcome as one JSON object')
-    .action(async (action: string, target: string, opts: { incident?: number; replicas?: number; tail?: number; reason?: string; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
+    .action(async (action: string, target: string, opts: { cluster?: string; incident?: number; replicas?: number; tail?: number; reason?: string; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
       const { remediate } = await import('./commands/remediate.js');
       setExit(await remediate(globals(), action, target, opts, out));
     });

@@ -157,8 +157,12 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const raw = file ? readYamlFile(file) : {};
   // Where each overridden key came from, so a problem names what the user must change.
   const origins = new Map<string, string>();
+  // With clusters:, each cluster names its own kubeconfig: a KUBECONFIG in the shell (common on
+  // a bastion) says nothing about which cluster it reaches, so it is not read.
+  const named = Array.isArray(raw.clusters);
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
+    if (named && name === 'KUBECONFIG') continue;
     if (value) {
       setPath(raw, key, value);
       origins.set(key, `${name} (${key})`);
@@ -206,6 +210,17 @@ export function loadSystemConfig(inv: Invocation, file: string = SYSTEM_CONFIG):
     }
     assertTrustedFile(config.kubernetes.kubeconfig, 'kubernetes.kubeconfig', inv.trustedUids);
   }
+  // Every cluster's kubeconfig is held to the same rule (exec and auth-provider users are refused
+  // when its executor is built, unless that cluster allows them).
+  config.clusters?.forEach((c, i) => {
+    const k = c.kubernetes;
+    if (!k) return;
+    const key = `clusters.${i}.kubernetes`;
+    if (k.in_cluster) {
+      throw new ChatopsError('config', `${key}.in_cluster (cluster ${c.name}) in ${file}: on the bastion chatops uses only a kubeconfig the system configuration names (the in-cluster credentials come from the caller's environment): set ${key}.kubeconfig.`);
+    }
+    if (k.kubeconfig) assertTrustedFile(k.kubeconfig, `${key}.kubeconfig (cluster ${c.name})`, inv.trustedUids);
+  });
   return { config, secrets: readSecrets(config, null), file, privileged: true };
 }
 

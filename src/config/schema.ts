@@ -7,6 +7,7 @@ import bytes from 'bytes';
 import * as z from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { RISKS } from '../core/actions.js';
+import { CLUSTER_NAME, DEFAULT_CLUSTER } from '../core/clusters.js';
 import { APPROVAL_SOURCES, parseSelector } from '../core/policy.js';
 
 const duration = (fallback: string) =>
@@ -21,6 +22,20 @@ const duration = (fallback: string) =>
       }
       return ms;
     });
+
+/** A duration a cluster may set for itself (unset: the top level's). */
+const ownDuration = z
+  .union([z.string(), z.number()])
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const ms = typeof v === 'number' ? v * 1000 : parseDuration(v);
+    if (ms === null || ms < 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "15m" or "1h", got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 const size = (fallback: string) =>
   z
@@ -76,6 +91,37 @@ const urlList = z
 const labelMap = z.record(z.string(), z.string());
 const principals = z.array(z.string());
 
+/** One entry of `clusters:`: how its incidents are recognised, and its own Kubernetes, Alertmanager, Prometheus, links and policy. */
+const clusterSchema = z.strictObject({
+  name: z.string().regex(CLUSTER_NAME, 'expected a name of lower-case letters, digits, ".", "_" and "-" (at most 63), such as "eu-west-1"'),
+  // Unset: the alerts carry the cluster's name in their `cluster` label.
+  match: z.strictObject({ labels: labelMap.optional(), external_url: urlList }).optional(),
+  kubernetes: z
+    .strictObject({
+      kubeconfig: z.string().optional(),
+      context: z.string().optional(),
+      in_cluster: z.boolean().default(false),
+      allow_exec_plugins: z.boolean().optional(),
+      rollout_timeout: ownDuration,
+      request_timeout: ownDuration,
+      poll_interval: ownDuration,
+      concurrency: z.number().int().positive().optional(),
+    })
+    .optional(),
+  alertmanager: z.strictObject({ url: urlList, timeout: ownDuration }).optional(),
+  prometheus: z.strictObject({ url: url.optional(), timeout: ownDuration }).optional(),
+  links: z.strictObject({ dashboard: z.string().optional(), logs: z.string().optional() }).optional(),
+  policy: z
+    .strictObject({
+      namespaces: z.array(z.string()).optional(),
+      production: z.array(z.string()).optional(),
+      deployment_selector: z.string().optional(),
+      requesters: z.partialRecord(z.enum(RISKS), principals).optional(),
+      approvers: z.partialRecord(z.enum(RISKS), principals).optional(),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   webhook: z
     .strictObject({
@@ -108,7 +154,8 @@ export const configSchema = z.strictObject({
       app_token_file: z.string().optional(),
       api_url: url.optional(),
       channel: z.string().optional(),
-      routes: z.array(z.strictObject({ match: labelMap, channel: z.string().min(1) })).default([]),
+      // A route may also name clusters: it then matches only their incidents.
+      routes: z.array(z.strictObject({ match: labelMap.default({}), cluster: z.union([z.string(), z.array(z.string())]).optional(), channel: z.string().min(1) })).default([]),
       storm: z.strictObject({ threshold: z.number().int().positive().default(10), window: duration('60s') }).prefault({}),
       post_interval: duration('1s'),
       update_interval: duration('1200ms'),
@@ -138,6 +185,8 @@ export const configSchema = z.strictObject({
       rollout_timeout: duration('5m'),
       request_timeout: duration('10s'),
       poll_interval: duration('2s'),
+      // Kubernetes API calls in flight at once per cluster: a cluster whose API hangs holds only its own.
+      concurrency: z.number().int().positive().default(8),
     })
     .prefault({}),
   policy: z
@@ -189,6 +238,7 @@ export const configSchema = z.strictObject({
       pods: z.number().int().min(1).max(20).default(5),
     })
     .prefault({}),
+  clusters: z.array(clusterSchema).optional(),
   users: labelMap.default({}),
   audit: z
     .strictObject({
@@ -228,8 +278,39 @@ export function parseConfig(raw: unknown): ConfigResult {
   const config = parsed.data;
   const problems: string[] = [];
   if (config.policy.scale.min > config.policy.scale.max) problems.push('policy.scale: min is larger than max');
-  if (config.policy.deployment_selector !== undefined && !parseSelector(config.policy.deployment_selector)) {
-    problems.push(`policy.deployment_selector: expected a label selector such as "chatops.io/remediable=true,tier!=db", got ${JSON.stringify(config.policy.deployment_selector)}`);
-  }
+  const selector = (key: string, value: string | undefined) => {
+    if (value !== undefined && !parseSelector(value)) problems.push(`${key}: expected a label selector such as "chatops.io/remediable=true,tier!=db", got ${JSON.stringify(value)}`);
+  };
+  selector('policy.deployment_selector', config.policy.deployment_selector);
+  if (config.clusters) problems.push(...clusterProblems(config, selector));
   return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/**
+ * With `clusters:`, each cluster names its own connections: the single-cluster keys would say
+ * which cluster an unclaimed incident's buttons act on, so they are refused rather than guessed.
+ */
+function clusterProblems(config: Config, selector: (key: string, value: string | undefined) => void): string[] {
+  const clusters = config.clusters ?? [];
+  const problems: string[] = [];
+  if (clusters.length === 0) problems.push('clusters: expected at least one cluster (or leave clusters: out for one cluster)');
+  const moved = (key: string, where: string) => `${key}: with clusters:, set it per cluster (clusters[].${where}) instead`;
+  if (config.alertmanager.urls.length > 0) problems.push(moved('alertmanager.url', 'alertmanager.url'));
+  if (config.prometheus.url !== undefined) problems.push(moved('prometheus.url', 'prometheus.url'));
+  if (config.kubernetes.enabled) problems.push(moved('kubernetes.enabled', 'kubernetes: { kubeconfig: … }'));
+  if (config.kubernetes.kubeconfig !== undefined) problems.push(moved('kubernetes.kubeconfig', 'kubernetes.kubeconfig'));
+  if (config.kubernetes.context !== undefined) problems.push(moved('kubernetes.context', 'kubernetes.context'));
+  const seen = new Set<string>();
+  clusters.forEach((c, i) => {
+    const at = `clusters.${i}`;
+    if (c.name === DEFAULT_CLUSTER) problems.push(`${at}.name: "${DEFAULT_CLUSTER}" is the name of the single-cluster configuration (no clusters:); choose another`);
+    if (seen.has(c.name)) problems.push(`${at}.name: ${JSON.stringify(c.name)} names two clusters; names must differ`);
+    seen.add(c.name);
+    const k = c.kubernetes;
+    if (k && !k.kubeconfig && !k.in_cluster) problems.push(`${at}.kubernetes: set kubeconfig (and context) or in_cluster: true, or leave kubernetes: out for no Kubernetes actions in ${c.name}`);
+    if (k?.kubeconfig && k.in_cluster) problems.push(`${at}.kubernetes: kubeconfig and in_cluster: true exclude each other`);
+    if (c.match && c.match.labels === undefined && c.match.external_url.length === 0) problems.push(`${at}.match: set labels or external_url (or leave match: out for the cluster label)`);
+    selector(`${at}.policy.deployment_selector`, c.policy?.deployment_selector);
+  });
+  return problems;
 }

@@ -2,6 +2,7 @@
  * The action catalogue: every action any face can offer, as data. Adding an action means one
  * entry here plus its executor branch; policy, requests and previews read these entries.
  */
+import { CLUSTER_NAME, DEFAULT_CLUSTER } from './clusters.js';
 import { ChatopsError } from './errors.js';
 
 /** Risks in increasing order (policy.max_risk compares by this order). */
@@ -15,6 +16,11 @@ export type ActionName = 'pods' | 'events' | 'logs' | 'ack' | 'silence' | 'rollo
 export type TargetKind = 'deployment' | 'incident';
 
 export interface DeploymentTarget {
+  /**
+   * The cluster it is in (see clusters.ts). Absent: the single cluster, `default` (or, with
+   * named clusters, not said yet); null: an incident no configured cluster claims.
+   */
+  cluster?: string | null;
   namespace: string;
   deployment: string;
 }
@@ -114,27 +120,30 @@ export function actionSpec(name: string): ActionSpec {
 /** Kubernetes object names (RFC 1123 labels/subdomains); anything else never reaches a URL path. */
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
-/** Parses `<namespace>/<deployment>`. */
+/** Parses `<namespace>/<deployment>` or `<cluster>/<namespace>/<deployment>`. */
 export function parseDeploymentTarget(text: string): DeploymentTarget {
-  const m = /^([^/]+)\/([^/]+)$/.exec(text.trim());
-  if (!m || !DNS_NAME.test(m[1]!) || !DNS_NAME.test(m[2]!) || m[1]!.length > 63) {
-    throw new ChatopsError('usage', `${JSON.stringify(text)} is not a target: write <namespace>/<deployment>, e.g. prod/web.`);
+  const m = /^(?:([^/]+)\/)?([^/]+)\/([^/]+)$/.exec(text.trim());
+  if (!m || !DNS_NAME.test(m[2]!) || !DNS_NAME.test(m[3]!) || m[2]!.length > 63 || (m[1] !== undefined && !CLUSTER_NAME.test(m[1]))) {
+    throw new ChatopsError('usage', `${JSON.stringify(text)} is not a target: write <namespace>/<deployment>, e.g. prod/web, or <cluster>/<namespace>/<deployment>, e.g. eu-1/prod/web.`);
   }
-  return { namespace: m[1]!, deployment: m[2]! };
+  return m[1] === undefined ? { namespace: m[2]!, deployment: m[3]! } : { cluster: m[1], namespace: m[2]!, deployment: m[3]! };
 }
 
 /**
  * The deployment an incident is about, for remediation buttons: its `namespace` and `deployment`
  * labels. Null when the alert does not name one (or names something that is not a valid name).
  */
-export function deploymentTargetOf(incident: { namespace: string; labels: Record<string, string> }): DeploymentTarget | null {
+export function deploymentTargetOf(incident: { namespace: string; labels: Record<string, string>; cluster?: string | null }): DeploymentTarget | null {
   const deployment = incident.labels.deployment;
   const namespace = incident.namespace || incident.labels.namespace;
   if (!deployment || !namespace || !DNS_NAME.test(deployment) || !DNS_NAME.test(namespace) || namespace.length > 63) return null;
-  return { namespace, deployment };
+  // In the incident's cluster (null: none claims it, so nothing may run there).
+  return incident.cluster === undefined || incident.cluster === DEFAULT_CLUSTER ? { namespace, deployment } : { cluster: incident.cluster, namespace, deployment };
 }
 
-export const targetText = (t: DeploymentTarget): string => `${t.namespace}/${t.deployment}`;
+/** `namespace/deployment`, or `cluster/namespace/deployment` in a named cluster (`?/…` when no cluster claims it). */
+export const targetText = (t: DeploymentTarget): string =>
+  t.cluster === undefined || t.cluster === DEFAULT_CLUSTER ? `${t.namespace}/${t.deployment}` : `${t.cluster ?? '?'}/${t.namespace}/${t.deployment}`;
 
 /** Checks that the parameters an action needs are there and well-formed (bounds are policy). */
 export function validateParams(spec: ActionSpec, params: ActionParams): void {

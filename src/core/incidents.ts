@@ -2,16 +2,22 @@
  * Incident grouping and lifecycle: pure functions from (current state, delivery) to a plan.
  * The store applies a plan inside one transaction; nothing here touches I/O.
  */
+import { clusterKey, type ClusterResolver } from './clusters.js';
 import type { AlertEvent, Delivery, Incident, IncidentStatus, Labels, StoredAlert } from './types.js';
 
-/** What the lifecycle reads from a delivery besides its alerts. */
-export type DeliveryFacts = Pick<Delivery, 'groupKey' | 'externalURL'> & Partial<Pick<Delivery, 'truncatedAlerts'>>;
+/**
+ * What the lifecycle reads from a delivery besides its alerts; `cluster`: the cluster a new
+ * incident belongs to (set with named clusters; null when none claims its alerts).
+ */
+export type DeliveryFacts = Pick<Delivery, 'groupKey' | 'externalURL'> & Partial<Pick<Delivery, 'truncatedAlerts'>> & { cluster?: string | null };
 
 export interface LifecycleOptions {
   /** Labels that form the incident key; empty = the delivery's groupKey. */
   keyLabels: readonly string[];
   /** A re-fire within this long after resolution reopens the same incident. */
   reopenWindowMs: number;
+  /** With named clusters: which cluster an alert belongs to (its incident's key starts with it). Absent: one cluster. */
+  clusterOf?: ClusterResolver | null;
 }
 
 /**
@@ -61,16 +67,39 @@ export function incidentKey(delivery: Delivery, alert: AlertEvent, keyLabels: re
   return keyLabels.map((l) => `${l}=${JSON.stringify(alert.labels[l] ?? '')}`).join(',');
 }
 
-/** Splits a delivery's alerts by incident key, keeping their order. */
-export function groupByIncidentKey(delivery: Delivery, keyLabels: readonly string[]): Map<string, AlertEvent[]> {
+/**
+ * Splits a delivery's alerts by incident key, keeping their order. With named clusters
+ * (`clusterOf`) the key starts with the alert's cluster, so one Alertmanager group holding
+ * alerts of two clusters makes two incidents (`groupFacts` gives each its cluster).
+ */
+export function groupByIncidentKey(delivery: Delivery, keyLabels: readonly string[], clusterOf?: ClusterResolver | null): Map<string, AlertEvent[]> {
   const groups = new Map<string, AlertEvent[]>();
+  // The prefixed groupKey per cluster, made once per delivery rather than once per alert.
+  const prefixed = clusterOf && keyLabels.length === 0 ? new Map<string | null, string>() : null;
   for (const alert of delivery.alerts) {
-    const key = incidentKey(delivery, alert, keyLabels);
+    let key: string;
+    if (!clusterOf) key = incidentKey(delivery, alert, keyLabels);
+    else {
+      const cluster = clusterOf(alert.labels, delivery.externalURL);
+      if (prefixed) {
+        key = prefixed.get(cluster) ?? clusterKey(cluster, delivery.groupKey);
+        prefixed.set(cluster, key);
+      } else key = clusterKey(cluster, incidentKey(delivery, alert, keyLabels));
+    }
     const list = groups.get(key);
     if (list) list.push(alert);
     else groups.set(key, [alert]);
   }
   return groups;
+}
+
+/**
+ * The facts of a delivery for one key group of it: with named clusters, the group's cluster too
+ * (its alerts share it: it is part of their key).
+ */
+export function groupFacts(delivery: Delivery, events: readonly AlertEvent[], clusterOf?: ClusterResolver | null): DeliveryFacts {
+  if (!clusterOf || events.length === 0) return delivery;
+  return { groupKey: delivery.groupKey, externalURL: delivery.externalURL, truncatedAlerts: delivery.truncatedAlerts, cluster: clusterOf(events[0]!.labels, delivery.externalURL) };
 }
 
 const sameRecord = (a: Labels, b: Labels): boolean => {
@@ -225,7 +254,7 @@ export function planIncident(
     return {
       key, action: 'none', previous: null, upserts: [], changes, resolvedNow: false,
       incident: { id: null, key, status: 'resolved', ...describe(events), groupKey: delivery.groupKey, externalURL: delivery.externalURL,
-        firing: 0, total: 0, openedAt: now, updatedAt: now, resolvedAt: now, acknowledgedBy: null, acknowledgedAt: null },
+        firing: 0, total: 0, openedAt: now, updatedAt: now, resolvedAt: now, acknowledgedBy: null, acknowledgedAt: null, ...clusterOfNew(delivery) },
     };
   }
   return openNew(key, events, null, delivery, now, shared);
@@ -257,9 +286,13 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
       resolvedAt: firing === 0 ? resolvedTime(alerts, openedAt, now) : null,
       acknowledgedBy: null,
       acknowledgedAt: null,
+      ...clusterOfNew(delivery),
     },
   };
 }
+
+/** A new incident's cluster field: only with named clusters (a single-cluster incident is `default`'s, the store's default). */
+const clusterOfNew = (delivery: DeliveryFacts): Pick<Incident, 'cluster'> => (delivery.cluster === undefined ? {} : { cluster: delivery.cluster });
 
 function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: DeliveryFacts, reopened: boolean, now: number, shared?: SharedByAll): IncidentPlan {
   const prev = latest.incident;

@@ -4,7 +4,7 @@
  * `chatops alerts ingest`.
  */
 import { createHash } from 'node:crypto';
-import { groupByIncidentKey, planIncident, type IncidentPlan, type LifecycleOptions, type SharedByAll } from './incidents.js';
+import { groupByIncidentKey, groupFacts, planIncident, type IncidentPlan, type LifecycleOptions, type SharedByAll } from './incidents.js';
 import type { Clock, EncodedBody, IncidentStore } from './ports.js';
 import type { AlertEvent, AuditSource, Delivery } from './types.js';
 
@@ -70,11 +70,12 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
     });
     const results: IngestResult['incidents'] = [];
     let changed = false;
-    const groups = groupByIncidentKey(delivery, ctx.lifecycle.keyLabels);
+    const { clusterOf } = ctx.lifecycle;
+    const groups = groupByIncidentKey(delivery, ctx.lifecycle.keyLabels, clusterOf);
     for (const [key, events] of groups) {
       // What the delivery's alerts share is what the group's share when the group is all of them.
       const shared = groups.size === 1 ? delivery.shared : undefined;
-      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), delivery, ctx.lifecycle, now, shared);
+      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), groupFacts(delivery, events, clusterOf), ctx.lifecycle, now, shared);
       const id = applyIncidentPlan(ctx, plan, { deliveryId }, origin, now, shared);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });

@@ -5,6 +5,7 @@
  * audit rows and outbox rows all happen here or below (remediation.ts, incident-actions.ts).
  */
 import { CATALOGUE, targetText, type DeploymentTarget } from './actions.js';
+import { clusterNames, clusterOfIncident, DEFAULT_CLUSTER, knownCluster, SINGLE_CLUSTER, unknownClusterReason } from './clusters.js';
 import { ChatopsError } from './errors.js';
 import { acknowledgeIncident, noIncident, type Actor, type IncidentData } from './incident-actions.js';
 import { outcome, type Outcome } from './outcome.js';
@@ -22,8 +23,8 @@ export type { Actor, IncidentData } from './incident-actions.js';
 
 /** Everything the service needs: the approvals context plus Alertmanager. */
 export interface OperatorContext extends RemediationContext {
-  /** Built lazily: throws ChatopsError('config') when Alertmanager is not configured. */
-  silencer: () => Promise<Silencer>;
+  /** The silencer of a cluster's Alertmanager (absent: `default`), built lazily: throws ChatopsError('config') when it has none. */
+  silencer: (cluster?: string) => Promise<Silencer>;
 }
 
 /** What a silence action touched. */
@@ -156,13 +157,31 @@ export function operatorService(ctx: OperatorContext): OperatorService {
     incident, silenceId: null, endsAt: null, untilResolved: false, createdBy: null, matchers: [], extendedFrom: null, ...over,
   });
 
-  /** Policy for silencing and unsilencing (a `low` action on the incident); the refusal is audited. */
+  const clusters = ctx.clusters ?? SINGLE_CLUSTER;
+  /** The incident's cluster when one is configured (its requesters decide its `low` actions), else undefined: the top level's. */
+  const policyCluster = (incident: Incident): string | undefined => {
+    const c = clusterOfIncident(incident);
+    return c !== null && c !== DEFAULT_CLUSTER && knownCluster(clusters, c) ? c : undefined;
+  };
+  /** Where the incident's silences live: its cluster's Alertmanager; or why none can be made for it. */
+  const silenceCluster = (incident: Incident): { cluster: string } | { refused: string } => {
+    const c = clusterOfIncident(incident);
+    if (c === null) return { refused: `${unknownClusterReason(clusters, incident)}.` };
+    if (!knownCluster(clusters, c)) return { refused: `incident #${incident.id} belongs to cluster ${c}, which is no longer configured (clusters: ${clusterNames(clusters).join(', ')}), so chatops knows no Alertmanager for it.` };
+    return { cluster: c };
+  };
+
+  /** Policy for silencing and unsilencing (a `low` action on the incident, in its cluster); the refusal is audited. */
   const silencePolicy = (incident: Incident, action: 'incident.silence' | 'incident.unsilence', actor: ActingPrincipal, durationMs: number | undefined, detail: Record<string, unknown>): Outcome<SilenceData> | null => {
-    const decision = evaluateRequest(ctx.policy, { action: CATALOGUE.silence, target: null, params: durationMs === undefined ? {} : { durationMs }, requester: actor, targetLabels: 'unknown' });
+    const where = silenceCluster(incident);
+    const decision = 'refused' in where
+      ? { kind: 'refused' as const, reason: where.refused }
+      : evaluateRequest(ctx.policy, { action: CATALOGUE.silence, target: null, params: durationMs === undefined ? {} : { durationMs }, requester: actor, targetLabels: 'unknown', cluster: policyCluster(incident) });
     if (decision.kind !== 'refused') return null;
     silenceAudit(incident, action, actor, 'refused', { ...detail, why: decision.reason });
     return outcome('refused', decision.reason, silenceData(incident));
   };
+  const silencerOf = (incident: Incident) => ctx.silencer(clusterOfIncident(incident) ?? DEFAULT_CLUSTER);
 
   const until = (untilResolved: boolean, endsAt: number) => (untilResolved ? `it resolves (at most until ${iso(endsAt)})` : iso(endsAt));
 
@@ -170,7 +189,7 @@ export function operatorService(ctx: OperatorContext): OperatorService {
     async acknowledge(incidentId, actor) {
       // Acknowledging is a `low` action like silencing: one policy.max_risk governs both.
       const incident = ctx.store.getIncident(incidentId);
-      const decision = evaluateRequest(ctx.policy, { action: CATALOGUE.ack, target: null, params: {}, requester: actor, targetLabels: 'unknown' });
+      const decision = evaluateRequest(ctx.policy, { action: CATALOGUE.ack, target: null, params: {}, requester: actor, targetLabels: 'unknown', cluster: incident ? policyCluster(incident) : undefined });
       if (incident && decision.kind === 'refused') {
         ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key, incidentId, result: 'refused', detail: { why: decision.reason } });
         return outcome('refused', decision.reason, { incident });
@@ -197,7 +216,7 @@ export function operatorService(ctx: OperatorContext): OperatorService {
         return outcome('refused', `${none.why}.`, silenceData(incident), { hint: none.hint });
       }
       const matchers = incidentMatchers(incident);
-      const silencer = await ctx.silencer();
+      const silencer = await silencerOf(incident);
       const now = ctx.clock.now();
       const endsAt = now + durationMs;
       const comment = opts.comment?.trim() || `chatops: incident ${incidentId} (${incident.alertname}) silenced${untilResolved ? ' until it resolves' : ''} by ${actor.id}`;
@@ -251,7 +270,7 @@ export function operatorService(ctx: OperatorContext): OperatorService {
       if (!active) return outcome('unchanged', `Incident ${incidentId} has no active silence.`, silenceData(incident));
       const refused = silencePolicy(incident, 'incident.unsilence', actor, undefined, { silenceId: active.id });
       if (refused) return refused;
-      await (await ctx.silencer()).expireSilence(active.id);
+      await (await silencerOf(incident)).expireSilence(active.id);
       ctx.store.transaction(() => {
         const at = ctx.clock.now();
         silenceAudit(incident, 'incident.unsilence', actor, 'ok', { silenceId: active.id });
@@ -298,7 +317,7 @@ export function operatorService(ctx: OperatorContext): OperatorService {
       const active = activeSilence(audit, ctx.clock.now());
       // Resolved now, or resolved at some point since it was silenced (and re-fired since).
       if (!active?.untilResolved || (incident.status !== 'resolved' && !resolvedSince(audit, active.id))) return null;
-      await (await ctx.silencer()).expireSilence(active.id);
+      await (await silencerOf(incident)).expireSilence(active.id);
       ctx.store.transaction(() => {
         const at = ctx.clock.now();
         silenceAudit(incident, 'incident.unsilence', DAEMON, 'ok', { silenceId: active.id, reason: 'the incident resolved' });

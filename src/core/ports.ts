@@ -27,6 +27,8 @@ export interface EncodedBody {
 
 export interface IncidentFilter {
   statuses?: readonly IncidentStatus[];
+  /** Only incidents of these clusters. */
+  clusters?: readonly string[];
   limit?: number;
 }
 

@@ -25,6 +25,8 @@ import type { AlertEvent, StoredAlert } from './types.js';
 /** An alert reconciliation looks at: firing in an open incident, or recently resolved by reconciliation. */
 export interface TrackedAlert extends StoredAlert {
   incidentKey: string;
+  /** The incident's cluster (null: none claims it); each cluster is reconciled against its own Alertmanagers. */
+  cluster?: string | null;
 }
 
 /** What one Alertmanager instance said. */
@@ -121,7 +123,7 @@ export function applyReconciliation(ctx: IngestContext, decision: ReconcileDecis
         return stored && stored.status === 'firing' && stored.startsAt === a.startsAt && stored.updatedAt <= snapshotAt;
       });
       if (still.length === 0) continue;
-      const events: AlertEvent[] = still.map(({ incidentId: _i, updatedAt: _u, incidentKey: _k, reconciled: _r, ...a }) => ({ ...a, status: 'resolved', endsAt: now }));
+      const events: AlertEvent[] = still.map(({ incidentId: _i, updatedAt: _u, incidentKey: _k, reconciled: _r, cluster: _c, ...a }) => ({ ...a, status: 'resolved', endsAt: now }));
       const plan = planIncident(key, events, latest, latest.incident, ctx.lifecycle, now);
       const id = applyIncidentPlan(ctx, plan, { reason: RECONCILE_REASON, alertmanagers }, origin, now);
       if (id === null) continue;

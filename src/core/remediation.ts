@@ -4,14 +4,15 @@
  * Every step is an audit row; with `notify`, every step is also an outbox row for Slack.
  */
 import { actionSpec, targetText, validateParams, type ActionName, type ActionParams, type DeploymentTarget } from './actions.js';
+import { clusterNames, clusterOfIncident, DEFAULT_CLUSTER, knownCluster, SINGLE_CLUSTER, unknownClusterReason, type ClusterSet } from './clusters.js';
 import { ChatopsError } from './errors.js';
 import type { Actor } from './incident-actions.js';
-import { evaluateApproval, evaluateRequest, mayDeny, type Decision, type Policy, type Principal } from './policy.js';
+import { evaluateApproval, evaluateRequest, mayDeny, policyFor, type Decision, type Policy, type Principal } from './policy.js';
 import type { Clock, IncidentStore } from './ports.js';
 import type {
   ActionRequest, DryRunResult, ExecutionResult, Executor, MembershipResolver, ProgressEvent, ReadResult, RequestStore, RequestState,
 } from './requests.js';
-import type { Labels } from './types.js';
+import type { Incident, Labels } from './types.js';
 import { iso } from './time.js';
 
 export interface RemediationContext {
@@ -20,8 +21,10 @@ export interface RemediationContext {
   notify: boolean;
   /** The policy in force for this process (re-read at every call by re-opening the runtime). */
   policy: Policy;
-  /** Built lazily: throws ChatopsError('config') when Kubernetes is not configured. */
-  executor: () => Promise<Executor>;
+  /** The configured clusters; absent: one cluster, `default`. */
+  clusters?: ClusterSet;
+  /** The executor of a cluster (absent: `default`), built lazily: throws ChatopsError('config') when it has no Kubernetes. */
+  executor: (cluster?: string) => Promise<Executor>;
   /** New opaque request id. */
   newId: () => string;
   membership?: MembershipResolver;
@@ -98,10 +101,48 @@ async function withGroups(ctx: RemediationContext, actor: ActingPrincipal): Prom
   }
 }
 
-/** The deployment's labels when policy.deployment_selector needs them, else 'unknown'. */
+/** The cluster whose executor runs an action on this target. */
+export const executorOf = (ctx: RemediationContext, target: DeploymentTarget): Promise<Executor> => ctx.executor(target.cluster ?? DEFAULT_CLUSTER);
+
+/** The deployment's labels when its cluster's policy has a deployment_selector, else 'unknown'. */
 export async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Promise<Labels | 'unknown'> {
-  if (!ctx.policy.deploymentSelector) return 'unknown';
-  return (await ctx.executor()).targetLabels(target);
+  if (!policyFor(ctx.policy, target.cluster).deploymentSelector) return 'unknown';
+  return (await executorOf(ctx, target)).targetLabels(target);
+}
+
+/**
+ * The target in the cluster it must be acted on in: the incident's (its cluster decides, and a
+ * target naming another is a mistake), else the one named, else the only one there is. A
+ * refusal (audited by the caller) when the incident's cluster is unknown or no longer configured;
+ * a usage error when the person must say which cluster, or named one that does not exist.
+ */
+export function targetInCluster(ctx: Pick<RemediationContext, 'clusters'>, target: DeploymentTarget, incident: Incident | null): { target: DeploymentTarget } | { refused: string } {
+  const set = ctx.clusters ?? SINGLE_CLUSTER;
+  const names = clusterNames(set);
+  const where = `${target.namespace}/${target.deployment}`;
+  let cluster = target.cluster;
+  if (incident) {
+    const own = clusterOfIncident(incident);
+    if (own === null) return { refused: unknownClusterReason(set, incident) };
+    if (cluster !== undefined && cluster !== null && cluster !== own) {
+      throw new ChatopsError('usage', `Incident ${incident.id} is in cluster ${own}, not ${cluster}: write ${own}/${where}, or leave the cluster out to act in the incident's.`);
+    }
+    if (!knownCluster(set, own)) return { refused: `incident #${incident.id} belongs to cluster ${own}, which is no longer configured (clusters: ${names.join(', ')}): nothing can be done in it from here` };
+    cluster = own;
+  } else if (cluster === null) {
+    return { refused: `no configured cluster is known for ${where}` };
+  } else if (cluster === undefined) {
+    if (set.multi && names.length > 1) {
+      throw new ChatopsError('usage', `Which cluster is ${where} in? Write <cluster>/${where} (e.g. ${names[0]}/${where}) or give --cluster; the clusters are ${names.join(', ')}.`);
+    }
+    cluster = names[0] ?? DEFAULT_CLUSTER;
+  } else if (!knownCluster(set, cluster)) {
+    throw new ChatopsError('usage', set.multi
+      ? `There is no cluster ${cluster}: the clusters are ${names.join(', ')}.`
+      : `There is no cluster ${cluster}: this configuration has one cluster and names none (add clusters: to name several).`);
+  }
+  const { cluster: _given, ...rest } = target;
+  return { target: !set.multi && cluster === DEFAULT_CLUSTER ? rest : { ...rest, cluster } };
 }
 
 /** The outbox payload shared by every request.* row. */
@@ -129,11 +170,13 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
   const params = input.params ?? {};
   validateParams(spec, params);
   const incidentId = input.incidentId ?? null;
-  if (incidentId !== null && !ctx.store.getIncident(incidentId)) {
+  const incident = incidentId === null ? null : ctx.store.getIncident(incidentId);
+  if (incidentId !== null && !incident) {
     throw new ChatopsError('not_found', `No incident ${incidentId}: list them with 'chatops incidents list'.`);
   }
   const reason = input.reason?.trim() || null;
-  const target = input.target;
+  const placed = targetInCluster(ctx, input.target, incident);
+  const target = 'target' in placed ? placed.target : input.target;
   const who = await withGroups(ctx, actor);
   const base = { action: spec.name, params, reason };
 
@@ -141,6 +184,7 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
     audit(ctx, actor, A.request, target, incidentId, 'refused', { ...base, why, ...extra });
     return { ...refusal(why, lead), decision };
   };
+  if ('refused' in placed) return refuse(`${placed.refused}.`, null);
 
   // The policy first: nothing reaches the API server for a request it refuses anyway.
   const early = evaluateRequest(ctx.policy, { action: spec, target, params, requester: who, targetLabels: 'unknown' }, { labelsLater: true });
@@ -154,7 +198,7 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
   const decision = evaluateRequest(ctx.policy, { action: spec, target, params, requester: who, targetLabels: labels });
   if (decision.kind === 'refused') return refuse(decision.reason, decision);
 
-  const executor = await ctx.executor();
+  const executor = await executorOf(ctx, target);
   if (!spec.mutates) {
     let result: ReadResult;
     try {
@@ -212,7 +256,7 @@ export async function execute(ctx: RemediationContext, requestId: string, actor:
   const spec = actionSpec(claimed.action);
   let result: ExecutionResult;
   try {
-    const executor = await ctx.executor();
+    const executor = await executorOf(ctx, claimed.target);
     result = await executor.execute(spec, claimed.target, claimed.params, (e) => onProgress?.(e));
   } catch (e) {
     result = { ok: false, summary: `${spec.name} on ${targetText(claimed.target)} failed: ${e instanceof ChatopsError ? e.message : (e as Error).message}`, detail: {} };
@@ -286,8 +330,9 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
   const who = await withGroups(ctx, actor);
 
   if (verdict === 'deny') {
-    if (!mayDeny(ctx.policy, spec.risk, request.requester, who)) {
-      return refuse(`${actor.id} may neither approve nor deny ${spec.risk} actions (policy.approvers.${spec.risk}).`);
+    if (!mayDeny(ctx.policy, spec.risk, request.requester, who, request.target.cluster)) {
+      const where = request.target.cluster === undefined ? '' : ` in cluster ${request.target.cluster}`;
+      return refuse(`${actor.id} may neither approve nor deny ${spec.risk} actions${where} (policy.approvers.${spec.risk}).`);
     }
     const to: RequestState = actor.id === request.requester ? 'cancelled' : 'denied';
     const done = ctx.store.transaction(() => {
@@ -303,6 +348,9 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     return to === 'cancelled' ? { kind: 'cancelled', request: done } : { kind: 'denied', request: done };
   }
 
+  const set = ctx.clusters ?? SINGLE_CLUSTER;
+  const cluster = request.target.cluster ?? DEFAULT_CLUSTER;
+  if (!knownCluster(set, cluster)) return refuse(`cluster ${cluster}, where request ${requestId} would run, is no longer configured (clusters: ${clusterNames(set).join(', ')}).`);
   const facts = {
     action: spec, target: request.target, params: request.params,
     requester: { id: request.requester, source: request.source, groups: request.requesterGroups }, approver: who,
@@ -320,7 +368,7 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
   const verdictNow = evaluateApproval(ctx.policy, { ...facts, targetLabels: labels });
   if (verdictNow.kind === 'refused') return refuse(verdictNow.reason);
   // This process will run it: fail before the approval is spent if it cannot (Kubernetes off here).
-  await ctx.executor();
+  await executorOf(ctx, request.target);
 
   const approved = ctx.store.transaction(() => {
     const at = ctx.clock.now();

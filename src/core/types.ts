@@ -64,6 +64,8 @@ export interface Incident {
   acknowledgedAt: number | null;
   /** Alerts of the group Alertmanager left out of its latest delivery (`truncatedAlerts`, max_alerts); absent = 0. */
   truncatedAlerts?: number;
+  /** The cluster it belongs to (clusters.ts); null: no configured cluster claims it; absent: `default`. */
+  cluster?: string | null;
 }
 
 export type AuditSource = 'slack' | 'cli' | 'tui' | 'daemon' | 'alertmanager';

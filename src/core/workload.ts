@@ -8,8 +8,9 @@
 import { actionSpec, targetText, type DeploymentTarget } from './actions.js';
 import { formatDuration } from './duration.js';
 import { evaluateRequest } from './policy.js';
-import { labelsFor, type RemediationContext } from './remediation.js';
+import { executorOf, labelsFor, targetInCluster, type RemediationContext } from './remediation.js';
 import type { Actor } from './incident-actions.js';
+import type { Incident } from './types.js';
 
 export interface PodState {
   name: string;
@@ -111,17 +112,24 @@ export type WorkloadOutcome =
 export const ENRICHMENT_ACTOR: Actor = { id: 'daemon', source: 'daemon' };
 export const WORKLOAD_AUDIT = 'enrichment.workload';
 
-/** Reads the deployment's pods and events for an incident, if the policy allows it; audited when it runs. */
-export async function readWorkload(ctx: RemediationContext, target: DeploymentTarget, incidentId: number, maxEvents: number): Promise<WorkloadOutcome> {
+/**
+ * Reads the deployment's pods and events for an incident, in the incident's cluster, if the
+ * policy (that cluster's) allows it; audited when it runs.
+ */
+export async function readWorkload(ctx: RemediationContext, named: DeploymentTarget, incident: Incident, maxEvents: number): Promise<WorkloadOutcome> {
   const pods = actionSpec('pods');
   const events = actionSpec('events');
+  const placed = targetInCluster(ctx, named, incident);
+  if ('refused' in placed) return { kind: 'not-allowed', reason: placed.refused }; // no cluster claims the incident
+  const { target } = placed;
+  const incidentId = incident.id;
   const audit = (result: string, detail: Record<string, unknown>) =>
     ctx.store.appendAudit({ ts: ctx.clock.now(), actor: ENRICHMENT_ACTOR.id, source: ENRICHMENT_ACTOR.source, action: WORKLOAD_AUDIT, target: targetText(target), incidentId, result, detail: { actions: [pods.name, events.name], ...detail } });
   let executor;
   try {
-    executor = await ctx.executor();
+    executor = await executorOf(ctx, target);
   } catch (e) {
-    return { kind: 'not-allowed', reason: (e as Error).message }; // Kubernetes is off
+    return { kind: 'not-allowed', reason: (e as Error).message }; // Kubernetes is off in that cluster
   }
   try {
     const labels = await labelsFor(ctx, target);

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { startWebhookParser } from '../adapters/alertmanager/webhook-parser.js';
 import { startCheckpointer } from '../adapters/store/checkpointer.js';
 import { GroupCommitIngest } from '../adapters/store/group-commit.js';
-import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type Runtime } from '../app.js';
+import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type ClusterRuntime, type Runtime } from '../app.js';
 import { DaemonLease } from '../adapters/store/daemon-lease.js';
 import { displayUrl } from '../adapters/alertmanager/http.js';
 import { AuditShipper } from './audit-shipper.js';
@@ -54,16 +54,19 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const { store, clock } = runtime;
   // Loading client-node holds this thread for about a second: do it while starting, not in
   // the middle of the first approved action (webhooks wait, Slack's pings time out).
-  if (config.kubernetes.enabled) await import('../adapters/kube/kube-executor.js');
+  if (runtime.clusters.all.some((c) => c.config.kubernetes !== null)) await import('../adapters/kube/kube-executor.js');
   const checkpointer = startCheckpointer(store, logger, { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busy_timeout });
-  const metrics = new Metrics(store, clock.now);
-  registerRequestMetrics(metrics.registry, store);
+  const multi = runtime.clusters.set.multi;
+  const metrics = new Metrics(store, clock.now, { clusters: multi });
+  registerRequestMetrics(metrics.registry, store, { clusters: multi ? runtime.clusters.all.map((c) => c.name) : undefined });
   // Concurrent deliveries share one commit (and one fsync); each is answered after it.
   const ingest = new GroupCommitIngest(store, runtime.ingest, { onCommit: (n) => metrics.ingestBatch.observe(n) });
   const parser = startWebhookParser((e) => logger.error({ err: e }, 'webhook parser thread failed; parsing on the main thread instead'));
   const lease = new DaemonLease(store, config.store.mode);
-  const am = config.alertmanager;
-  const reconcileMetrics = am.urls.length && am.reconcile.interval > 0 ? new ReconcileMetrics(metrics.registry, am.urls.map(displayUrl)) : null;
+  const reconciled = reconciledClusters(runtime);
+  const reconcileMetrics = reconciled.length > 0
+    ? new ReconcileMetrics(metrics.registry, reconciled.map((c) => ({ cluster: runtime.clusters.set.multi ? c.name : null, urls: c.config.alertmanager.urls.map(displayUrl) })))
+    : null;
   // Set while this daemon holds the lease and runs everything that must run once per database.
   let active: ActiveServices | null = null;
   let standbyReason: string | null = null;
@@ -90,7 +93,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         if (!active) return standbyReason ?? 'starting';
         return active.slack ? active.slack.notReadyReason() : null;
       },
-      details: () => [active?.slack?.behindReason(), active?.reconciler?.degraded()].filter((d): d is string => Boolean(d)),
+      details: () => [active?.slack?.behindReason(), ...(active?.reconcilers ?? []).map((r) => r.degraded())].filter((d): d is string => Boolean(d)),
     },
     webhookToken: secrets.webhookToken,
     maxBodyBytes: config.webhook.max_body,
@@ -161,8 +164,11 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   if (!slackConfigured(loaded)) {
     logger.info('Slack is off: set SLACK_BOT_TOKEN (xoxb-) and SLACK_APP_TOKEN (xapp-) to keep one thread per incident in Slack');
   }
-  if (!config.kubernetes.enabled) {
+  if (!runtime.clusters.set.multi && !config.kubernetes.enabled) {
     logger.info('Kubernetes is off: set kubernetes.enabled: true (and KUBECONFIG or kubernetes.kubeconfig) to run approved remediation');
+  }
+  if (runtime.clusters.set.multi) {
+    logger.info({ clusters: runtime.clusters.all.map((c) => ({ name: c.name, kubernetes: c.config.kubernetes !== null, alertmanagers: c.config.alertmanager.urls.length, prometheus: Boolean(c.config.prometheus.url) })) }, 'clusters');
   }
 
   const stop = () => {
@@ -193,7 +199,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   };
   const reloadPolicy = (next: LoadedConfig) => {
     // Requests, clicks and buttons read ctx.policy at every use, so swapping it is enough.
-    runtime.remediation.policy = policyFromConfig(next.config.policy);
+    runtime.remediation.policy = policyFromConfig(next.config.policy, next.config.clusters);
     // The controls on open incidents' messages follow the policy in force.
     active?.slack?.policyChanged();
     logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
@@ -201,10 +207,16 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   return { url, runtime, reloadPolicy, stop, lost };
 }
 
+/** The clusters whose incidents are reconciled: those with an Alertmanager, when reconciliation is on. */
+function reconciledClusters(runtime: Runtime): ClusterRuntime[] {
+  return runtime.clusters.all.filter((c) => c.config.alertmanager.urls.length > 0 && c.config.alertmanager.reconcile.intervalMs > 0);
+}
+
 interface ActiveServices {
   startedAt: number;
   slack: RunningSlack | null;
-  reconciler: Reconciler | null;
+  /** One per cluster with an Alertmanager: each runs on its own, so one cluster's outage never delays another's. */
+  reconcilers: Reconciler[];
   /** Ends until-resolved silences of incidents that resolved (runs after the current pass). */
   sweepSilences(): void;
   stop(): Promise<void>;
@@ -251,12 +263,12 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
     try {
       const n = expireRequests(runtime.remediation);
       if (n > 0) logger.info({ expired: n }, 'action requests expired');
-      const k = config.kubernetes;
-      const closed = recoverInterrupted(runtime.remediation, {
-        approvedStaleMs: 2 * 60_000,
-        // Longer than any CLI or daemon could still be following the rollout.
-        runningStaleMs: k.rollout_timeout + 3 * k.request_timeout + 2 * 60_000,
-      });
+      // Longer than any CLI or daemon could still be following the rollout, in the slowest cluster.
+      const follow = Math.max(...runtime.clusters.all.map((c) => {
+        const k = c.config.kubernetes;
+        return k ? k.rolloutTimeoutMs + 3 * k.requestTimeoutMs : config.kubernetes.rollout_timeout + 3 * config.kubernetes.request_timeout;
+      }));
+      const closed = recoverInterrupted(runtime.remediation, { approvedStaleMs: 2 * 60_000, runningStaleMs: follow + 2 * 60_000 });
       if (closed > 0) logger.warn({ closed }, 'action requests left behind by a stopped process were closed as failed');
     } catch (e) {
       logger.warn({ err: e }, 'expiry sweep failed');
@@ -285,21 +297,25 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
   prune();
   const pruneTimer = setInterval(prune, PRUNE_MS);
   pruneTimer.unref();
-  const am = config.alertmanager;
-  const reconciler = reconcileMetrics
-    ? new Reconciler(runtime, reconcileMetrics, logger.child({ component: 'reconcile' }), { urls: am.urls, timeoutMs: am.timeout, intervalMs: am.reconcile.interval, warmupMs: am.reconcile.warmup }, () => {
-      slack?.nudge();
-      sweepSilences();
+  const multi = runtime.clusters.set.multi;
+  const reconcilers = reconcileMetrics
+    ? reconciledClusters(runtime).map((c) => {
+      const am = c.config.alertmanager;
+      const log = logger.child({ component: 'reconcile', ...(multi ? { cluster: c.name } : {}) });
+      return new Reconciler(runtime, reconcileMetrics, log, { cluster: multi ? c.name : null, urls: am.urls, timeoutMs: am.timeoutMs, intervalMs: am.reconcile.intervalMs, warmupMs: am.reconcile.warmupMs }, () => {
+        slack?.nudge();
+        sweepSilences();
+      });
     })
-    : null;
-  reconciler?.start();
+    : [];
+  for (const r of reconcilers) r.start();
   return {
     startedAt,
     slack,
-    reconciler,
+    reconcilers,
     sweepSilences,
     async stop() {
-      await reconciler?.stop();
+      await Promise.all(reconcilers.map((r) => r.stop()));
       clearInterval(heartbeat);
       await shipper.stop();
       clearInterval(expirySweep);

@@ -21,8 +21,11 @@ import { SlackCallError, type FileToShare } from '../adapters/slack/web-api.js';
 import type { ExtraKind, ExtrasStore } from '../adapters/store/extras-store.js';
 import type { SqliteStore } from '../adapters/store/sqlite-store.js';
 import { deploymentTargetOf, targetText } from '../core/actions.js';
+import { clusterOfIncident } from '../core/clusters.js';
 import { altText, buildChart, type ChartSpec, type Series } from '../core/chart.js';
 import { formatDuration } from '../core/duration.js';
+import type { ClusterRuntimes } from '../app.js';
+import { clusterConfigs, type PrometheusTarget } from '../config/clusters.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/ports.js';
 import { graphQueries, rangeWindow } from '../core/promql.js';
@@ -35,7 +38,10 @@ import { readWorkload, workloadLines } from '../core/workload.js';
 export const MAX_ATTEMPTS = 2;
 /** A 429 asking to wait longer than this is not waited for: the note goes out instead. */
 const RETRY_AFTER_CAP_MS = 60_000;
-/** Extras running at once (each holds a Prometheus query or an upload). */
+/**
+ * Extras running at once per cluster (each holds a Prometheus query, a Kubernetes read or an
+ * upload): a cluster whose Prometheus or API hangs holds only its own.
+ */
 const CONCURRENCY = 2;
 
 export interface GraphSettings {
@@ -53,11 +59,12 @@ export interface GraphSettings {
 }
 
 export interface ExtrasConfig {
-  prometheusUrl?: string;
-  prometheusTimeoutMs: number;
+  /** The incident's cluster's Prometheus; null when it has none (or no cluster claims the incident). */
+  prometheusOf: (incident: Incident) => PrometheusTarget | null;
   graphs: GraphSettings;
   slo: SloSettings & { enabled: boolean };
   workload: { enabled: boolean; events: number; pods: number };
+  /** Some cluster has Kubernetes access (the workload read itself goes to the incident's cluster). */
   kubernetes: boolean;
 }
 
@@ -86,13 +93,12 @@ export const WORKLOAD_EVENT = 'incident.workload';
 
 type Job = () => Promise<void>;
 
-/** The extras' settings from the configuration file (graphs, slo, workload sections). */
-export function extrasConfig(config: Config): ExtrasConfig {
+/** The extras' settings from the configuration file (graphs, slo, workload sections) and the clusters' Prometheus. */
+export function extrasConfig(config: Config, clusters: Pick<ClusterRuntimes, 'prometheusOf'>): ExtrasConfig {
   const g = config.graphs;
   const q = config.slo.queries;
   return {
-    prometheusUrl: config.prometheus.url,
-    prometheusTimeoutMs: config.prometheus.timeout,
+    prometheusOf: (incident) => clusters.prometheusOf(incident),
     graphs: {
       enabled: g.enabled, maxQueries: g.max_queries, maxSeries: g.max_series, lookbackMs: g.lookback, maxWindowMs: g.max_window, points: g.points,
       minStepMs: g.min_step, timeoutMs: g.timeout, maxBytes: g.max_bytes, png: { theme: g.theme, width: g.width, height: g.height, scale: 2 }, recovery: g.recovery,
@@ -102,16 +108,18 @@ export function extrasConfig(config: Config): ExtrasConfig {
       custom: q ? { budgetRemaining: q.budget_remaining, burnRate: q.burn_rate, nameLabel: q.name_label } : null,
     },
     workload: { enabled: config.workload.enabled, events: config.workload.events, pods: config.workload.pods },
-    kubernetes: config.kubernetes.enabled,
+    kubernetes: clusterConfigs(config).some((c) => c.kubernetes !== null),
   };
 }
 
 const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
 
 export class IncidentExtras {
-  private readonly queue: { key: string; job: Job }[] = [];
+  private readonly queue: { key: string; lane: string; job: Job }[] = [];
   private readonly queued = new Set<string>();
   private active = 0;
+  /** Extras running, per lane (the incident's cluster; "" when no cluster claims it). */
+  private readonly running = new Map<string, number>();
   private stopped = false;
   private readonly idle = new Set<() => void>();
   private readonly sleep: (ms: number) => Promise<void>;
@@ -123,15 +131,16 @@ export class IncidentExtras {
   /** The incident's message was just posted at `ts`: graph, workload state, SLO. */
   opened(incidentId: number, channel: string, ts: string): void {
     const { config } = this.deps;
-    if (config.graphs.enabled && config.prometheusUrl) this.schedule(incidentId, 'graph.opened', () => this.graph(incidentId, 'graph.opened', channel, ts));
+    const prometheus = this.prometheusOf(incidentId);
+    if (config.graphs.enabled && prometheus) this.schedule(incidentId, 'graph.opened', () => this.graph(incidentId, 'graph.opened', channel, ts));
     if (config.workload.enabled && config.kubernetes) this.schedule(incidentId, 'workload', () => this.workload(incidentId));
-    if (config.slo.enabled && config.prometheusUrl) this.schedule(incidentId, 'slo', () => this.slo(incidentId));
+    if (config.slo.enabled && prometheus) this.schedule(incidentId, 'slo', () => this.slo(incidentId));
   }
 
   /** The incident resolved and its thread was told: the recovery graph. */
   resolved(incidentId: number, channel: string, ts: string): void {
     const { config } = this.deps;
-    if (config.graphs.enabled && config.graphs.recovery && config.prometheusUrl) this.schedule(incidentId, 'graph.resolved', () => this.graph(incidentId, 'graph.resolved', channel, ts));
+    if (config.graphs.enabled && config.graphs.recovery && this.prometheusOf(incidentId)) this.schedule(incidentId, 'graph.resolved', () => this.graph(incidentId, 'graph.resolved', channel, ts));
   }
 
   /**
@@ -144,7 +153,7 @@ export class IncidentExtras {
       if (!where) continue;
       if (row.kind === 'graph.resolved') this.resolved(row.incidentId, where.channel, where.ts);
       else if (row.kind === 'graph.opened') {
-        if (this.deps.config.graphs.enabled && this.deps.config.prometheusUrl) this.schedule(row.incidentId, row.kind, () => this.graph(row.incidentId, 'graph.opened', where.channel, where.ts));
+        if (this.deps.config.graphs.enabled && this.prometheusOf(row.incidentId)) this.schedule(row.incidentId, row.kind, () => this.graph(row.incidentId, 'graph.opened', where.channel, where.ts));
       } else if (row.kind === 'workload') this.schedule(row.incidentId, row.kind, () => this.workload(row.incidentId));
       else this.schedule(row.incidentId, row.kind, () => this.slo(row.incidentId));
     }
@@ -163,6 +172,12 @@ export class IncidentExtras {
     await new Promise<void>((r) => this.idle.add(r));
   }
 
+  /** The Prometheus of the incident's cluster (null: none, or no such incident). */
+  private prometheusOf(incidentId: number): PrometheusTarget | null {
+    const incident = this.deps.store.getIncident(incidentId);
+    return incident ? this.deps.config.prometheusOf(incident) : null;
+  }
+
   // --- scheduling -----------------------------------------------------------------------------
 
   private schedule(incidentId: number, kind: ExtraKind, job: Job): void {
@@ -176,8 +191,10 @@ export class IncidentExtras {
       return;
     }
     this.queued.add(key);
+    const incident = this.deps.store.getIncident(incidentId);
     this.queue.push({
       key,
+      lane: (incident ? clusterOfIncident(incident) : null) ?? '',
       job: async () => {
         try {
           await job();
@@ -191,11 +208,19 @@ export class IncidentExtras {
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < CONCURRENCY && this.queue.length) {
-      const { key, job } = this.queue.shift()!;
+    for (let i = 0; !this.stopped && i < this.queue.length; ) {
+      const { key, lane, job } = this.queue[i]!;
+      const busy = this.running.get(lane) ?? 0;
+      if (busy >= CONCURRENCY) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
       this.active++;
+      this.running.set(lane, busy + 1);
       void job().finally(() => {
         this.active--;
+        this.running.set(lane, this.running.get(lane)! - 1);
         this.queued.delete(key);
         this.pump();
         if (this.active === 0) {
@@ -237,6 +262,8 @@ export class IncidentExtras {
     const { store, config, clock, logger } = this.deps;
     const incident = store.getIncident(incidentId);
     if (!incident) return this.finish(incidentId, kind, 'skipped', { why: 'unknown incident' });
+    const prometheus = config.prometheusOf(incident);
+    if (!prometheus) return this.finish(incidentId, kind, 'skipped', { why: "no Prometheus for the incident's cluster" });
     const alerts = store.alertsOf(incidentId);
     const queries = graphQueries(incident, alerts, config.graphs.maxQueries);
     if (queries.length === 0) return this.finish(incidentId, kind, 'skipped', { why: 'no promql_query and no rule expression in generatorURL' });
@@ -248,7 +275,7 @@ export class IncidentExtras {
     if (recovery && incident.resolvedAt !== null) markers.push({ at: incident.resolvedAt, label: 'resolved' });
     const context = `Incident #${incident.id} ${incident.alertname}${recovery ? ' · recovery' : ''}`;
 
-    const results = await Promise.all(queries.map(async (q) => ({ q, r: await rangeQuery(config.prometheusUrl!, q.expr, window, g.timeoutMs) })));
+    const results = await Promise.all(queries.map(async (q) => ({ q, r: await rangeQuery(prometheus.url, q.expr, window, g.timeoutMs) })));
     const notes: string[] = [];
     const charts: ChartSpec[] = [];
     for (const { q, r } of results) {
@@ -309,7 +336,7 @@ export class IncidentExtras {
     const incident = store.getIncident(incidentId);
     const target = incident ? deploymentTargetOf(incident) : null;
     if (!incident || !target) return this.finish(incidentId, 'workload', 'skipped', { why: 'the incident names no deployment' });
-    const r = await readWorkload(remediation, target, incidentId, config.workload.events);
+    const r = await readWorkload(remediation, target, incident, config.workload.events);
     if (r.kind === 'not-allowed') {
       logger.debug({ incidentId, reason: r.reason }, 'workload state not read: the policy does not allow it');
       return this.finish(incidentId, 'workload', 'skipped', { why: r.reason });
@@ -325,12 +352,14 @@ export class IncidentExtras {
     const { store, config, logger } = this.deps;
     const incident = store.getIncident(incidentId);
     if (!incident) return this.finish(incidentId, 'slo', 'skipped', { why: 'unknown incident' });
+    const prometheus = config.prometheusOf(incident);
+    if (!prometheus) return this.finish(incidentId, 'slo', 'skipped', { why: "no Prometheus for the incident's cluster" });
     const labels = sloLabels(incident, store.alertsOf(incidentId).map((a) => a.labels));
     const sets = sloQueries(labels, config.slo);
     if (sets.length === 0) return this.finish(incidentId, 'slo', 'skipped', { why: 'no label names a service or an SLO' });
     const statuses = [];
     for (const set of sets) {
-      const [budget, burn, objective] = await Promise.all([set.budgetRemaining, set.burnRate, set.objective].map((q) => (q ? this.vector(q) : Promise.resolve([]))));
+      const [budget, burn, objective] = await Promise.all([set.budgetRemaining, set.burnRate, set.objective].map((q) => (q ? this.vector(prometheus, q) : Promise.resolve([]))));
       statuses.push(...sloStatuses(set, budget!, burn!, objective!, config.slo.max));
       if (statuses.length) break; // the first convention with rules for this service wins
     }
@@ -342,8 +371,8 @@ export class IncidentExtras {
   }
 
   /** An instant query's vector as samples; any failure is an empty answer (logged). */
-  private async vector(query: string): Promise<Sample[]> {
-    const r = await instantQuery(this.deps.config.prometheusUrl!, query, this.deps.config.prometheusTimeoutMs);
+  private async vector(prometheus: PrometheusTarget, query: string): Promise<Sample[]> {
+    const r = await instantQuery(prometheus.url, query, prometheus.timeoutMs);
     if (!r.ok) {
       this.deps.logger.debug({ query, error: r.error }, 'SLO query failed');
       return [];

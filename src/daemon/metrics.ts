@@ -1,7 +1,7 @@
 /** Prometheus metrics for the daemon. One registry per daemon (tests run several at once). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SqliteStore } from '../adapters/store/sqlite-store.js';
-import { INCIDENT_STATUSES } from '../core/types.js';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../core/types.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -25,7 +25,8 @@ export class Metrics {
     this.active = active;
   }
 
-  constructor(store: SqliteStore, now: () => number) {
+  /** `clusters`: named clusters are configured, so incident counts also carry `cluster` ("" for incidents no cluster claims). */
+  constructor(store: SqliteStore, now: () => number, opts: { clusters?: boolean } = {}) {
     const self = this;
     new Gauge({
       name: 'chatops_daemon_active', help: 'This daemon holds the database lease and delivers (1), or stands by for the daemon that does (0).', registers: [this.registry],
@@ -38,20 +39,48 @@ export class Metrics {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'chatops_process_' });
-    new Gauge({
-      name: 'chatops_incidents', help: 'Incidents by status.', labelNames: ['status'], registers: [this.registry],
-      collect() {
-        const counts = store.countIncidentsByStatus();
-        for (const s of INCIDENT_STATUSES) this.set({ status: s }, counts[s]);
-      },
-    });
-    new Gauge({
-      name: 'chatops_incidents_open', help: 'Incidents not yet resolved (firing or acknowledged).', registers: [this.registry],
-      collect() {
-        const c = store.countIncidentsByStatus();
-        this.set(c.firing + c.acknowledged);
-      },
-    });
+    if (opts.clusters) {
+      // Per cluster: which cluster is on fire is the first thing a platform team asks.
+      const byCluster = () => {
+        const out = new Map<string, Record<IncidentStatus, number>>();
+        for (const r of store.countIncidentsByCluster()) {
+          const key = r.cluster ?? '';
+          const counts = out.get(key) ?? { firing: 0, acknowledged: 0, resolved: 0 };
+          counts[r.status] += r.n;
+          out.set(key, counts);
+        }
+        return out;
+      };
+      new Gauge({
+        name: 'chatops_incidents', help: 'Incidents by status and cluster ("" when no configured cluster claims them).', labelNames: ['status', 'cluster'], registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [cluster, counts] of byCluster()) for (const s of INCIDENT_STATUSES) this.set({ status: s, cluster }, counts[s]);
+        },
+      });
+      new Gauge({
+        name: 'chatops_incidents_open', help: 'Incidents not yet resolved (firing or acknowledged), by cluster.', labelNames: ['cluster'], registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [cluster, c] of byCluster()) this.set({ cluster }, c.firing + c.acknowledged);
+        },
+      });
+    } else {
+      new Gauge({
+        name: 'chatops_incidents', help: 'Incidents by status.', labelNames: ['status'], registers: [this.registry],
+        collect() {
+          const counts = store.countIncidentsByStatus();
+          for (const s of INCIDENT_STATUSES) this.set({ status: s }, counts[s]);
+        },
+      });
+      new Gauge({
+        name: 'chatops_incidents_open', help: 'Incidents not yet resolved (firing or acknowledged).', registers: [this.registry],
+        collect() {
+          const c = store.countIncidentsByStatus();
+          this.set(c.firing + c.acknowledged);
+        },
+      });
+    }
     new Gauge({
       name: 'chatops_outbox_depth', help: 'Outbox rows not yet delivered.', registers: [this.registry],
       collect() { this.set(store.outboxDepth(now()).depth); },

@@ -14,7 +14,10 @@ import { alertnamesOf, applyReconciliation, decideReconciliation, type Reconcile
 
 const OUTCOMES: readonly ReconcileOutcome[] = ['ok', 'partial', 'warming_up', 'unavailable'];
 
-/** Prometheus instruments for reconciliation; registered once per daemon. */
+/**
+ * Prometheus instruments for reconciliation; registered once per daemon. With named clusters
+ * every series also carries `cluster` (each cluster is reconciled against its own Alertmanagers).
+ */
 export class ReconcileMetrics {
   readonly up: Gauge;
   readonly runs: Counter;
@@ -22,18 +25,28 @@ export class ReconcileMetrics {
   readonly refired: Counter;
   readonly lastSuccess: Gauge;
 
-  constructor(registry: Registry, instances: readonly string[]) {
-    this.up = new Gauge({ name: 'chatops_alertmanager_up', help: 'Whether each configured Alertmanager answered the last reconciliation (1) or not (0).', labelNames: ['alertmanager'], registers: [registry] });
-    this.runs = new Counter({ name: 'chatops_reconcile_runs_total', help: 'Reconciliation passes by outcome (ok, partial: some Alertmanagers did not answer, warming_up: none that answered has run long enough to judge, unavailable: none answered).', labelNames: ['outcome'], registers: [registry] });
-    this.resolved = new Counter({ name: 'chatops_reconcile_resolved_alerts_total', help: 'Alerts resolved by reconciliation (Alertmanager no longer had them as active).', registers: [registry] });
-    this.refired = new Counter({ name: 'chatops_reconcile_refired_alerts_total', help: 'Alerts resolved by reconciliation that an Alertmanager listed as active again.', registers: [registry] });
-    this.lastSuccess = new Gauge({ name: 'chatops_reconcile_last_success_timestamp_seconds', help: 'When a reconciliation pass last judged the open incidents (outcome ok or partial).', registers: [registry] });
-    for (const name of instances) this.up.set({ alertmanager: name }, 0);
-    for (const outcome of OUTCOMES) this.runs.inc({ outcome }, 0);
+  /** `instances`: each cluster's Alertmanagers (the cluster null without named clusters). */
+  constructor(registry: Registry, instances: readonly { cluster: string | null; urls: readonly string[] }[]) {
+    const named = instances.some((i) => i.cluster !== null);
+    const by = (...names: string[]) => (named ? [...names, 'cluster'] : names);
+    this.up = new Gauge({ name: 'chatops_alertmanager_up', help: 'Whether each configured Alertmanager answered the last reconciliation (1) or not (0).', labelNames: by('alertmanager'), registers: [registry] });
+    this.runs = new Counter({ name: 'chatops_reconcile_runs_total', help: 'Reconciliation passes by outcome (ok, partial: some Alertmanagers did not answer, warming_up: none that answered has run long enough to judge, unavailable: none answered).', labelNames: by('outcome'), registers: [registry] });
+    this.resolved = new Counter({ name: 'chatops_reconcile_resolved_alerts_total', help: 'Alerts resolved by reconciliation (Alertmanager no longer had them as active).', labelNames: by(), registers: [registry] });
+    this.refired = new Counter({ name: 'chatops_reconcile_refired_alerts_total', help: 'Alerts resolved by reconciliation that an Alertmanager listed as active again.', labelNames: by(), registers: [registry] });
+    this.lastSuccess = new Gauge({ name: 'chatops_reconcile_last_success_timestamp_seconds', help: 'When a reconciliation pass last judged the open incidents (outcome ok or partial).', labelNames: by(), registers: [registry] });
+    for (const { cluster, urls } of instances) {
+      const c = cluster === null ? {} : { cluster };
+      for (const url of urls) this.up.set({ alertmanager: url, ...c }, 0);
+      for (const outcome of OUTCOMES) this.runs.inc({ outcome, ...c }, 0);
+      this.resolved.inc(c, 0);
+      this.refired.inc(c, 0);
+    }
   }
 }
 
 export interface ReconcilerOptions {
+  /** The named cluster whose incidents this reconciles (null: every incident, the single cluster). */
+  cluster: string | null;
   urls: readonly string[];
   timeoutMs: number;
   intervalMs: number;
@@ -76,27 +89,31 @@ export class Reconciler {
   async pass(): Promise<{ decision: ReconcileDecision; result: ReconcileResult }> {
     const { store, clock } = this.rt;
     const snapshotAt = clock.now();
-    const tracked = store.reconcileCandidates(snapshotAt - this.rt.ingest.lifecycle.reopenWindowMs);
+    const { cluster } = this.opts;
+    const candidates = store.reconcileCandidates(snapshotAt - this.rt.ingest.lifecycle.reopenWindowMs);
+    // Each cluster's incidents against its own Alertmanagers only.
+    const tracked = cluster === null ? candidates : candidates.filter((a) => a.cluster === cluster);
     const names = alertnamesOf(tracked);
     const observations = await Promise.all(this.instances.map((i) => i.observe(names)));
     const now = clock.now();
     const decision = decideReconciliation(tracked, observations, { now, warmupMs: this.opts.warmupMs });
     const result = applyReconciliation(this.rt.ingest, decision, snapshotAt);
 
-    for (const o of observations) this.metrics.up.set({ alertmanager: o.name }, o.answered ? 1 : 0);
-    this.metrics.runs.inc({ outcome: decision.outcome });
-    this.metrics.resolved.inc(result.resolvedAlerts);
-    this.metrics.refired.inc(result.refiredAlerts);
-    if (decision.outcome === 'ok' || decision.outcome === 'partial') this.metrics.lastSuccess.set(now / 1000);
+    const c = cluster === null ? {} : { cluster };
+    for (const o of observations) this.metrics.up.set({ alertmanager: o.name, ...c }, o.answered ? 1 : 0);
+    this.metrics.runs.inc({ outcome: decision.outcome, ...c });
+    this.metrics.resolved.inc(c, result.resolvedAlerts);
+    this.metrics.refired.inc(c, result.refiredAlerts);
+    if (decision.outcome === 'ok' || decision.outcome === 'partial') this.metrics.lastSuccess.set(c, now / 1000);
     this.downSince = decision.outcome === 'unavailable' ? (this.downSince ?? now) : null;
     if (decision.outcome !== this.last?.decision.outcome) {
-      const fields = { outcome: decision.outcome, answered: decision.answered, failed: decision.failed };
+      const fields = { ...c, outcome: decision.outcome, answered: decision.answered, failed: decision.failed };
       if (decision.outcome === 'ok') this.logger.info(fields, 'reconciling with Alertmanager');
       else this.logger.warn(fields, `reconciliation: ${this.describe(decision, now)}`);
     }
     this.last = { decision, at: now };
     if (result.resolvedAlerts + result.refiredAlerts > 0) {
-      this.logger.info({ resolvedAlerts: result.resolvedAlerts, resolvedIncidents: result.resolvedIncidents, refiredAlerts: result.refiredAlerts }, 'reconciled incidents with Alertmanager');
+      this.logger.info({ ...c, resolvedAlerts: result.resolvedAlerts, resolvedIncidents: result.resolvedIncidents, refiredAlerts: result.refiredAlerts }, 'reconciled incidents with Alertmanager');
       this.onChange();
     }
     return { decision, result };
@@ -119,6 +136,7 @@ export class Reconciler {
   /** A /ready detail line while reconciliation is impaired (it does not make the daemon unready), else null. */
   degraded(): string | null {
     if (!this.last || this.last.decision.outcome === 'ok') return null;
-    return `reconciliation: ${this.describe(this.last.decision, this.rt.clock.now())}`;
+    const of = this.opts.cluster === null ? '' : ` of cluster ${this.opts.cluster}`;
+    return `reconciliation${of}: ${this.describe(this.last.decision, this.rt.clock.now())}`;
   }
 }

@@ -4,10 +4,13 @@
  * resolution is an `incident.resolved` row. From its own persisted cursor (meta key
  * `silence.sweep.cursor`) it looks at each resolution and each new until-resolved silence (the
  * incident may have resolved before the silence was recorded). An expiry that fails (Alertmanager
- * down) is retried from the same row on the next pass: nothing is skipped.
+ * down) is retried from the same row on the next pass: nothing is skipped. The rows after it are
+ * still handled in the same pass when they are other clusters' (one cluster's Alertmanager being
+ * down never holds up another's); the cursor waits at the failed row.
  */
 import type { Logger } from 'pino';
 import type { Runtime } from '../app.js';
+import { clusterOfIncident } from '../core/clusters.js';
 import type { AuditRecord } from '../core/types.js';
 
 export const SILENCE_SWEEP_CURSOR = 'silence.sweep.cursor';
@@ -19,7 +22,10 @@ const concerns = (r: AuditRecord): boolean =>
 export class UntilResolvedSweep {
   private running: Promise<void> | null = null;
   private again = false;
-  private lastFailedSeq = -1;
+  /** Per cluster, the row whose failure was last logged (one warning per stuck row). */
+  private readonly lastFailedSeq = new Map<string | null, number>();
+  /** Rows after the cursor already handled (while it waits at an earlier row of another cluster). */
+  private readonly handledAhead = new Set<number>();
 
   constructor(private readonly rt: Runtime, private readonly logger: Logger) {}
 
@@ -48,24 +54,38 @@ export class UntilResolvedSweep {
   private async pass(): Promise<void> {
     const { store, clock, operator } = this.rt;
     let cursor = Number(store.getMeta(SILENCE_SWEEP_CURSOR)?.value ?? 0);
-    for (;;) {
-      const rows = store.auditAfter(cursor, BATCH);
-      const start = cursor;
+    const start = cursor;
+    /** Clusters whose expiry failed in this pass: their later rows wait for the next pass. */
+    const failed = new Set<string | null>();
+    let held = false;
+    for (let pos = cursor; ;) {
+      const rows = store.auditAfter(pos, BATCH);
       for (const r of rows) {
-        if (concerns(r)) {
+        pos = r.seq;
+        if (concerns(r) && !this.handledAhead.has(r.seq)) {
+          const incident = store.getIncident(r.incidentId!);
+          const cluster = incident ? clusterOfIncident(incident) : null;
+          if (failed.has(cluster)) {
+            held = true;
+            continue;
+          }
           try {
             const ended = await operator.endSilenceIfResolved(r.incidentId!);
             if (ended) this.logger.info({ incidentId: r.incidentId, silenceId: ended.data.silenceId }, 'until-resolved silence expired: the incident resolved');
+            if (held) this.handledAhead.add(r.seq);
           } catch (e) {
-            if (this.lastFailedSeq !== r.seq) this.logger.warn({ err: e, incidentId: r.incidentId }, 'could not expire an until-resolved silence; will retry');
-            this.lastFailedSeq = r.seq;
-            break;
+            if (this.lastFailedSeq.get(cluster) !== r.seq) this.logger.warn({ err: e, incidentId: r.incidentId }, 'could not expire an until-resolved silence; will retry');
+            this.lastFailedSeq.set(cluster, r.seq);
+            failed.add(cluster);
+            held = true;
+            continue;
           }
         }
-        cursor = r.seq;
+        if (!held) cursor = r.seq;
       }
-      if (cursor !== start) store.setMeta(SILENCE_SWEEP_CURSOR, String(cursor), clock.now());
-      if (rows.length < BATCH || cursor !== rows.at(-1)!.seq) return;
+      if (rows.length < BATCH) break;
     }
+    for (const seq of this.handledAhead) if (seq <= cursor) this.handledAhead.delete(seq);
+    if (cursor !== start) store.setMeta(SILENCE_SWEEP_CURSOR, String(cursor), clock.now());
   }
 }

@@ -72,7 +72,7 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     clock: timers,
     sleep: (ms) => timers.sleep(ms),
     logger: log.child({ component: 'extras' }),
-    config: extrasConfig(config),
+    config: extrasConfig(config, rt.clusters),
     remediation: rt.remediation,
     onEnqueued: () => nudge(),
   });
@@ -91,8 +91,9 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
       intervalMs: DIGEST_INTERVAL_UPDATES * config.slack.update_interval,
       postIntervalMs: config.slack.post_interval,
       updateIntervalMs: config.slack.update_interval,
-      prometheusUrl: config.prometheus.url,
-      prometheusTimeoutMs: config.prometheus.timeout,
+      // The incident's cluster's Prometheus (each cluster's queries under their own concurrency).
+      prometheusOf: (incident) => rt.clusters.prometheusOf(incident),
+      showCluster: rt.clusters.set.multi,
       messages: () => messageSettings(rt.remediation.policy, config), // the policy in force at each render (SIGHUP swaps it)
     },
   });

@@ -46,8 +46,16 @@ export function startAck(kit: ActionKit, i: Incident): void {
   );
 }
 
+/** Refuses (true) when no configured cluster claims the incident: it can be acknowledged, nothing else. */
+function outsideClusters(kit: ActionKit, i: Incident): boolean {
+  const problem = kit.deps.clusterProblem?.(i);
+  if (problem) refuse(kit, `${problem}.`);
+  return Boolean(problem);
+}
+
 export function startSilence(kit: ActionKit, i: Incident): void {
   const { deps } = kit;
+  if (outsideClusters(kit, i)) return;
   if (deps.silenceUnavailable) return refuse(kit, deps.silenceUnavailable);
   kit.ask({
     kind: 'prompt',
@@ -76,6 +84,7 @@ export function startSilence(kit: ActionKit, i: Incident): void {
 
 export function startUnsilence(kit: ActionKit, i: Incident): void {
   const { deps } = kit;
+  if (outsideClusters(kit, i)) return;
   if (deps.silenceUnavailable) return refuse(kit, deps.silenceUnavailable);
   confirm(kit, `Expire the chatops silence of incident ${nameOf(i)} in Alertmanager as ${deps.actor.id}: its alerts notify again.`, () =>
     kit.perform(`Unsilencing #${i.id}`, () => deps.operator.unsilence(i.id, deps.actor)),
@@ -105,6 +114,7 @@ function paramsOf(values: Record<string, string>): ActionParams | null {
 
 export function startRemediation(kit: ActionKit, i: Incident): void {
   const { deps } = kit;
+  if (outsideClusters(kit, i)) return;
   const target = deploymentTargetOf(i);
   if (!target) return refuse(kit, `incident #${i.id} names no namespace and deployment, so there is nothing to act on.`);
   const offered = deps.operator.actionsFor(target, deps.actor);

@@ -64,7 +64,7 @@ export function App({ deps, initialQuery, size }: AppProps) {
   const chooseRows = overlay?.kind === 'choose' ? overlay.options.length + 1 : 0;
   const footerRows = overlay?.kind === 'confirm' ? wrappedRows(`${overlay.text} [y/N]`, columns) : 1;
   const height = Math.max(1, rows - 1 - 3 - wrappedRows(statusText(ui.status), columns) - footerRows - chooseRows);
-  const cols = useMemo(() => layoutColumns(columns), [columns]);
+  const cols = useMemo(() => layoutColumns(columns, { cluster: deps.showCluster }), [columns, deps.showCluster]);
 
   // The window of rows on screen is read again only when it moves or the data changed, not
   // when the cursor moves inside it. (version: read again when the data changed.)

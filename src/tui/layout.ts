@@ -4,10 +4,10 @@
  */
 import { formatDuration } from '../core/duration.js';
 import type { Incident, IncidentStatus } from '../core/types.js';
-import { STATUS_MARK } from '../cli/format.js';
+import { clusterCell, STATUS_MARK } from '../cli/format.js';
 import { clean } from '../text/terminal.js';
 
-export type ColumnKey = 'id' | 'status' | 'severity' | 'age' | 'alertname' | 'where' | 'firing' | 'ack' | 'pending';
+export type ColumnKey = 'id' | 'cluster' | 'status' | 'severity' | 'age' | 'alertname' | 'where' | 'firing' | 'ack' | 'pending';
 
 interface ColumnSpec {
   key: ColumnKey;
@@ -21,6 +21,8 @@ interface ColumnSpec {
 
 const SPECS: readonly ColumnSpec[] = [
   { key: 'id', title: 'ID', min: 5, max: 6, priority: 80 },
+  // Only with named clusters (layoutColumns' `cluster`).
+  { key: 'cluster', title: 'CLUSTER', min: 7, max: 16, priority: 75 },
   { key: 'status', title: 'STATUS', min: 10, max: 10, priority: 100 },
   { key: 'severity', title: 'SEVERITY', min: 8, max: 9, priority: 50 },
   { key: 'age', title: 'AGE', min: 6, max: 7, priority: 60 },
@@ -41,9 +43,9 @@ export interface Column {
 export const MARKER_WIDTH = 2;
 const GAP = 1;
 
-/** The columns that fit in `width`, with their widths. */
-export function layoutColumns(width: number): Column[] {
-  let chosen = [...SPECS];
+/** The columns that fit in `width`, with their widths; `cluster`: named clusters are configured. */
+export function layoutColumns(width: number, opts: { cluster?: boolean } = {}): Column[] {
+  let chosen = SPECS.filter((c) => c.key !== 'cluster' || opts.cluster);
   const need = (cols: readonly ColumnSpec[]) => MARKER_WIDTH + cols.reduce((n, c) => n + c.min, 0) + GAP * Math.max(0, cols.length - 1);
   while (chosen.length > 1 && need(chosen) > width) {
     const lowest = chosen.reduce((a, b) => (b.priority < a.priority ? b : a));
@@ -88,6 +90,7 @@ export function fit(s: string, width: number): string {
 export function cellText(key: ColumnKey, i: Incident, now: number, pending: number): string {
   switch (key) {
     case 'id': return `#${i.id}`;
+    case 'cluster': return clusterCell(i);
     case 'status': return STATUS_MARK[i.status];
     case 'severity': return clean(i.severity || '-');
     case 'age': return formatDuration(now - i.openedAt);

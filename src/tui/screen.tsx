@@ -18,9 +18,10 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
   const who = terminalIdentity(rt.loaded.config.users);
   const deps: TuiDeps = {
     ...runtimeDeps(rt, { id: who.actor, source: 'tui' }),
-    graph: opts.graph === false || !rt.loaded.config.prometheus.url ? undefined : async (incident, alerts, width) => {
+    // The open incident's graph, from its cluster's Prometheus.
+    graph: opts.graph === false || !rt.clusters.all.some((c) => c.config.prometheus.url) ? undefined : async (incident, alerts, width) => {
       const { incidentGraph } = await import('../cli/incident-graph.js');
-      return incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() });
+      return incidentGraph(rt.loaded.config.graphs, rt.clusters.prometheusOf(incident), incident, alerts, { width, height: 8, now: rt.clock.now() });
     },
   };
   const out = process.stdout;

@@ -35,6 +35,13 @@ export interface TuiDeps {
   operator: TuiOperator;
   /** Why silences cannot be made here (no Alertmanager configured), or null: said before asking for a length. */
   silenceUnavailable: string | null;
+  /** Named clusters are configured: the list has a CLUSTER column. */
+  showCluster?: boolean;
+  /**
+   * Why nothing but acknowledging can be done for an incident (no configured cluster claims it,
+   * naming the label its alerts lack), or null. Said before asking anything.
+   */
+  clusterProblem?: (incident: Incident) => string | null;
   /** How often to look for changes by other processes (ms). */
   pollMs?: number;
   /** While changes keep coming, re-read at most this often (ms). */
@@ -65,5 +72,10 @@ export function runtimeDeps(rt: Runtime, actor: Actor): TuiDeps {
     pending: new SqlitePendingApprovals(rt.store.db, rt.clock),
     operator: rt.operator,
     silenceUnavailable: silencesUnavailable(rt.loaded),
+    showCluster: rt.clusters.set.multi,
+    clusterProblem: (incident) => {
+      const found = rt.clusters.forIncident(incident);
+      return found.ok ? null : found.reason;
+    },
   };
 }

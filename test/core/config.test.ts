@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { clusterConfigs } from '../../src/config/clusters.js';
 import { loadConfig } from '../../src/config/load.js';
 import { configSchema, parseConfig } from '../../src/config/schema.js';
 import { isChatopsError } from '../../src/core/errors.js';
@@ -82,10 +83,23 @@ describe('configuration', () => {
     }
   });
 
+  it("the README's many-clusters example is a valid configuration, each cluster with its own connections", (t) => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Many clusters'), readme.indexOf('## Operating chatops'));
+    const yaml = /\*\*The chatops side\*\*[^]*?```yaml\n([^]*?)```/.exec(section)?.[1];
+    assert.ok(yaml, 'the example config block of the Many clusters section');
+    const file = path.join(tempDir(t), 'clusters.yaml');
+    fs.writeFileSync(file, yaml);
+    const { config } = loadConfig({ configPath: file, env: {} });
+    assert.deepEqual(clusterConfigs(config).map((c) => [c.name, c.match.labels, c.alertmanager.urls.length, Boolean(c.prometheus.url), Boolean(c.kubernetes?.kubeconfig)]),
+      [['eu-1', { cluster: 'eu-1' }, 2, true, true], ['us-1', { k8s_cluster: 'prod-us-east-1' }, 1, true, true]]);
+    assert.deepEqual(config.clusters?.[1]?.policy?.namespaces, ['staging']);
+  });
+
   it('the example config documents every key the schema knows', () => {
-    // Walk the schema (through defaults/prefaults) to every key path.
+    // Walk the schema (through defaults/prefaults, and into lists of objects such as clusters:) to every key path.
     const unwrap = (x: any): any => {
-      for (let i = 0; i < 10 && x && !x.shape; i++) x = x.def?.innerType ?? x.def?.in ?? x.def?.schema;
+      for (let i = 0; i < 10 && x && !x.shape; i++) x = x.def?.innerType ?? x.def?.in ?? x.def?.schema ?? x.def?.element;
       return x;
     };
     const paths: string[] = [];
@@ -112,7 +126,7 @@ describe('configuration', () => {
       const body = sections.get(section!);
       if (!body) return true;
       const leaf = rest.at(-1);
-      return leaf !== undefined && !new RegExp(`^[\\s#]*${leaf}:`, 'm').test(body);
+      return leaf !== undefined && !new RegExp(`^[\\s#-]*${leaf}:`, 'm').test(body);
     });
     assert.deepEqual(missing, [], 'keys missing from config/chatops.example.yaml');
   });

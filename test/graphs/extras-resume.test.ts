@@ -34,7 +34,7 @@ async function setup(t: TestContext): Promise<{ rt: Runtime; extras: ExtrasStore
   const logger = pino({ level: 'silent' });
   const files = new SlackWebApi({ token: 'xoxb-test', apiUrl: emu.apiUrl, timeoutMs: 2000, logger });
   const extras = new ExtrasStore(rt.store);
-  const runner = () => new IncidentExtras({ store: rt.store, extras, files, clock: rt.clock, logger, config: extrasConfig(rt.loaded.config), remediation: rt.remediation, onEnqueued: () => {} });
+  const runner = () => new IncidentExtras({ store: rt.store, extras, files, clock: rt.clock, logger, config: extrasConfig(rt.loaded.config, rt.clusters), remediation: rt.remediation, onEnqueued: () => {} });
   return { rt, extras, runner, emu };
 }
 

@@ -202,6 +202,8 @@ export class KubeFake {
   readonly stuck = new Set<string>();
   /** Answer every PATCH with 409 (as if the object had just changed). */
   conflictOnPatch = false;
+  /** Take requests (they are recorded) but never answer them: an API server that hangs. */
+  hang = false;
   url = '';
   /** PEM of the self-signed certificate when serving https. */
   certPem: string | null = null;
@@ -365,6 +367,7 @@ export class KubeFake {
         const u = new URL(req.url ?? '/', 'http://fake');
         const rec: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', pathname: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body, status: 0 };
         this.requests.push(rec);
+        if (this.hang) return; // status stays 0: never answered (close() ends the connection)
         let code = 200;
         let out: Json;
         try {

@@ -105,12 +105,16 @@ receivers:
   ], dir, 'alertmanager', port);
 }
 
-/** Starts Prometheus scraping itself every second (so `up` has data). */
-export async function startPrometheus(dir: string, opts: { alertmanagerPort?: number; rulesFile?: string } = {}): Promise<Service> {
+/**
+ * Starts Prometheus scraping itself every second (so `up` has data). `externalLabels`: the
+ * labels it adds to every alert it sends (a cluster's `external_labels: {cluster: …}`).
+ */
+export async function startPrometheus(dir: string, opts: { alertmanagerPort?: number; rulesFile?: string; externalLabels?: Record<string, string> } = {}): Promise<Service> {
   const bin = requireBinary('prometheus');
   const port = await freePort();
   fs.mkdirSync(path.join(dir, 'prom-data'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }
+  const external = opts.externalLabels ? `, external_labels: ${JSON.stringify(opts.externalLabels)}` : '';
+  fs.writeFileSync(path.join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s${external} }
 ${opts.alertmanagerPort ? `alerting:\n  alertmanagers: [ { static_configs: [ { targets: ['127.0.0.1:${opts.alertmanagerPort}'] } ] } ]` : ''}
 rule_files: [ ${opts.rulesFile ? JSON.stringify(opts.rulesFile) : ''} ]
 scrape_configs:

@@ -57,7 +57,7 @@ export function startSim(dir: string, opts: { emulator?: EmulatorOptions; slack?
     config: {
       defaultChannel: 'C0OPS', routes: c.slack.routes, stormThreshold: c.slack.storm.threshold, stormWindowMs: c.slack.storm.window,
       intervalMs: 5 * c.slack.update_interval, postIntervalMs: c.slack.post_interval, updateIntervalMs: c.slack.update_interval,
-      prometheusTimeoutMs: 1000, messages: () => messageSettings(policyFromConfig(c.policy), c), ...opts.config,
+      prometheusOf: () => null, messages: () => messageSettings(policyFromConfig(c.policy), c), ...opts.config,
     },
   });
   const ctx = { store, clock: { now: timers.now }, notify: true, lifecycle: { keyLabels: [], reopenWindowMs: 3_600_000 } };

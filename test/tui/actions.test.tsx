@@ -213,6 +213,31 @@ const request: PendingRequest = {
 };
 const pendingOnOne: PendingApprovals = { countFor: (id) => (id === 1 ? 1 : 0), list: (id) => (id === 1 ? [request] : []) };
 
+describe('incidents UI: an incident no configured cluster claims', () => {
+  const why = 'incident #1 belongs to no configured cluster (eu-1, us-1): its alerts have no `cluster` label';
+  const problem = (i: { id: number }) => (i.id === 1 ? why : null);
+
+  for (const [key, what] of [['s', 'silence'], ['u', 'unsilence'], ['r', 'remediation']] as const) {
+    it(`refuses ${what} with the missing label before asking anything, and calls nothing`, async (t) => {
+      const log: string[] = [];
+      const { ui } = setup(t, { clusterProblem: problem, silenceUnavailable: null, operator: { ...fakeRemediation(log), silence: async () => assert.fail('no silence'), unsilence: async () => assert.fail('no unsilence') } });
+      await select(ui, 'CrashLoop');
+      ui.stdin.write(key);
+      await frameWhere(ui.lastFrame, (f) => oneLine(f).includes(`✗ refused: ${why}.`), 'the refusal naming the label');
+      assert.deepEqual(log, []);
+    });
+  }
+
+  it('still acknowledges it; other incidents are untouched', async (t) => {
+    const { ui } = setup(t, { clusterProblem: problem });
+    await select(ui, 'CrashLoop');
+    ui.stdin.write('a');
+    await frameWith(ui.lastFrame, '[y/N]');
+    ui.stdin.write('y');
+    await frameWith(ui.lastFrame, '✓ Incident 1 acknowledged by cli:alice.');
+  });
+});
+
 describe('incidents UI: remediation', () => {
   it('refuses with the policy reason when no action is enabled for the target', async (t) => {
     const log: string[] = [];

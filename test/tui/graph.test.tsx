@@ -32,7 +32,7 @@ describe('TUI detail: the graph', () => {
     assert.ok(parsed.ok);
     const config = parsed.config;
     const store = seed(t);
-    const deps = depsFor(store, clock, { graph: (incident, alerts, width) => incidentGraph(config, incident, alerts, { width, height: 6, now: Date.now() }) });
+    const deps = depsFor(store, clock, { graph: (incident, alerts, width) => incidentGraph(config.graphs, { url: prom.url }, incident, alerts, { width, height: 6, now: Date.now() }) });
     const ui = render(<App deps={deps} size={size} />);
     t.after(() => ui.unmount());
     await frameWith(ui.lastFrame, 'TargetUp');

@@ -3,11 +3,12 @@
  * sending the same requests kubectl sends (see docs/protocols.md §6.1).
  */
 import * as k8s from '@kubernetes/client-node';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { canonicalJson } from '../../core/audit-chain.js';
 import { formatDuration } from '../../core/duration.js';
 import { ChatopsError } from '../../core/errors.js';
-import type { ActionParams, ActionSpec, DeploymentTarget, KubePermission } from '../../core/actions.js';
+import { targetText, type ActionParams, type ActionSpec, type DeploymentTarget, type KubePermission } from '../../core/actions.js';
 import type { DryRunResult, ExecutionResult, Executor, Preflight, ProgressEvent, ReadResult } from '../../core/requests.js';
 import type { Labels } from '../../core/types.js';
 import { addSecrets } from '../../redact.js';
@@ -23,6 +24,10 @@ export interface KubeExecutorOptions {
   requestTimeoutMs: number;
   rolloutTimeoutMs: number;
   pollIntervalMs: number;
+  /** API calls in flight at once (per executor, so per cluster); more wait for a slot. Default 8. */
+  concurrency?: number;
+  /** The named cluster this executor acts in (for messages); absent: the single cluster. */
+  cluster?: string;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -76,7 +81,7 @@ function imagesOf(tpl: unknown): Map<string, string> {
 }
 
 const notFound = (t: DeploymentTarget) =>
-  new ChatopsError('not_found', `Deployment ${t.namespace}/${t.deployment} does not exist: check the namespace and the name (kubectl get deployments -n ${t.namespace}).`);
+  new ChatopsError('not_found', `Deployment ${targetText(t)} does not exist: check the namespace and the name (kubectl get deployments -n ${t.namespace}).`);
 
 interface UndoPlan {
   patch: unknown[];
@@ -95,32 +100,38 @@ export class KubeExecutor implements Executor {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
+  private readonly limit: LimitFunction;
+
   constructor(private readonly opts: KubeExecutorOptions) {
     const kc = new k8s.KubeConfig();
+    // A named cluster's problems name it and its own keys.
+    const of = opts.cluster ? `Cluster ${opts.cluster}: ` : '';
+    const key = opts.cluster ? `clusters[${opts.cluster}].kubernetes` : 'kubernetes';
     try {
       if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
       else if (opts.inCluster) kc.loadFromCluster();
       else kc.loadFromDefault();
     } catch (e) {
-      throw new ChatopsError('config', `Cannot load the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${(e as Error).message}. Set KUBECONFIG or kubernetes.kubeconfig.`);
+      throw new ChatopsError('config', `${of}Cannot load the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${(e as Error).message}. Set ${opts.cluster ? '' : 'KUBECONFIG or '}${key}.kubeconfig.`);
     }
     if (opts.context) {
       if (!kc.getContextObject(opts.context)) {
-        throw new ChatopsError('config', `kubernetes.context: the kubeconfig has no context ${JSON.stringify(opts.context)} (it has ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}).`);
+        throw new ChatopsError('config', `${of}${key}.context: the kubeconfig has no context ${JSON.stringify(opts.context)} (it has ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}).`);
       }
       kc.setCurrentContext(opts.context);
     }
     const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new ChatopsError('config', 'The kubeconfig names no current cluster: set current-context or kubernetes.context.');
+    if (!cluster) throw new ChatopsError('config', `${of}The kubeconfig names no current cluster: set current-context or ${key}.context.`);
     const user = kc.getCurrentUser();
     // An exec or auth-provider user runs a program with chatops' rights (and every token it can
     // read): whoever can edit that kubeconfig entry would own the service account.
     if (user && (user.exec || user.authProvider) && !opts.allowExecPlugins) {
-      throw new ChatopsError('config', `The kubeconfig user ${JSON.stringify(user.name)} gets its credentials by running a program (${user.exec ? 'exec' : 'auth-provider'}), which chatops refuses unless kubernetes.allow_exec_plugins is true: use a token or client certificate, or allow it in the configuration.`);
+      throw new ChatopsError('config', `${of}The kubeconfig user ${JSON.stringify(user.name)} gets its credentials by running a program (${user.exec ? 'exec' : 'auth-provider'}), which chatops refuses unless ${key}.allow_exec_plugins is true: use a token or client certificate, or allow it in the configuration.`);
     }
     addSecrets([user?.token, user?.password, user?.keyData]);
     this.kc = kc;
-    this.server = cluster.server;
+    this.server = opts.cluster ? `${cluster.server} (cluster ${opts.cluster})` : cluster.server;
+    this.limit = pLimit(opts.concurrency ?? 8);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.authz = kc.makeApiClient(k8s.AuthorizationV1Api);
@@ -133,7 +144,12 @@ export class KubeExecutor implements Executor {
    * Bounds every API call (client-node 1.4 has no request timeout of its own): the request gets
    * an AbortSignal, so at the deadline the HTTP request is cancelled, not left running.
    */
-  private async call<T>(send: (options: CallOptions) => Promise<T>): Promise<T> {
+  private call<T>(send: (options: CallOptions) => Promise<T>): Promise<T> {
+    // One slot of this cluster's concurrency per call; the deadline starts once it is sent.
+    return this.limit(() => this.send(send));
+  }
+
+  private async send<T>(send: (options: CallOptions) => Promise<T>): Promise<T> {
     const signal = AbortSignal.timeout(this.opts.requestTimeoutMs);
     try {
       return await send(withSignal(signal));
@@ -156,7 +172,7 @@ export class KubeExecutor implements Executor {
       return (await this.getDeployment(t)).metadata?.labels ?? {};
     } catch (e) {
       if (httpCode(e) === 404) throw notFound(t);
-      throw new ChatopsError('unavailable', `${this.fail(e, `deployment ${t.namespace}/${t.deployment}`)}.`);
+      throw new ChatopsError('unavailable', `${this.fail(e, `deployment ${targetText(t)}`)}.`);
     }
   }
 
@@ -214,7 +230,8 @@ export class KubeExecutor implements Executor {
       rules.set(k, r);
     }
     const text = [...rules.values()].map((r) => `{apiGroups: ["${r.group}"], resources: ["${r.resource}"], verbs: [${r.verbs.map((v) => `"${v}"`).join(', ')}]}`).join(', ');
-    return { allowed: false, reason: `${who} may not ${what} in ${t.namespace}: add ${rules.size === 1 ? 'the rule' : 'the rules'} ${text} to a Role in ${t.namespace} bound to it.` };
+    const where = this.opts.cluster ? ` of cluster ${this.opts.cluster}` : '';
+    return { allowed: false, reason: `${who} may not ${what} in ${t.namespace}${where}: add ${rules.size === 1 ? 'the rule' : 'the rules'} ${text} to a Role in ${t.namespace}${where} bound to it.` };
   }
 
   // ---- building the changes ------------------------------------------------------------------------
@@ -227,12 +244,12 @@ export class KubeExecutor implements Executor {
     const current = Number(dep.metadata?.annotations?.[REVISION] ?? '0');
     const revOf = (rs: k8s.V1ReplicaSet) => Number(rs.metadata?.annotations?.[REVISION] ?? '0');
     const previous = owned.filter((rs) => revOf(rs) < current).sort((a, b) => revOf(b) - revOf(a))[0];
-    if (!previous) return `deployment ${t.namespace}/${t.deployment} has no previous revision to roll back to`;
+    if (!previous) return `deployment ${targetText(t)} has no previous revision to roll back to`;
     const tpl = ObjectSerializer.serialize(previous.spec?.template, 'V1PodTemplateSpec', '') as { metadata?: { labels?: Record<string, string> } };
     if (tpl.metadata?.labels) delete tpl.metadata.labels['pod-template-hash'];
     const currentTpl = ObjectSerializer.serialize(dep.spec?.template, 'V1PodTemplateSpec', '');
     if (canonicalJson(currentTpl) === canonicalJson(tpl)) {
-      return `skipped rollback: the current template of ${t.namespace}/${t.deployment} already matches revision ${revOf(previous)}`;
+      return `skipped rollback: the current template of ${targetText(t)} already matches revision ${revOf(previous)}`;
     }
     const annotations: Record<string, string> = {};
     for (const [k, v] of Object.entries(dep.metadata?.annotations ?? {})) if (ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
@@ -248,7 +265,7 @@ export class KubeExecutor implements Executor {
 
   /** Sends the action's change; with dryRun the server validates and admits it without persisting. */
   private async apply(action: ActionSpec, t: DeploymentTarget, params: ActionParams, dryRun: boolean): Promise<{ summary: string; changes: string[] } | { refused: string }> {
-    const what = `deployment ${t.namespace}/${t.deployment}`;
+    const what = `deployment ${targetText(t)}`;
     const dr = dryRun ? 'All' : undefined;
     const dep = await this.getDeployment(t);
     switch (action.name) {
@@ -292,7 +309,7 @@ export class KubeExecutor implements Executor {
       return { ok: true, summary: `${r.summary} (the API server admitted it in a dry run)`, changes: r.changes };
     } catch (e) {
       if (httpCode(e) === 404) throw notFound(t);
-      return { ok: false, summary: this.fail(e, `deployment ${t.namespace}/${t.deployment}`), changes: [] };
+      return { ok: false, summary: this.fail(e, `deployment ${targetText(t)}`), changes: [] };
     }
   }
 
@@ -301,7 +318,7 @@ export class KubeExecutor implements Executor {
     try {
       applied = await this.apply(action, t, params, false);
     } catch (e) {
-      return { ok: false, summary: `${action.name} of ${t.namespace}/${t.deployment} failed: ${this.fail(e, `deployment ${t.namespace}/${t.deployment}`)}.`, detail: { httpStatus: httpCode(e) } };
+      return { ok: false, summary: `${action.name} of ${targetText(t)} failed: ${this.fail(e, `deployment ${targetText(t)}`)}.`, detail: { httpStatus: httpCode(e) } };
     }
     if ('refused' in applied) return { ok: false, summary: `${applied.refused}.`, detail: {} };
     onProgress({ message: `${applied.summary[0]!.toUpperCase()}${applied.summary.slice(1)}.` });
@@ -310,7 +327,7 @@ export class KubeExecutor implements Executor {
 
   /** Watches the rollout the way `kubectl rollout status` does, until done, stuck or timed out. */
   private async followRollout(action: ActionSpec, t: DeploymentTarget, changes: string[], onProgress: (e: ProgressEvent) => void): Promise<ExecutionResult> {
-    const what = `${t.namespace}/${t.deployment}`;
+    const what = `${targetText(t)}`;
     const deadline = this.now() + this.opts.rolloutTimeoutMs;
     let last = '';
     let snapshot = { desired: 0, updated: 0, available: 0, ready: 0 };
@@ -349,7 +366,7 @@ export class KubeExecutor implements Executor {
   // ---- reads ------------------------------------------------------------------------------------------
 
   async read(action: ActionSpec, t: DeploymentTarget, params: ActionParams): Promise<ReadResult> {
-    const what = `deployment ${t.namespace}/${t.deployment}`;
+    const what = `deployment ${targetText(t)}`;
     try {
       switch (action.name) {
         case 'pods': return await this.readPods(t);
@@ -375,7 +392,7 @@ export class KubeExecutor implements Executor {
     const desired = dep.spec?.replicas ?? 1;
     const images = [...imagesOf(ObjectSerializer.serialize(dep.spec?.template, 'V1PodTemplateSpec', ''))].map(([n, i]) => `${n}=${i}`).join(' ');
     const lines = [
-      `deployment ${t.namespace}/${t.deployment}: ${s.readyReplicas ?? 0}/${desired} ready, ${s.updatedReplicas ?? 0} updated, ${s.availableReplicas ?? 0} available, revision ${dep.metadata?.annotations?.[REVISION] ?? '?'}${dep.spec?.paused ? ', PAUSED' : ''}; ${images}`,
+      `deployment ${targetText(t)}: ${s.readyReplicas ?? 0}/${desired} ready, ${s.updatedReplicas ?? 0} updated, ${s.availableReplicas ?? 0} available, revision ${dep.metadata?.annotations?.[REVISION] ?? '?'}${dep.spec?.paused ? ', PAUSED' : ''}; ${images}`,
       ...pods.map((p) => {
         const cs = p.status?.containerStatuses ?? [];
         const ready = cs.filter((c) => c.ready).length;
@@ -413,7 +430,7 @@ export class KubeExecutor implements Executor {
     mine.sort((a, b) => Number(when(a)) - Number(when(b)));
     const recent = mine.slice(-20);
     const lines = recent.length ? recent.map((e) => `${new Date(Number(when(e))).toISOString()}  ${e.type ?? ''}  ${e.reason ?? ''}  ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}: ${e.message ?? ''}`)
-      : [`No recent events for ${t.namespace}/${t.deployment}.`];
+      : [`No recent events for ${targetText(t)}.`];
     return { lines, data: recent.map((e) => ({ at: new Date(Number(when(e))).toISOString(), type: e.type, reason: e.reason, object: `${e.involvedObject?.kind}/${e.involvedObject?.name}`, message: e.message, count: e.count })) };
   }
 
@@ -429,7 +446,7 @@ export class KubeExecutor implements Executor {
       data[name] = own;
       lines.push(`==> ${name} <==`, ...own);
     }
-    if (pods.length === 0) lines.push(`No pods for ${t.namespace}/${t.deployment}.`);
+    if (pods.length === 0) lines.push(`No pods for ${targetText(t)}.`);
     return { lines, data };
   }
 }

@@ -11,22 +11,28 @@ import { cut, LIMITS, plain, safe } from './text.js';
 export interface DigestOptions {
   /** Incidents whose own thread was opened from the digest (the line points there). */
   promoted?: ReadonlySet<number>;
+  /** Named clusters: each line (and menu option) names its incident's cluster. */
+  showCluster?: boolean;
 }
 
 const MENU_OPTIONS = 100;
 const MENU_GROUPS = 100;
 
-function line(i: Incident, promoted: boolean): string {
+/** The cluster a digest names: its name, `unknown` when none claims the incident. */
+const clusterText = (i: Incident): string => (i.cluster === null ? 'unknown' : i.cluster ?? 'default');
+
+function line(i: Incident, promoted: boolean, showCluster: boolean): string {
   const icon = i.status === 'resolved' ? '✅' : i.status === 'acknowledged' ? '👀' : '🔥';
   const where = safe(i.target || i.namespace || '-', 120);
-  return cut(`${icon} *#${i.id}* ${safe(i.alertname, 120)} — ${where} (${safe(i.severity || '-', 40)}, ${i.firing}/${i.total} firing)${promoted ? ' · own thread' : ''}`, 400);
+  const cluster = showCluster ? ` [${safe(clusterText(i), 63)}]` : '';
+  return cut(`${icon} *#${i.id}*${cluster} ${safe(i.alertname, 120)} — ${where} (${safe(i.severity || '-', 40)}, ${i.firing}/${i.total} firing)${promoted ? ' · own thread' : ''}`, 400);
 }
 
 /** A menu over incidents: options in groups of 100 (Block Kit's limits), the newest first. */
-function incidentMenu(actionId: string, placeholder: string, incidents: readonly Incident[]): StaticSelect | null {
+function incidentMenu(actionId: string, placeholder: string, incidents: readonly Incident[], showCluster: boolean): StaticSelect | null {
   if (incidents.length === 0) return null;
   const opts: PlainTextOption[] = [...incidents].reverse().slice(0, MENU_OPTIONS * MENU_GROUPS)
-    .map((i) => option(`#${i.id} ${plain(`${i.alertname} ${i.target || i.namespace}`, 60)}`, String(i.id)));
+    .map((i) => option(`#${i.id} ${plain(`${showCluster ? `${clusterText(i)} ` : ''}${i.alertname} ${i.target || i.namespace}`, 60)}`, String(i.id)));
   const base = { type: 'static_select' as const, action_id: actionId, placeholder: plainText(placeholder, LIMITS.placeholder) };
   if (opts.length <= MENU_OPTIONS) return { ...base, options: opts };
   const groups: { label: PlainTextElement; options: PlainTextOption[] }[] = [];
@@ -40,18 +46,19 @@ function incidentMenu(actionId: string, placeholder: string, incidents: readonly
 /** A storm digest: one message listing many incidents, updated in place. */
 export function renderDigest(channelIncidents: readonly Incident[], openedAt: number, opts: DigestOptions = {}): SlackMessage {
   const promoted = opts.promoted ?? new Set<number>();
+  const showCluster = opts.showCluster ?? false;
   const open = channelIncidents.filter((i) => i.status !== 'resolved');
   const header = plain(`⚠️ Alert storm: ${channelIncidents.length} incidents (${open.length} open)`, LIMITS.header);
   const blocks: KnownBlock[] = [{ type: 'header', text: { ...plainText(header, LIMITS.header), emoji: true } }];
   blocks.push({ type: 'context', elements: [mrkdwn(`Many incidents opened at once since ${when(openedAt)}, so they are listed here instead of one message each. Pick one in *Open thread…* to get its own message with every button, acknowledge it with *Acknowledge…*, or use \`chatops ack &lt;id&gt;\` / \`chatops incidents show &lt;id&gt;\`.`, LIMITS.contextText)] });
 
   const menus = [
-    incidentMenu(ACTION.digestOpen, 'Open thread…', open.filter((i) => !promoted.has(i.id))),
-    incidentMenu(ACTION.digestAck, 'Acknowledge…', open.filter((i) => i.status === 'firing')),
+    incidentMenu(ACTION.digestOpen, 'Open thread…', open.filter((i) => !promoted.has(i.id)), showCluster),
+    incidentMenu(ACTION.digestAck, 'Acknowledge…', open.filter((i) => i.status === 'firing'), showCluster),
   ].filter((m): m is StaticSelect => m !== null);
   // Header, context, the "and N more" note and the menus stay; the rest holds the lines.
   const maxSections = LIMITS.blocks - blocks.length - 2;
-  const lines = channelIncidents.map((i) => line(i, promoted.has(i.id)));
+  const lines = channelIncidents.map((i) => line(i, promoted.has(i.id), showCluster));
   let chunk = '';
   let shown = 0;
   let sections = 0;

@@ -32,6 +32,8 @@ export interface LinkTemplates {
 
 export interface IncidentView {
   incident: Incident;
+  /** With named clusters: the incident's cluster, or why none claims it (absent with one cluster). */
+  cluster?: { name: string } | { unknown: string } | null;
   alerts: readonly StoredAlert[];
   silence: { id: string; endsAt: number; createdBy: string; untilResolved?: true } | null;
   /** Offer Silence / Unsilence (the policy in force lets someone silence, and Alertmanager is configured); default true. */
@@ -74,7 +76,9 @@ export function incidentLinks(incident: Incident, alerts: readonly StoredAlert[]
   const add = (label: string, url: string | null) => {
     if (url) out.push({ label, url });
   };
-  const labels: Labels = { ...(alerts[0]?.labels ?? {}), ...incident.labels };
+  // {{cluster}} in a template is the incident's cluster, unless its alerts carry a `cluster` label.
+  const cluster: Labels = incident.cluster === undefined || incident.cluster === null ? {} : { cluster: incident.cluster };
+  const labels: Labels = { ...cluster, ...(alerts[0]?.labels ?? {}), ...incident.labels };
   add('Runbook', httpUrl(incident.annotations.runbook_url ?? alerts[0]?.annotations.runbook_url));
   const ann = (name: string) => incident.annotations[name] ?? alerts[0]?.annotations[name];
   add('Dashboard', templates.dashboard ? fillTemplate(templates.dashboard, labels) : httpUrl(ann('dashboard_url')));
@@ -88,8 +92,11 @@ export function incidentLinks(incident: Incident, alerts: readonly StoredAlert[]
   return out;
 }
 
-function headerText(incident: Incident): string {
-  return plain(`${STATUS_LABEL[incident.status]}: ${incident.alertname || 'alert'}`, LIMITS.header);
+/** The cluster as a message names it: its name, or "unknown". */
+const clusterName = (cluster: NonNullable<IncidentView['cluster']>): string => ('name' in cluster ? cluster.name : 'unknown');
+
+function headerText(incident: Incident, cluster: IncidentView['cluster']): string {
+  return plain(`${STATUS_LABEL[incident.status]}: ${incident.alertname || 'alert'}${cluster ? ` · ${clusterName(cluster)}` : ''}`, LIMITS.header);
 }
 
 /** "3 of 5 alerts", and how many Alertmanager did not send. */
@@ -120,11 +127,12 @@ const enrichmentsOf = (e: IncidentView['enrichment']): readonly Enrichment[] => 
 
 /** The incident's top message. */
 export function renderIncident(view: IncidentView): SlackMessage {
-  const { incident, alerts, silence, now } = view;
+  const { incident, alerts, silence, now, cluster } = view;
   const blocks: KnownBlock[] = [];
-  blocks.push({ type: 'header', text: { ...plainText(headerText(incident), LIMITS.header), emoji: true } });
+  blocks.push({ type: 'header', text: { ...plainText(headerText(incident, cluster), LIMITS.header), emoji: true } });
 
   const fields = [
+    ...(cluster ? [field('Cluster', safe(clusterName(cluster), 200))] : []),
     field('Severity', safe(incident.severity, 200)),
     field('Namespace', safe(incident.namespace, 200)),
     field('Target', safe(incident.target, 500)),
@@ -145,6 +153,7 @@ export function renderIncident(view: IncidentView): SlackMessage {
   if (slo) blocks.push(slo);
 
   const state: string[] = [];
+  if (cluster && 'unknown' in cluster) state.push(`⚠️ ${safe(cluster.unknown, 1200)}`);
   if (incident.acknowledgedBy && incident.acknowledgedAt !== null) state.push(`Acknowledged by ${who(incident.acknowledgedBy)} ${when(incident.acknowledgedAt)}`);
   if (silence && incident.status !== 'resolved') state.push(`🔕 Silenced until ${silence.untilResolved ? 'it resolves' : when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`);
   if (incident.status === 'resolved' && incident.resolvedAt !== null) state.push(`Resolved ${when(incident.resolvedAt)} after ${formatDuration(incident.resolvedAt - incident.openedAt)}`);
@@ -180,13 +189,13 @@ export function renderIncident(view: IncidentView): SlackMessage {
     }
   }
 
-  return { text: fallbackText(incident), blocks: blocks.slice(0, LIMITS.blocks) };
+  return { text: fallbackText(incident, cluster), blocks: blocks.slice(0, LIMITS.blocks) };
 }
 
-/** Notification text (push, screen readers): status, alertname, summary. */
-function fallbackText(incident: Incident): string {
+/** Notification text (push, screen readers): status, alertname, cluster, summary. */
+function fallbackText(incident: Incident, cluster: IncidentView['cluster']): string {
   const summary = incident.annotations.summary ?? '';
-  return safe(`[${incident.status.toUpperCase()}] #${incident.id} ${incident.alertname}${summary ? ` — ${summary}` : ''}`, 300);
+  return safe(`[${incident.status.toUpperCase()}] #${incident.id} ${incident.alertname}${cluster ? ` (${clusterName(cluster)})` : ''}${summary ? ` — ${summary}` : ''}`, 300);
 }
 
 export function renderEnrichment(e: Enrichment): string {
@@ -251,9 +260,20 @@ export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonl
   return { text: cut(body, LIMITS.fallbackText), blocks: [block] };
 }
 
-/** Channel routing: the first route whose every label matches, else the default channel. */
-export function routeChannel(labels: Labels, routes: readonly { match: Labels; channel: string }[], fallback: string): string {
+/** A channel route: labels to match and, optionally, the clusters whose incidents it takes. */
+export interface ChannelRoute {
+  match: Labels;
+  cluster?: string | readonly string[];
+  channel: string;
+}
+
+/** Channel routing: the first route whose every label (and cluster, when it names any) matches, else the default channel. */
+export function routeChannel(labels: Labels, routes: readonly ChannelRoute[], fallback: string, cluster?: string | null): string {
   for (const r of routes) {
+    if (r.cluster !== undefined) {
+      const wanted = typeof r.cluster === 'string' ? [r.cluster] : r.cluster;
+      if (cluster === undefined || cluster === null || !wanted.includes(cluster)) continue;
+    }
     if (Object.entries(r.match).every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v)) return r.channel;
   }
   return fallback;

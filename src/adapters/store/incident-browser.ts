@@ -8,10 +8,10 @@ import type Database from 'better-sqlite3';
 import { INCIDENT_STATUSES, type AuditRecord, type Incident, type IncidentStatus, type StoredAlert } from '../../core/types.js';
 import { toAlert, toAudit, toIncident, type Row } from './sqlite-store.js';
 
-/** What the UI shows: some statuses (all when empty) and free text over alertname, namespace, target and labels. */
+/** What the UI shows: some statuses (all when empty) and free text over alertname, namespace, target, labels and cluster. */
 export interface IncidentQuery {
   statuses?: readonly IncidentStatus[];
-  /** Whitespace-separated words, all of which must match; `key=value` matches that label exactly. */
+  /** Whitespace-separated words, all of which must match; `key=value` matches that label exactly (`cluster=<name>` also the incident's cluster). */
   text?: string;
 }
 
@@ -34,12 +34,19 @@ function textClause(text: string | undefined): { sql: string; params: string[] }
     const eq = w.indexOf('=');
     if (eq > 0) {
       // Labels are stored as JSON.stringify output, so a pair reads exactly `"key":"value"`.
-      parts.push(`labels LIKE ? ESCAPE '\\'`);
-      params.push(`%${likeEscape(JSON.stringify(w.slice(0, eq)))}:${likeEscape(JSON.stringify(w.slice(eq + 1)))}%`);
+      const label = `%${likeEscape(JSON.stringify(w.slice(0, eq)))}:${likeEscape(JSON.stringify(w.slice(eq + 1)))}%`;
+      if (w.slice(0, eq) === 'cluster') {
+        // `cluster=<name>`: the incident's cluster (or a `cluster` label, which may differ from its name).
+        parts.push(`(cluster = ? OR labels LIKE ? ESCAPE '\\')`);
+        params.push(w.slice(eq + 1), label);
+      } else {
+        parts.push(`labels LIKE ? ESCAPE '\\'`);
+        params.push(label);
+      }
     } else {
       const p = `%${likeEscape(w)}%`;
-      parts.push(`(alertname LIKE ? ESCAPE '\\' OR namespace LIKE ? ESCAPE '\\' OR target LIKE ? ESCAPE '\\' OR labels LIKE ? ESCAPE '\\')`);
-      params.push(p, p, p, p);
+      parts.push(`(alertname LIKE ? ESCAPE '\\' OR namespace LIKE ? ESCAPE '\\' OR target LIKE ? ESCAPE '\\' OR labels LIKE ? ESCAPE '\\' OR cluster LIKE ? ESCAPE '\\')`);
+      params.push(p, p, p, p, p);
     }
   }
   return { sql: parts.length ? parts.join(' AND ') : '1', params };

@@ -216,14 +216,21 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS incident_extras_running ON incident_extras(state) WHERE state = 'running';
   `,
-  // 9: raw deliveries stored compressed. A 100-alert delivery is ~45 KB of repetitive JSON:
+  // 9: many clusters — the cluster an incident belongs to (NULL: no configured cluster claims
+  // it) and the cluster a request acts in; everything stored before is the single cluster's.
+  `
+  ALTER TABLE incidents ADD COLUMN cluster TEXT DEFAULT 'default';
+  ALTER TABLE action_requests ADD COLUMN cluster TEXT NOT NULL DEFAULT 'default';
+  CREATE INDEX IF NOT EXISTS incidents_cluster ON incidents(cluster, id);
+  `,
+  // 10: raw deliveries stored compressed. A 100-alert delivery is ~45 KB of repetitive JSON:
   // stored as text it was 11 overflow pages written to the WAL (and checkpointed) per
   // delivery, more than its alert rows; Brotli brings it to about one page. Old rows keep
   // 'identity'; SqliteStore.deliveryBody reads either.
   `
   ALTER TABLE deliveries ADD COLUMN raw_encoding TEXT NOT NULL DEFAULT 'identity';
   `,
-  // 10: indexes for the Slack outbox's hot queries, which scanned the outbox, a table that only
+  // 11: indexes for the Slack outbox's hot queries, which scanned the outbox, a table that only
   // grows (delivered rows are kept for store.retention): due rows in id order and an
   // incident's pending rows (coalescing updates). A digest's incidents are indexed by 5.
   `

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { chainHash, GENESIS_HASH, storedEntry } from '../../core/audit-chain.js';
+import { DEFAULT_CLUSTER } from '../../core/clusters.js';
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
 import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
@@ -34,7 +35,7 @@ export type Row = Record<string, unknown>;
 const json = (text: unknown): Record<string, string> => (typeof text === 'string' ? (JSON.parse(text) as Record<string, string>) : {});
 
 export function toIncident(r: Row): Incident {
-  return {
+  const incident: Incident = {
     id: r.id as number,
     key: r.key as string,
     status: r.status as IncidentStatus,
@@ -55,6 +56,9 @@ export function toIncident(r: Row): Incident {
     acknowledgedAt: (r.acknowledged_at as number | null) ?? null,
     truncatedAlerts: (r.truncated_alerts as number | undefined) ?? 0,
   };
+  // The single cluster's incidents read as they always did (an absent cluster is `default`).
+  if (r.cluster !== undefined && r.cluster !== DEFAULT_CLUSTER) incident.cluster = r.cluster as string | null;
+  return incident;
 }
 
 export function toAlert(r: Row): StoredAlert {
@@ -117,7 +121,10 @@ function toRequest(r: Row): ActionRequest {
     id: r.id as string,
     action: r.action as ActionRequest['action'],
     risk: r.risk as ActionRequest['risk'],
-    target: { namespace: r.namespace as string, deployment: r.deployment as string },
+    // The single cluster's requests keep the target they always had (no cluster named).
+    target: r.cluster === undefined || r.cluster === DEFAULT_CLUSTER
+      ? { namespace: r.namespace as string, deployment: r.deployment as string }
+      : { cluster: r.cluster as string, namespace: r.namespace as string, deployment: r.deployment as string },
     params: JSON.parse(r.params as string) as ActionRequest['params'],
     requester: r.requester as string,
     requesterGroups: JSON.parse((r.requester_groups as string | null) ?? '[]') as string[],
@@ -286,10 +293,11 @@ export class SqliteStore implements IncidentStore, RequestStore {
   insertIncident(i: IncidentNew): number {
     const r = this.stmt(
       `INSERT INTO incidents (key, status, alertname, severity, namespace, target, labels, annotations, group_key, external_url,
-         firing, total, opened_at, updated_at, resolved_at, acknowledged_by, acknowledged_at, truncated_alerts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         firing, total, opened_at, updated_at, resolved_at, acknowledged_by, acknowledged_at, truncated_alerts, cluster)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(i.key, i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
-      i.groupKey, i.externalURL, i.firing, i.total, i.openedAt, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.truncatedAlerts ?? 0);
+      i.groupKey, i.externalURL, i.firing, i.total, i.openedAt, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.truncatedAlerts ?? 0,
+      i.cluster === undefined ? DEFAULT_CLUSTER : i.cluster);
     return Number(r.lastInsertRowid);
   }
 
@@ -318,14 +326,14 @@ export class SqliteStore implements IncidentStore, RequestStore {
 
   reconcileCandidates(resolvedSince: number): TrackedAlert[] {
     const firing = this.stmt(
-      `SELECT a.*, i.key AS incident_key FROM incidents i JOIN alerts a ON a.incident_id = i.id
+      `SELECT a.*, i.key AS incident_key, i.cluster AS incident_cluster FROM incidents i JOIN alerts a ON a.incident_id = i.id
        WHERE i.status IN ('firing', 'acknowledged') AND a.status = 'firing'`,
     ).all() as Row[];
     const reconciled = this.stmt(
-      `SELECT a.*, i.key AS incident_key FROM alerts a JOIN incidents i ON i.id = a.incident_id
+      `SELECT a.*, i.key AS incident_key, i.cluster AS incident_cluster FROM alerts a JOIN incidents i ON i.id = a.incident_id
        WHERE a.reconciled = 1 AND a.status = 'resolved' AND a.updated_at >= ?`,
     ).all(resolvedSince) as Row[];
-    return [...firing, ...reconciled].map((r) => ({ ...toAlert(r), incidentKey: r.incident_key as string }));
+    return [...firing, ...reconciled].map((r) => ({ ...toAlert(r), incidentKey: r.incident_key as string, cluster: (r.incident_cluster as string | null) ?? null }));
   }
 
   markReconciled(incidentId: number, fingerprints: readonly string[]): void {
@@ -345,9 +353,13 @@ export class SqliteStore implements IncidentStore, RequestStore {
   /** Incidents newest first, streamed (a full list can be long). */
   *iterateIncidents(filter: IncidentFilter): Generator<Incident> {
     const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : null;
-    const where = statuses ? `WHERE status IN (${statuses.map(() => '?').join(',')})` : '';
+    const clusters = filter.clusters && filter.clusters.length > 0 ? filter.clusters : null;
+    const clauses: string[] = [];
+    if (statuses) clauses.push(`status IN (${statuses.map(() => '?').join(',')})`);
+    if (clusters) clauses.push(`cluster IN (${clusters.map(() => '?').join(',')})`);
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const limit = filter.limit !== undefined ? 'LIMIT ?' : '';
-    const params: unknown[] = [...(statuses ?? [])];
+    const params: unknown[] = [...(statuses ?? []), ...(clusters ?? [])];
     if (filter.limit !== undefined) params.push(filter.limit);
     // Not cached: the IN list varies. Newest first (ids grow with opening time).
     for (const r of rows(this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`), params)) yield toIncident(r);
@@ -359,6 +371,11 @@ export class SqliteStore implements IncidentStore, RequestStore {
       out[r.status] = r.n;
     }
     return out;
+  }
+
+  /** Incidents per cluster and status (cluster null: no configured cluster claims them), for /metrics. */
+  countIncidentsByCluster(): { cluster: string | null; status: IncidentStatus; n: number }[] {
+    return this.stmt('SELECT cluster, status, count(*) AS n FROM incidents GROUP BY cluster, status').all() as { cluster: string | null; status: IncidentStatus; n: number }[];
   }
 
   alertsOf(incidentId: number): StoredAlert[] {
@@ -440,11 +457,11 @@ export class SqliteStore implements IncidentStore, RequestStore {
   insertRequest(r: ActionRequest): void {
     this.stmt(
       `INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, requester_groups, source, incident_id, reason, dry_run, state,
-         created_at, expires_at, updated_at, decided_by, decided_source, decided_at, decision_reason, result)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         created_at, expires_at, updated_at, decided_by, decided_source, decided_at, decision_reason, result, cluster)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(r.id, r.action, r.risk, r.target.namespace, r.target.deployment, JSON.stringify(r.params), r.requester, JSON.stringify(r.requesterGroups), r.source, r.incidentId, r.reason,
       r.dryRun ? JSON.stringify(r.dryRun) : null, r.state, r.createdAt, r.expiresAt, r.updatedAt, r.decidedBy, r.decidedSource, r.decidedAt,
-      r.decisionReason, r.result ? JSON.stringify(r.result) : null);
+      r.decisionReason, r.result ? JSON.stringify(r.result) : null, r.target.cluster ?? DEFAULT_CLUSTER);
   }
 
   getRequest(id: string): ActionRequest | null {

@@ -8,7 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { BOT_SCOPES } from '../../adapters/slack/scopes.js';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
+import { clusterConfigs, type ClusterConfig } from '../../config/clusters.js';
 import type { LoadedConfig } from '../../config/load.js';
+import { DEFAULT_CLUSTER } from '../../core/clusters.js';
 import { load } from '../context.js';
 import { logOf, type GlobalOptions } from '../command-log.js';
 import { EXIT } from '../errors.js';
@@ -21,6 +23,9 @@ export interface CheckResult {
   detail: string;
   /** Checks that do not apply (a dependency not configured) are reported, not failed. */
   skipped?: boolean;
+  /** With named clusters: the cluster the check is about, and how it recognises its incidents. */
+  cluster?: string;
+  recognised?: string;
 }
 
 export type Check = (loaded: LoadedConfig) => Promise<CheckResult | CheckResult[]>;
@@ -116,37 +121,6 @@ export const checkWebhookPort: Check = async ({ config }) => {
   });
 };
 
-export const checkPrometheus: Check = async ({ config }) => {
-  const name = 'prometheus';
-  const url = config.prometheus.url;
-  if (!url) return { name, ok: true, skipped: true, detail: 'not configured (set PROMETHEUS_URL to enrich alerts)' };
-  try {
-    const r = await getJson(new URL('api/v1/status/buildinfo', url.endsWith('/') ? url : `${url}/`).toString());
-    if (r.status === 200 && r.body?.status === 'success') return { name, ok: true, detail: `${url} (Prometheus ${r.body.data?.version ?? '?'})` };
-    return { name, ok: false, detail: `${url} answered ${r.status} to /api/v1/status/buildinfo: check PROMETHEUS_URL points at Prometheus itself` };
-  } catch (e) {
-    return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check PROMETHEUS_URL and that Prometheus runs` };
-  }
-};
-
-export const checkAlertmanager: Check = async ({ config }) => {
-  const name = 'alertmanager';
-  const { urls } = config.alertmanager;
-  if (urls.length === 0) return { name, ok: true, skipped: true, detail: 'not configured (set ALERTMANAGER_URL for silences and reconciliation)' };
-  // Every instance of an HA pair: reconciliation asks each.
-  return Promise.all(urls.map((url) => checkOneAlertmanager(name, url)));
-};
-
-async function checkOneAlertmanager(name: string, url: string): Promise<CheckResult> {
-  try {
-    const r = await getJson(new URL('api/v2/status', url.endsWith('/') ? url : `${url}/`).toString());
-    if (r.status === 200 && r.body?.versionInfo) return { name, ok: true, detail: `${url} (Alertmanager ${r.body.versionInfo.version ?? '?'}, cluster ${r.body.cluster?.status ?? '?'})` };
-    return { name, ok: false, detail: `${url} answered ${r.status} to /api/v2/status: check ALERTMANAGER_URL` };
-  } catch (e) {
-    return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ALERTMANAGER_URL and that Alertmanager runs` };
-  }
-}
-
 /** A Web API call's answer, with the token's scopes (Slack sends them in `x-oauth-scopes`). */
 async function slackCall(apiUrl: string, method: string, token: string, args: Record<string, string> = {}): Promise<any> {
   const r = await getJson(`${apiUrl.replace(/\/?$/, '/')}${method}`, {
@@ -214,37 +188,98 @@ export const checkSlack: Check = async ({ config, secrets }) => {
   return results;
 };
 
+/** Where a cluster's settings live, for the fix a failed check names. */
+function keysOf(cluster: ClusterConfig): { prometheus: string; alertmanager: string; kubernetes: string } {
+  return cluster.name === DEFAULT_CLUSTER
+    ? { prometheus: 'PROMETHEUS_URL', alertmanager: 'ALERTMANAGER_URL', kubernetes: 'kubernetes.enabled: true' }
+    : { prometheus: `clusters[${cluster.name}].prometheus.url`, alertmanager: `clusters[${cluster.name}].alertmanager.url`, kubernetes: `clusters[${cluster.name}].kubernetes` };
+}
+
+async function checkPrometheus(cluster: ClusterConfig): Promise<CheckResult> {
+  const name = 'prometheus';
+  const { url } = cluster.prometheus;
+  const key = keysOf(cluster).prometheus;
+  if (!url) return { name, ok: true, skipped: true, detail: `not configured (set ${key} to enrich alerts)` };
+  try {
+    const r = await getJson(new URL('api/v1/status/buildinfo', url.endsWith('/') ? url : `${url}/`).toString());
+    if (r.status === 200 && r.body?.status === 'success') return { name, ok: true, detail: `${url} (Prometheus ${r.body.data?.version ?? '?'})` };
+    return { name, ok: false, detail: `${url} answered ${r.status} to /api/v1/status/buildinfo: check ${key} points at Prometheus itself` };
+  } catch (e) {
+    return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ${key} and that Prometheus runs` };
+  }
+}
+
+async function checkAlertmanager(cluster: ClusterConfig): Promise<CheckResult[]> {
+  const name = 'alertmanager';
+  const { urls } = cluster.alertmanager;
+  const key = keysOf(cluster).alertmanager;
+  if (urls.length === 0) return [{ name, ok: true, skipped: true, detail: `not configured (set ${key} for silences and reconciliation)` }];
+  // Every instance of an HA pair: reconciliation asks each.
+  return Promise.all(urls.map(async (url): Promise<CheckResult> => {
+    try {
+      const r = await getJson(new URL('api/v2/status', url.endsWith('/') ? url : `${url}/`).toString());
+      if (r.status === 200 && r.body?.versionInfo) return { name, ok: true, detail: `${url} (Alertmanager ${r.body.versionInfo.version ?? '?'}, cluster ${r.body.cluster?.status ?? '?'})` };
+      return { name, ok: false, detail: `${url} answered ${r.status} to /api/v2/status: check ${key}` };
+    } catch (e) {
+      return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ${key} and that Alertmanager runs` };
+    }
+  }));
+}
+
 /**
- * Kubernetes: for every namespace in policy.namespaces, a SelfSubjectAccessReview for each
- * permission the actions enabled by policy.max_risk need, so a missing RBAC rule shows here
- * before anyone requests anything.
+ * Kubernetes: for every namespace in the cluster's policy.namespaces, a SelfSubjectAccessReview
+ * for each permission the actions enabled by policy.max_risk need, so a missing RBAC rule shows
+ * here before anyone requests anything.
  */
-const checkKubernetes: Check = async (loaded) => {
-  const { kubernetes, policy } = loaded.config;
-  if (!kubernetes.enabled) return { name: 'kubernetes', ok: true, skipped: true, detail: 'off (set kubernetes.enabled: true to run remediation)' };
-  if (policy.namespaces.length === 0) return { name: 'kubernetes', ok: true, skipped: true, detail: 'policy.namespaces is empty: no action may touch any namespace' };
+async function checkKubernetes(loaded: LoadedConfig, cluster: ClusterConfig): Promise<CheckResult[]> {
+  const { config } = loaded;
+  if (!cluster.kubernetes) return [{ name: 'kubernetes', ok: true, skipped: true, detail: `off (set ${keysOf(cluster).kubernetes} to run remediation)` }];
   const { lazyExecutor } = await import('../../app.js');
   const { CATALOGUE, riskRank } = await import('../../core/actions.js');
+  const { policyFor, policyFromConfig } = await import('../../core/policy.js');
+  const policy = policyFor(policyFromConfig(config.policy, config.clusters), cluster.name);
+  const where = cluster.name === DEFAULT_CLUSTER ? 'policy.namespaces' : `cluster ${cluster.name}'s policy.namespaces`;
+  if (policy.namespaces.length === 0) return [{ name: 'kubernetes', ok: true, skipped: true, detail: `${where} is empty: no action may touch any namespace` }];
   let executor;
   try {
-    executor = await lazyExecutor(loaded)();
+    executor = await lazyExecutor(loaded, cluster)();
   } catch (e) {
-    return { name: 'kubernetes', ok: false, detail: reason(e) };
+    return [{ name: 'kubernetes', ok: false, detail: reason(e) }];
   }
-  const actions = Object.values(CATALOGUE).filter((a) => a.targetKind === 'deployment' && riskRank(a.risk) <= riskRank(policy.max_risk));
+  const actions = Object.values(CATALOGUE).filter((a) => a.targetKind === 'deployment' && riskRank(a.risk) <= riskRank(policy.maxRisk));
   const permissions = actions.flatMap((a) => a.permissions);
-  const results: CheckResult[] = [];
-  for (const namespace of policy.namespaces) {
+  // Every namespace at once: a cluster whose API hangs costs one request timeout, not one per namespace.
+  return Promise.all(policy.namespaces.map(async (namespace): Promise<CheckResult> => {
     const pre = await executor.checkPermissions(permissions, { namespace, deployment: '' });
-    results.push(pre.allowed
-      ? { name: `kubernetes ${namespace}`, ok: true, detail: `may run ${actions.map((a) => a.name).join(', ')} (policy.max_risk ${policy.max_risk})` }
-      : { name: `kubernetes ${namespace}`, ok: false, detail: pre.reason });
-  }
-  return results;
+    return pre.allowed
+      ? { name: `kubernetes ${namespace}`, ok: true, detail: `may run ${actions.map((a) => a.name).join(', ')} (policy.max_risk ${policy.maxRisk})` }
+      : { name: `kubernetes ${namespace}`, ok: false, detail: pre.reason };
+  }));
+}
+
+/** How a cluster recognises its incidents, for the head of its block. */
+function recognised(cluster: ClusterConfig): string {
+  const labels = Object.entries(cluster.match.labels).map(([k, v]) => `${k}="${v}"`);
+  const urls = cluster.match.externalURLs;
+  return [labels.length ? `alerts labelled ${labels.join(', ')}` : '', urls.length ? `from Alertmanager ${urls.join(' or ')}` : ''].filter(Boolean).join(' ');
+}
+
+/**
+ * Prometheus, Alertmanager and Kubernetes of every cluster: with one cluster, lines as they
+ * always were; with named clusters, each cluster's checks (run side by side: one cluster's API
+ * being down delays no other) carry its name, and print as one block per cluster.
+ */
+export const checkClusters: Check = async (loaded) => {
+  const all = clusterConfigs(loaded.config);
+  const blocks = await Promise.all(all.map(async (cluster) => {
+    const results = [await checkPrometheus(cluster), ...(await checkAlertmanager(cluster)), ...(await checkKubernetes(loaded, cluster))];
+    return loaded.config.clusters ? results.map((r) => ({ ...r, cluster: cluster.name, recognised: recognised(cluster) })) : results;
+  }));
+  return blocks.flat();
 };
 
 /** The checks in order. */
-export const CHECKS: Check[] = [checkDatabase, checkWebhookPort, checkSlack, checkPrometheus, checkAlertmanager, checkKubernetes];
+export const CHECKS: Check[] = [checkDatabase, checkWebhookPort, checkSlack, checkClusters];
 
 export async function runChecks(loaded: LoadedConfig, checks: readonly Check[] = CHECKS): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
@@ -272,6 +307,21 @@ export async function configCheck(globals: GlobalOptions, opts: { json?: boolean
   const results: CheckResult[] = [{ name: 'configuration', ok: true, detail: loaded.file ? `${loaded.file} is valid` : 'embedded defaults (no config file)' }, ...(await runChecks(loaded))];
   const ok = results.every((r) => r.ok);
   logOf(globals).debug({ checks: results.length, failed: results.filter((r) => !r.ok).map((r) => r.name) }, 'checks done');
-  io.result(opts, { ok, checks: results }, () => results.map((r) => `${r.skipped ? '-' : r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}`).join('\n'));
+  io.result(opts, { ok, checks: results }, () => checkText(results));
   return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** One line per check; a cluster's checks under a line naming it (one block per cluster). */
+function checkText(results: readonly CheckResult[]): string {
+  const lines: string[] = [];
+  let block: string | undefined;
+  for (const r of results) {
+    if (r.cluster !== undefined && r.cluster !== block) {
+      const ok = results.filter((x) => x.cluster === r.cluster).every((x) => x.ok);
+      lines.push(`${ok ? '✓' : '✗'} cluster ${r.cluster}${r.recognised ? ` (${r.recognised})` : ''}`);
+    }
+    block = r.cluster;
+    lines.push(`${r.cluster !== undefined ? '  ' : ''}${r.skipped ? '-' : r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}`);
+  }
+  return lines.join('\n');
 }

@@ -34,20 +34,36 @@ export function parseIncidentId(text: string): number {
   return Number(text);
 }
 
-export function listIncidents(globals: GlobalOptions, opts: { status?: string; json?: boolean; limit?: number }, out: Output): void {
+/** `--cluster a,b`: cluster names (any name: a cluster no longer configured still has its incidents). */
+export function parseClusters(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new ChatopsError('usage', '--cluster needs a cluster name (or several, comma-separated).');
+  return names;
+}
+
+export function listIncidents(globals: GlobalOptions, opts: { status?: string; cluster?: string; json?: boolean; limit?: number }, out: Output): void {
   const statuses = parseStatuses(opts.status);
+  const clusters = parseClusters(opts.cluster);
   const rt = openExisting(globals);
   try {
-    logOf(globals).debug({ statuses: statuses ?? 'all', limit: opts.limit }, 'listing incidents');
+    logOf(globals).debug({ statuses: statuses ?? 'all', clusters: clusters ?? 'all', limit: opts.limit }, 'listing incidents');
     if (opts.json) {
       // Streamed: one JSON document without holding ten thousand objects at once.
-      out.jsonArray(rt.store.iterateIncidents({ statuses, limit: opts.limit }), incidentJson);
+      out.jsonArray(rt.store.iterateIncidents({ statuses, clusters, limit: opts.limit }), incidentJson);
       return;
     }
-    out.text(incidentTable(rt.store.listIncidents({ statuses, limit: opts.limit }), rt.clock.now()));
+    out.text(incidentTable(rt.store.listIncidents({ statuses, clusters, limit: opts.limit }), rt.clock.now(), rt.clusters.set.multi));
   } finally {
     rt.close();
   }
+}
+
+/** The `incidents show` line about the incident's cluster (named clusters only). */
+function clusterLine(rt: Runtime, incident: Incident): string | null {
+  if (!rt.clusters.set.multi) return null;
+  const found = rt.clusters.forIncident(incident);
+  return found.ok ? found.cluster.name : `unknown: ${found.reason}`;
 }
 
 export async function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean; graph?: boolean }, out: Output): Promise<void> {
@@ -63,7 +79,7 @@ export async function showIncident(globals: GlobalOptions, idText: string, opts:
     out.result(
       opts,
       { ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) },
-      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now())}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}${extras.length ? `\n${extras.join('\n')}` : ''}`,
+      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now(), clusterLine(rt, incident))}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}${extras.length ? `\n${extras.join('\n')}` : ''}`,
     );
   } finally {
     rt.close();
@@ -78,7 +94,7 @@ async function incidentExtrasText(rt: Runtime, incident: Incident, alerts: reado
   if (!graph) return out;
   const { incidentGraph } = await import('../incident-graph.js');
   const width = Math.min(120, Math.max(40, process.stdout.columns ?? 80));
-  return [...out, ...(await incidentGraph(rt.loaded.config, incident, alerts, { width, height: 8, now: rt.clock.now() }))];
+  return [...out, ...(await incidentGraph(rt.loaded.config.graphs, rt.clusters.prometheusOf(incident), incident, alerts, { width, height: 8, now: rt.clock.now() }))];
 }
 
 const incidentView: OutcomeView<IncidentData> = { json: (d) => ({ incident: incidentJson(d.incident) }) };

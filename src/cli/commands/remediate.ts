@@ -1,11 +1,13 @@
 /** `chatops remediate`, `chatops approvals`, `chatops approve`, `chatops deny`: the terminal face of the approval core. */
 import { parseDeploymentTarget, targetText } from '../../core/actions.js';
+import { CLUSTER_NAME, DEFAULT_CLUSTER } from '../../core/clusters.js';
 import { formatDuration } from '../../core/duration.js';
 import { ChatopsError } from '../../core/errors.js';
 import { requestOutcome, type RequestData } from '../../core/operator.js';
 import type { Outcome } from '../../core/outcome.js';
 import { expireRequests } from '../../core/remediation.js';
 import { TERMINAL_STATES, type ActionRequest, type ProgressEvent } from '../../core/requests.js';
+import type { DeploymentTarget } from '../../core/actions.js';
 import type { Runtime } from '../../app.js';
 import { openExisting, load, open } from '../context.js';
 import type { GlobalOptions } from '../command-log.js';
@@ -17,7 +19,7 @@ import { iso } from '../../core/time.js';
 
 export function requestJson(r: ActionRequest) {
   return {
-    id: r.id, action: r.action, risk: r.risk, target: targetText(r.target), params: r.params, requester: r.requester, source: r.source,
+    id: r.id, action: r.action, risk: r.risk, target: targetText(r.target), cluster: r.target.cluster ?? DEFAULT_CLUSTER, params: r.params, requester: r.requester, source: r.source,
     incidentId: r.incidentId, reason: r.reason, state: r.state, dryRun: r.dryRun, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt),
     decidedBy: r.decidedBy, decidedSource: r.decidedSource, decidedAt: iso(r.decidedAt), decisionReason: r.decisionReason, result: r.result,
   };
@@ -68,6 +70,8 @@ function actorOf(rt: Runtime) {
 }
 
 export interface RemediateOptions {
+  /** The cluster, when the target does not name it (`<cluster>/<namespace>/<deployment>`). */
+  cluster?: string;
   incident?: number;
   replicas?: number;
   reason?: string;
@@ -99,8 +103,19 @@ const requestView: OutcomeView<RequestData> = {
   },
 };
 
+/** The target with the cluster `--cluster` names (which must agree with one the target names). */
+export function targetWithCluster(text: string, cluster: string | undefined): DeploymentTarget {
+  const target = parseDeploymentTarget(text);
+  if (cluster === undefined) return target;
+  if (!CLUSTER_NAME.test(cluster)) throw new ChatopsError('usage', `--cluster ${JSON.stringify(cluster)} is not a cluster name: see clusters: in the configuration.`);
+  if (target.cluster !== undefined && target.cluster !== cluster) {
+    throw new ChatopsError('usage', `${text} names cluster ${target.cluster} but --cluster says ${cluster}: give the cluster once.`);
+  }
+  return { ...target, cluster };
+}
+
 export async function remediate(globals: GlobalOptions, action: string, targetTextArg: string, opts: RemediateOptions, io: Output): Promise<number> {
-  const target = parseDeploymentTarget(targetTextArg);
+  const target = targetWithCluster(targetTextArg, opts.cluster);
   // A remediation may be the first thing that touches the database on this host.
   const rt = open(globals, load(globals));
   const progress = progressPrinter(io, opts, io.isTTY && !opts.json);

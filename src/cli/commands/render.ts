@@ -5,7 +5,9 @@
  */
 import { incidentMessage, messageSettings } from '../../adapters/slack/controls.js';
 import { renderDigest, routeChannel, type KnownBlock } from '../../adapters/slack/render.js';
-import { groupByIncidentKey, planIncident } from '../../core/incidents.js';
+import { clusterResolver, clusterSet } from '../../config/clusters.js';
+import { clusterOfIncident } from '../../core/clusters.js';
+import { groupByIncidentKey, groupFacts, planIncident } from '../../core/incidents.js';
 import { policyFromConfig } from '../../core/policy.js';
 import type { Incident, StoredAlert } from '../../core/types.js';
 import { load } from '../context.js';
@@ -45,18 +47,19 @@ export async function renderPayload(globals: GlobalOptions, file: string, opts: 
   const { config } = load(globals);
   const now = Date.now();
   const { delivery } = parsePayload(file, await readPayload(file), now);
-  const lifecycle = { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window };
-  const settings = messageSettings(policyFromConfig(config.policy), config);
+  const clusterOf = clusterResolver(config);
+  const lifecycle = { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window, clusterOf };
+  const settings = messageSettings(policyFromConfig(config.policy, config.clusters), config);
   const out: { key: string; channel: string; text: string; blocks: KnownBlock[] }[] = [];
   const own = new Map<string, number>();
   const digested = new Map<string, Incident[]>();
   let n = 0;
-  for (const [key, events] of groupByIncidentKey(delivery, lifecycle.keyLabels)) {
-    const plan = planIncident(key, events, null, delivery, lifecycle, now);
+  for (const [key, events] of groupByIncidentKey(delivery, lifecycle.keyLabels, clusterOf)) {
+    const plan = planIncident(key, events, null, groupFacts(delivery, events, clusterOf), lifecycle, now);
     if (plan.action === 'none' || plan.incident.status === 'resolved') continue;
     const incident: Incident = { ...plan.incident, id: ++n };
     const alerts: StoredAlert[] = plan.upserts.map((a) => ({ ...a, incidentId: incident.id, updatedAt: now }));
-    const channel = routeChannel(incident.labels, config.slack.routes, config.slack.channel ?? '(SLACK_CHANNEL)');
+    const channel = routeChannel(incident.labels, config.slack.routes, config.slack.channel ?? '(SLACK_CHANNEL)', clusterOfIncident(incident));
     // The daemon's storm rule: the first storm.threshold incidents of a channel get their own message.
     if ((own.get(channel) ?? 0) >= config.slack.storm.threshold) {
       digested.set(channel, [...(digested.get(channel) ?? []), incident]);
@@ -65,7 +68,7 @@ export async function renderPayload(globals: GlobalOptions, file: string, opts: 
     own.set(channel, (own.get(channel) ?? 0) + 1);
     out.push({ key, channel, ...incidentMessage(settings, { incident, alerts, silence: null, enrichment: null }, now) });
   }
-  for (const [channel, incidents] of digested) out.push({ key: '(storm digest)', channel, ...renderDigest(incidents, now) });
+  for (const [channel, incidents] of digested) out.push({ key: '(storm digest)', channel, ...renderDigest(incidents, now, { showCluster: clusterSet(config).multi }) });
   logOf(globals).debug({ alerts: delivery.alerts.length, messages: out.length }, 'payload rendered');
   io.result(opts, out, () =>
     out.length === 0

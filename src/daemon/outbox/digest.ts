@@ -10,9 +10,10 @@
  *   channel reads in order.
  */
 import { DIGEST_EVENT } from '../../adapters/slack/web-api.js';
-import { renderDigest, routeChannel, stormDecision } from '../../adapters/slack/render.js';
+import { renderDigest, routeChannel, stormDecision, type ChannelRoute } from '../../adapters/slack/render.js';
 import type { DigestRow, SlackStore } from '../../adapters/store/slack-store.js';
 import type { SqliteStore } from '../../adapters/store/sqlite-store.js';
+import { clusterOfIncident } from '../../core/clusters.js';
 import type { Incident } from '../../core/types.js';
 import type { Poster } from './poster.js';
 
@@ -21,7 +22,9 @@ const DIGEST_CAPACITY = 400;
 
 export interface DigestConfig {
   defaultChannel: string;
-  routes: readonly { match: Record<string, string>; channel: string }[];
+  routes: readonly ChannelRoute[];
+  /** Named clusters: each digest line names its incident's cluster. */
+  showCluster?: boolean;
   stormThreshold: number;
   stormWindowMs: number;
   /** Least time between two syncs of a growing digest. */
@@ -48,7 +51,7 @@ export class Digests {
     if (!msg) {
       const incident = this.store.getIncident(incidentId);
       if (!incident || incident.status === 'resolved') return { kind: 'none' };
-      const channel = routeChannel(incident.labels, config.routes, config.defaultChannel);
+      const channel = routeChannel(incident.labels, config.routes, config.defaultChannel, clusterOfIncident(incident));
       slack.transaction(() => {
         if (slack.messageOf(incidentId)) return;
         const since = now - config.stormWindowMs;
@@ -94,7 +97,7 @@ export class Digests {
     const render = () => {
       const incidents = slack.digestIncidentIds(digestId).map((id) => store.getIncident(id)).filter((i): i is Incident => i !== null);
       shown = incidents.map((i) => i.id);
-      return renderDigest(incidents, digest.openedAt, { promoted: new Set(slack.digestPromoted(digestId)) });
+      return renderDigest(incidents, digest.openedAt, { promoted: new Set(slack.digestPromoted(digestId)), showCluster: this.config.showCluster });
     };
     try {
       if (!digest.ts) {

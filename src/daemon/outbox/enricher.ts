@@ -1,28 +1,31 @@
 /**
  * Enrichment: the current value of each distinct `promql_query` an incident's alerts carry
- * (the shared one and each alert's own, up to a few), queried in parallel under one
- * concurrency limit for the whole daemon, after the post — a slow or down Prometheus never
- * delays a message. The result arrives as an `incident.enriched` update.
+ * (the shared one and each alert's own, up to a few), queried in its cluster's Prometheus, in
+ * parallel under one concurrency limit per cluster, after the post — a slow or down Prometheus
+ * never delays a message, nor another cluster's enrichment. The result arrives as an
+ * `incident.enriched` update.
  */
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { instantQuery } from '../../adapters/prometheus/query.js';
 import { formatQueryResult, type Enrichment } from '../../adapters/slack/render.js';
 import type { SlackStore } from '../../adapters/store/slack-store.js';
 import type { SqliteStore } from '../../adapters/store/sqlite-store.js';
 import { distinctQueries } from '../../core/alert-list.js';
+import type { PrometheusTarget } from '../../config/clusters.js';
+import type { Incident } from '../../core/types.js';
 import type { Timers } from './timers.js';
 
-/** Prometheus queries in flight at once, across all incidents. */
+/** Prometheus queries in flight at once, across all incidents of one cluster. */
 const CONCURRENCY = 4;
 
 export interface EnricherConfig {
-  prometheusUrl?: string;
-  prometheusTimeoutMs: number;
+  /** The incident's cluster's Prometheus, or null when it has none (or no cluster claims the incident). */
+  prometheusOf: (incident: Incident) => PrometheusTarget | null;
 }
 
 export class Enricher {
-  private readonly limit = pLimit(CONCURRENCY);
+  private readonly limits = new Map<string, LimitFunction>();
   /** Incidents whose enrichment this process has started (once each). */
   private readonly started = new Set<number>();
 
@@ -38,23 +41,28 @@ export class Enricher {
 
   /** Starts the incident's queries in the background, once per process. */
   schedule(incidentId: number): void {
-    if (!this.config.prometheusUrl || this.started.has(incidentId)) return;
+    if (this.started.has(incidentId)) return;
     const incident = this.store.getIncident(incidentId);
     if (!incident || incident.status === 'resolved') return;
+    const prometheus = this.config.prometheusOf(incident);
+    if (!prometheus) return;
     const queries = distinctQueries(incident, this.store.alertsOf(incidentId));
     if (queries.length === 0) return;
     this.started.add(incidentId);
-    void Promise.all(queries.map((q) => this.limit(() => this.query(q)))).then((results) => this.save(incidentId, results));
+    let limit = this.limits.get(prometheus.cluster);
+    if (!limit) this.limits.set(prometheus.cluster, (limit = pLimit(CONCURRENCY)));
+    void Promise.all(queries.map((q) => limit(() => this.query(prometheus, q)))).then((results) => this.save(incidentId, results));
   }
 
   /** Waits for the queries in flight (stop). */
   async idle(): Promise<void> {
-    while (this.limit.activeCount + this.limit.pendingCount > 0) await this.timers.sleep(50);
+    const busy = () => [...this.limits.values()].some((l) => l.activeCount + l.pendingCount > 0);
+    while (busy()) await this.timers.sleep(50);
   }
 
-  private async query(query: string): Promise<Enrichment> {
+  private async query(prometheus: PrometheusTarget, query: string): Promise<Enrichment> {
     if (this.stopped()) return { query, outcome: 'error', lines: ['stopped'] };
-    const outcome = await instantQuery(this.config.prometheusUrl!, query, this.config.prometheusTimeoutMs);
+    const outcome = await instantQuery(prometheus.url, query, prometheus.timeoutMs);
     return outcome.ok ? formatQueryResult(query, outcome.data) : { query, outcome: 'error', lines: [`${outcome.errorType}: ${outcome.error}`] };
   }
 
