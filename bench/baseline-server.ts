@@ -4,7 +4,7 @@
  * Usage: node --import tsx bench/baseline-server.ts <db> ; prints {"url": …} when listening.
  */
 import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
+import { Database } from '../src/adapters/store/sqlite-driver.js';
 import express from 'express';
 
 const db = new Database(process.argv[2]!);

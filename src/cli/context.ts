@@ -1,31 +1,8 @@
 /** What every command needs: configuration from the global flags, a logger, the runtime. */
 import { loadConfig, loadSystemConfig, type LoadedConfig } from '../config/load.js';
 import { invocation } from '../config/trust.js';
-import type { Logger } from '../logger.js';
+import { logOf, type GlobalOptions } from './command-log.js';
 import { openRuntime, type Runtime } from '../app.js';
-
-/** The log calls commands make; pino's Logger with --debug, a no-op without it. */
-export type CommandLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
-
-export interface GlobalOptions {
-  config?: string;
-  debug?: boolean;
-  /** Debug logs on stderr with --debug (set by the CLI before each command runs). */
-  log?: CommandLog;
-}
-
-const quiet: CommandLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-/** The command's logger: real with --debug, otherwise one that drops everything (and loads nothing). */
-export const logOf = (globals: GlobalOptions): CommandLog => globals.log ?? quiet;
-
-/** Commands log only with --debug, on stderr (stdout stays clean for output and --json). */
-export async function commandLogger(debug: boolean | undefined): Promise<CommandLog> {
-  if (!debug) return quiet;
-  // pino is loaded only when asked for: quick commands stay quick.
-  const { createLogger } = await import('../logger.js');
-  return createLogger({ level: 'debug', pretty: process.stderr.isTTY });
-}
 
 /** The flag that sets each configuration key, for error messages. */
 const FLAG_NAMES: Record<string, string> = { 'webhook.listen': '--listen' };

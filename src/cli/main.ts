@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { commandLogger, logOf, type GlobalOptions } from './context.js';
+import { commandLogger, logOf, type GlobalOptions } from './command-log.js';
 import { reportError } from './errors.js';
 import { stdOutput, type Output } from './output.js';
 

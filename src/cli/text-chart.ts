@@ -6,7 +6,7 @@
  */
 import { lastValue, type ChartSpec } from '../core/chart.js';
 import { formatValue, thresholdText } from '../core/promql.js';
-import { displayWidth, fitCells, truncateCells } from '../text/terminal.js';
+import { displayWidth, fitCells, truncateCells } from '../text/cells.js';
 
 export interface TextChartOptions {
   /** Columns for the whole chart, labels included. */

@@ -4,7 +4,7 @@
  * at once by key path. No I/O here.
  */
 import bytes from 'bytes';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { RISKS } from '../core/actions.js';
 import { CLUSTER_NAME, DEFAULT_CLUSTER } from '../core/clusters.js';
@@ -266,7 +266,8 @@ function keyPath(path: readonly PropertyKey[]): string {
 
 /** Validates raw configuration; every problem is reported, each with its key path. */
 export function parseConfig(raw: unknown): ConfigResult {
-  const parsed = configSchema.safeParse(raw ?? {});
+  // Parsed once per process: zod's generated fast path would cost more to compile than it saves.
+  const parsed = configSchema.safeParse(raw ?? {}, { jitless: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       if (i.code === 'unrecognized_keys') return `${keyPath(i.path)}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`;

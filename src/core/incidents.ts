@@ -161,10 +161,19 @@ function describeFrom(labels: Labels, annotations: Labels, prev: Pick<Incident, 
   };
 }
 
-/** Descriptive fields of an incident, derived from its alerts. */
-export function describe(alerts: readonly AlertEvent[]): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {
-  const labels = commonLabels(alerts.map((a) => a.labels));
-  const annotations = commonLabels(alerts.map((a) => a.annotations));
+/**
+ * Labels and annotations every alert of a set shares, when known before planning (the daemon's
+ * parser thread works them out for each delivery, so the writer never reads every alert's labels).
+ */
+export interface SharedByAll {
+  labels: Labels;
+  annotations: Labels;
+}
+
+/** Descriptive fields of an incident, derived from its alerts (`shared`: theirs in common, if known). */
+export function describe(alerts: readonly AlertEvent[], shared?: SharedByAll): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {
+  const labels = shared?.labels ?? commonLabels(alerts.map((a) => a.labels));
+  const annotations = shared?.annotations ?? commonLabels(alerts.map((a) => a.annotations));
   const first = alerts[0]?.labels ?? {};
   const own = (set: Labels, name: string): string | undefined => (Object.hasOwn(set, name) ? set[name] : undefined);
   const pick = (name: string): string => own(labels, name) ?? own(first, name) ?? '';
@@ -209,7 +218,8 @@ function resolvedTime(alerts: Iterable<AlertEvent>, openedAt: number, now: numbe
 
 /**
  * Plans what one key group of a delivery does to its incident.
- * `latest` is the newest incident with that key (open or resolved), or null.
+ * `latest` is the newest incident with that key (open or resolved), or null; `shared`, when
+ * given, is what every one of `events` has in common.
  */
 export function planIncident(
   key: string,
@@ -218,6 +228,7 @@ export function planIncident(
   delivery: DeliveryFacts,
   options: LifecycleOptions,
   now: number,
+  shared?: SharedByAll,
 ): IncidentPlan {
   const against = (stored: Map<string, StoredAlert> | null): AlertChange[] =>
     events.map((alert) => ({ kind: classifyAlert(stored?.get(alert.fingerprint), alert), alert }));
@@ -230,7 +241,7 @@ export function planIncident(
     const withinWindow = prev.resolvedAt !== null && now - prev.resolvedAt <= options.reopenWindowMs;
     if (isOpen || !fires || withinWindow) {
       const reopened = !isOpen && fires;
-      return mergeInto(key, latest, changes, delivery, reopened, now);
+      return mergeInto(key, latest, changes, delivery, reopened, now, shared);
     }
     // Resolved long enough ago: a re-fire is a new incident. Alerts the old one already
     // recorded as resolved are history and stay with it.
@@ -246,10 +257,10 @@ export function planIncident(
         firing: 0, total: 0, openedAt: now, updatedAt: now, resolvedAt: now, acknowledgedBy: null, acknowledgedAt: null, ...clusterOfNew(delivery) },
     };
   }
-  return openNew(key, events, null, delivery, now);
+  return openNew(key, events, null, delivery, now, shared);
 }
 
-function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: DeliveryFacts, now: number): IncidentPlan {
+function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: DeliveryFacts, now: number, shared?: SharedByAll): IncidentPlan {
   const firing = alerts.filter((a) => a.status === 'firing').length;
   const changes: AlertChange[] = alerts.map((alert) => ({ kind: alert.status === 'firing' ? 'new' : 'new-resolved', alert }));
   const openedAt = startedTime(alerts, now);
@@ -264,7 +275,7 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
       id: null,
       key,
       status: statusAfter(firing, null, false),
-      ...describe(alerts),
+      ...describe(alerts, shared),
       groupKey: delivery.groupKey,
       externalURL: delivery.externalURL,
       truncatedAlerts: delivery.truncatedAlerts ?? 0,
@@ -283,7 +294,7 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
 /** A new incident's cluster field: only with named clusters (a single-cluster incident is `default`'s, the store's default). */
 const clusterOfNew = (delivery: DeliveryFacts): Pick<Incident, 'cluster'> => (delivery.cluster === undefined ? {} : { cluster: delivery.cluster });
 
-function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: DeliveryFacts, reopened: boolean, now: number): IncidentPlan {
+function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: DeliveryFacts, reopened: boolean, now: number, shared?: SharedByAll): IncidentPlan {
   const prev = latest.incident;
   const upserts: AlertEvent[] = [];
   let firing = prev.firing;
@@ -301,7 +312,9 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
   const lone = total === 1 && upserts.length === 1;
   const described = lone
     ? describe(upserts)
-    : describeFrom(commonLabels([prev.labels, ...upserts.map((a) => a.labels)]), commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]), prev);
+    : upserts.length === changes.length && shared // every alert of the delivery is written: what they share is known
+      ? describeFrom(commonLabels([prev.labels, shared.labels]), commonLabels([prev.annotations, shared.annotations]), prev)
+      : describeFrom(commonLabels([prev.labels, ...upserts.map((a) => a.labels)]), commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]), prev);
   const status = statusAfter(firing, prev.status, reopened);
   const resolvedNow = status === 'resolved' && prev.status !== 'resolved';
   // Alertmanager leaving a different number of the group's alerts out (max_alerts) is news too.

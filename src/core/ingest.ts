@@ -4,9 +4,9 @@
  * `chatops alerts ingest`.
  */
 import { createHash } from 'node:crypto';
-import { groupByIncidentKey, groupFacts, planIncident, type IncidentPlan, type LifecycleOptions } from './incidents.js';
-import type { Clock, IncidentStore } from './ports.js';
-import type { AuditSource, Delivery } from './types.js';
+import { groupByIncidentKey, groupFacts, planIncident, type IncidentPlan, type LifecycleOptions, type SharedByAll } from './incidents.js';
+import type { Clock, EncodedBody, IncidentStore } from './ports.js';
+import type { AlertEvent, AuditSource, Delivery } from './types.js';
 
 export interface IngestContext {
   store: IncidentStore;
@@ -20,6 +20,16 @@ export interface IngestOrigin {
   source: 'webhook' | 'cli';
   actor: string;
   auditSource: AuditSource;
+}
+
+/**
+ * Ingest as the daemon's webhook sees it: asynchronous, so that an implementation may commit
+ * concurrent deliveries together (SQLite group commit) or await a database server. Resolves
+ * only once the delivery is committed; rejects with the delivery's own error (a ChatopsError
+ * for a bad delivery) or with the store's when nothing could be committed.
+ */
+export interface IngestPort {
+  ingest(delivery: Delivery, raw: string | PreparedBody, origin: IngestOrigin): Promise<IngestResult>;
 }
 
 export interface IngestResult {
@@ -38,8 +48,15 @@ export function deliveryHash(raw: string): string {
   return createHash('sha256').update(raw).digest('hex');
 }
 
-export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: string, origin: IngestOrigin): IngestResult {
+/** A body whose hash and stored form were made off the writer's thread (the daemon's parser). */
+export interface PreparedBody {
+  contentHash: string;
+  stored: EncodedBody;
+}
+
+export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: string | PreparedBody, origin: IngestOrigin): IngestResult {
   const { store, clock } = ctx;
+  const body = typeof raw === 'string' ? { contentHash: deliveryHash(raw), stored: raw } : raw;
   return store.transaction(() => {
     const now = clock.now();
     const deliveryId = store.recordDelivery({
@@ -48,15 +65,18 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
       groupKey: delivery.groupKey,
       status: delivery.status,
       alertCount: delivery.alerts.length,
-      contentHash: deliveryHash(raw),
-      raw,
+      contentHash: body.contentHash,
+      raw: body.stored,
     });
     const results: IngestResult['incidents'] = [];
     let changed = false;
     const { clusterOf } = ctx.lifecycle;
-    for (const [key, events] of groupByIncidentKey(delivery, ctx.lifecycle.keyLabels, clusterOf)) {
-      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), groupFacts(delivery, events, clusterOf), ctx.lifecycle, now);
-      const id = applyIncidentPlan(ctx, plan, { deliveryId }, origin, now);
+    const groups = groupByIncidentKey(delivery, ctx.lifecycle.keyLabels, clusterOf);
+    for (const [key, events] of groups) {
+      // What the delivery's alerts share is what the group's share when the group is all of them.
+      const shared = groups.size === 1 ? delivery.shared : undefined;
+      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), groupFacts(delivery, events, clusterOf), ctx.lifecycle, now, shared);
+      const id = applyIncidentPlan(ctx, plan, { deliveryId }, origin, now, shared);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });
     }
@@ -74,12 +94,20 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
   });
 }
 
+/** The distinct alertnames of some alerts (one, when all the delivery's alerts share it). */
+function alertnames(alerts: readonly AlertEvent[], shared: SharedByAll | undefined): string[] {
+  const common = shared?.labels.alertname;
+  if (common !== undefined) return [common];
+  return [...new Set(alerts.map((a) => a.labels.alertname ?? ''))];
+}
+
 /**
  * Stores one incident plan with its audit rows (each carrying `basis`: the delivery, or why the
  * daemon made the change) and outbox rows. Shared by ingest and reconciliation, so a change
- * reads and shows the same whatever told chatops about it.
+ * reads and shows the same whatever told chatops about it. `shared`: what all the plan's alerts
+ * share, when the caller knows it (the daemon's parser works it out off the writer's thread).
  */
-export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis: Record<string, unknown>, origin: Pick<IngestOrigin, 'actor' | 'auditSource'>, now: number): number | null {
+export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis: Record<string, unknown>, origin: Pick<IngestOrigin, 'actor' | 'auditSource'>, now: number, shared?: SharedByAll): number | null {
   const { store } = ctx;
   const audit = (action: string, incidentId: number | null, target: string | null, result: string, detail: Record<string, unknown>) =>
     store.appendAudit({ ts: now, actor: origin.actor, source: origin.auditSource, action, target, incidentId, result, detail: { ...basis, ...detail } });
@@ -125,15 +153,16 @@ export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis:
   const target = (list: typeof plan.changes) => (list.length === 1 ? list[0]!.alert.fingerprint : `${list.length} alerts`);
   const fresh = byKind.get('new') ?? [];
   if (fresh.length) {
-    audit('alert.firing', id, target(fresh), 'ok', { fingerprints: fps(fresh), alertnames: [...new Set(fresh.map((c) => c.alert.labels.alertname ?? ''))] });
-    if (plan.action !== 'open') for (const fp of fps(fresh)) outbox('alert.joined', id, { fingerprint: fp });
+    audit('alert.firing', id, target(fresh), 'ok', { fingerprints: fps(fresh), alertnames: alertnames(fresh.map((c) => c.alert), shared) });
+    // One outbox row per delivery and kind, not per alert: the thread gets one reply either way.
+    if (plan.action !== 'open') outbox('alert.joined', id, { fingerprints: fps(fresh) });
   }
   const resolvedFirst = byKind.get('new-resolved') ?? [];
   if (resolvedFirst.length) audit('alert.resolved', id, target(resolvedFirst), 'ok', { fingerprints: fps(resolvedFirst), firstSeenResolved: true });
   const refired = byKind.get('refired') ?? [];
   if (refired.length) {
     audit('alert.refired', id, target(refired), 'ok', { fingerprints: fps(refired) });
-    if (plan.action !== 'reopen') for (const fp of fps(refired)) outbox('alert.refired', id, { fingerprint: fp });
+    if (plan.action !== 'reopen') outbox('alert.refired', id, { fingerprints: fps(refired) });
   }
   const resolved = byKind.get('resolved') ?? [];
   if (resolved.length) audit('alert.resolved', id, target(resolved), 'ok', { fingerprints: fps(resolved) });

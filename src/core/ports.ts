@@ -15,7 +15,14 @@ export interface DeliveryRecord {
   status: string;
   alertCount: number;
   contentHash: string;
-  raw: string;
+  /** The body as received, or already encoded for storage (off the writer's thread). */
+  raw: string | EncodedBody;
+}
+
+/** A raw body in the store's own encoding, made by the store adapter; opaque to the core. */
+export interface EncodedBody {
+  encoding: string;
+  bytes: string | Uint8Array;
 }
 
 export interface IncidentFilter {

@@ -15,6 +15,9 @@ export interface AlertEvent {
   startsAt: number;
   endsAt: number | null;
   generatorURL: string;
+  /** JSON.stringify(labels) and (annotations), when the parser already made them (off the writer's thread). */
+  labelsJson?: string;
+  annotationsJson?: string;
 }
 
 /** One webhook delivery, normalised. */
@@ -28,6 +31,8 @@ export interface Delivery {
   externalURL: string;
   truncatedAlerts: number;
   alerts: AlertEvent[];
+  /** Labels and annotations all of `alerts` share, when the parser already worked them out. */
+  shared?: { labels: Labels; annotations: Labels };
 }
 
 /** An alert as stored: the latest state seen for one fingerprint within one incident. */

@@ -8,6 +8,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { startWebhookParser } from '../adapters/alertmanager/webhook-parser.js';
+import { startCheckpointer } from '../adapters/store/checkpointer.js';
+import { GroupCommitIngest } from '../adapters/store/group-commit.js';
 import { buildAuditSinks, openRuntime, SLACK_ENABLED_META, slackConfigured, type ClusterRuntime, type Runtime } from '../app.js';
 import { DaemonLease } from '../adapters/store/daemon-lease.js';
 import { displayUrl } from '../adapters/alertmanager/http.js';
@@ -17,7 +20,6 @@ import { registerRequestMetrics } from './request-metrics.js';
 import { isLoopback, type LoadedConfig } from '../config/load.js';
 import { ChatopsError } from '../core/errors.js';
 import { policyFromConfig } from '../core/policy.js';
-import { ingestDelivery } from '../core/ingest.js';
 import { expireRequests, recoverInterrupted } from '../core/remediation.js';
 import { createHttpApp } from './http.js';
 import { Metrics } from './metrics.js';
@@ -50,9 +52,16 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   }
   const runtime = openRuntime(loaded, { notify: slackConfigured(loaded) });
   const { store, clock } = runtime;
+  // Loading client-node holds this thread for about a second: do it while starting, not in
+  // the middle of the first approved action (webhooks wait, Slack's pings time out).
+  if (runtime.clusters.all.some((c) => c.config.kubernetes !== null)) await import('../adapters/kube/kube-executor.js');
+  const checkpointer = startCheckpointer(store, logger, { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busy_timeout });
   const multi = runtime.clusters.set.multi;
   const metrics = new Metrics(store, clock.now, { clusters: multi });
   registerRequestMetrics(metrics.registry, store, { clusters: multi ? runtime.clusters.all.map((c) => c.name) : undefined });
+  // Concurrent deliveries share one commit (and one fsync); each is answered after it.
+  const ingest = new GroupCommitIngest(store, runtime.ingest, { onCommit: (n) => metrics.ingestBatch.observe(n) });
+  const parser = startWebhookParser((e) => logger.error({ err: e }, 'webhook parser thread failed; parsing on the main thread instead'));
   const lease = new DaemonLease(store, config.store.mode);
   const reconciled = reconciledClusters(runtime);
   const reconcileMetrics = reconciled.length > 0
@@ -63,9 +72,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   let standbyReason: string | null = null;
   metrics.setActive(() => active !== null);
   const app = createHttpApp({
+    parse: (body, now) => parser.parse(body, now),
     // A standby ingests too: SQLite serialises writers, and the holder delivers what it writes.
-    ingest: (delivery, raw) => {
-      const result = ingestDelivery(runtime.ingest, delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
+    ingest: async (delivery, raw) => {
+      const result = await ingest.ingest(delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
       active?.slack?.nudge();
       if (result.incidents.some((i) => i.status === 'resolved')) active?.sweepSilences();
       return result;
@@ -180,6 +190,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         }
       }
       lease.release();
+      await parser.close();
+      await checkpointer.stop();
       runtime.close();
       logger.info('stopped');
     })();

@@ -6,9 +6,9 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isStoreUnavailable } from '../adapters/store/sqlite-store.js';
-import { decodeBody, parseWebhookBody } from '../adapters/alertmanager/webhook-schema.js';
+import type { ParsedBody } from '../adapters/alertmanager/webhook-parser.js';
 import { isChatopsError, type ErrorKind } from '../core/errors.js';
-import type { IngestResult } from '../core/ingest.js';
+import type { IngestResult, PreparedBody } from '../core/ingest.js';
 import type { Delivery } from '../core/types.js';
 import type { Metrics } from './metrics.js';
 
@@ -20,7 +20,10 @@ export interface Readiness {
 }
 
 export interface HttpDeps {
-  ingest(delivery: Delivery, raw: string): IngestResult;
+  /** Validates a webhook body (rejects with ChatopsError 'usage' naming the first bad field). */
+  parse(body: Uint8Array, now: number): Promise<ParsedBody>;
+  /** Resolves once the delivery is committed. */
+  ingest(delivery: Delivery, raw: string | PreparedBody): Promise<IngestResult>;
   now(): number;
   metrics: Metrics;
   readiness: Readiness;
@@ -84,12 +87,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     '/api/alertmanager',
     checkAuth,
     express.raw({ type: () => true, limit: deps.maxBodyBytes }),
-    (req, res) => {
+    async (req, res) => {
       const started = process.hrtime.bigint();
-      const raw = Buffer.isBuffer(req.body) ? decodeBody(req.body) : '';
-      const delivery = parseWebhookBody(raw, deps.now());
+      const { raw, delivery } = await deps.parse(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), deps.now());
       for (const a of delivery.alerts) deps.metrics.alertsReceived.inc({ status: a.status });
-      const result = deps.ingest(delivery, raw);
+      const result = await deps.ingest(delivery, raw);
       deps.metrics.deliveries.inc({ outcome: result.outcome });
       deps.metrics.ingestSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       deps.logger.debug({ deliveryId: result.deliveryId, outcome: result.outcome, incidents: result.incidents.map((i) => i.id) }, 'delivery committed');

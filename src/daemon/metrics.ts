@@ -8,6 +8,7 @@ export class Metrics {
   readonly alertsReceived = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts received in webhook deliveries, by alert status.', labelNames: ['status'], registers: [this.registry] });
   readonly deliveries = new Counter({ name: 'chatops_deliveries_total', help: 'Webhook deliveries by outcome (applied, noop, rejected, unauthorized, too_large, unavailable, error).', labelNames: ['outcome'], registers: [this.registry] });
   readonly ingestSeconds = new Histogram({ name: 'chatops_ingest_duration_seconds', help: 'Time to validate and commit one delivery.', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
+  readonly ingestBatch = new Histogram({ name: 'chatops_ingest_batch_deliveries', help: 'Deliveries committed together in one transaction (group commit).', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [this.registry] });
 
   readonly slackCalls = new Counter({ name: 'chatops_slack_calls_total', help: 'Slack Web API calls by method and outcome (ok, rate_limited, uncertain, permanent).', labelNames: ['method', 'outcome'], registers: [this.registry] });
   private slackConnected: (() => boolean) | null = null;

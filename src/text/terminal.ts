@@ -9,9 +9,9 @@
  * control characters (ESC, BEL, DEL…), Unicode format characters (bidi embeddings, overrides and
  * isolates, zero-width space/joiners, word joiner, BOM, soft hyphen…), line/paragraph
  * separators, or lone surrogates. `--json` output is exact and does not come through here.
+ * Display widths (CJK and emoji take two cells) are in ./cells.ts.
  */
 import { stripVTControlCharacters } from 'node:util';
-import stringWidth from 'string-width';
 
 /** Controls that separate words: shown as one space so "a\nb" does not read "ab". */
 const SPACING = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
@@ -60,36 +60,4 @@ export function terminalSafe(chunk: string): string {
   const redraw = chunk.startsWith(REDRAW_LINE) ? REDRAW_LINE : '';
   const rest = redraw ? chunk.slice(redraw.length) : chunk;
   return UNSAFE.test(rest) ? redraw + rest.replace(ESCAPED, escapeUnits) : chunk;
-}
-
-/** Cells `s` takes on a terminal (wide CJK and emoji count two, combining marks none). */
-export function displayWidth(s: string): number {
-  return stringWidth(s);
-}
-
-/** `s` padded with spaces to `width` cells (never cut). */
-export function padCells(s: string, width: number): string {
-  const w = stringWidth(s);
-  return w >= width ? s : s + ' '.repeat(width - w);
-}
-
-/** `s` cut to at most `width` cells, with an ellipsis when cut; a wide character is never split. */
-export function truncateCells(s: string, width: number): string {
-  if (stringWidth(s) <= width) return s;
-  if (width <= 0) return '';
-  const room = width - 1;
-  let out = '';
-  let used = 0;
-  for (const { segment } of new Intl.Segmenter().segment(s)) {
-    const w = stringWidth(segment);
-    if (used + w > room) break;
-    out += segment;
-    used += w;
-  }
-  return `${out}…`;
-}
-
-/** `s` cut and padded to exactly `width` cells. */
-export function fitCells(s: string, width: number): string {
-  return padCells(truncateCells(s, width), width);
 }

@@ -12,7 +12,7 @@
  */
 import v8 from 'node:v8';
 import type { IncidentQuery } from '../adapters/store/incident-browser.js';
-import type { GlobalOptions } from '../cli/context.js';
+import type { GlobalOptions } from '../cli/command-log.js';
 
 const HEAP_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=10'];
 

@@ -4,7 +4,8 @@
  */
 import { render } from 'ink';
 import type { IncidentQuery } from '../adapters/store/incident-browser.js';
-import { openExisting, type GlobalOptions } from '../cli/context.js';
+import { openExisting } from '../cli/context.js';
+import type { GlobalOptions } from '../cli/command-log.js';
 import { terminalIdentity } from '../cli/identity.js';
 import { App } from './app.js';
 import { runtimeDeps, type TuiDeps } from './source.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { createOsUser, runCliAsync } from '../support/cli-async.js';
 import { waitFor } from '../support/daemon.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { parseConfig } from '../../src/config/schema.js';
 import { spawnDaemon, waitFor } from '../support/daemon.js';

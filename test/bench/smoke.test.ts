@@ -15,15 +15,26 @@ describe('bench smoke', () => {
     const results = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, any>;
     assert.equal(results.smoke, true);
     assert.ok(results.machine.cores > 0);
-    assert.ok(results.ingest.length >= 2);
+    assert.equal(results.load.before.loadavg.length, 3);
+    assert.deepEqual(Object.keys(results.goals), ['1', '2', '3', '4', '5']);
+    // Goal 1: chatops and the bare server, side by side.
+    assert.ok(results.ingest.length >= 1);
     for (const row of results.ingest) {
       assert.equal(row.ours.errors, 0);
       assert.equal(row.baseline.errors, 0);
       assert.ok(row.ours.alertsPerSec > 0 && row.baseline.alertsPerSec > 0);
-      assert.ok(Number.isFinite(row.ratio));
+      assert.ok(Number.isFinite(row.ratio) && typeof row.met === 'boolean');
     }
+    // Goal 2: one row per incident size, every delivery answered.
+    assert.ok(results.flat.rows.length >= 2);
+    for (const row of results.flat.rows) assert.ok(row.deliveries > 0 && row.p50ms > 0 && row.p99ms >= row.p50ms);
+    // Goal 3: Slack on and off.
+    assert.equal(results.slackOn.on.errors, 0);
+    assert.ok(results.slackOn.on.alertsPerSec > 0 && results.slackOn.off.alertsPerSec > 0);
+    // Goal 4: every command against node -e 0.
+    assert.deepEqual(results.cli.rows.map((row: { command: string }) => row.command), ['incidents list --json', 'incidents list --limit 50', 'incidents show', 'approvals', '--help']);
+    for (const row of results.cli.rows) assert.ok(row.ms > 0 && row.nodeBareMs > 0);
     assert.ok(results.memory.idleMb > 0);
-    assert.ok(results.cli.listJsonMs > 0 && results.cli.nodeBareMs > 0);
     assert.ok(results.scale.length >= 2);
     assert.equal(results.storm.lost, 0);
     assert.ok(results.storm.allVisibleMs > 0 && results.storm.slackWriteCalls > 0);
@@ -32,6 +43,7 @@ describe('bench smoke', () => {
     assert.ok(results.soak.incidents > 0 && results.soak.boundSeconds > 0);
     assert.ok(results.clicks.ours.p99ms > 0 && results.clicks.baseline.p99ms > 0);
     assert.ok(results.tui.rssMb > 0 && results.tui.keys > 0 && Number.isFinite(results.tui.idleCpuPct));
-    assert.match(r.stdout, /ingest \(durable alerts\/s/);
+    assert.match(r.stdout, /goal 1 — ingest vs a bare express/);
+    assert.match(r.stdout, /goals: 1 (met|NOT MET), 2/);
   });
 });

@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import type Sqlite from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { waitFor, type SpawnedDaemon } from '../support/daemon.js';
 import { runCliAsync } from '../support/cli-async.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';
@@ -52,7 +53,7 @@ describe('two clusters, one daemon', () => {
   let beta: { kube: KubeFake; am: Service; prom: Service };
   let emu: SlackEmulator;
   let daemon: SpawnedDaemon;
-  let db: Database.Database;
+  let db: Sqlite.Database;
   const cli = (...args: string[]) => runCliAsync(args, { env, cwd: dir });
   const list = async (...args: string[]): Promise<Listed[]> => {
     const r = await cli('incidents', 'list', '--json', ...args);

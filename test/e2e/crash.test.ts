@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { runCli, spawnDaemon } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
 import { tempDir } from '../support/tmp.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { PNG } from 'pngjs';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';

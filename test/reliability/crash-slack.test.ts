@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { webhookBody } from '../support/builders.js';
 import { runCli, waitFor, type SpawnedDaemon } from '../support/daemon.js';
 import { SlackEmulator } from '../support/slack-emulator.js';

@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { runCliAsync } from '../support/cli-async.js';
 import { waitFor, type SpawnedDaemon } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';

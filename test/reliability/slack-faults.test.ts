@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import path from 'node:path';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import type Sqlite from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { chainHash } from '../../src/core/audit-chain.js';
 import { runCli } from '../support/daemon.js';
 import { FIXTURES, tempDir } from '../support/tmp.js';
@@ -30,7 +31,7 @@ function seed(t: { after(fn: () => void): void }) {
 const more = (env: Record<string, string>) => runCli(['alerts', 'ingest', path.join(FIXTURES, 'alertmanager/06-unicode-injection-long-description.json')], { env });
 
 /** What an attacker with write access to the database file can do. */
-function tamper(db: string, fn: (d: Database.Database) => void): void {
+function tamper(db: string, fn: (d: Sqlite.Database) => void): void {
   const d = new Database(db);
   try {
     d.exec('DROP TRIGGER IF EXISTS audit_no_delete; DROP TRIGGER IF EXISTS audit_no_update;');

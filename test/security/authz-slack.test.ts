@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { waitFor, type SpawnedDaemon } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
 import { KubeFake, remediatorRules } from '../support/kube-fake.js';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { waitFor } from '../support/daemon.js';
 import { postWebhook, slackStack } from '../support/slack-daemon.js';
 import { webhookBody } from '../support/builders.js';

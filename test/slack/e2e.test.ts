@@ -28,8 +28,9 @@ test('one top message per incident, thread replies, ack, in-place resolve, threa
   const startsAt = new Date(Date.now() - 60_000).toISOString();
   const base = { alertname: 'DiskFull', namespace: 'prod', severity: 'warning' };
   await postAlerts(am, [{ labels: { ...base, pod: 'db-0' }, annotations: { summary: 'disk almost full', runbook_url: 'https://runbooks.example/disk' }, startsAt }]);
-  await postAlerts(am, [{ labels: { alertname: 'Other', namespace: 'dev', severity: 'info' }, startsAt }]);
+  // Incident 1 first: two groups posted together flush at the same moment, in either order.
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'top message for incident 1', timeoutMs: 20_000 });
+  await postAlerts(am, [{ labels: { alertname: 'Other', namespace: 'dev', severity: 'info' }, startsAt }]);
   await waitFor(() => emu.topMessages().length === 2, { what: 'a second incident, a second top message', timeoutMs: 20_000 });
   assert.match(text(top), /FIRING: DiskFull/);
   assert.match(text(top), /runbooks\.example\/disk/);

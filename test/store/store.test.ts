@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { MIGRATIONS } from '../../src/adapters/store/migrations.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite-store.js';
 import { BIN, runCli, testEnv } from '../support/daemon.js';

@@ -1,7 +1,7 @@
 /** Databases with an audit trail to verify, export, back up and tamper with. */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { runCli } from './daemon.js';
 import { FIXTURES, tempDir } from './tmp.js';
 

@@ -1,5 +1,6 @@
 /**
- * Start-up stays fast: Ink and React load only for the terminal UI. Walks the static imports of
+ * Start-up stays fast: Ink and React load only for the terminal UI; the entry alone (--help)
+ * loads no configuration, SQLite or display-width code. Walks the static imports of
  * the BUILT CLI (what Node loads before any command runs) and of the incidents command's chunk,
  * and checks that neither reaches ink or react.
  */
@@ -46,4 +47,13 @@ it('keeps ink and react out of the CLI entry and the list commands', () => {
   const ui = staticGraph(chunk('screen'));
   assert.ok(ui.has('react'), [...ui].join(' '));
   assert.match(fs.readFileSync(chunk('screen'), 'utf8'), /node_modules\/ink\/build\/ink\.js/);
+});
+
+it('keeps configuration, SQLite and display widths out of the CLI entry (--help loads none of them)', () => {
+  const graph = [...staticGraph(path.join(ROOT, 'dist/cli/main.js'))];
+  assert.ok(!graph.includes('string-width'), 'string-width is loaded eagerly (its Intl.Segmenter costs ~20 ms)');
+  for (const file of graph.filter((f) => f.startsWith('/'))) {
+    const code = fs.readFileSync(file, 'utf8');
+    for (const inner of ['zod', 'better-sqlite3', 'yaml']) assert.doesNotMatch(code, new RegExp(`^// node_modules/${inner}/`, 'm'), `${path.basename(file)} bundles ${inner} into the entry's static graph`);
+  }
 });

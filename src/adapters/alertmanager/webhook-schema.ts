@@ -2,7 +2,7 @@
  * The Alertmanager webhook (version "4") schema. Tolerant of extra fields (newer
  * Alertmanagers add notification_reason, routeLabels); strict on what we rely on.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChatopsError } from '../../core/errors.js';
 import type { AlertEvent, Delivery, Labels } from '../../core/types.js';
 

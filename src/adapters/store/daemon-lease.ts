@@ -15,7 +15,8 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import Database from 'better-sqlite3';
+import type Sqlite from 'better-sqlite3';
+import { Database } from './sqlite-driver.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 /** Meta key of the holder's record: JSON {pid, host, url, startedAt, stoppedAt?}. */
@@ -35,7 +36,7 @@ export interface LeaseHolder {
 export class DaemonLease {
   /** The lock file, or null for an in-memory database (nothing to share). */
   readonly lockPath: string | null;
-  private lock: Database.Database | null = null;
+  private lock: Sqlite.Database | null = null;
   private lockInode: number | null = null;
   private readonly host = os.hostname();
 

@@ -223,4 +223,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE action_requests ADD COLUMN cluster TEXT NOT NULL DEFAULT 'default';
   CREATE INDEX IF NOT EXISTS incidents_cluster ON incidents(cluster, id);
   `,
+  // 10: raw deliveries stored compressed. A 100-alert delivery is ~45 KB of repetitive JSON:
+  // stored as text it was 11 overflow pages written to the WAL (and checkpointed) per
+  // delivery, more than its alert rows; Brotli brings it to about one page. Old rows keep
+  // 'identity'; SqliteStore.deliveryBody reads either.
+  `
+  ALTER TABLE deliveries ADD COLUMN raw_encoding TEXT NOT NULL DEFAULT 'identity';
+  `,
+  // 11: indexes for the Slack outbox's hot queries, which scanned the outbox, a table that only
+  // grows (delivered rows are kept for store.retention): due rows in id order and an
+  // incident's pending rows (coalescing updates). A digest's incidents are indexed by 5.
+  `
+  CREATE INDEX IF NOT EXISTS outbox_due ON outbox(id) WHERE done_at IS NULL;
+  CREATE INDEX IF NOT EXISTS outbox_incident_pending ON outbox(incident_id, id) WHERE done_at IS NULL;
+  `,
 ];

@@ -11,11 +11,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Sqlite from 'better-sqlite3';
+import { Database } from './sqlite-driver.js';
 import { ChatopsError } from '../../core/errors.js';
 
 export interface OpenedDatabase {
-  db: Database.Database;
+  db: Sqlite.Database;
   /** Why this database cannot be written here (null: writable). */
   readOnly: string | null;
 }
@@ -55,7 +56,7 @@ function isCannotWrite(e: unknown): boolean {
  * cannot write there, and reports why in `readOnly`. `setup` runs the first statements (the
  * journal mode), which is where SQLite finds out.
  */
-export function openDatabase(file: string, opts: { timeoutMs: number; allowReadOnly?: boolean; setup(db: Database.Database): void }): OpenedDatabase {
+export function openDatabase(file: string, opts: { timeoutMs: number; allowReadOnly?: boolean; setup(db: Sqlite.Database): void }): OpenedDatabase {
   const db = new Database(file, { timeout: opts.timeoutMs });
   try {
     opts.setup(db);

@@ -1,7 +1,7 @@
 /** SqliteStore: the one SQLite database shared by the daemon and every CLI/TUI process. */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { chainHash, GENESIS_HASH, storedEntry } from '../../core/audit-chain.js';
 import { DEFAULT_CLUSTER } from '../../core/clusters.js';
 import { ChatopsError } from '../../core/errors.js';
@@ -12,6 +12,7 @@ import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, Incide
 import type { ActionRequest, ApprovalRecord, RequestFilter, RequestState, RequestStore, TransitionFields } from '../../core/requests.js';
 import { MIGRATIONS } from './migrations.js';
 import { openDatabase } from './open-database.js';
+import { decodeRaw, encodeRaw } from './raw-codec.js';
 
 export interface StoreOptions {
   path: string;
@@ -89,6 +90,21 @@ export function toAudit(r: Row): AuditRecord {
     prevHash: r.prev_hash as string,
     hash: r.hash as string,
   };
+}
+
+/**
+ * A statement's rows, streamed. better-sqlite3 builds each row object through V8's C++ API, which
+ * costs twice what reading the row as an array and naming its fields here does (10,000
+ * incidents: 84 ms against 41 ms) — the bulk of `incidents list --json`. It switches `stmt` to
+ * raw mode: pass a statement of its own, not a shared one from SqliteStore.stmt.
+ */
+export function* rows(stmt: Database.Statement, params: readonly unknown[]): Generator<Row> {
+  const names = stmt.columns().map((c) => c.name);
+  for (const values of stmt.raw(true).iterate(...params) as Iterable<unknown[]>) {
+    const row: Row = {};
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+    yield row;
+  }
 }
 
 /** Resolves a group name (or numeric gid) through /etc/group; Node has no getgrnam. */
@@ -219,11 +235,18 @@ export class SqliteStore implements IncidentStore, RequestStore {
   }
 
   recordDelivery(d: DeliveryRecord): number {
+    const raw = typeof d.raw === 'string' ? encodeRaw(d.raw) : d.raw;
     const r = this.stmt(
-      `INSERT INTO deliveries (received_at, source, group_key, status, alert_count, content_hash, raw)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(d.receivedAt, d.source, d.groupKey, d.status, d.alertCount, d.contentHash, d.raw);
+      `INSERT INTO deliveries (received_at, source, group_key, status, alert_count, content_hash, raw, raw_encoding)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(d.receivedAt, d.source, d.groupKey, d.status, d.alertCount, d.contentHash, raw.bytes, raw.encoding);
     return Number(r.lastInsertRowid);
+  }
+
+  /** The body of a stored delivery exactly as received, or null (unknown or pruned). */
+  deliveryBody(id: number): string | null {
+    const r = this.stmt('SELECT raw, raw_encoding FROM deliveries WHERE id = ?').get(id) as { raw: string | Uint8Array; raw_encoding: string } | undefined;
+    return r ? decodeRaw(r.raw_encoding, r.raw) : null;
   }
 
   markDelivery(id: number, outcome: string): void {
@@ -258,13 +281,12 @@ export class SqliteStore implements IncidentStore, RequestStore {
     const row = this.stmt('SELECT * FROM incidents WHERE key = ? ORDER BY id DESC LIMIT 1').get(key) as Row | undefined;
     if (!row) return null;
     const incident = toIncident(row);
-    // Only the alerts this delivery names: ingest cost stays flat as an incident grows.
-    const one = this.stmt('SELECT * FROM alerts WHERE incident_id = ? AND fingerprint = ?');
+    // Only the alerts this delivery names, by primary key in one statement: ingest cost stays
+    // flat as an incident grows.
     const alerts = new Map<string, StoredAlert>();
-    for (const fp of fingerprints) {
-      const r = one.get(incident.id, fp) as Row | undefined;
-      if (r) alerts.set(fp, toAlert(r));
-    }
+    const rows = this.stmt('SELECT * FROM alerts WHERE incident_id = ? AND fingerprint IN (SELECT value FROM json_each(?))')
+      .all(incident.id, JSON.stringify(fingerprints)) as Row[];
+    for (const r of rows) alerts.set(r.fingerprint as string, toAlert(r));
     return { incident, alerts };
   }
 
@@ -298,7 +320,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
          generator_url = excluded.generator_url, updated_at = excluded.updated_at, reconciled = 0`,
     );
     for (const a of alerts) {
-      s.run(incidentId, a.fingerprint, a.status, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
+      s.run(incidentId, a.fingerprint, a.status, a.labelsJson ?? JSON.stringify(a.labels), a.annotationsJson ?? JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
     }
   }
 
@@ -340,7 +362,7 @@ export class SqliteStore implements IncidentStore, RequestStore {
     const params: unknown[] = [...(statuses ?? []), ...(clusters ?? [])];
     if (filter.limit !== undefined) params.push(filter.limit);
     // Not cached: the IN list varies. Newest first (ids grow with opening time).
-    for (const r of this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`).iterate(...params)) yield toIncident(r as Row);
+    for (const r of rows(this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY id DESC ${limit}`), params)) yield toIncident(r);
   }
 
   countIncidentsByStatus(): Record<IncidentStatus, number> {

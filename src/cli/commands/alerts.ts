@@ -1,7 +1,8 @@
 /** `chatops alerts ingest <file|->`: the same validation and transaction as the webhook. */
 import { ChatopsError } from '../../core/errors.js';
 import { ingestDelivery } from '../../core/ingest.js';
-import { load, logOf, open, type GlobalOptions } from '../context.js';
+import { load, open } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import { terminalIdentity } from '../identity.js';
 import type { Output } from '../output.js';
 import { parsePayload, readPayload } from '../payload.js';

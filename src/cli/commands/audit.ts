@@ -4,7 +4,8 @@ import { checkAnchor, verifyChain, type AuditAnchor } from '../../core/audit-cha
 import { parseDuration } from '../../core/duration.js';
 import { ChatopsError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/types.js';
-import { logOf, openExisting, type GlobalOptions } from '../context.js';
+import { openExisting } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import { EXIT } from '../errors.js';
 import { auditJson, clean } from '../format.js';
 import type { Output } from '../output.js';

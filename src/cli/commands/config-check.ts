@@ -11,7 +11,8 @@ import { SqliteStore } from '../../adapters/store/sqlite-store.js';
 import { clusterConfigs, type ClusterConfig } from '../../config/clusters.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { DEFAULT_CLUSTER } from '../../core/clusters.js';
-import { load, logOf, type GlobalOptions } from '../context.js';
+import { load } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import { EXIT } from '../errors.js';
 import type { Output } from '../output.js';
 

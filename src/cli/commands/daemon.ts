@@ -1,6 +1,7 @@
 /** `chatops daemon`: runs until SIGTERM/SIGINT, then shuts down cleanly and exits 0. */
 import { createLogger } from '../../logger.js';
-import { load, type GlobalOptions } from '../context.js';
+import { load } from '../context.js';
+import type { GlobalOptions } from '../command-log.js';
 
 export async function runDaemonCommand(globals: GlobalOptions, opts: { listen?: string }): Promise<number> {
   const loaded = load(globals, { 'webhook.listen': opts.listen });

@@ -1,11 +1,12 @@
 /** `chatops db backup <file>`: SQLite's online backup, safe while the daemon writes. */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { verifyChain } from '../../core/audit-chain.js';
 import { ChatopsError } from '../../core/errors.js';
+import { Database } from '../../adapters/store/sqlite-driver.js';
 import { SqliteStore } from '../../adapters/store/sqlite-store.js';
-import { logOf, openExisting, type GlobalOptions } from '../context.js';
+import { openExisting } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import { EXIT } from '../errors.js';
 import type { Output } from '../output.js';
 

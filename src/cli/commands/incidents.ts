@@ -2,7 +2,8 @@
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentData } from '../../core/incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
-import { logOf, openExisting, type GlobalOptions } from '../context.js';
+import { openExisting } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import type { Runtime } from '../../app.js';
 import type { SloLine } from '../../core/slo.js';
 import type { Incident, StoredAlert } from '../../core/types.js';

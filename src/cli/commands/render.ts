@@ -10,7 +10,8 @@ import { clusterOfIncident } from '../../core/clusters.js';
 import { groupByIncidentKey, groupFacts, planIncident } from '../../core/incidents.js';
 import { policyFromConfig } from '../../core/policy.js';
 import type { Incident, StoredAlert } from '../../core/types.js';
-import { load, logOf, type GlobalOptions } from '../context.js';
+import { load } from '../context.js';
+import { logOf, type GlobalOptions } from '../command-log.js';
 import type { Output } from '../output.js';
 import { parsePayload, readPayload } from '../payload.js';
 

@@ -182,14 +182,25 @@ export class OutboxWorker {
 
   /** One pass; returns when something next becomes ready. */
   private step(now: number): number {
-    const { slack, config } = this.deps;
+    const { slack } = this.deps;
     if (now >= this.nextCatchUp) {
       this.catchUp(now);
       this.nextCatchUp = now + CATCH_UP_MS;
     }
+    const ephemerals: OutboxRow[] = [];
+    // One transaction for the reading and bookkeeping (rows done because digested, digests
+    // touched): one commit per step, not one fsync per row (hundreds per step in a storm, on the
+    // thread that also ingests). The calls start after it.
+    const items = slack.transaction(() => this.collect(now, ephemerals));
+    if (ephemerals.length && !this.busy.has(EPHEMERAL_LANE)) this.startEphemerals(ephemerals);
+    return this.dispatch(items, now);
+  }
+
+  /** The work of one step, from the due rows; fills `ephemerals`. */
+  private collect(now: number, ephemerals: OutboxRow[]): WorkItem[] {
+    const { slack, config } = this.deps;
     const byIncident = new Map<number, OutboxRow[]>();
     const orphans = new Map<string, OutboxRow[]>();
-    const ephemerals: OutboxRow[] = [];
     for (const row of slack.dueOutbox(now).map(normalise)) {
       if (row.kind === EPHEMERAL) {
         ephemerals.push(row);
@@ -229,8 +240,7 @@ export class OutboxWorker {
         },
       });
     }
-    if (ephemerals.length && !this.busy.has(EPHEMERAL_LANE)) this.startEphemerals(ephemerals);
-    return this.dispatch(items, now);
+    return items;
   }
 
   /** Per idle channel, starts its most urgent item that may go now; returns when the next one may. */
@@ -367,7 +377,9 @@ export class OutboxWorker {
       items.push(this.replyItem(channel, ts, group, () => {
         const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number; untilResolved?: boolean; extended?: boolean; reason?: string };
         return renderReply(kind, store.getIncident(incidentId)!, store.alertsOf(incidentId), {
-          fingerprints: group.map((r) => String(r.payload.fingerprint ?? '')), actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
+          // A row names its delivery's alerts (`fingerprints`); rows written before that, one each.
+          fingerprints: group.flatMap((r) => (Array.isArray(r.payload.fingerprints) ? r.payload.fingerprints.map(String) : [String(r.payload.fingerprint ?? '')])),
+          actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
           untilResolved: p.untilResolved, extended: p.extended, reason: p.reason,
         });
       }, after));
