@@ -11,7 +11,9 @@ const db = new Database(process.argv[2]!);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
-db.exec('CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, fingerprint TEXT, status TEXT, labels TEXT, annotations TEXT, starts_at TEXT)');
+db.exec(
+  'CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, fingerprint TEXT, status TEXT, labels TEXT, annotations TEXT, starts_at TEXT)',
+);
 const insert = db.prepare('INSERT INTO alerts (fingerprint, status, labels, annotations, starts_at) VALUES (?, ?, ?, ?, ?)');
 type Alert = { fingerprint: string; status: string; labels: unknown; annotations: unknown; startsAt: string };
 const insertAll = db.transaction((alerts: Alert[]) => {
@@ -26,4 +28,9 @@ app.post('/api/alertmanager', express.json({ limit: '1mb' }), (req, res) => {
 const server = app.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`);
 });
-process.on('SIGTERM', () => server.close(() => { db.close(); process.exit(0); }));
+process.on('SIGTERM', () =>
+  server.close(() => {
+    db.close();
+    process.exit(0);
+  }),
+);

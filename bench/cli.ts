@@ -11,14 +11,23 @@ import type { Runtime } from './servers.js';
 
 function timeOnce(runtime: Runtime, args: string[], env: NodeJS.ProcessEnv): number {
   const t0 = performance.now();
-  const r = spawnSync(runtime.node, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'ignore', 'pipe'], cwd: runtime.root });
+  const r = spawnSync(runtime.node, args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: runtime.root,
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return ms;
 }
 
 /** Median of `runs` runs of each command, the commands taking turns. */
-export function timeCommands(runtime: Runtime, commands: Record<string, string[]>, env: NodeJS.ProcessEnv, runs: number): Record<string, number> {
+export function timeCommands(
+  runtime: Runtime,
+  commands: Record<string, string[]>,
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): Record<string, number> {
   const times = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as number[]]));
   for (const args of Object.values(commands)) timeOnce(runtime, args, env); // warm the file cache
   for (let i = 0; i < runs; i++) {
@@ -37,7 +46,10 @@ export interface ColdStartRow {
   met: boolean;
 }
 
-export function cliColdStart(work: string, o: { smoke: boolean; runtimes: Runtime[] }): { incidents: number; runs: number; rows: ColdStartRow[] } {
+export function cliColdStart(
+  work: string,
+  o: { smoke: boolean; runtimes: Runtime[] },
+): { incidents: number; runs: number; rows: ColdStartRow[] } {
   const n = o.smoke ? 200 : 10_000;
   const runs = o.smoke ? 1 : 21;
   const db = path.join(work, 'cli.db');
@@ -52,7 +64,12 @@ export function cliColdStart(work: string, o: { smoke: boolean; runtimes: Runtim
       approvals: [[bin, 'approvals'], 1.5],
       '--help': [[bin, '--help'], 1.5],
     };
-    const t = timeCommands(runtime, { 'node -e 0': ['-e', '0'], ...Object.fromEntries(Object.entries(targets).map(([k, [args]]) => [k, args])) }, { CHATOPS_DB: db }, runs);
+    const t = timeCommands(
+      runtime,
+      { 'node -e 0': ['-e', '0'], ...Object.fromEntries(Object.entries(targets).map(([k, [args]]) => [k, args])) },
+      { CHATOPS_DB: db },
+      runs,
+    );
     const bare = t['node -e 0']!;
     for (const [command, [, target]] of Object.entries(targets)) {
       const ratio = round(t[command]! / bare);

@@ -106,10 +106,27 @@ export async function ingestVsBaseline(work: string, o: { smoke: boolean; runtim
           await new Promise((r) => setTimeout(r, 500));
           memory.idleMb = rssMb(ours.child.pid!, 'VmRSS');
         }
-        const r = await interleave([{ name: 'ours', server: { url: ours.url, pid: ours.child.pid! } }, { name: 'baseline', server: { url: base.url, pid: base.child.pid! } }], shape, rounds, roundMs);
-        if (runtime === o.runtimes[0]) memory.peakMb = Math.max(Number.isNaN(memory.peakMb) ? 0 : memory.peakMb, rssMb(ours.child.pid!, 'VmHWM'));
+        const r = await interleave(
+          [
+            { name: 'ours', server: { url: ours.url, pid: ours.child.pid! } },
+            { name: 'baseline', server: { url: base.url, pid: base.child.pid! } },
+          ],
+          shape,
+          rounds,
+          roundMs,
+        );
+        if (runtime === o.runtimes[0])
+          memory.peakMb = Math.max(Number.isNaN(memory.peakMb) ? 0 : memory.peakMb, rssMb(ours.child.pid!, 'VmHWM'));
         const ratio = round(r.ours!.alertsPerSec / r.baseline!.alertsPerSec);
-        rows.push({ runtime: runtime.label, shape, ours: r.ours!, baseline: r.baseline!, ratio, target: 1.0, met: ratio >= 1.0 && r.ours!.errors === 0 });
+        rows.push({
+          runtime: runtime.label,
+          shape,
+          ours: r.ours!,
+          baseline: r.baseline!,
+          ratio,
+          target: 1.0,
+          met: ratio >= 1.0 && r.ours!.errors === 0,
+        });
       } finally {
         await ours.stop();
         await base.stop();
@@ -120,15 +137,28 @@ export async function ingestVsBaseline(work: string, o: { smoke: boolean; runtim
 }
 
 /** A delivery of 10 alerts of one incident, as an Alertmanager webhook body. */
-function flapBody(groupKey: string, alerts: { fingerprint: string; status: 'firing' | 'resolved'; startsAt: number; pod: string }[]): string {
+function flapBody(
+  groupKey: string,
+  alerts: { fingerprint: string; status: 'firing' | 'resolved'; startsAt: number; pod: string }[],
+): string {
   return JSON.stringify({
-    receiver: 'chatops', status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved', version: '4', groupKey, truncatedAlerts: 0,
-    groupLabels: { alertname: 'Flat' }, commonLabels: { alertname: 'Flat' }, commonAnnotations: {}, externalURL: 'http://am:9093',
+    receiver: 'chatops',
+    status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+    version: '4',
+    groupKey,
+    truncatedAlerts: 0,
+    groupLabels: { alertname: 'Flat' },
+    commonLabels: { alertname: 'Flat' },
+    commonAnnotations: {},
+    externalURL: 'http://am:9093',
     alerts: alerts.map((a) => ({
-      status: a.status, labels: { alertname: 'Flat', namespace: 'prod', deployment: 'web', pod: a.pod, severity: 'warning' },
+      status: a.status,
+      labels: { alertname: 'Flat', namespace: 'prod', deployment: 'web', pod: a.pod, severity: 'warning' },
       annotations: { summary: `pod ${a.pod} is not ready`, description: 'Readiness probe failed for 5 minutes.' },
-      startsAt: new Date(a.startsAt).toISOString(), endsAt: a.status === 'resolved' ? new Date(a.startsAt + 60_000).toISOString() : '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up', fingerprint: a.fingerprint,
+      startsAt: new Date(a.startsAt).toISOString(),
+      endsAt: a.status === 'resolved' ? new Date(a.startsAt + 60_000).toISOString() : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
+      fingerprint: a.fingerprint,
     })),
   });
 }
@@ -142,10 +172,25 @@ function seedIncident(db: string, n: number, startsAt: number): void {
   const ctx = { store, clock: { now: () => Date.now() }, notify: false, lifecycle: { keyLabels: [], reopenWindowMs: 3_600_000 } };
   for (let from = 0; from < n; from += 1000) {
     const alerts: AlertEvent[] = Array.from({ length: Math.min(1000, n - from) }, (_, k) => ({
-      fingerprint: fingerprintOf(from + k), status: 'firing', labels: { alertname: 'Flat', namespace: 'prod', deployment: 'web', pod: `web-${from + k}`, severity: 'warning' },
-      annotations: { summary: `pod web-${from + k} is not ready`, description: 'Readiness probe failed for 5 minutes.' }, startsAt, endsAt: null, generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
+      fingerprint: fingerprintOf(from + k),
+      status: 'firing',
+      labels: { alertname: 'Flat', namespace: 'prod', deployment: 'web', pod: `web-${from + k}`, severity: 'warning' },
+      annotations: { summary: `pod web-${from + k} is not ready`, description: 'Readiness probe failed for 5 minutes.' },
+      startsAt,
+      endsAt: null,
+      generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
     }));
-    const d: Delivery = { receiver: 'chatops', status: 'firing', groupKey: FLAT_KEY, groupLabels: { alertname: 'Flat' }, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am:9093', truncatedAlerts: 0, alerts };
+    const d: Delivery = {
+      receiver: 'chatops',
+      status: 'firing',
+      groupKey: FLAT_KEY,
+      groupLabels: { alertname: 'Flat' },
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: 'http://am:9093',
+      truncatedAlerts: 0,
+      alerts,
+    };
     ingestDelivery(ctx, d, JSON.stringify(d), { source: 'cli', actor: 'bench', auditSource: 'cli' });
   }
   store.close();
@@ -168,7 +213,8 @@ export async function flatInIncidentSize(work: string, o: { smoke: boolean }) {
   const sizes = o.smoke ? [100, 1000] : [100, 10_000, 100_000];
   const deliveries = o.smoke ? 20 : 600;
   const startsAt = Date.now() - 3_600_000;
-  const daemons: { n: number; server: Server; state: Map<string, { status: 'firing' | 'resolved'; startsAt: number }>; lat: number[] }[] = [];
+  const daemons: { n: number; server: Server; state: Map<string, { status: 'firing' | 'resolved'; startsAt: number }>; lat: number[] }[] =
+    [];
   try {
     for (const n of sizes) {
       const db = path.join(work, `flat-${n}.db`);
@@ -184,12 +230,19 @@ export async function flatInIncidentSize(work: string, o: { smoke: boolean }) {
           const fp = fingerprintOf(k);
           const prev = d.state.get(fp) ?? { status: 'firing' as const, startsAt };
           // A resolved alert fires again as a new instance (a later startsAt).
-          const next = prev.status === 'firing' ? { status: 'resolved' as const, startsAt: prev.startsAt } : { status: 'firing' as const, startsAt: startsAt + ++tick * 1000 };
+          const next =
+            prev.status === 'firing'
+              ? { status: 'resolved' as const, startsAt: prev.startsAt }
+              : { status: 'firing' as const, startsAt: startsAt + ++tick * 1000 };
           d.state.set(fp, next);
           return { fingerprint: fp, pod: `web-${k}`, ...next };
         });
         const t0 = performance.now();
-        const res = await fetch(`${d.server.url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: flapBody(FLAT_KEY, alerts) });
+        const res = await fetch(`${d.server.url}/api/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: flapBody(FLAT_KEY, alerts),
+        });
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`flat: delivery refused with ${res.status}`);
         if (i >= 20) d.lat.push(performance.now() - t0); // the first 20 warm up
@@ -198,7 +251,12 @@ export async function flatInIncidentSize(work: string, o: { smoke: boolean }) {
   } finally {
     for (const d of daemons) await d.server.stop();
   }
-  const rows: FlatRow[] = daemons.map((d) => ({ alertsInIncident: d.n, deliveries: d.lat.length, p50ms: round(quantile(d.lat, 0.5)), p99ms: round(quantile(d.lat, 0.99)) }));
+  const rows: FlatRow[] = daemons.map((d) => ({
+    alertsInIncident: d.n,
+    deliveries: d.lat.length,
+    p50ms: round(quantile(d.lat, 0.5)),
+    p99ms: round(quantile(d.lat, 0.99)),
+  }));
   const spread = (xs: number[]) => round(Math.max(...xs) / Math.min(...xs));
   const p50Spread = spread(rows.map((r) => r.p50ms));
   const p99Spread = spread(rows.map((r) => r.p99ms));
@@ -213,11 +271,23 @@ export async function slackOnVsOff(work: string, o: { smoke: boolean }) {
   const shape: Shape = o.smoke ? { alertsPerDelivery: 10, clients: 8, groups: 10 } : { alertsPerDelivery: 100, clients: 8, groups: 100 };
   const dir = fs.mkdtempSync(path.join(work, 'slack-on-'));
   const emu = await SlackEmulator.start({ postRate: { perSecond: 1, burst: 3 }, updateRate: { perSecond: 1, burst: 3 } });
-  const on = await spawnSlackDaemon({ dir, emulator: emu, slack: { post_interval: '1s', update_interval: '1200ms', ping_timeout: '5s', request_timeout: '10s' } });
+  const on = await spawnSlackDaemon({
+    dir,
+    emulator: emu,
+    slack: { post_interval: '1s', update_interval: '1200ms', ping_timeout: '5s', request_timeout: '10s' },
+  });
   const off = await startChatops(path.join(work, 'slack-off.db'));
   try {
     await waitFor(async () => (await ready(on.url)).status === 200, { what: 'Slack daemon ready', timeoutMs: 30_000 });
-    const r = await interleave([{ name: 'on', server: { url: on.url, pid: on.child.pid! } }, { name: 'off', server: { url: off.url, pid: off.child.pid! } }], shape, o.smoke ? 1 : 4, o.smoke ? 600 : 5000);
+    const r = await interleave(
+      [
+        { name: 'on', server: { url: on.url, pid: on.child.pid! } },
+        { name: 'off', server: { url: off.url, pid: off.child.pid! } },
+      ],
+      shape,
+      o.smoke ? 1 : 4,
+      o.smoke ? 600 : 5000,
+    );
     const ratio = round(r.on!.alertsPerSec / r.off!.alertsPerSec);
     const slackCalls = emu.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update').length;
     return { shape, on: r.on!, off: r.off!, ratio, slackWriteCalls: slackCalls, target: 0.8, met: ratio >= 0.8 && r.on!.errors === 0 };

@@ -53,21 +53,33 @@ export function deliveryBody(alertsPerDelivery: number, group: string, firstFing
     const n = firstFingerprint + k;
     alerts.push(
       `{"status":"firing","labels":{"alertname":"${group}","namespace":"prod","deployment":"web","pod":"web-${n}","severity":"warning"},` +
-      `"annotations":{"summary":"pod web-${n} is not ready","description":"Readiness probe failed for 5 minutes.","runbook_url":"https://runbooks.example.com/NotReady"},` +
-      `"startsAt":"${startsAt}","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus.example:9090/graph?g0.expr=up","fingerprint":"${n.toString(16).padStart(16, '0')}"}`,
+        `"annotations":{"summary":"pod web-${n} is not ready","description":"Readiness probe failed for 5 minutes.","runbook_url":"https://runbooks.example.com/NotReady"},` +
+        `"startsAt":"${startsAt}","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus.example:9090/graph?g0.expr=up","fingerprint":"${n.toString(16).padStart(16, '0')}"}`,
     );
   }
-  return `{"receiver":"chatops","status":"firing","alerts":[${alerts.join(',')}],"groupLabels":{"alertname":"${group}"},"commonLabels":{"alertname":"${group}"},` +
-    `"commonAnnotations":{},"externalURL":"http://am:9093","version":"4","groupKey":"{}:{alertname=\\"${group}\\"}","truncatedAlerts":0}`;
+  return (
+    `{"receiver":"chatops","status":"firing","alerts":[${alerts.join(',')}],"groupLabels":{"alertname":"${group}"},"commonLabels":{"alertname":"${group}"},` +
+    `"commonAnnotations":{},"externalURL":"http://am:9093","version":"4","groupKey":"{}:{alertname=\\"${group}\\"}","truncatedAlerts":0}`
+  );
 }
 
 function post(agent: http.Agent, url: URL, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host: url.hostname, port: url.port, path: '/api/alertmanager', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: '/api/alertmanager',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -86,17 +98,19 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const deadline = o.durationMs === undefined ? Number.POSITIVE_INFINITY : started + o.durationMs;
   const startsAt = new Date(Date.now() - 60_000).toISOString();
-  await Promise.all(Array.from({ length: o.clients }, async () => {
-    while (sent < limit && performance.now() < deadline) {
-      sent++;
-      const body = deliveryBody(o.alertsPerDelivery, `${prefix}${group++ % o.groups}`, fp, startsAt);
-      fp += o.alertsPerDelivery;
-      const t0 = performance.now();
-      const status = await post(agent, url, body).catch(() => 0);
-      latencies.push(performance.now() - t0);
-      if (status !== 200) errors++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: o.clients }, async () => {
+      while (sent < limit && performance.now() < deadline) {
+        sent++;
+        const body = deliveryBody(o.alertsPerDelivery, `${prefix}${group++ % o.groups}`, fp, startsAt);
+        fp += o.alertsPerDelivery;
+        const t0 = performance.now();
+        const status = await post(agent, url, body).catch(() => 0);
+        latencies.push(performance.now() - t0);
+        if (status !== 200) errors++;
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   const ok = latencies.length - errors;

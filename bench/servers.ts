@@ -29,8 +29,17 @@ export interface StartOptions {
   cwd?: string;
 }
 
-export async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => string | null, o: StartOptions = {}): Promise<Server> {
-  const child = spawn(o.runtime?.node ?? process.execPath, [...(o.nodeArgs ?? []), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd });
+export async function startProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: (line: string) => string | null,
+  o: StartOptions = {},
+): Promise<Server> {
+  const child = spawn(o.runtime?.node ?? process.execPath, [...(o.nodeArgs ?? []), ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: o.cwd,
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready: ${args.join(' ')}`)), 30_000);
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -47,25 +56,35 @@ export async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready
   return {
     url,
     child,
-    stop: () => new Promise((r) => {
-      if (child.exitCode !== null) return r();
-      child.once('exit', () => r());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      }),
   };
 }
 
-const jsonField = (field: string) => (line: string): string | null => {
-  try {
-    const o = JSON.parse(line) as Record<string, unknown>;
-    return typeof o[field] === 'string' && (field !== 'url' || o.msg === 'listening' || o.msg === undefined) ? (o[field] as string) : null;
-  } catch {
-    return null;
-  }
-};
+const jsonField =
+  (field: string) =>
+  (line: string): string | null => {
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      return typeof o[field] === 'string' && (field !== 'url' || o.msg === 'listening' || o.msg === undefined)
+        ? (o[field] as string)
+        : null;
+    } catch {
+      return null;
+    }
+  };
 
 export function startChatops(db: string, env: NodeJS.ProcessEnv = {}, o: StartOptions = {}): Promise<Server> {
-  return startProcess([path.join(o.runtime?.root ?? ROOT, 'bin/chatops'), 'daemon'], { CHATOPS_DB: db, CHATOPS_LISTEN: '127.0.0.1:0', ...env }, jsonField('url'), o);
+  return startProcess(
+    [path.join(o.runtime?.root ?? ROOT, 'bin/chatops'), 'daemon'],
+    { CHATOPS_DB: db, CHATOPS_LISTEN: '127.0.0.1:0', ...env },
+    jsonField('url'),
+    o,
+  );
 }
 
 export function startBaseline(db: string, o: StartOptions = {}): Promise<Server> {

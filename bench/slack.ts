@@ -12,7 +12,8 @@ import { waitFor } from '../test/support/daemon.js';
 import { SlackEmulator } from '../test/support/slack-emulator.js';
 import { APP_TOKEN, BOT_TOKEN, postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../test/support/slack-daemon.js';
 
-const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const quantile = (xs: number[], q: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 function hwmMb(pid: number): number {
@@ -39,15 +40,26 @@ export async function stormScenario(smoke: boolean): Promise<StormResult> {
   // Production pacing (1 message/s/channel) for the real run; the smoke run only proves the harness.
   const rate = smoke ? 10 : 1;
   const emu = await SlackEmulator.start({ postRate: { perSecond: rate, burst: 3 }, updateRate: { perSecond: rate, burst: 3 } });
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu, slack: smoke ? { post_interval: '100ms', update_interval: '100ms' } : { post_interval: '1s', update_interval: '1200ms', ping_timeout: '5s', request_timeout: '10s' } });
+  const daemon = await spawnSlackDaemon({
+    dir,
+    emulator: emu,
+    slack: smoke
+      ? { post_interval: '100ms', update_interval: '100ms' }
+      : { post_interval: '1s', update_interval: '1200ms', ping_timeout: '5s', request_timeout: '10s' },
+  });
   try {
     await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
     const startsAt = Date.now() - 60_000;
-    const bodies = Array.from({ length: incidents }, (_, i) => webhookBody(Array.from({ length: perIncident }, (_, k) => ({
-      fingerprint: ((i + 1) * 1000 + k).toString(16).padStart(16, '0'),
-      startsAt,
-      labels: { alertname: `Storm${i + 1}`, namespace: 'prod', pod: `pod-${k}`, severity: 'critical' },
-    })), { groupKey: `{}:{alertname="Storm${i + 1}"}` }));
+    const bodies = Array.from({ length: incidents }, (_, i) =>
+      webhookBody(
+        Array.from({ length: perIncident }, (_, k) => ({
+          fingerprint: ((i + 1) * 1000 + k).toString(16).padStart(16, '0'),
+          startsAt,
+          labels: { alertname: `Storm${i + 1}`, namespace: 'prod', pod: `pod-${k}`, severity: 'critical' },
+        })),
+        { groupKey: `{}:{alertname="Storm${i + 1}"}` },
+      ),
+    );
     let first = NaN;
     const t0 = performance.now();
     const watchFirst = (async () => {
@@ -61,14 +73,22 @@ export async function stormScenario(smoke: boolean): Promise<StormResult> {
       const codes = await Promise.all(bodies.slice(b, b + 20).map(async (body) => (await postWebhook(daemon.url, body)).status));
       if (codes.some((c) => c !== 200)) throw new Error(`ingest refused a storm delivery: ${codes}`);
     }
-    const digest = () => emu.topMessages().filter((m) => m.metadata?.event_type === 'chatops_digest').map((m) => JSON.stringify(m.blocks)).join('\n');
+    const digest = () =>
+      emu
+        .topMessages()
+        .filter((m) => m.metadata?.event_type === 'chatops_digest')
+        .map((m) => JSON.stringify(m.blocks))
+        .join('\n');
     const visible = (id: number, d: string) => emu.incidentMessages(id).length === 1 || d.includes(`*#${id}*`);
     let allVisible = NaN;
     try {
-      await waitFor(() => {
-        const d = digest();
-        return Array.from({ length: incidents }, (_, k) => k + 1).every((id) => visible(id, d));
-      }, { timeoutMs: 90_000, intervalMs: 50, what: 'every incident visible' });
+      await waitFor(
+        () => {
+          const d = digest();
+          return Array.from({ length: incidents }, (_, k) => k + 1).every((id) => visible(id, d));
+        },
+        { timeoutMs: 90_000, intervalMs: 50, what: 'every incident visible' },
+      );
       allVisible = performance.now() - t0;
     } catch {
       // reported as lost below
@@ -103,7 +123,13 @@ export interface ClickResult {
   target: { p99ms: number };
 }
 
-async function timeClicks(emu: SlackEmulator, ts: string, actionId: string, n: number, element?: Record<string, unknown>): Promise<{ p50ms: number; p99ms: number; unacked: number }> {
+async function timeClicks(
+  emu: SlackEmulator,
+  ts: string,
+  actionId: string,
+  n: number,
+  element?: Record<string, unknown>,
+): Promise<{ p50ms: number; p99ms: number; unacked: number }> {
   const lat: number[] = [];
   let unacked = 0;
   // The first ack removes the button from the message; later clicks come from screens still showing it.
@@ -126,7 +152,10 @@ export async function clickScenario(smoke: boolean): Promise<ClickResult> {
   let ours;
   try {
     await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
-    await postWebhook(daemon.url, webhookBody([{ fingerprint: 'c1c1c1c1c1c1c1c1', labels: { alertname: 'ClickBench', namespace: 'prod' } }], { groupKey: 'click' }));
+    await postWebhook(
+      daemon.url,
+      webhookBody([{ fingerprint: 'c1c1c1c1c1c1c1c1', labels: { alertname: 'ClickBench', namespace: 'prod' } }], { groupKey: 'click' }),
+    );
     const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 15_000 });
     const button = emu.element(top.ts, 'chatops:ack');
     if (!button) throw new Error('the incident message has no Acknowledge button');
@@ -140,13 +169,25 @@ export async function clickScenario(smoke: boolean): Promise<ClickResult> {
 
   // Baseline: a bare Bolt app that only acks, through its own emulator.
   const emu2 = await SlackEmulator.start();
-  const receiver = new SocketModeReceiver({ appToken: APP_TOKEN, logLevel: LogLevel.ERROR, installerOptions: { clientOptions: { slackApiUrl: emu2.apiUrl } } });
+  const receiver = new SocketModeReceiver({
+    appToken: APP_TOKEN,
+    logLevel: LogLevel.ERROR,
+    installerOptions: { clientOptions: { slackApiUrl: emu2.apiUrl } },
+  });
   const app = new App({ token: BOT_TOKEN, receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: emu2.apiUrl } });
-  app.action(/.*/, async ({ ack }) => { await ack(); });
+  app.action(/.*/, async ({ ack }) => {
+    await ack();
+  });
   let baseline;
   try {
     await app.start();
-    const posted = await app.client.chat.postMessage({ channel: 'C0OPS', text: 'bench', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'bench:ack', text: { type: 'plain_text', text: 'Ack' }, value: '1' }] }] });
+    const posted = await app.client.chat.postMessage({
+      channel: 'C0OPS',
+      text: 'bench',
+      blocks: [
+        { type: 'actions', elements: [{ type: 'button', action_id: 'bench:ack', text: { type: 'plain_text', text: 'Ack' }, value: '1' }] },
+      ],
+    });
     await timeClicks(emu2, posted.ts!, 'bench:ack', Math.min(20, clicks));
     baseline = await timeClicks(emu2, posted.ts!, 'bench:ack', clicks);
   } finally {

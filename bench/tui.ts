@@ -13,7 +13,8 @@ import { webhookBody } from '../test/support/builders.js';
 import { BIN, spawnDaemon } from '../test/support/daemon.js';
 import { seedIncidents } from './seed.js';
 
-const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const quantile = (xs: number[], q: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,7 +70,15 @@ export class PtyUi {
   static start(db: string, columns: number, rows: number, nodeArgs: string[] = [], extraEnv: Record<string, string> = {}): PtyUi {
     const cmd = `stty cols ${columns} rows ${rows}; exec ${[process.execPath, ...nodeArgs, BIN, 'incidents'].map((a) => JSON.stringify(a)).join(' ')}`;
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', TZ: 'UTC', TERM: 'xterm-256color', CHATOPS_DB: db, ...extraEnv },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        LANG: 'C.UTF-8',
+        TZ: 'UTC',
+        TERM: 'xterm-256color',
+        CHATOPS_DB: db,
+        ...extraEnv,
+      },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     return new PtyUi(child);
@@ -162,9 +171,30 @@ export async function tuiScenario(smoke: boolean): Promise<TuiResult> {
     t0 = performance.now();
     while (performance.now() - t0 < window) {
       const k = sent++;
-      const body = webhookBody([{ fingerprint: (0x10_0000 + k).toString(16).padStart(16, '0'), labels: { alertname: `Load${k % 50}`, namespace: 'bench', deployment: `svc-${k % 50}`, pod: `p-${k}` } }], { groupKey: `{}:{alertname="Load${k % 50}"}` });
-      posts.push(fetch(`${daemon.url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-        .then(async (r) => { await r.arrayBuffer(); if (!r.ok) failed++; }, () => { failed++; }));
+      const body = webhookBody(
+        [
+          {
+            fingerprint: (0x10_0000 + k).toString(16).padStart(16, '0'),
+            labels: { alertname: `Load${k % 50}`, namespace: 'bench', deployment: `svc-${k % 50}`, pod: `p-${k}` },
+          },
+        ],
+        { groupKey: `{}:{alertname="Load${k % 50}"}` },
+      );
+      posts.push(
+        fetch(`${daemon.url}/api/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then(
+          async (r) => {
+            await r.arrayBuffer();
+            if (!r.ok) failed++;
+          },
+          () => {
+            failed++;
+          },
+        ),
+      );
       const due = t0 + sent * 50;
       await sleep(Math.max(0, due - performance.now()));
     }
@@ -175,11 +205,28 @@ export async function tuiScenario(smoke: boolean): Promise<TuiResult> {
     const peakRssMb = memMb(pid, 'VmHWM');
 
     const keyP99Ms = round(quantile(latencies, 0.99), 1);
-    const met = { rss: peakRssMb <= TUI_GOALS.rssMb, idleCpu: idleCpuPct <= TUI_GOALS.idleCpuPct, loadCpu: loadCpuPct <= TUI_GOALS.loadCpuPct, keys: keyP99Ms <= TUI_GOALS.keyP99Ms };
+    const met = {
+      rss: peakRssMb <= TUI_GOALS.rssMb,
+      idleCpu: idleCpuPct <= TUI_GOALS.idleCpuPct,
+      loadCpu: loadCpuPct <= TUI_GOALS.loadCpuPct,
+      keys: keyP99Ms <= TUI_GOALS.keyP99Ms,
+    };
     return {
-      incidents: n, rssMb, peakRssMb, idleCpuPct, idleBytes, loadCpuPct, deliveriesPerSec: round(sent / loadSeconds, 1),
-      keys: latencies.length, keyCpuMs, keyP50Ms: round(quantile(latencies, 0.5), 1), keyP99Ms, keyMaxMs: round(Math.max(...latencies), 1),
-      loadAvg: os.loadavg().map((l) => round(l)), goals: TUI_GOALS, met,
+      incidents: n,
+      rssMb,
+      peakRssMb,
+      idleCpuPct,
+      idleBytes,
+      loadCpuPct,
+      deliveriesPerSec: round(sent / loadSeconds, 1),
+      keys: latencies.length,
+      keyCpuMs,
+      keyP50Ms: round(quantile(latencies, 0.5), 1),
+      keyP99Ms,
+      keyMaxMs: round(Math.max(...latencies), 1),
+      loadAvg: os.loadavg().map((l) => round(l)),
+      goals: TUI_GOALS,
+      met,
     };
   } finally {
     await ui.stop();

@@ -1,7 +1,8 @@
 // Bundles the CLI with esbuild: one module graph instead of hundreds of files cuts `chatops`
-// start-up by more than half (measured in BENCHMARKS.md). Small, always-needed packages are
-// bundled; native and heavy, lazily loaded ones (Bolt, client-node, Ink, express) stay external
-// and load from node_modules only when a command needs them. `tsc` type-checks (npm run typecheck).
+// start-up by more than half (measured in BENCHMARKS.md). Small, always-needed packages (and
+// Ink, better-sqlite3's JavaScript) are bundled; heavy, lazily loaded ones (Bolt, client-node,
+// express, the graph renderer) stay external and load from node_modules only when a command
+// needs them. `tsc` type-checks (npm run typecheck).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
@@ -53,7 +54,9 @@ await build({
       // command's start each, even for `incidents list`.
       name: 'lazy-builtins',
       setup(b) {
-        b.onResolve({ filter: /^node:(crypto|child_process)$/ }, (args) => (args.namespace === 'lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy' }));
+        b.onResolve({ filter: /^node:(crypto|child_process)$/ }, (args) =>
+          args.namespace === 'lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy' },
+        );
         b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
           loader: 'js',
           contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));\n${LAZY[args.path].map((name) => `export function ${name}(...a) { return load().${name}(...a); }`).join('\n')}\n`,

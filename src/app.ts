@@ -102,27 +102,39 @@ export function newRequestId(): string {
  * Builds a cluster's KubeExecutor on first use, so commands that never touch Kubernetes never
  * load client-node. Each cluster has its own client, timeouts and concurrency.
  */
-export function lazyExecutor(loaded: LoadedConfig, cluster: ClusterConfig = clusterConfigs(loaded.config)[0]!, env: NodeJS.ProcessEnv = process.env): () => Promise<Executor> {
+export function lazyExecutor(
+  loaded: LoadedConfig,
+  cluster: ClusterConfig = clusterConfigs(loaded.config)[0]!,
+  env: NodeJS.ProcessEnv = process.env,
+): () => Promise<Executor> {
   let made: Promise<Executor> | null = null;
   return () => {
     const k = cluster.kubernetes;
     if (!k) {
-      return Promise.reject(new ChatopsError('config', cluster.name === DEFAULT_CLUSTER
-        ? 'Kubernetes is off: set kubernetes.enabled: true and KUBECONFIG (or kubernetes.kubeconfig) to run Kubernetes actions.'
-        : `Cluster ${cluster.name} has no Kubernetes access: give it kubernetes: { kubeconfig: … } under clusters: to run Kubernetes actions there.`));
+      return Promise.reject(
+        new ChatopsError(
+          'config',
+          cluster.name === DEFAULT_CLUSTER
+            ? 'Kubernetes is off: set kubernetes.enabled: true and KUBECONFIG (or kubernetes.kubeconfig) to run Kubernetes actions.'
+            : `Cluster ${cluster.name} has no Kubernetes access: give it kubernetes: { kubeconfig: … } under clusters: to run Kubernetes actions there.`,
+        ),
+      );
     }
-    made ??= import('./adapters/kube/kube-executor.js').then(({ KubeExecutor }) => new KubeExecutor({
-      kubeconfig: k.kubeconfig,
-      // On the privileged path only a kubeconfig the system configuration names counts (trust.ts).
-      inCluster: k.inCluster === 'auto' ? !k.kubeconfig && !loaded.privileged && Boolean(env.KUBERNETES_SERVICE_HOST) : k.inCluster,
-      context: k.context,
-      allowExecPlugins: k.allowExecPlugins,
-      requestTimeoutMs: k.requestTimeoutMs,
-      rolloutTimeoutMs: k.rolloutTimeoutMs,
-      pollIntervalMs: k.pollIntervalMs,
-      concurrency: k.concurrency,
-      cluster: cluster.name === DEFAULT_CLUSTER ? undefined : cluster.name,
-    }));
+    made ??= import('./adapters/kube/kube-executor.js').then(
+      ({ KubeExecutor }) =>
+        new KubeExecutor({
+          kubeconfig: k.kubeconfig,
+          // On the privileged path only a kubeconfig the system configuration names counts (trust.ts).
+          inCluster: k.inCluster === 'auto' ? !k.kubeconfig && !loaded.privileged && Boolean(env.KUBERNETES_SERVICE_HOST) : k.inCluster,
+          context: k.context,
+          allowExecPlugins: k.allowExecPlugins,
+          requestTimeoutMs: k.requestTimeoutMs,
+          rolloutTimeoutMs: k.rolloutTimeoutMs,
+          pollIntervalMs: k.pollIntervalMs,
+          concurrency: k.concurrency,
+          cluster: cluster.name === DEFAULT_CLUSTER ? undefined : cluster.name,
+        }),
+    );
     return made;
   };
 }
@@ -136,7 +148,9 @@ const NO_ALERTMANAGER = 'Alertmanager is not configured: set ALERTMANAGER_URL (o
  */
 export function silencesUnavailable(loaded: LoadedConfig): string | null {
   if (clusterConfigs(loaded.config).some((c) => c.alertmanager.urls.length > 0)) return null;
-  return loaded.config.clusters ? 'No cluster has an Alertmanager: set alertmanager.url under clusters: to silence alerts.' : NO_ALERTMANAGER;
+  return loaded.config.clusters
+    ? 'No cluster has an Alertmanager: set alertmanager.url under clusters: to silence alerts.'
+    : NO_ALERTMANAGER;
 }
 
 /** A cluster's Alertmanager silencer, or a configuration error naming the missing setting. */
@@ -144,9 +158,12 @@ export function lazySilencer(cluster: ClusterConfig): () => Promise<Silencer> {
   return async () => {
     const am = cluster.alertmanager;
     if (am.urls.length === 0) {
-      throw new ChatopsError('config', cluster.name === DEFAULT_CLUSTER
-        ? NO_ALERTMANAGER
-        : `Cluster ${cluster.name} has no Alertmanager: set its alertmanager.url under clusters: to silence its alerts.`);
+      throw new ChatopsError(
+        'config',
+        cluster.name === DEFAULT_CLUSTER
+          ? NO_ALERTMANAGER
+          : `Cluster ${cluster.name} has no Alertmanager: set its alertmanager.url under clusters: to silence its alerts.`,
+      );
     }
     const { AlertmanagerSilencer } = await import('./adapters/alertmanager/silences.js');
     return new AlertmanagerSilencer(am.urls, am.timeoutMs);
@@ -156,13 +173,23 @@ export function lazySilencer(cluster: ClusterConfig): () => Promise<Silencer> {
 /** Every configured cluster with its lazily built clients. */
 export function clusterRuntimes(loaded: LoadedConfig): ClusterRuntimes {
   const set = clusterSet(loaded.config);
-  const all = clusterConfigs(loaded.config).map((config): ClusterRuntime => ({ name: config.name, config, executor: lazyExecutor(loaded, config), silencer: lazySilencer(config) }));
+  const all = clusterConfigs(loaded.config).map((config): ClusterRuntime => ({
+    name: config.name,
+    config,
+    executor: lazyExecutor(loaded, config),
+    silencer: lazySilencer(config),
+  }));
   const byName = new Map(all.map((c) => [c.name, c]));
   const forIncident: ClusterRuntimes['forIncident'] = (incident) => {
     const name = clusterOfIncident(incident);
     if (name === null) return { ok: false, reason: unknownClusterReason(set, incident) };
     const cluster = byName.get(name);
-    return cluster ? { ok: true, cluster } : { ok: false, reason: `incident #${incident.id} belongs to cluster ${name}, which is no longer configured (clusters: ${all.map((c) => c.name).join(', ')})` };
+    return cluster
+      ? { ok: true, cluster }
+      : {
+          ok: false,
+          reason: `incident #${incident.id} belongs to cluster ${name}, which is no longer configured (clusters: ${all.map((c) => c.name).join(', ')})`,
+        };
   };
   return {
     set,
@@ -180,7 +207,8 @@ export function clusterRuntimes(loaded: LoadedConfig): ClusterRuntimes {
 /** A cluster by name for the operator's executor and silencer, or the configuration error naming it. */
 function clusterNamed(clusters: ClusterRuntimes, name: string | undefined): ClusterRuntime {
   const cluster = clusters.get(name);
-  if (!cluster) throw new ChatopsError('config', `There is no cluster ${name}: the clusters are ${clusters.all.map((c) => c.name).join(', ')}.`);
+  if (!cluster)
+    throw new ChatopsError('config', `There is no cluster ${name}: the clusters are ${clusters.all.map((c) => c.name).join(', ')}.`);
   return cluster;
 }
 
@@ -202,7 +230,12 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
   const notify = options.notify ?? (slackConfigured(loaded) || store.getMeta(SLACK_ENABLED_META)?.value === '1');
   const clusters = clusterRuntimes(loaded);
   const remediation: OperatorContext = {
-    store, clock, notify, policy: policyFromConfig(config.policy, config.clusters), clusters: clusters.set, newId: newRequestId,
+    store,
+    clock,
+    notify,
+    policy: policyFromConfig(config.policy, config.clusters),
+    clusters: clusters.set,
+    newId: newRequestId,
     executor: async (name) => clusterNamed(clusters, name).executor(),
     silencer: async (name) => clusterNamed(clusters, name).silencer(),
   };
@@ -216,7 +249,11 @@ export function openRuntime(loaded: LoadedConfig, options: { mustExist?: boolean
       store,
       clock,
       notify,
-      lifecycle: { keyLabels: config.incidents.key_labels, reopenWindowMs: config.incidents.reopen_window, clusterOf: clusterResolver(config) },
+      lifecycle: {
+        keyLabels: config.incidents.key_labels,
+        reopenWindowMs: config.incidents.reopen_window,
+        clusterOf: clusterResolver(config),
+      },
     },
     remediation,
     operator: operatorService(remediation),

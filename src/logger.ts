@@ -6,8 +6,20 @@ export type { Logger };
 
 /** Keys that may carry a secret anywhere in a log object. */
 const REDACT = [
-  'token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
-  'botToken', 'appToken', 'webhookToken', '*.botToken', '*.appToken', '*.webhookToken', 'secrets', '*.secrets',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'botToken',
+  'appToken',
+  'webhookToken',
+  '*.botToken',
+  '*.appToken',
+  '*.webhookToken',
+  'secrets',
+  '*.secrets',
 ];
 
 export interface LoggerOptions {
@@ -21,7 +33,12 @@ export interface LoggerOptions {
 export async function createLogger(opts: LoggerOptions): Promise<Logger> {
   // Keys that name a secret are censored by path; every configured secret value, anywhere in the
   // line (an error message from a library included), by the one redactor.
-  const base = { level: opts.level, redact: { paths: REDACT, censor: '[redacted]' }, base: { name: 'chatops' }, hooks: { streamWrite: redact } };
+  const base = {
+    level: opts.level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: { name: 'chatops' },
+    hooks: { streamWrite: redact },
+  };
   const fd = opts.fd ?? 2;
   if (opts.pretty) {
     // A stream, not a transport: transports run in worker threads and break in bundles.

@@ -14,15 +14,22 @@ const FLAG_NAMES: Record<string, string> = { 'webhook.listen': '--listen' };
  */
 export function load(globals: GlobalOptions, overrides: Record<string, string | undefined> = {}): LoadedConfig {
   const inv = invocation();
-  const loaded = inv.kind === 'privileged' ? loadSystemConfig(inv) : loadConfig({ configPath: globals.config, overrides, flagNames: FLAG_NAMES });
-  logOf(globals).debug({ file: loaded.file ?? '(embedded defaults)', db: loaded.config.store.path, privileged: inv.kind === 'privileged' }, 'configuration loaded');
+  const loaded =
+    inv.kind === 'privileged' ? loadSystemConfig(inv) : loadConfig({ configPath: globals.config, overrides, flagNames: FLAG_NAMES });
+  logOf(globals).debug(
+    { file: loaded.file ?? '(embedded defaults)', db: loaded.config.store.path, privileged: inv.kind === 'privileged' },
+    'configuration loaded',
+  );
   return loaded;
 }
 
 /** Opens the runtime (creating the database when needed) and logs what it opened. */
 export function open(globals: GlobalOptions, loaded: LoadedConfig, options: { mustExist?: boolean } = {}): Runtime {
   const rt = openRuntime(loaded, options);
-  logOf(globals).debug({ db: rt.store.path, schema: rt.store.db.pragma('user_version', { simple: true }), slackOutbox: rt.notify }, 'database opened');
+  logOf(globals).debug(
+    { db: rt.store.path, schema: rt.store.db.pragma('user_version', { simple: true }), slackOutbox: rt.notify },
+    'database opened',
+  );
   return rt;
 }
 

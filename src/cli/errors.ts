@@ -10,8 +10,13 @@ import type { Output } from './output.js';
 export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3, refused: 4, actionFailed: 5 } as const;
 
 const CODES: Record<ErrorKind, number> = {
-  usage: EXIT.usage, config: EXIT.usage, not_found: EXIT.failed, conflict: EXIT.failed,
-  refused: EXIT.refused, unavailable: EXIT.failed, failed: EXIT.actionFailed,
+  usage: EXIT.usage,
+  config: EXIT.usage,
+  not_found: EXIT.failed,
+  conflict: EXIT.failed,
+  refused: EXIT.refused,
+  unavailable: EXIT.failed,
+  failed: EXIT.actionFailed,
 };
 
 const SQLITE_BUSY = /^SQLITE_(BUSY|LOCKED)/;
@@ -30,20 +35,39 @@ function failureOf(err: unknown): Failure {
     return { kind: 'usage', exitCode: err.exitCode === 0 ? EXIT.ok : EXIT.usage, sentence: null };
   }
   if (isChatopsError(err)) {
-    return { kind: err.kind, exitCode: CODES[err.kind], sentence: err.message, trace: err.cause ? String((err.cause as Error).stack ?? err.cause) : undefined };
+    return {
+      kind: err.kind,
+      exitCode: CODES[err.kind],
+      sentence: err.message,
+      trace: err.cause ? String((err.cause as Error).stack ?? err.cause) : undefined,
+    };
   }
   const code = (err as { code?: string })?.code;
   if (typeof code === 'string' && SQLITE_BUSY.test(code)) {
-    return { kind: 'unavailable', exitCode: EXIT.failed, sentence: 'the database is locked by another process for too long; try again, or raise store.busy_timeout.' };
+    return {
+      kind: 'unavailable',
+      exitCode: EXIT.failed,
+      sentence: 'the database is locked by another process for too long; try again, or raise store.busy_timeout.',
+    };
   }
   if (typeof code === 'string' && /^SQLITE_READONLY/.test(code)) {
-    return { kind: 'unavailable', exitCode: EXIT.failed, sentence: `the database is read-only for this user (${code}): run the command as the account that owns it (sudo -u chatops chatops …), or make the database and its directory writable.` };
+    return {
+      kind: 'unavailable',
+      exitCode: EXIT.failed,
+      sentence: `the database is read-only for this user (${code}): run the command as the account that owns it (sudo -u chatops chatops …), or make the database and its directory writable.`,
+    };
   }
   if (code === 'EACCES' || code === 'SQLITE_CANTOPEN') {
-    return { kind: 'unavailable', exitCode: EXIT.failed, sentence: `cannot open the database (${code}): run as the chatops account (sudo -u chatops chatops …) or fix store.path.` };
+    return {
+      kind: 'unavailable',
+      exitCode: EXIT.failed,
+      sentence: `cannot open the database (${code}): run as the chatops account (sudo -u chatops chatops …) or fix store.path.`,
+    };
   }
   return {
-    kind: 'bug', exitCode: EXIT.failed, trace: (err as Error)?.stack,
+    kind: 'bug',
+    exitCode: EXIT.failed,
+    trace: (err as Error)?.stack,
     sentence: `unexpected error: ${(err as Error)?.message ?? String(err)} (this is a bug; rerun with --debug and report it).`,
   };
 }

@@ -47,7 +47,13 @@ export function alertListJson(i: Incident, alerts: readonly StoredAlert[]): Aler
 
 function alertListText(list: AlertList): string[] {
   const head = `Alerts (${list.firing} firing of ${list.total}${list.truncated ? `; ${list.truncated} more not sent by Alertmanager (max_alerts)` : ''}):`;
-  return [head, ...list.entries.map((e) => `  ${e.status === 'firing' ? '●' : '✓'} ${clean(labelText(e.labels) || '(same labels)')} since ${iso(e.startsAt)}${e.summary ? ` — ${truncateCells(clean(e.summary), 300)}` : ''}${e.query ? ` [promql_query: ${truncateCells(clean(e.query), 200)}]` : ''}`)];
+  return [
+    head,
+    ...list.entries.map(
+      (e) =>
+        `  ${e.status === 'firing' ? '●' : '✓'} ${clean(labelText(e.labels) || '(same labels)')} since ${iso(e.startsAt)}${e.summary ? ` — ${truncateCells(clean(e.summary), 300)}` : ''}${e.query ? ` [promql_query: ${truncateCells(clean(e.query), 200)}]` : ''}`,
+    ),
+  ];
 }
 
 export function alertJson(a: StoredAlert) {
@@ -71,13 +77,22 @@ export const STATUS_MARK: Record<Incident['status'], string> = { firing: '● fi
 /** Columns aligned by terminal cells, so CJK and emoji do not shift the columns after them. */
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c] ?? ''))));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : padCells(cell, widths[c]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : padCells(cell, widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `showCluster`: named clusters are configured, so a CLUSTER column says whose each incident is. */
 export function incidentTable(incidents: readonly Incident[], now: number, showCluster = false): string {
   if (incidents.length === 0) return 'No incidents.';
-  const rows = [['ID', ...(showCluster ? ['CLUSTER'] : []), 'STATUS', 'SEVERITY', 'AGE', 'ALERTNAME', 'NAMESPACE/TARGET', 'FIRING', 'ACK BY']];
+  const rows = [
+    ['ID', ...(showCluster ? ['CLUSTER'] : []), 'STATUS', 'SEVERITY', 'AGE', 'ALERTNAME', 'NAMESPACE/TARGET', 'FIRING', 'ACK BY'],
+  ];
   for (const i of incidents) {
     rows.push([
       String(i.id),
@@ -95,7 +110,13 @@ export function incidentTable(incidents: readonly Incident[], now: number, showC
 }
 
 /** `cluster`: with named clusters, the line saying whose the incident is (or why it is nobody's). */
-export function incidentDetail(i: Incident, alerts: readonly StoredAlert[], timeline: readonly AuditRecord[], now: number, cluster: string | null = null): string {
+export function incidentDetail(
+  i: Incident,
+  alerts: readonly StoredAlert[],
+  timeline: readonly AuditRecord[],
+  now: number,
+  cluster: string | null = null,
+): string {
   const lines = [
     `Incident ${i.id}: ${clean(i.alertname)} — ${STATUS_MARK[i.status]}`,
     ...(cluster === null ? [] : [`  cluster ${clean(cluster)}`]),
@@ -111,7 +132,10 @@ export function incidentDetail(i: Incident, alerts: readonly StoredAlert[], time
     ...alertListText(alertListJson(i, alerts)),
     '',
     'Timeline:',
-    ...timeline.map((r) => `  ${iso(r.ts)} ${clean(r.action)} ${clean(r.result)} by ${clean(r.actor)}${r.target && r.action.startsWith('alert.') ? ` (${clean(r.target)})` : ''}`),
+    ...timeline.map(
+      (r) =>
+        `  ${iso(r.ts)} ${clean(r.action)} ${clean(r.result)} by ${clean(r.actor)}${r.target && r.action.startsWith('alert.') ? ` (${clean(r.target)})` : ''}`,
+    ),
   ];
   return lines.join('\n');
 }

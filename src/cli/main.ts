@@ -70,7 +70,12 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
         const statuses = parseStatuses(opts.status);
         const { runTui } = await import('../tui/run.js');
         // The TUI's filter takes the cluster as `cluster=<name>` (one cluster at a time).
-        setExit(await runTui(globals(), { query: { statuses, ...(opts.cluster ? { text: `cluster=${opts.cluster.split(',')[0]!.trim()}` } : {}) }, graph: opts.graph }));
+        setExit(
+          await runTui(globals(), {
+            query: { statuses, ...(opts.cluster ? { text: `cluster=${opts.cluster.split(',')[0]!.trim()}` } : {}) },
+            graph: opts.graph,
+          }),
+        );
         return;
       }
       listIncidents(globals(), opts, out);
@@ -147,8 +152,13 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
 
   program
     .command('remediate <action> <target>')
-    .description('request (and, where policy allows, run) an action on [<cluster>/]<namespace>/<deployment>: pods, events, logs, rollout-restart, scale, rollout-undo')
-    .option('--cluster <name>', 'the cluster the deployment is in (or write <cluster>/<namespace>/<deployment>; with --incident, its cluster)')
+    .description(
+      'request (and, where policy allows, run) an action on [<cluster>/]<namespace>/<deployment>: pods, events, logs, rollout-restart, scale, rollout-undo',
+    )
+    .option(
+      '--cluster <name>',
+      'the cluster the deployment is in (or write <cluster>/<namespace>/<deployment>; with --incident, its cluster)',
+    )
     .option('--incident <id>', 'the incident this is for (its Slack thread hears of it)', positiveInt('--incident'))
     .option('--replicas <n>', 'scale: the desired replica count', positiveInt('--replicas'))
     .option('--tail <n>', 'logs: lines per pod (default 50)', positiveInt('--tail'))
@@ -156,10 +166,25 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option('--wait', 'show progress; for a request needing approval, wait until it is decided and has run')
     .option('--dry-run', 'only check policy and permissions and run the server-side dry run')
     .option('--json', 'print the outcome as one JSON object')
-    .action(async (action: string, target: string, opts: { cluster?: string; incident?: number; replicas?: number; tail?: number; reason?: string; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
-      const { remediate } = await import('./commands/remediate.js');
-      setExit(await remediate(globals(), action, target, opts, out));
-    });
+    .action(
+      async (
+        action: string,
+        target: string,
+        opts: {
+          cluster?: string;
+          incident?: number;
+          replicas?: number;
+          tail?: number;
+          reason?: string;
+          wait?: boolean;
+          dryRun?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const { remediate } = await import('./commands/remediate.js');
+        setExit(await remediate(globals(), action, target, opts, out));
+      },
+    );
 
   program
     .command('approvals')
@@ -237,8 +262,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     });
 
   const db = program.command('db').description('the database');
-  db
-    .command('backup <file>')
+  db.command('backup <file>')
     .description('write a consistent copy of the database while the daemon runs (SQLite online backup)')
     .action(async (file: string) => {
       const { backupDatabase } = await import('./commands/db.js');

@@ -18,7 +18,10 @@ export async function readPayload(file: string): Promise<Buffer> {
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    throw new ChatopsError('usage', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): give an Alertmanager webhook payload file, or '-' for stdin.`);
+    throw new ChatopsError(
+      'usage',
+      `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): give an Alertmanager webhook payload file, or '-' for stdin.`,
+    );
   }
 }
 
@@ -43,7 +46,10 @@ export function parsePayload(file: string, bytes: Uint8Array, now: number): { ra
     try {
       JSON.parse(raw);
     } catch (e) {
-      throw new ChatopsError('usage', `${name} is not valid JSON (${jsonProblem(raw, e as Error)}): give the JSON document Alertmanager posts to its webhook receivers.`);
+      throw new ChatopsError(
+        'usage',
+        `${name} is not valid JSON (${jsonProblem(raw, e as Error)}): give the JSON document Alertmanager posts to its webhook receivers.`,
+      );
     }
     return { raw, delivery: parseWebhookBody(raw, now) };
   } catch (e) {

@@ -27,7 +27,11 @@ const clock = (t: number, span: number) => new Date(t).toISOString().slice(11, s
 
 /** The usual spacing of a series' samples (its median step): a wider gap is a gap in the data. */
 function typicalStep(points: readonly [number, number][]): number {
-  const steps = points.slice(1).map(([t], i) => t - points[i]![0]).filter((d) => d > 0).sort((a, b) => a - b);
+  const steps = points
+    .slice(1)
+    .map(([t], i) => t - points[i]![0])
+    .filter((d) => d > 0)
+    .sort((a, b) => a - b);
   return steps.length ? steps[Math.floor(steps.length / 2)]! : Infinity;
 }
 
@@ -72,7 +76,16 @@ function extent(spec: ChartSpec): [number, number] | null {
 export function textChart(spec: ChartSpec, opts: TextChartOptions): string[] {
   const head = [
     truncateCells(spec.title, opts.width),
-    truncateCells([`${clock(spec.start, spec.end - spec.start)}–${clock(spec.end, spec.end - spec.start)} UTC`, spec.threshold ? `threshold ${thresholdText(spec.threshold)}` : '', spec.omitted ? `${spec.omitted} more series not shown` : ''].filter(Boolean).join(' · '), opts.width),
+    truncateCells(
+      [
+        `${clock(spec.start, spec.end - spec.start)}–${clock(spec.end, spec.end - spec.start)} UTC`,
+        spec.threshold ? `threshold ${thresholdText(spec.threshold)}` : '',
+        spec.omitted ? `${spec.omitted} more series not shown` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      opts.width,
+    ),
   ];
   const range = extent(spec);
   if (!range) return [...head, 'no data in this window'];
@@ -117,7 +130,8 @@ export function textChart(spec: ChartSpec, opts: TextChartOptions): string[] {
     const x = xOf(m.at) * 2;
     for (let y = 0; y < dotsY; y += 2) set(x, y);
   }
-  const labelAt = (row: number) => (row === 0 ? labels[0]! : row === rows - 1 ? labels[2]! : row === Math.floor((rows - 1) / 2) ? labels[1]! : '');
+  const labelAt = (row: number) =>
+    row === 0 ? labels[0]! : row === rows - 1 ? labels[2]! : row === Math.floor((rows - 1) / 2) ? labels[1]! : '';
   const out = [...head];
   grid.forEach((cells, row) => {
     out.push(`${labelAt(row).padStart(labelWidth)}┤${cells.map((c) => String.fromCharCode(0x2800 + c)).join('')}`);
@@ -128,7 +142,9 @@ export function textChart(spec: ChartSpec, opts: TextChartOptions): string[] {
   const put = (at: number, text: string) => {
     const from = Math.max(0, Math.min(cols - text.length, at));
     if (axis.slice(from, from + text.length).some((c) => c !== ' ')) return;
-    [...text].forEach((ch, i) => { axis[from + i] = ch; });
+    [...text].forEach((ch, i) => {
+      axis[from + i] = ch;
+    });
   };
   const w = spec.end - spec.start;
   for (const m of spec.markers) put(xOf(m.at), `▲${m.label} ${clock(m.at, w)}`);

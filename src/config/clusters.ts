@@ -4,7 +4,15 @@
  * `default`, made of the single-cluster keys (`kubernetes`, `alertmanager.url`, `prometheus.url`).
  * No I/O here; the composition root (src/app.ts) builds each cluster's clients from these.
  */
-import { compileClusters, defaultMatch, DEFAULT_CLUSTER, normaliseURL, type ClusterMatch, type ClusterResolver, type ClusterSet } from '../core/clusters.js';
+import {
+  compileClusters,
+  defaultMatch,
+  DEFAULT_CLUSTER,
+  normaliseURL,
+  type ClusterMatch,
+  type ClusterResolver,
+  type ClusterSet,
+} from '../core/clusters.js';
 import type { Config } from './schema.js';
 
 /** How chatops reaches a cluster's Kubernetes API. */
@@ -58,8 +66,16 @@ function single(config: Config): ClusterConfig {
     name: DEFAULT_CLUSTER,
     match: { labels: {}, externalURLs: [] },
     kubernetes: k.enabled
-      ? { kubeconfig: k.kubeconfig, context: k.context, inCluster: 'auto', allowExecPlugins: k.allow_exec_plugins, requestTimeoutMs: k.request_timeout,
-          rolloutTimeoutMs: k.rollout_timeout, pollIntervalMs: k.poll_interval, concurrency: k.concurrency }
+      ? {
+          kubeconfig: k.kubeconfig,
+          context: k.context,
+          inCluster: 'auto',
+          allowExecPlugins: k.allow_exec_plugins,
+          requestTimeoutMs: k.request_timeout,
+          rolloutTimeoutMs: k.rollout_timeout,
+          pollIntervalMs: k.poll_interval,
+          concurrency: k.concurrency,
+        }
       : null,
     alertmanager: { urls: am.urls, timeoutMs: am.timeout, reconcile: { intervalMs: am.reconcile.interval, warmupMs: am.reconcile.warmup } },
     prometheus: { url: config.prometheus.url, timeoutMs: config.prometheus.timeout },
@@ -78,12 +94,21 @@ function named(config: Config, c: NamedCluster): ClusterConfig {
     match: c.match ? { labels: c.match.labels ?? {}, externalURLs: c.match.external_url.map(normaliseURL) } : defaultMatch(c.name),
     kubernetes: k
       ? {
-          kubeconfig: k.kubeconfig, context: k.context, inCluster: k.in_cluster, allowExecPlugins: k.allow_exec_plugins ?? top.allow_exec_plugins,
-          requestTimeoutMs: k.request_timeout ?? top.request_timeout, rolloutTimeoutMs: k.rollout_timeout ?? top.rollout_timeout,
-          pollIntervalMs: k.poll_interval ?? top.poll_interval, concurrency: k.concurrency ?? top.concurrency,
+          kubeconfig: k.kubeconfig,
+          context: k.context,
+          inCluster: k.in_cluster,
+          allowExecPlugins: k.allow_exec_plugins ?? top.allow_exec_plugins,
+          requestTimeoutMs: k.request_timeout ?? top.request_timeout,
+          rolloutTimeoutMs: k.rollout_timeout ?? top.rollout_timeout,
+          pollIntervalMs: k.poll_interval ?? top.poll_interval,
+          concurrency: k.concurrency ?? top.concurrency,
         }
       : null,
-    alertmanager: { urls: c.alertmanager?.url ?? [], timeoutMs: c.alertmanager?.timeout ?? am.timeout, reconcile: { intervalMs: am.reconcile.interval, warmupMs: am.reconcile.warmup } },
+    alertmanager: {
+      urls: c.alertmanager?.url ?? [],
+      timeoutMs: c.alertmanager?.timeout ?? am.timeout,
+      reconcile: { intervalMs: am.reconcile.interval, warmupMs: am.reconcile.warmup },
+    },
     prometheus: { url: c.prometheus?.url, timeoutMs: c.prometheus?.timeout ?? config.prometheus.timeout },
     links: { dashboard: c.links?.dashboard ?? config.links.dashboard, logs: c.links?.logs ?? config.links.logs },
   };

@@ -59,14 +59,21 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 /** A key left empty in YAML (only comments below it) means "use the default", like an absent key. */
 function dropNulls(node: unknown): unknown {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
-  return Object.fromEntries(Object.entries(node).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, dropNulls(v)]),
+  );
 }
 
 function findFile(opts: LoadOptions, env: NodeJS.ProcessEnv): string | null {
   const explicit = opts.configPath ?? env.CHATOPS_CONFIG;
   if (explicit) {
     if (!fs.existsSync(explicit)) {
-      throw new ChatopsError('config', `Config file ${explicit} does not exist: fix --config / CHATOPS_CONFIG, or copy config/chatops.example.yaml there.`);
+      throw new ChatopsError(
+        'config',
+        `Config file ${explicit} does not exist: fix --config / CHATOPS_CONFIG, or copy config/chatops.example.yaml there.`,
+      );
     }
     return explicit;
   }
@@ -81,7 +88,10 @@ function readYamlFile(file: string): Record<string, unknown> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ChatopsError('config', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and that this user may read it.`);
+    throw new ChatopsError(
+      'config',
+      `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and that this user may read it.`,
+    );
   }
   let doc: unknown;
   try {
@@ -113,9 +123,24 @@ function validated(raw: Record<string, unknown>, file: string | null, origins: R
 
 /** What each secret must look like: checked on load, so a stray second line never reaches an HTTP header (or an error message). */
 const SECRET_SHAPES = {
-  webhookToken: { env: 'CHATOPS_WEBHOOK_TOKEN', key: 'webhook.token_file', shape: /^[\x21-\x7e]+$/, what: 'a bearer token (one line of printable ASCII, no spaces)' },
-  slackBotToken: { env: 'SLACK_BOT_TOKEN', key: 'slack.bot_token_file', shape: /^xoxb-[A-Za-z0-9-]+$/, what: 'a Slack bot token (xoxb-…, one line)' },
-  slackAppToken: { env: 'SLACK_APP_TOKEN', key: 'slack.app_token_file', shape: /^xapp-[A-Za-z0-9-]+$/, what: 'a Slack app-level token (xapp-…, one line)' },
+  webhookToken: {
+    env: 'CHATOPS_WEBHOOK_TOKEN',
+    key: 'webhook.token_file',
+    shape: /^[\x21-\x7e]+$/,
+    what: 'a bearer token (one line of printable ASCII, no spaces)',
+  },
+  slackBotToken: {
+    env: 'SLACK_BOT_TOKEN',
+    key: 'slack.bot_token_file',
+    shape: /^xoxb-[A-Za-z0-9-]+$/,
+    what: 'a Slack bot token (xoxb-…, one line)',
+  },
+  slackAppToken: {
+    env: 'SLACK_APP_TOKEN',
+    key: 'slack.app_token_file',
+    shape: /^xapp-[A-Za-z0-9-]+$/,
+    what: 'a Slack app-level token (xapp-…, one line)',
+  },
 } as const;
 
 function readSecretFile(file: string, key: string): string | undefined {
@@ -123,7 +148,10 @@ function readSecretFile(file: string, key: string): string | undefined {
     // One trailing line break (an editor's) is fine; anything else around the token is not.
     return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '') || undefined;
   } catch (e) {
-    throw new ChatopsError('config', `${key}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and that this user may read it.`);
+    throw new ChatopsError(
+      'config',
+      `${key}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}): check the path and that this user may read it.`,
+    );
   }
 }
 
@@ -133,7 +161,9 @@ function readSecretFile(file: string, key: string): string | undefined {
  */
 function readSecrets(config: Config, env: NodeJS.ProcessEnv | null): Secrets {
   const files: Record<keyof Secrets, string | undefined> = {
-    webhookToken: config.webhook.token_file, slackBotToken: config.slack.bot_token_file, slackAppToken: config.slack.app_token_file,
+    webhookToken: config.webhook.token_file,
+    slackBotToken: config.slack.bot_token_file,
+    slackAppToken: config.slack.app_token_file,
   };
   const secrets: Secrets = {};
   for (const [name, spec] of Object.entries(SECRET_SHAPES) as [keyof Secrets, (typeof SECRET_SHAPES)[keyof Secrets]][]) {
@@ -189,24 +219,38 @@ export function loadSystemConfig(inv: Invocation, file: string = SYSTEM_CONFIG):
     fs.statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ChatopsError('config', `${why}, which does not exist: install it as the README's bastion section shows.`);
-    throw new ChatopsError('config', `${why}, which it cannot read (${code}): make it and its directory readable by ${inv.user} (README, bastion section).`);
+    if (code === 'ENOENT')
+      throw new ChatopsError('config', `${why}, which does not exist: install it as the README's bastion section shows.`);
+    throw new ChatopsError(
+      'config',
+      `${why}, which it cannot read (${code}): make it and its directory readable by ${inv.user} (README, bastion section).`,
+    );
   }
   assertTrustedFile(file, 'the system configuration', inv.trustedUids);
   const config = validated(readYamlFile(file), file);
   const absolute = (value: string | undefined, key: string) => {
     if (value !== undefined && !path.isAbsolute(value)) {
-      throw new ChatopsError('config', `${key} ${value} in ${file} is a relative path: the system configuration must name absolute paths (the working directory is the caller's).`);
+      throw new ChatopsError(
+        'config',
+        `${key} ${value} in ${file} is a relative path: the system configuration must name absolute paths (the working directory is the caller's).`,
+      );
     }
   };
   absolute(config.store.path, 'store.path');
   for (const s of config.audit.sinks) if (s.type === 'file') absolute(s.path, 'audit.sinks[].path');
-  for (const [value, key] of [[config.webhook.token_file, 'webhook.token_file'], [config.slack.bot_token_file, 'slack.bot_token_file'], [config.slack.app_token_file, 'slack.app_token_file']] as const) {
+  for (const [value, key] of [
+    [config.webhook.token_file, 'webhook.token_file'],
+    [config.slack.bot_token_file, 'slack.bot_token_file'],
+    [config.slack.app_token_file, 'slack.app_token_file'],
+  ] as const) {
     if (value !== undefined) assertTrustedFile(value, key, inv.trustedUids);
   }
   if (config.kubernetes.enabled) {
     if (!config.kubernetes.kubeconfig) {
-      throw new ChatopsError('config', `kubernetes.kubeconfig is not set in ${file}: on the bastion chatops uses only the kubeconfig the system configuration names (never KUBECONFIG or ~/.kube/config).`);
+      throw new ChatopsError(
+        'config',
+        `kubernetes.kubeconfig is not set in ${file}: on the bastion chatops uses only the kubeconfig the system configuration names (never KUBECONFIG or ~/.kube/config).`,
+      );
     }
     assertTrustedFile(config.kubernetes.kubeconfig, 'kubernetes.kubeconfig', inv.trustedUids);
   }
@@ -217,7 +261,10 @@ export function loadSystemConfig(inv: Invocation, file: string = SYSTEM_CONFIG):
     if (!k) return;
     const key = `clusters.${i}.kubernetes`;
     if (k.in_cluster) {
-      throw new ChatopsError('config', `${key}.in_cluster (cluster ${c.name}) in ${file}: on the bastion chatops uses only a kubeconfig the system configuration names (the in-cluster credentials come from the caller's environment): set ${key}.kubeconfig.`);
+      throw new ChatopsError(
+        'config',
+        `${key}.in_cluster (cluster ${c.name}) in ${file}: on the bastion chatops uses only a kubeconfig the system configuration names (the in-cluster credentials come from the caller's environment): set ${key}.kubeconfig.`,
+      );
     }
     if (k.kubeconfig) assertTrustedFile(k.kubeconfig, `${key}.kubeconfig (cluster ${c.name})`, inv.trustedUids);
   });
@@ -227,7 +274,10 @@ export function loadSystemConfig(inv: Invocation, file: string = SYSTEM_CONFIG):
 /** A YAML syntax error as `file:line:column: what is wrong`, without the source excerpt the parser appends. */
 function yamlProblem(file: string, e: Error): string {
   const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-  const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+  const what = e.message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/\.$/, '');
   return `${file}${pos ? `:${pos.line}:${pos.col}` : ''} is not valid YAML: ${what}. Fix the file there (check indentation and closing brackets).`;
 }
 

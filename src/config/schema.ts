@@ -69,7 +69,10 @@ const fileMode = z
   .transform((v, ctx) => {
     const n = typeof v === 'number' ? v : /^0?[0-7]{3}$/.test(v) ? parseInt(v, 8) : NaN;
     if (!Number.isInteger(n) || (n & 0o007) !== 0) {
-      ctx.addIssue({ code: 'custom', message: `expected an octal mode with no access for others ("0600" or "0660"), got ${JSON.stringify(v)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an octal mode with no access for others ("0600" or "0660"), got ${JSON.stringify(v)}`,
+      });
       return z.NEVER;
     }
     return n;
@@ -155,7 +158,15 @@ export const configSchema = z.strictObject({
       api_url: url.optional(),
       channel: z.string().optional(),
       // A route may also name clusters: it then matches only their incidents.
-      routes: z.array(z.strictObject({ match: labelMap.default({}), cluster: z.union([z.string(), z.array(z.string())]).optional(), channel: z.string().min(1) })).default([]),
+      routes: z
+        .array(
+          z.strictObject({
+            match: labelMap.default({}),
+            cluster: z.union([z.string(), z.array(z.string())]).optional(),
+            channel: z.string().min(1),
+          }),
+        )
+        .default([]),
       storm: z.strictObject({ threshold: z.number().int().positive().default(10), window: duration('60s') }).prefault({}),
       post_interval: duration('1s'),
       update_interval: duration('1200ms'),
@@ -226,7 +237,9 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       conventions: z.array(z.enum(['sloth', 'pyrra'])).default(['sloth', 'pyrra']),
       service_label: z.string().min(1).default('service'),
-      queries: z.strictObject({ budget_remaining: z.string().min(1), burn_rate: z.string().min(1), name_label: z.string().min(1).default('slo') }).optional(),
+      queries: z
+        .strictObject({ budget_remaining: z.string().min(1), burn_rate: z.string().min(1), name_label: z.string().min(1).default('slo') })
+        .optional(),
       dashboard: z.string().optional(),
       max: z.number().int().min(1).max(5).default(3),
     })
@@ -279,7 +292,8 @@ export function parseConfig(raw: unknown): ConfigResult {
   const problems: string[] = [];
   if (config.policy.scale.min > config.policy.scale.max) problems.push('policy.scale: min is larger than max');
   const selector = (key: string, value: string | undefined) => {
-    if (value !== undefined && !parseSelector(value)) problems.push(`${key}: expected a label selector such as "chatops.io/remediable=true,tier!=db", got ${JSON.stringify(value)}`);
+    if (value !== undefined && !parseSelector(value))
+      problems.push(`${key}: expected a label selector such as "chatops.io/remediable=true,tier!=db", got ${JSON.stringify(value)}`);
   };
   selector('policy.deployment_selector', config.policy.deployment_selector);
   if (config.clusters) problems.push(...clusterProblems(config, selector));
@@ -303,13 +317,18 @@ function clusterProblems(config: Config, selector: (key: string, value: string |
   const seen = new Set<string>();
   clusters.forEach((c, i) => {
     const at = `clusters.${i}`;
-    if (c.name === DEFAULT_CLUSTER) problems.push(`${at}.name: "${DEFAULT_CLUSTER}" is the name of the single-cluster configuration (no clusters:); choose another`);
+    if (c.name === DEFAULT_CLUSTER)
+      problems.push(`${at}.name: "${DEFAULT_CLUSTER}" is the name of the single-cluster configuration (no clusters:); choose another`);
     if (seen.has(c.name)) problems.push(`${at}.name: ${JSON.stringify(c.name)} names two clusters; names must differ`);
     seen.add(c.name);
     const k = c.kubernetes;
-    if (k && !k.kubeconfig && !k.in_cluster) problems.push(`${at}.kubernetes: set kubeconfig (and context) or in_cluster: true, or leave kubernetes: out for no Kubernetes actions in ${c.name}`);
+    if (k && !k.kubeconfig && !k.in_cluster)
+      problems.push(
+        `${at}.kubernetes: set kubeconfig (and context) or in_cluster: true, or leave kubernetes: out for no Kubernetes actions in ${c.name}`,
+      );
     if (k?.kubeconfig && k.in_cluster) problems.push(`${at}.kubernetes: kubeconfig and in_cluster: true exclude each other`);
-    if (c.match && c.match.labels === undefined && c.match.external_url.length === 0) problems.push(`${at}.match: set labels or external_url (or leave match: out for the cluster label)`);
+    if (c.match && c.match.labels === undefined && c.match.external_url.length === 0)
+      problems.push(`${at}.match: set labels or external_url (or leave match: out for the cluster label)`);
     selector(`${at}.policy.deployment_selector`, c.policy?.deployment_selector);
   });
   return problems;

@@ -24,7 +24,8 @@ declare const __CHATOPS_SYSTEM_CONFIG__: string | undefined;
 declare const __CHATOPS_SERVICE_USER__: string | undefined;
 
 /** The system configuration: baked in at build time (`CHATOPS_SYSTEM_CONFIG=… npm run build`). */
-export const SYSTEM_CONFIG: string = typeof __CHATOPS_SYSTEM_CONFIG__ === 'string' ? __CHATOPS_SYSTEM_CONFIG__ : '/etc/chatops/chatops.yaml';
+export const SYSTEM_CONFIG: string =
+  typeof __CHATOPS_SYSTEM_CONFIG__ === 'string' ? __CHATOPS_SYSTEM_CONFIG__ : '/etc/chatops/chatops.yaml';
 /** The service account: baked in at build time (`CHATOPS_SERVICE_USER=… npm run build`). */
 export const SERVICE_USER: string = typeof __CHATOPS_SERVICE_USER__ === 'string' ? __CHATOPS_SERVICE_USER__ : 'chatops';
 
@@ -60,7 +61,10 @@ export function passwdEntry(name: string): PasswdEntry | null {
     line = execFileSync('getent', ['passwd', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return null; // exit 2: no such user
-    line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+    line = fs
+      .readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${name}:`));
   }
   const f = line?.split(':');
   if (!f || f[0] !== name || f.length < 4) return null;
@@ -115,11 +119,17 @@ function sudoCaller(env: NodeJS.ProcessEnv, ownUid: number): Caller | null {
   const uid = uidText !== undefined && /^\d+$/.test(uidText) ? Number(uidText) : NaN;
   const entry = name ? passwdEntry(name) : null;
   if (!entry || entry.uid !== uid) {
-    throw new ChatopsError('refused', `Refused: ${claimed} do not name one account in the password database, so chatops cannot tell who you are: run it through sudo as installed (sudo -u ${SERVICE_USER} chatops …), without setting SUDO_* yourself.`);
+    throw new ChatopsError(
+      'refused',
+      `Refused: ${claimed} do not name one account in the password database, so chatops cannot tell who you are: run it through sudo as installed (sudo -u ${SERVICE_USER} chatops …), without setting SUDO_* yourself.`,
+    );
   }
   const real = sudoParentRealUid(ownUid);
   if (real !== null && real !== uid) {
-    throw new ChatopsError('refused', `Refused: ${claimed}, but sudo was run by uid ${real}: chatops takes who you are from sudo, not from variables you set; remove SETENV from the sudoers rule.`);
+    throw new ChatopsError(
+      'refused',
+      `Refused: ${claimed}, but sudo was run by uid ${real}: chatops takes who you are from sudo, not from variables you set; remove SETENV from the sudoers rule.`,
+    );
   }
   return { user: entry.name, uid: entry.uid, via: 'sudo' };
 }
@@ -137,7 +147,13 @@ export function invocation(env: NodeJS.ProcessEnv = process.env): Invocation {
     inv = { kind: 'admin', user, uid, caller: self, trustedUids: [] };
   } else if (uid === 0 || user === SERVICE_USER) {
     const service = user === SERVICE_USER ? uid : passwdEntry(SERVICE_USER)?.uid;
-    inv = { kind: 'privileged', user, uid, caller: sudoCaller(env, uid) ?? self, trustedUids: service === undefined || service === 0 ? [] : [service] };
+    inv = {
+      kind: 'privileged',
+      user,
+      uid,
+      caller: sudoCaller(env, uid) ?? self,
+      trustedUids: service === undefined || service === 0 ? [] : [service],
+    };
   } else {
     inv = { kind: 'user', user, uid, caller: self, trustedUids: [] };
   }
@@ -164,7 +180,10 @@ function weakness(st: fs.Stats, trusted: readonly number[], dir: boolean): strin
  */
 export function assertTrustedFile(file: string, what: string, trusted: readonly number[]): void {
   if (!path.isAbsolute(file)) {
-    throw new ChatopsError('config', `${what} ${file} is a relative path: the system configuration must name absolute paths (the working directory is the caller's).`);
+    throw new ChatopsError(
+      'config',
+      `${what} ${file} is a relative path: the system configuration must name absolute paths (the working directory is the caller's).`,
+    );
   }
   let real: string;
   try {
@@ -183,7 +202,10 @@ export function assertTrustedFile(file: string, what: string, trusted: readonly 
       const weak = weakness(st, trusted, !last);
       if (weak) {
         const whose = at === chain ? `${what} ${file}` : `${at}, a directory above ${what} ${file},`;
-        throw new ChatopsError('config', `Refusing to run: ${whose} ${weak}, so someone other than root or the ${SERVICE_USER} account could change what chatops runs with: chown it to root and chmod go-w.`);
+        throw new ChatopsError(
+          'config',
+          `Refusing to run: ${whose} ${weak}, so someone other than root or the ${SERVICE_USER} account could change what chatops runs with: chown it to root and chmod go-w.`,
+        );
       }
     }
   }

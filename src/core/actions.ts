@@ -66,43 +66,86 @@ const deployments = (verb: string, subresource?: string): KubePermission => ({ v
 
 export const CATALOGUE: Readonly<Record<ActionName, ActionSpec>> = {
   pods: {
-    name: 'pods', risk: 'read', targetKind: 'deployment', mutates: false, title: 'Deployment status and pods', params: [],
+    name: 'pods',
+    risk: 'read',
+    targetKind: 'deployment',
+    mutates: false,
+    title: 'Deployment status and pods',
+    params: [],
     permissions: [deployments('get'), { verb: 'list', group: '', resource: 'pods' }],
     preview: (t) => `show the status of deployment ${t.namespace}/${t.deployment} and its pods`,
   },
   events: {
-    name: 'events', risk: 'read', targetKind: 'deployment', mutates: false, title: 'Recent events', params: [],
+    name: 'events',
+    risk: 'read',
+    targetKind: 'deployment',
+    mutates: false,
+    title: 'Recent events',
+    params: [],
     permissions: [{ verb: 'list', group: '', resource: 'events' }],
     preview: (t) => `show recent events of deployment ${t.namespace}/${t.deployment} and its pods`,
   },
   logs: {
-    name: 'logs', risk: 'read', targetKind: 'deployment', mutates: false, title: 'Recent log lines',
+    name: 'logs',
+    risk: 'read',
+    targetKind: 'deployment',
+    mutates: false,
+    title: 'Recent log lines',
     params: [{ name: 'tailLines', required: false, description: 'lines per pod (default 50)' }],
-    permissions: [deployments('get'), { verb: 'list', group: '', resource: 'pods' }, { verb: 'get', group: '', resource: 'pods', subresource: 'log' }],
+    permissions: [
+      deployments('get'),
+      { verb: 'list', group: '', resource: 'pods' },
+      { verb: 'get', group: '', resource: 'pods', subresource: 'log' },
+    ],
     preview: (t, p) => `show the last ${p.tailLines ?? 50} log lines of each pod of ${t.namespace}/${t.deployment}`,
   },
   ack: {
-    name: 'ack', risk: 'low', targetKind: 'incident', mutates: false, title: 'Acknowledge', params: [], permissions: [],
+    name: 'ack',
+    risk: 'low',
+    targetKind: 'incident',
+    mutates: false,
+    title: 'Acknowledge',
+    params: [],
+    permissions: [],
     preview: () => 'acknowledge the incident',
   },
   silence: {
-    name: 'silence', risk: 'low', targetKind: 'incident', mutates: false, title: 'Silence in Alertmanager',
-    params: [{ name: 'durationMs', required: false, description: 'how long (default 2h)' }], permissions: [],
+    name: 'silence',
+    risk: 'low',
+    targetKind: 'incident',
+    mutates: false,
+    title: 'Silence in Alertmanager',
+    params: [{ name: 'durationMs', required: false, description: 'how long (default 2h)' }],
+    permissions: [],
     preview: () => "silence the incident's alerts in Alertmanager",
   },
   'rollout-restart': {
-    name: 'rollout-restart', risk: 'mutate', targetKind: 'deployment', mutates: true, title: 'Rollout restart', params: [],
+    name: 'rollout-restart',
+    risk: 'mutate',
+    targetKind: 'deployment',
+    mutates: true,
+    title: 'Rollout restart',
+    params: [],
     permissions: [deployments('get'), deployments('patch')],
     preview: (t) => `restart every pod of deployment ${t.namespace}/${t.deployment} (rolling, like 'kubectl rollout restart')`,
   },
   scale: {
-    name: 'scale', risk: 'mutate', targetKind: 'deployment', mutates: true, title: 'Scale',
+    name: 'scale',
+    risk: 'mutate',
+    targetKind: 'deployment',
+    mutates: true,
+    title: 'Scale',
     params: [{ name: 'replicas', required: true, description: 'the desired number of replicas' }],
     permissions: [deployments('get'), deployments('patch', 'scale')],
     preview: (t, p) => `scale deployment ${t.namespace}/${t.deployment} to ${p.replicas} replicas`,
   },
   'rollout-undo': {
-    name: 'rollout-undo', risk: 'destructive', targetKind: 'deployment', mutates: true, title: 'Rollout undo', params: [],
+    name: 'rollout-undo',
+    risk: 'destructive',
+    targetKind: 'deployment',
+    mutates: true,
+    title: 'Rollout undo',
+    params: [],
     permissions: [deployments('get'), { verb: 'list', group: 'apps', resource: 'replicasets' }, deployments('patch')],
     preview: (t) => `roll deployment ${t.namespace}/${t.deployment} back to its previous revision (like 'kubectl rollout undo')`,
   },
@@ -124,7 +167,10 @@ const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 export function parseDeploymentTarget(text: string): DeploymentTarget {
   const m = /^(?:([^/]+)\/)?([^/]+)\/([^/]+)$/.exec(text.trim());
   if (!m || !DNS_NAME.test(m[2]!) || !DNS_NAME.test(m[3]!) || m[2]!.length > 63 || (m[1] !== undefined && !CLUSTER_NAME.test(m[1]))) {
-    throw new ChatopsError('usage', `${JSON.stringify(text)} is not a target: write <namespace>/<deployment>, e.g. prod/web, or <cluster>/<namespace>/<deployment>, e.g. eu-1/prod/web.`);
+    throw new ChatopsError(
+      'usage',
+      `${JSON.stringify(text)} is not a target: write <namespace>/<deployment>, e.g. prod/web, or <cluster>/<namespace>/<deployment>, e.g. eu-1/prod/web.`,
+    );
   }
   return m[1] === undefined ? { namespace: m[2]!, deployment: m[3]! } : { cluster: m[1], namespace: m[2]!, deployment: m[3]! };
 }
@@ -133,17 +179,25 @@ export function parseDeploymentTarget(text: string): DeploymentTarget {
  * The deployment an incident is about, for remediation buttons: its `namespace` and `deployment`
  * labels. Null when the alert does not name one (or names something that is not a valid name).
  */
-export function deploymentTargetOf(incident: { namespace: string; labels: Record<string, string>; cluster?: string | null }): DeploymentTarget | null {
+export function deploymentTargetOf(incident: {
+  namespace: string;
+  labels: Record<string, string>;
+  cluster?: string | null;
+}): DeploymentTarget | null {
   const deployment = incident.labels.deployment;
   const namespace = incident.namespace || incident.labels.namespace;
   if (!deployment || !namespace || !DNS_NAME.test(deployment) || !DNS_NAME.test(namespace) || namespace.length > 63) return null;
   // In the incident's cluster (null: none claims it, so nothing may run there).
-  return incident.cluster === undefined || incident.cluster === DEFAULT_CLUSTER ? { namespace, deployment } : { cluster: incident.cluster, namespace, deployment };
+  return incident.cluster === undefined || incident.cluster === DEFAULT_CLUSTER
+    ? { namespace, deployment }
+    : { cluster: incident.cluster, namespace, deployment };
 }
 
 /** `namespace/deployment`, or `cluster/namespace/deployment` in a named cluster (`?/…` when no cluster claims it). */
 export const targetText = (t: DeploymentTarget): string =>
-  t.cluster === undefined || t.cluster === DEFAULT_CLUSTER ? `${t.namespace}/${t.deployment}` : `${t.cluster ?? '?'}/${t.namespace}/${t.deployment}`;
+  t.cluster === undefined || t.cluster === DEFAULT_CLUSTER
+    ? `${t.namespace}/${t.deployment}`
+    : `${t.cluster ?? '?'}/${t.namespace}/${t.deployment}`;
 
 /** Checks that the parameters an action needs are there and well-formed (bounds are policy). */
 export function validateParams(spec: ActionSpec, params: ActionParams): void {

@@ -50,18 +50,21 @@ export function alertList(incident: Incident, alerts: readonly StoredAlert[], ma
   const common = incident.labels;
   const shared = annotationText(incident.annotations);
   const sharedQuery = incident.annotations.promql_query?.trim() || null;
-  const entries = [...alerts].sort(order).slice(0, max).map((a): AlertListEntry => {
-    const own = annotationText(a.annotations);
-    const query = a.annotations.promql_query?.trim() || null;
-    return {
-      fingerprint: a.fingerprint,
-      status: a.status,
-      labels: Object.fromEntries(Object.entries(a.labels).filter(([k, v]) => !(Object.hasOwn(common, k) && common[k] === v))),
-      summary: own && own !== shared ? own : null,
-      query: query && query !== sharedQuery ? query : null,
-      startsAt: a.startsAt,
-    };
-  });
+  const entries = [...alerts]
+    .sort(order)
+    .slice(0, max)
+    .map((a): AlertListEntry => {
+      const own = annotationText(a.annotations);
+      const query = a.annotations.promql_query?.trim() || null;
+      return {
+        fingerprint: a.fingerprint,
+        status: a.status,
+        labels: Object.fromEntries(Object.entries(a.labels).filter(([k, v]) => !(Object.hasOwn(common, k) && common[k] === v))),
+        summary: own && own !== shared ? own : null,
+        query: query && query !== sharedQuery ? query : null,
+        startsAt: a.startsAt,
+      };
+    });
   const truncated = incident.truncatedAlerts ?? 0;
   const unlisted = Math.max(0, alerts.length - entries.length);
   return { entries, unlisted, truncated, more: unlisted + truncated, firing: incident.firing, total: incident.total };
@@ -69,14 +72,22 @@ export function alertList(incident: Incident, alerts: readonly StoredAlert[], ma
 
 /** `k=v, k=v` for a label set, in a stable order. */
 export function labelText(labels: Labels): string {
-  return Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(', ');
+  return Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }
 
 /**
  * The distinct `promql_query` annotations worth querying for an incident: the shared one
  * first, then those of its firing alerts, at most `max`.
  */
-export function distinctQueries(incident: Incident, alerts: readonly StoredAlert[], max = QUERY_MAX, of: 'firing' | 'all' = 'firing'): string[] {
+export function distinctQueries(
+  incident: Incident,
+  alerts: readonly StoredAlert[],
+  max = QUERY_MAX,
+  of: 'firing' | 'all' = 'firing',
+): string[] {
   const out: string[] = [];
   const add = (q: string | undefined) => {
     const t = q?.trim();

@@ -49,8 +49,14 @@ export function storedEntry(entry: AuditEntry): { entry: AuditEntry; detailJson:
   const str = (s: string) => s.toWellFormed();
   return {
     entry: {
-      ts: entry.ts, actor: str(entry.actor), source: entry.source, action: str(entry.action), target: entry.target === null ? null : str(entry.target),
-      incidentId: entry.incidentId, result: str(entry.result), detail: JSON.parse(detailJson) as Record<string, unknown>,
+      ts: entry.ts,
+      actor: str(entry.actor),
+      source: entry.source,
+      action: str(entry.action),
+      target: entry.target === null ? null : str(entry.target),
+      incidentId: entry.incidentId,
+      result: str(entry.result),
+      detail: JSON.parse(detailJson) as Record<string, unknown>,
     },
     detailJson,
   };
@@ -83,7 +89,8 @@ export function chainHash(prevHash: string, seq: number, entry: AuditEntry): str
   return createHash('sha256').update(prevHash).update(text).digest('hex');
 }
 
-export type ChainVerdict = { ok: true; rows: number; head: string; lastSeq: number } | { ok: false; rows: number; badSeq: number; reason: string };
+export type ChainVerdict =
+  { ok: true; rows: number; head: string; lastSeq: number } | { ok: false; rows: number; badSeq: number; reason: string };
 
 /** A chain head recorded outside the database (see adapters/store/audit-anchor.ts). */
 export interface AuditAnchor {
@@ -103,10 +110,20 @@ export function checkAnchor(verdict: ChainVerdict, anchor: AuditAnchor | null, h
   if (!verdict.ok || !anchor) return verdict;
   const source = `the anchor ${anchor.where} (written ${anchor.writtenAt})`;
   if (verdict.lastSeq < anchor.seq) {
-    return { ok: false, rows: verdict.rows, badSeq: verdict.lastSeq + 1, reason: `the chain is truncated: it ends at row ${verdict.lastSeq}, but ${source} records row ${anchor.seq}, so rows ${verdict.lastSeq + 1} to ${anchor.seq} were deleted (if you restored an older backup on purpose, move the anchor aside)` };
+    return {
+      ok: false,
+      rows: verdict.rows,
+      badSeq: verdict.lastSeq + 1,
+      reason: `the chain is truncated: it ends at row ${verdict.lastSeq}, but ${source} records row ${anchor.seq}, so rows ${verdict.lastSeq + 1} to ${anchor.seq} were deleted (if you restored an older backup on purpose, move the anchor aside)`,
+    };
   }
   if (hashAt(anchor.seq) !== anchor.hash) {
-    return { ok: false, rows: verdict.rows, badSeq: anchor.seq, reason: `row ${anchor.seq} differs from ${source}: the chain was rewritten from there` };
+    return {
+      ok: false,
+      rows: verdict.rows,
+      badSeq: anchor.seq,
+      reason: `row ${anchor.seq} differs from ${source}: the chain was rewritten from there`,
+    };
   }
   return verdict;
 }
@@ -122,10 +139,20 @@ export function verifyChain(rows: Iterable<AuditRecord>): ChainVerdict {
   for (const row of rows) {
     count++;
     if (expectedSeq !== null && row.seq !== expectedSeq) {
-      return { ok: false, rows: count, badSeq: row.seq, reason: `row ${row.seq} follows row ${expectedSeq - 1}: a row is missing or out of order` };
+      return {
+        ok: false,
+        rows: count,
+        badSeq: row.seq,
+        reason: `row ${row.seq} follows row ${expectedSeq - 1}: a row is missing or out of order`,
+      };
     }
     if (row.prevHash !== prev) {
-      return { ok: false, rows: count, badSeq: row.seq, reason: `row ${row.seq} does not link to the row before it (prev_hash differs): a row was deleted, inserted or reordered` };
+      return {
+        ok: false,
+        rows: count,
+        badSeq: row.seq,
+        reason: `row ${row.seq} does not link to the row before it (prev_hash differs): a row was deleted, inserted or reordered`,
+      };
     }
     const want = chainHash(row.prevHash, row.seq, row);
     if (want !== row.hash) {

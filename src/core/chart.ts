@@ -45,8 +45,18 @@ export function seriesNames(series: readonly Series[]): string[] {
   const varying = keys.filter((k) => new Set(series.map((s) => s.labels[k] ?? '')).size > 1);
   return series.map((s) => {
     const shown = varying.length ? varying : keys.filter((k) => k === '__name__');
-    const text = shown.filter((k) => s.labels[k] !== undefined).map((k) => (k === '__name__' ? s.labels[k]! : `${k}="${s.labels[k]}"`)).join(', ');
-    const name = text || (Object.keys(s.labels).length ? Object.entries(s.labels).filter(([k]) => k !== '__name__').map(([k, v]) => `${k}="${v}"`).join(', ') : 'value');
+    const text = shown
+      .filter((k) => s.labels[k] !== undefined)
+      .map((k) => (k === '__name__' ? s.labels[k]! : `${k}="${s.labels[k]}"`))
+      .join(', ');
+    const name =
+      text ||
+      (Object.keys(s.labels).length
+        ? Object.entries(s.labels)
+            .filter(([k]) => k !== '__name__')
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(', ')
+        : 'value');
     return name.length > LEGEND_MAX ? `${name.slice(0, LEGEND_MAX - 1)}…` : name;
   });
 }
@@ -63,7 +73,11 @@ export function boundSeries(series: readonly Series[], max: number, threshold: T
     const vs = s.points.map(([, v]) => v).filter(Number.isFinite);
     return low ? -Math.min(...vs) : Math.max(...vs);
   };
-  const kept = finite.map((s) => ({ s, k: score(s) })).sort((a, b) => b.k - a.k).slice(0, max).map((x) => x.s);
+  const kept = finite
+    .map((s) => ({ s, k: score(s) }))
+    .sort((a, b) => b.k - a.k)
+    .slice(0, max)
+    .map((x) => x.s);
   return { kept, omitted: series.length - kept.length };
 }
 

@@ -59,14 +59,18 @@ export const defaultMatch = (name: string): ClusterMatch => ({ labels: { [CLUSTE
  */
 export function compileClusters(set: ClusterSet): ClusterResolver | null {
   if (!set.multi) return null;
-  const specs = set.clusters.map((c) => ({ name: c.name, labels: Object.entries(c.match.labels), urls: new Set(c.match.externalURLs.map(normaliseURL)) }));
+  const specs = set.clusters.map((c) => ({
+    name: c.name,
+    labels: Object.entries(c.match.labels),
+    urls: new Set(c.match.externalURLs.map(normaliseURL)),
+  }));
   const label = specs[0]?.labels[0]?.[0];
   if (label !== undefined && specs.every((s) => s.urls.size === 0 && s.labels.length === 1 && s.labels[0]![0] === label)) {
     const byValue = new Map<string, string>();
     for (const s of specs) if (!byValue.has(s.labels[0]![1])) byValue.set(s.labels[0]![1], s.name);
     return (labels) => {
       const v = Object.hasOwn(labels, label) ? labels[label] : undefined;
-      return v === undefined ? null : byValue.get(v) ?? null;
+      return v === undefined ? null : (byValue.get(v) ?? null);
     };
   }
   return (labels, externalURL) => {
@@ -83,7 +87,8 @@ export function compileClusters(set: ClusterSet): ClusterResolver | null {
 }
 
 /** The cluster of a stored incident: `default` for incidents stored before clusters existed. */
-export const clusterOfIncident = (incident: { cluster?: string | null }): string | null => (incident.cluster === undefined ? DEFAULT_CLUSTER : incident.cluster);
+export const clusterOfIncident = (incident: { cluster?: string | null }): string | null =>
+  incident.cluster === undefined ? DEFAULT_CLUSTER : incident.cluster;
 
 export const knownCluster = (set: ClusterSet, name: string): boolean => set.clusters.some((c) => c.name === name);
 
@@ -104,14 +109,19 @@ export function unknownClusterReason(set: ClusterSet, incident: { id?: number; l
   const why: string[] = [];
   for (const [k, values] of wanted) {
     const has = Object.hasOwn(incident.labels, k) ? incident.labels[k] : undefined;
-    why.push(has === undefined
-      ? `its alerts have no \`${k}\` label`
-      : `its \`${k}\` label is ${JSON.stringify(has)}, which no cluster expects (${[...new Set(values)].map((v) => JSON.stringify(v)).join(', ')})`);
+    why.push(
+      has === undefined
+        ? `its alerts have no \`${k}\` label`
+        : `its \`${k}\` label is ${JSON.stringify(has)}, which no cluster expects (${[...new Set(values)].map((v) => JSON.stringify(v)).join(', ')})`,
+    );
   }
-  if (byUrl) why.push(`it came from the Alertmanager at ${incident.externalURL || '(no externalURL)'}, which no cluster lists under match.external_url`);
+  if (byUrl)
+    why.push(
+      `it came from the Alertmanager at ${incident.externalURL || '(no externalURL)'}, which no cluster lists under match.external_url`,
+    );
   const fix = wanted.has(CLUSTER_LABEL)
     ? `give Prometheus external_labels: {${CLUSTER_LABEL}: <name>} (or add the label in Alertmanager) so chatops can tell`
-    : 'fix the alerts or the clusters\' match: in the configuration';
+    : "fix the alerts or the clusters' match: in the configuration";
   return `${who} belongs to no configured cluster (${clusterNames(set).join(', ')}): ${why.join(', and ') || 'no cluster matches it'}; it can be acknowledged, but nothing can be done in Kubernetes or Alertmanager for it — ${fix}`;
 }
 

@@ -2,7 +2,7 @@
 export function parseDuration(text: string): number | null {
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
   const trimmed = text.trim();
-  if (trimmed === '' ) return null;
+  if (trimmed === '') return null;
   if (trimmed === '0') return 0;
   let total = 0;
   let rest = trimmed;

@@ -35,16 +35,35 @@ export function acknowledgeIncident(ctx: ActionContext, incidentId: number, acto
     if (!incident) return null;
     const now = ctx.clock.now();
     if (incident.status === 'resolved') {
-      ctx.store.appendAudit({ ts: now, actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key,
-        incidentId, result: 'refused', detail: { reason: 'incident is resolved' } });
+      ctx.store.appendAudit({
+        ts: now,
+        actor: actor.id,
+        source: actor.source,
+        action: 'incident.ack',
+        target: incident.key,
+        incidentId,
+        result: 'refused',
+        detail: { reason: 'incident is resolved' },
+      });
       return outcome('conflict', `Incident ${incidentId} is already resolved; there is nothing to acknowledge.`, { incident });
     }
     if (incident.status === 'acknowledged') {
-      return outcome('unchanged', `Incident ${incidentId} was already acknowledged by ${incident.acknowledgedBy ?? 'someone'}.`, { incident });
+      return outcome('unchanged', `Incident ${incidentId} was already acknowledged by ${incident.acknowledgedBy ?? 'someone'}.`, {
+        incident,
+      });
     }
     const next: Incident = { ...incident, status: 'acknowledged', acknowledgedBy: actor.id, acknowledgedAt: now, updatedAt: now };
     ctx.store.updateIncident(next);
-    ctx.store.appendAudit({ ts: now, actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key, incidentId, result: 'ok', detail: {} });
+    ctx.store.appendAudit({
+      ts: now,
+      actor: actor.id,
+      source: actor.source,
+      action: 'incident.ack',
+      target: incident.key,
+      incidentId,
+      result: 'ok',
+      detail: {},
+    });
     if (ctx.notify) ctx.store.enqueue({ kind: 'incident.updated', incidentId, payload: { reason: 'ack' } }, now);
     return outcome('done', `Incident ${incidentId} acknowledged by ${actor.id}.`, { incident: next });
   });

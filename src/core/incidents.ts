@@ -9,7 +9,8 @@ import type { AlertEvent, Delivery, Incident, IncidentStatus, Labels, StoredAler
  * What the lifecycle reads from a delivery besides its alerts; `cluster`: the cluster a new
  * incident belongs to (set with named clusters; null when none claims its alerts).
  */
-export type DeliveryFacts = Pick<Delivery, 'groupKey' | 'externalURL'> & Partial<Pick<Delivery, 'truncatedAlerts'>> & { cluster?: string | null };
+export type DeliveryFacts = Pick<Delivery, 'groupKey' | 'externalURL'> &
+  Partial<Pick<Delivery, 'truncatedAlerts'>> & { cluster?: string | null };
 
 export interface LifecycleOptions {
   /** Labels that form the incident key; empty = the delivery's groupKey. */
@@ -72,7 +73,11 @@ export function incidentKey(delivery: Delivery, alert: AlertEvent, keyLabels: re
  * (`clusterOf`) the key starts with the alert's cluster, so one Alertmanager group holding
  * alerts of two clusters makes two incidents (`groupFacts` gives each its cluster).
  */
-export function groupByIncidentKey(delivery: Delivery, keyLabels: readonly string[], clusterOf?: ClusterResolver | null): Map<string, AlertEvent[]> {
+export function groupByIncidentKey(
+  delivery: Delivery,
+  keyLabels: readonly string[],
+  clusterOf?: ClusterResolver | null,
+): Map<string, AlertEvent[]> {
   const groups = new Map<string, AlertEvent[]>();
   // The prefixed groupKey per cluster, made once per delivery rather than once per alert.
   const prefixed = clusterOf && keyLabels.length === 0 ? new Map<string | null, string>() : null;
@@ -99,7 +104,12 @@ export function groupByIncidentKey(delivery: Delivery, keyLabels: readonly strin
  */
 export function groupFacts(delivery: Delivery, events: readonly AlertEvent[], clusterOf?: ClusterResolver | null): DeliveryFacts {
   if (!clusterOf || events.length === 0) return delivery;
-  return { groupKey: delivery.groupKey, externalURL: delivery.externalURL, truncatedAlerts: delivery.truncatedAlerts, cluster: clusterOf(events[0]!.labels, delivery.externalURL) };
+  return {
+    groupKey: delivery.groupKey,
+    externalURL: delivery.externalURL,
+    truncatedAlerts: delivery.truncatedAlerts,
+    cluster: clusterOf(events[0]!.labels, delivery.externalURL),
+  };
 }
 
 const sameRecord = (a: Labels, b: Labels): boolean => {
@@ -148,7 +158,11 @@ export function commonLabels(sets: readonly Labels[]): Labels {
 const TARGET_LABELS = ['deployment', 'statefulset', 'daemonset', 'service', 'job_name', 'pod', 'instance', 'job'];
 
 /** Descriptive fields from common labels, keeping what the incident already said where they are silent. */
-function describeFrom(labels: Labels, annotations: Labels, prev: Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target'>): ReturnType<typeof describe> {
+function describeFrom(
+  labels: Labels,
+  annotations: Labels,
+  prev: Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target'>,
+): ReturnType<typeof describe> {
   const own = (name: string): string | undefined => (Object.hasOwn(labels, name) ? labels[name] : undefined);
   const targetLabel = TARGET_LABELS.find((l) => own(l) !== undefined);
   return {
@@ -171,7 +185,10 @@ export interface SharedByAll {
 }
 
 /** Descriptive fields of an incident, derived from its alerts (`shared`: theirs in common, if known). */
-export function describe(alerts: readonly AlertEvent[], shared?: SharedByAll): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {
+export function describe(
+  alerts: readonly AlertEvent[],
+  shared?: SharedByAll,
+): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {
   const labels = shared?.labels ?? commonLabels(alerts.map((a) => a.labels));
   const annotations = shared?.annotations ?? commonLabels(alerts.map((a) => a.annotations));
   const first = alerts[0]?.labels ?? {};
@@ -245,22 +262,56 @@ export function planIncident(
     }
     // Resolved long enough ago: a re-fire is a new incident. Alerts the old one already
     // recorded as resolved are history and stay with it.
-    const fresh = changes.filter((c) => c.kind !== 'same' && c.kind !== 'stale' && !(c.kind === 'updated' && c.alert.status === 'resolved'));
-    return openNew(key, fresh.map((c) => c.alert), prev, delivery, now);
+    const fresh = changes.filter(
+      (c) => c.kind !== 'same' && c.kind !== 'stale' && !(c.kind === 'updated' && c.alert.status === 'resolved'),
+    );
+    return openNew(
+      key,
+      fresh.map((c) => c.alert),
+      prev,
+      delivery,
+      now,
+    );
   }
   const changes = against(null);
   if (!changes.some((c) => c.kind === 'new')) {
     // Only resolutions for an incident we never saw (e.g. the store was replaced): nothing to open.
     return {
-      key, action: 'none', previous: null, upserts: [], changes, resolvedNow: false,
-      incident: { id: null, key, status: 'resolved', ...describe(events), groupKey: delivery.groupKey, externalURL: delivery.externalURL,
-        firing: 0, total: 0, openedAt: now, updatedAt: now, resolvedAt: now, acknowledgedBy: null, acknowledgedAt: null, ...clusterOfNew(delivery) },
+      key,
+      action: 'none',
+      previous: null,
+      upserts: [],
+      changes,
+      resolvedNow: false,
+      incident: {
+        id: null,
+        key,
+        status: 'resolved',
+        ...describe(events),
+        groupKey: delivery.groupKey,
+        externalURL: delivery.externalURL,
+        firing: 0,
+        total: 0,
+        openedAt: now,
+        updatedAt: now,
+        resolvedAt: now,
+        acknowledgedBy: null,
+        acknowledgedAt: null,
+        ...clusterOfNew(delivery),
+      },
     };
   }
   return openNew(key, events, null, delivery, now, shared);
 }
 
-function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident | null, delivery: DeliveryFacts, now: number, shared?: SharedByAll): IncidentPlan {
+function openNew(
+  key: string,
+  alerts: readonly AlertEvent[],
+  previous: Incident | null,
+  delivery: DeliveryFacts,
+  now: number,
+  shared?: SharedByAll,
+): IncidentPlan {
   const firing = alerts.filter((a) => a.status === 'firing').length;
   const changes: AlertChange[] = alerts.map((alert) => ({ kind: alert.status === 'firing' ? 'new' : 'new-resolved', alert }));
   const openedAt = startedTime(alerts, now);
@@ -292,9 +343,18 @@ function openNew(key: string, alerts: readonly AlertEvent[], previous: Incident 
 }
 
 /** A new incident's cluster field: only with named clusters (a single-cluster incident is `default`'s, the store's default). */
-const clusterOfNew = (delivery: DeliveryFacts): Pick<Incident, 'cluster'> => (delivery.cluster === undefined ? {} : { cluster: delivery.cluster });
+const clusterOfNew = (delivery: DeliveryFacts): Pick<Incident, 'cluster'> =>
+  delivery.cluster === undefined ? {} : { cluster: delivery.cluster };
 
-function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[], delivery: DeliveryFacts, reopened: boolean, now: number, shared?: SharedByAll): IncidentPlan {
+function mergeInto(
+  key: string,
+  latest: IncidentSnapshot,
+  changes: AlertChange[],
+  delivery: DeliveryFacts,
+  reopened: boolean,
+  now: number,
+  shared?: SharedByAll,
+): IncidentPlan {
   const prev = latest.incident;
   const upserts: AlertEvent[] = [];
   let firing = prev.firing;
@@ -314,7 +374,11 @@ function mergeInto(key: string, latest: IncidentSnapshot, changes: AlertChange[]
     ? describe(upserts)
     : upserts.length === changes.length && shared // every alert of the delivery is written: what they share is known
       ? describeFrom(commonLabels([prev.labels, shared.labels]), commonLabels([prev.annotations, shared.annotations]), prev)
-      : describeFrom(commonLabels([prev.labels, ...upserts.map((a) => a.labels)]), commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]), prev);
+      : describeFrom(
+          commonLabels([prev.labels, ...upserts.map((a) => a.labels)]),
+          commonLabels([prev.annotations, ...upserts.map((a) => a.annotations)]),
+          prev,
+        );
   const status = statusAfter(firing, prev.status, reopened);
   const resolvedNow = status === 'resolved' && prev.status !== 'resolved';
   // Alertmanager leaving a different number of the group's alerts out (max_alerts) is news too.

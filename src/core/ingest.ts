@@ -75,7 +75,18 @@ export function ingestDelivery(ctx: IngestContext, delivery: Delivery, raw: stri
     for (const [key, events] of groups) {
       // What the delivery's alerts share is what the group's share when the group is all of them.
       const shared = groups.size === 1 ? delivery.shared : undefined;
-      const plan = planIncident(key, events, store.latestIncidentByKey(key, events.map((e) => e.fingerprint)), groupFacts(delivery, events, clusterOf), ctx.lifecycle, now, shared);
+      const plan = planIncident(
+        key,
+        events,
+        store.latestIncidentByKey(
+          key,
+          events.map((e) => e.fingerprint),
+        ),
+        groupFacts(delivery, events, clusterOf),
+        ctx.lifecycle,
+        now,
+        shared,
+      );
       const id = applyIncidentPlan(ctx, plan, { deliveryId }, origin, now, shared);
       if (plan.action !== 'none') changed = true;
       results.push({ id, key, action: plan.action, status: plan.incident.status });
@@ -107,10 +118,26 @@ function alertnames(alerts: readonly AlertEvent[], shared: SharedByAll | undefin
  * reads and shows the same whatever told chatops about it. `shared`: what all the plan's alerts
  * share, when the caller knows it (the daemon's parser works it out off the writer's thread).
  */
-export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis: Record<string, unknown>, origin: Pick<IngestOrigin, 'actor' | 'auditSource'>, now: number, shared?: SharedByAll): number | null {
+export function applyIncidentPlan(
+  ctx: IngestContext,
+  plan: IncidentPlan,
+  basis: Record<string, unknown>,
+  origin: Pick<IngestOrigin, 'actor' | 'auditSource'>,
+  now: number,
+  shared?: SharedByAll,
+): number | null {
   const { store } = ctx;
   const audit = (action: string, incidentId: number | null, target: string | null, result: string, detail: Record<string, unknown>) =>
-    store.appendAudit({ ts: now, actor: origin.actor, source: origin.auditSource, action, target, incidentId, result, detail: { ...basis, ...detail } });
+    store.appendAudit({
+      ts: now,
+      actor: origin.actor,
+      source: origin.auditSource,
+      action,
+      target,
+      incidentId,
+      result,
+      detail: { ...basis, ...detail },
+    });
   const outbox = (kind: string, incidentId: number, payload: Record<string, unknown> = {}) => {
     if (ctx.notify) store.enqueue({ kind, incidentId, payload }, now);
   };
@@ -118,8 +145,16 @@ export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis:
   if (plan.action === 'none') {
     const stale = plan.changes.filter((c) => c.kind === 'stale');
     if (stale.length) {
-      audit('alert.stale_ignored', plan.previous?.id ?? null, stale.length === 1 ? stale[0]!.alert.fingerprint : `${stale.length} alerts`, 'ignored', {
-        fingerprints: stale.map((c) => c.alert.fingerprint), reason: 'older than the state already stored' });
+      audit(
+        'alert.stale_ignored',
+        plan.previous?.id ?? null,
+        stale.length === 1 ? stale[0]!.alert.fingerprint : `${stale.length} alerts`,
+        'ignored',
+        {
+          fingerprints: stale.map((c) => c.alert.fingerprint),
+          reason: 'older than the state already stored',
+        },
+      );
     }
     return plan.previous?.id ?? null;
   }
@@ -128,7 +163,10 @@ export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis:
   if (plan.action === 'open') {
     id = store.insertIncident(plan.incident);
     audit('incident.opened', id, plan.incident.key, 'ok', {
-      alertname: plan.incident.alertname, firing: plan.incident.firing, supersedes: plan.previous?.id ?? null });
+      alertname: plan.incident.alertname,
+      firing: plan.incident.firing,
+      supersedes: plan.previous?.id ?? null,
+    });
     outbox('incident.opened', id);
   } else {
     id = plan.previous!.id;
@@ -153,12 +191,19 @@ export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis:
   const target = (list: typeof plan.changes) => (list.length === 1 ? list[0]!.alert.fingerprint : `${list.length} alerts`);
   const fresh = byKind.get('new') ?? [];
   if (fresh.length) {
-    audit('alert.firing', id, target(fresh), 'ok', { fingerprints: fps(fresh), alertnames: alertnames(fresh.map((c) => c.alert), shared) });
+    audit('alert.firing', id, target(fresh), 'ok', {
+      fingerprints: fps(fresh),
+      alertnames: alertnames(
+        fresh.map((c) => c.alert),
+        shared,
+      ),
+    });
     // One outbox row per delivery and kind, not per alert: the thread gets one reply either way.
     if (plan.action !== 'open') outbox('alert.joined', id, { fingerprints: fps(fresh) });
   }
   const resolvedFirst = byKind.get('new-resolved') ?? [];
-  if (resolvedFirst.length) audit('alert.resolved', id, target(resolvedFirst), 'ok', { fingerprints: fps(resolvedFirst), firstSeenResolved: true });
+  if (resolvedFirst.length)
+    audit('alert.resolved', id, target(resolvedFirst), 'ok', { fingerprints: fps(resolvedFirst), firstSeenResolved: true });
   const refired = byKind.get('refired') ?? [];
   if (refired.length) {
     audit('alert.refired', id, target(refired), 'ok', { fingerprints: fps(refired) });
@@ -167,7 +212,8 @@ export function applyIncidentPlan(ctx: IngestContext, plan: IncidentPlan, basis:
   const resolved = byKind.get('resolved') ?? [];
   if (resolved.length) audit('alert.resolved', id, target(resolved), 'ok', { fingerprints: fps(resolved) });
   const stale = byKind.get('stale') ?? [];
-  if (stale.length) audit('alert.stale_ignored', id, target(stale), 'ignored', { fingerprints: fps(stale), reason: 'older than the state already stored' });
+  if (stale.length)
+    audit('alert.stale_ignored', id, target(stale), 'ignored', { fingerprints: fps(stale), reason: 'older than the state already stored' });
   if (plan.resolvedNow) {
     audit('incident.resolved', id, plan.incident.key, 'ok', { durationMs: (plan.incident.resolvedAt ?? now) - plan.incident.openedAt });
     outbox('incident.resolved', id);

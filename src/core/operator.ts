@@ -10,11 +10,27 @@ import { ChatopsError } from './errors.js';
 import { acknowledgeIncident, noIncident, type Actor, type IncidentData } from './incident-actions.js';
 import { outcome, type Outcome } from './outcome.js';
 import { availableActions, evaluateRequest, type AvailableAction, type Decision, type Principal } from './policy.js';
-import { decide, requestAction, type ActingPrincipal, type DecideOutcome, type RemediationContext, type RequestInput, type RunOptions } from './remediation.js';
+import {
+  decide,
+  requestAction,
+  type ActingPrincipal,
+  type DecideOutcome,
+  type RemediationContext,
+  type RequestInput,
+  type RunOptions,
+} from './remediation.js';
 import type { ActionRequest, DryRunResult, ExecutionResult, ProgressEvent, ReadResult } from './requests.js';
 import {
-  activeSilence, DEFAULT_SILENCE_MS, incidentMatchers, matchersText, MAX_SILENCE_MS, silenceLengthProblem, unmatchable,
-  type SilenceLength, type SilenceMatcher, type Silencer,
+  activeSilence,
+  DEFAULT_SILENCE_MS,
+  incidentMatchers,
+  matchersText,
+  MAX_SILENCE_MS,
+  silenceLengthProblem,
+  unmatchable,
+  type SilenceLength,
+  type SilenceMatcher,
+  type Silencer,
 } from './silence.js';
 import { iso } from './time.js';
 import type { AuditRecord, Incident } from './types.js';
@@ -92,8 +108,16 @@ export interface OperatorService {
 
 const DAEMON: Actor = { id: 'daemon', source: 'daemon' };
 
-const requestData = (about: Pick<RequestData, 'action' | 'target'>, over: Partial<RequestData> = {}): RequestData =>
-  ({ action: about.action, target: about.target, request: null, decision: null, read: null, dryRun: null, result: null, ...over });
+const requestData = (about: Pick<RequestData, 'action' | 'target'>, over: Partial<RequestData> = {}): RequestData => ({
+  action: about.action,
+  target: about.target,
+  request: null,
+  decision: null,
+  read: null,
+  dryRun: null,
+  result: null,
+  ...over,
+});
 
 /** A request's current state as an outcome (e.g. for a face that waited for it to be decided and run). */
 export function requestOutcome(r: ActionRequest): Outcome<RequestData> {
@@ -150,11 +174,33 @@ function resolvedSince(audit: readonly AuditRecord[], silenceId: string): boolea
 
 /** Builds the service over a context whose `policy` may be swapped at any time (SIGHUP). */
 export function operatorService(ctx: OperatorContext): OperatorService {
-  const silenceAudit = (incident: Incident, action: 'incident.silence' | 'incident.unsilence', actor: Actor, result: string, detail: Record<string, unknown>) =>
-    ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action, target: incident.key, incidentId: incident.id, result, detail });
+  const silenceAudit = (
+    incident: Incident,
+    action: 'incident.silence' | 'incident.unsilence',
+    actor: Actor,
+    result: string,
+    detail: Record<string, unknown>,
+  ) =>
+    ctx.store.appendAudit({
+      ts: ctx.clock.now(),
+      actor: actor.id,
+      source: actor.source,
+      action,
+      target: incident.key,
+      incidentId: incident.id,
+      result,
+      detail,
+    });
 
   const silenceData = (incident: Incident, over: Partial<SilenceData> = {}): SilenceData => ({
-    incident, silenceId: null, endsAt: null, untilResolved: false, createdBy: null, matchers: [], extendedFrom: null, ...over,
+    incident,
+    silenceId: null,
+    endsAt: null,
+    untilResolved: false,
+    createdBy: null,
+    matchers: [],
+    extendedFrom: null,
+    ...over,
   });
 
   const clusters = ctx.clusters ?? SINGLE_CLUSTER;
@@ -167,16 +213,33 @@ export function operatorService(ctx: OperatorContext): OperatorService {
   const silenceCluster = (incident: Incident): { cluster: string } | { refused: string } => {
     const c = clusterOfIncident(incident);
     if (c === null) return { refused: `${unknownClusterReason(clusters, incident)}.` };
-    if (!knownCluster(clusters, c)) return { refused: `incident #${incident.id} belongs to cluster ${c}, which is no longer configured (clusters: ${clusterNames(clusters).join(', ')}), so chatops knows no Alertmanager for it.` };
+    if (!knownCluster(clusters, c))
+      return {
+        refused: `incident #${incident.id} belongs to cluster ${c}, which is no longer configured (clusters: ${clusterNames(clusters).join(', ')}), so chatops knows no Alertmanager for it.`,
+      };
     return { cluster: c };
   };
 
   /** Policy for silencing and unsilencing (a `low` action on the incident, in its cluster); the refusal is audited. */
-  const silencePolicy = (incident: Incident, action: 'incident.silence' | 'incident.unsilence', actor: ActingPrincipal, durationMs: number | undefined, detail: Record<string, unknown>): Outcome<SilenceData> | null => {
+  const silencePolicy = (
+    incident: Incident,
+    action: 'incident.silence' | 'incident.unsilence',
+    actor: ActingPrincipal,
+    durationMs: number | undefined,
+    detail: Record<string, unknown>,
+  ): Outcome<SilenceData> | null => {
     const where = silenceCluster(incident);
-    const decision = 'refused' in where
-      ? { kind: 'refused' as const, reason: where.refused }
-      : evaluateRequest(ctx.policy, { action: CATALOGUE.silence, target: null, params: durationMs === undefined ? {} : { durationMs }, requester: actor, targetLabels: 'unknown', cluster: policyCluster(incident) });
+    const decision =
+      'refused' in where
+        ? { kind: 'refused' as const, reason: where.refused }
+        : evaluateRequest(ctx.policy, {
+            action: CATALOGUE.silence,
+            target: null,
+            params: durationMs === undefined ? {} : { durationMs },
+            requester: actor,
+            targetLabels: 'unknown',
+            cluster: policyCluster(incident),
+          });
     if (decision.kind !== 'refused') return null;
     silenceAudit(incident, action, actor, 'refused', { ...detail, why: decision.reason });
     return outcome('refused', decision.reason, silenceData(incident));
@@ -189,9 +252,25 @@ export function operatorService(ctx: OperatorContext): OperatorService {
     async acknowledge(incidentId, actor) {
       // Acknowledging is a `low` action like silencing: one policy.max_risk governs both.
       const incident = ctx.store.getIncident(incidentId);
-      const decision = evaluateRequest(ctx.policy, { action: CATALOGUE.ack, target: null, params: {}, requester: actor, targetLabels: 'unknown', cluster: incident ? policyCluster(incident) : undefined });
+      const decision = evaluateRequest(ctx.policy, {
+        action: CATALOGUE.ack,
+        target: null,
+        params: {},
+        requester: actor,
+        targetLabels: 'unknown',
+        cluster: incident ? policyCluster(incident) : undefined,
+      });
       if (incident && decision.kind === 'refused') {
-        ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action: 'incident.ack', target: incident.key, incidentId, result: 'refused', detail: { why: decision.reason } });
+        ctx.store.appendAudit({
+          ts: ctx.clock.now(),
+          actor: actor.id,
+          source: actor.source,
+          action: 'incident.ack',
+          target: incident.key,
+          incidentId,
+          result: 'refused',
+          detail: { why: decision.reason },
+        });
         return outcome('refused', decision.reason, { incident });
       }
       return acknowledgeIncident(ctx, incidentId, actor);
@@ -206,7 +285,12 @@ export function operatorService(ctx: OperatorContext): OperatorService {
       const tooLong = silenceLengthProblem(durationMs);
       if (tooLong) throw new ChatopsError('usage', tooLong);
       if (untilResolved && incident.status === 'resolved') {
-        return outcome('conflict', `Incident ${incidentId} is already resolved, so a silence until it resolves would end at once.`, silenceData(incident), { hint: 'Give a duration instead.' });
+        return outcome(
+          'conflict',
+          `Incident ${incidentId} is already resolved, so a silence until it resolves would end at once.`,
+          silenceData(incident),
+          { hint: 'Give a duration instead.' },
+        );
       }
       const refused = silencePolicy(incident, 'incident.silence', actor, durationMs, {});
       if (refused) return refused;
@@ -219,7 +303,9 @@ export function operatorService(ctx: OperatorContext): OperatorService {
       const silencer = await silencerOf(incident);
       const now = ctx.clock.now();
       const endsAt = now + durationMs;
-      const comment = opts.comment?.trim() || `chatops: incident ${incidentId} (${incident.alertname}) silenced${untilResolved ? ' until it resolves' : ''} by ${actor.id}`;
+      const comment =
+        opts.comment?.trim() ||
+        `chatops: incident ${incidentId} (${incident.alertname}) silenced${untilResolved ? ' until it resolves' : ''} by ${actor.id}`;
 
       // One chatops silence per incident: one in force is kept, extended, or reported.
       const active = activeSilence(ctx.store.auditOf(incidentId), now);
@@ -229,19 +315,43 @@ export function operatorService(ctx: OperatorContext): OperatorService {
         const covered = active.untilResolved ? true : !untilResolved && endsAt <= live.endsAt;
         if (covered) {
           const shorter = !active.untilResolved && endsAt < live.endsAt;
-          return outcome('unchanged', `Incident ${incidentId} is already silenced until ${until(Boolean(active.untilResolved), live.endsAt)} by ${active.createdBy} (silence ${live.id}).`,
-            silenceData(incident, { silenceId: live.id, endsAt: live.endsAt, untilResolved: Boolean(active.untilResolved), createdBy: active.createdBy, matchers: live.matchers }),
-            { hint: shorter ? 'Unsilence it first to replace it with a shorter one.' : null });
+          return outcome(
+            'unchanged',
+            `Incident ${incidentId} is already silenced until ${until(Boolean(active.untilResolved), live.endsAt)} by ${active.createdBy} (silence ${live.id}).`,
+            silenceData(incident, {
+              silenceId: live.id,
+              endsAt: live.endsAt,
+              untilResolved: Boolean(active.untilResolved),
+              createdBy: active.createdBy,
+              matchers: live.matchers,
+            }),
+            { hint: shorter ? 'Unsilence it first to replace it with a shorter one.' : null },
+          );
         }
-        extend = { id: live.id, startsAt: live.startsAt, endsAt: live.endsAt, matchers: live.matchers, comment: opts.comment?.trim() || live.comment };
+        extend = {
+          id: live.id,
+          startsAt: live.startsAt,
+          endsAt: live.endsAt,
+          matchers: live.matchers,
+          comment: opts.comment?.trim() || live.comment,
+        };
       }
 
       const used = extend?.matchers ?? matchers;
       let silenceId: string;
       try {
-        silenceId = await silencer.createSilence(extend
-          ? { id: extend.id, matchers: used, startsAt: new Date(extend.startsAt), endsAt: new Date(endsAt), createdBy: actor.id, comment: extend.comment }
-          : { matchers: used, startsAt: new Date(now), endsAt: new Date(endsAt), createdBy: actor.id, comment });
+        silenceId = await silencer.createSilence(
+          extend
+            ? {
+                id: extend.id,
+                matchers: used,
+                startsAt: new Date(extend.startsAt),
+                endsAt: new Date(endsAt),
+                createdBy: actor.id,
+                comment: extend.comment,
+              }
+            : { matchers: used, startsAt: new Date(now), endsAt: new Date(endsAt), createdBy: actor.id, comment },
+        );
       } catch (e) {
         silenceAudit(incident, 'incident.silence', actor, 'failed', { why: (e as Error).message });
         throw e;
@@ -249,18 +359,43 @@ export function operatorService(ctx: OperatorContext): OperatorService {
       ctx.store.transaction(() => {
         const at = ctx.clock.now();
         silenceAudit(incident, 'incident.silence', actor, 'ok', {
-          silenceId, endsAt: iso(endsAt), matchers: used, comment: extend?.comment ?? comment,
+          silenceId,
+          endsAt: iso(endsAt),
+          matchers: used,
+          comment: extend?.comment ?? comment,
           ...(untilResolved ? { untilResolved: true } : {}),
           ...(extend ? { extends: extend.id, previousEndsAt: iso(extend.endsAt) } : {}),
         });
         if (ctx.notify) {
-          ctx.store.enqueue({ kind: 'incident.updated', incidentId, payload: { reason: 'silence', silenceId, endsAt: iso(endsAt), by: actor.id, untilResolved, extended: Boolean(extend) } }, at);
+          ctx.store.enqueue(
+            {
+              kind: 'incident.updated',
+              incidentId,
+              payload: { reason: 'silence', silenceId, endsAt: iso(endsAt), by: actor.id, untilResolved, extended: Boolean(extend) },
+            },
+            at,
+          );
         }
       });
-      const data = silenceData(incident, { silenceId, endsAt, untilResolved, createdBy: actor.id, matchers: used, extendedFrom: extend?.endsAt ?? null });
+      const data = silenceData(incident, {
+        silenceId,
+        endsAt,
+        untilResolved,
+        createdBy: actor.id,
+        matchers: used,
+        extendedFrom: extend?.endsAt ?? null,
+      });
       return extend
-        ? outcome('done', `Incident ${incidentId}'s silence ${silenceId} now lasts until ${until(untilResolved, endsAt)}; it was to end at ${iso(extend.endsAt)}.`, data)
-        : outcome('done', `Incident ${incidentId} silenced until ${until(untilResolved, endsAt)} (silence ${silenceId}, matching ${matchersText(used)}).`, data);
+        ? outcome(
+            'done',
+            `Incident ${incidentId}'s silence ${silenceId} now lasts until ${until(untilResolved, endsAt)}; it was to end at ${iso(extend.endsAt)}.`,
+            data,
+          )
+        : outcome(
+            'done',
+            `Incident ${incidentId} silenced until ${until(untilResolved, endsAt)} (silence ${silenceId}, matching ${matchersText(used)}).`,
+            data,
+          );
     },
 
     async unsilence(incidentId, actor) {
@@ -274,9 +409,14 @@ export function operatorService(ctx: OperatorContext): OperatorService {
       ctx.store.transaction(() => {
         const at = ctx.clock.now();
         silenceAudit(incident, 'incident.unsilence', actor, 'ok', { silenceId: active.id });
-        if (ctx.notify) ctx.store.enqueue({ kind: 'incident.unsilenced', incidentId, payload: { silenceId: active.id, actor: actor.id } }, at);
+        if (ctx.notify)
+          ctx.store.enqueue({ kind: 'incident.unsilenced', incidentId, payload: { silenceId: active.id, actor: actor.id } }, at);
       });
-      return outcome('done', `Silence ${active.id} of incident ${incidentId} expired.`, silenceData(incident, { silenceId: active.id, createdBy: active.createdBy }));
+      return outcome(
+        'done',
+        `Silence ${active.id} of incident ${incidentId} expired.`,
+        silenceData(incident, { silenceId: active.id, createdBy: active.createdBy }),
+      );
     },
 
     async request(input, actor, opts = {}) {
@@ -288,13 +428,22 @@ export function operatorService(ctx: OperatorContext): OperatorService {
         case 'read':
           return outcome('done', r.result.lines.slice(0, 3).join(' · ') || 'Nothing to show.', requestData(about, { read: r.result }));
         case 'preview':
-          return outcome('done', `Dry run: ${r.dryRun.summary}.`, requestData(about, { decision: r.decision, dryRun: r.dryRun }),
-            { hint: r.decision.kind === 'needs-approval' ? r.decision.reason : 'It would run at once.' });
+          return outcome('done', `Dry run: ${r.dryRun.summary}.`, requestData(about, { decision: r.decision, dryRun: r.dryRun }), {
+            hint: r.decision.kind === 'needs-approval' ? r.decision.reason : 'It would run at once.',
+          });
         case 'pending':
-          return outcome('pending', `Request ${r.request.id} is waiting for approval: ${r.decision.reason}`, requestData(about, { request: r.request, decision: r.decision, dryRun: r.request.dryRun }),
-            { hint: approveHint(r.request) });
+          return outcome(
+            'pending',
+            `Request ${r.request.id} is waiting for approval: ${r.decision.reason}`,
+            requestData(about, { request: r.request, decision: r.decision, dryRun: r.request.dryRun }),
+            { hint: approveHint(r.request) },
+          );
         case 'executed':
-          return outcome(r.result.ok ? 'done' : 'failed', r.result.summary, requestData(about, { request: r.request, dryRun: r.request.dryRun, result: r.result }));
+          return outcome(
+            r.result.ok ? 'done' : 'failed',
+            r.result.summary,
+            requestData(about, { request: r.request, dryRun: r.request.dryRun, result: r.result }),
+          );
       }
     },
 
@@ -321,9 +470,17 @@ export function operatorService(ctx: OperatorContext): OperatorService {
       ctx.store.transaction(() => {
         const at = ctx.clock.now();
         silenceAudit(incident, 'incident.unsilence', DAEMON, 'ok', { silenceId: active.id, reason: 'the incident resolved' });
-        if (ctx.notify) ctx.store.enqueue({ kind: 'incident.unsilenced', incidentId, payload: { silenceId: active.id, actor: DAEMON.id, reason: 'resolved' } }, at);
+        if (ctx.notify)
+          ctx.store.enqueue(
+            { kind: 'incident.unsilenced', incidentId, payload: { silenceId: active.id, actor: DAEMON.id, reason: 'resolved' } },
+            at,
+          );
       });
-      return outcome('done', `Silence ${active.id} of incident ${incidentId} expired: the incident resolved.`, silenceData(incident, { silenceId: active.id, untilResolved: true, createdBy: active.createdBy }));
+      return outcome(
+        'done',
+        `Silence ${active.id} of incident ${incidentId} expired: the incident resolved.`,
+        silenceData(incident, { silenceId: active.id, untilResolved: true, createdBy: active.createdBy }),
+      );
     },
   };
 }

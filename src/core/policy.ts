@@ -53,7 +53,11 @@ export interface ScopedPolicy extends Policy {
 export function policyFor(policy: Policy, cluster: string | null | undefined): ScopedPolicy {
   if (cluster === undefined || cluster === DEFAULT_CLUSTER) return { ...policy, scope: null };
   const own = (cluster === null ? undefined : policy.clusters?.[cluster]) ?? {};
-  const overrides = new Set(Object.entries(own).filter(([, v]) => v !== undefined).map(([k]) => k));
+  const overrides = new Set(
+    Object.entries(own)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k),
+  );
   return {
     ...policy,
     namespaces: own.namespaces ?? policy.namespaces,
@@ -66,16 +70,21 @@ export function policyFor(policy: Policy, cluster: string | null | undefined): S
 }
 
 const CONFIG_KEY: Record<keyof ClusterPolicy, string> = {
-  namespaces: 'namespaces', production: 'production', deploymentSelector: 'deployment_selector', requesters: 'requesters', approvers: 'approvers',
+  namespaces: 'namespaces',
+  production: 'production',
+  deploymentSelector: 'deployment_selector',
+  requesters: 'requesters',
+  approvers: 'approvers',
 };
 
 /** The configuration key a rule comes from: `policy.x`, or `cluster c's policy.x` when the cluster sets it. */
 function keyOf(p: ScopedPolicy, field: keyof ClusterPolicy, risk?: Risk): string {
   const key = `policy.${CONFIG_KEY[field]}${risk ? `.${risk}` : ''}`;
   if (!p.scope || p.scope.cluster === null) return key;
-  const own = field === 'requesters' || field === 'approvers'
-    ? p.scope.overrides.has(field) && risk !== undefined && (p.clusters?.[p.scope.cluster]?.[field]?.[risk] !== undefined)
-    : p.scope.overrides.has(field);
+  const own =
+    field === 'requesters' || field === 'approvers'
+      ? p.scope.overrides.has(field) && risk !== undefined && p.clusters?.[p.scope.cluster]?.[field]?.[risk] !== undefined
+      : p.scope.overrides.has(field);
   return own ? `cluster ${p.scope.cluster}'s ${key}` : key;
 }
 
@@ -125,7 +134,10 @@ type Requirement = { key: string; op: '=' | '!=' | 'exists' | '!exists'; value?:
 /** Parses an equality-based label selector; null when malformed. */
 export function parseSelector(text: string): Requirement[] | null {
   const out: Requirement[] = [];
-  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     let m: RegExpExecArray | null;
     if ((m = /^([\w./-]+)\s*!=\s*([\w.-]*)$/.exec(raw))) out.push({ key: m[1]!, op: '!=', value: m[2]! });
     else if ((m = /^([\w./-]+)\s*==?\s*([\w.-]*)$/.exec(raw))) out.push({ key: m[1]!, op: '=', value: m[2]! });
@@ -140,10 +152,14 @@ export function selectorMatches(reqs: readonly Requirement[], labels: Labels): b
   return reqs.every((r) => {
     const has = Object.hasOwn(labels, r.key);
     switch (r.op) {
-      case '=': return has && labels[r.key] === r.value;
-      case '!=': return !has || labels[r.key] !== r.value;
-      case 'exists': return has;
-      case '!exists': return !has;
+      case '=':
+        return has && labels[r.key] === r.value;
+      case '!=':
+        return !has || labels[r.key] !== r.value;
+      case 'exists':
+        return has;
+      case '!exists':
+        return !has;
     }
   });
 }
@@ -179,7 +195,8 @@ function checkTarget(policy: ScopedPolicy, f: Omit<RequestFacts, 'requester'>, l
       const reqs = parseSelector(policy.deploymentSelector);
       if (!reqs) return `${key} ${JSON.stringify(policy.deploymentSelector)} is not a label selector: fix the configuration`;
       if (f.targetLabels === 'unknown') {
-        if (!lenientLabels) return `the labels of deployment ${target.namespace}/${target.deployment}${where} could not be checked against ${key}`;
+        if (!lenientLabels)
+          return `the labels of deployment ${target.namespace}/${target.deployment}${where} could not be checked against ${key}`;
       } else if (!selectorMatches(reqs, f.targetLabels)) {
         return `deployment ${target.namespace}/${target.deployment}${where} does not match ${key} (${policy.deploymentSelector}): label it to allow actions on it`;
       }
@@ -215,18 +232,33 @@ export function evaluateRequest(given: Policy, f: RequestFacts, opts: { labelsLa
   if (bad) return { kind: 'refused', risk, reason: `${bad}.` };
   const requesters = requestersFor(policy, risk);
   if (!matchesPrincipal(requesters, f.requester)) {
-    return { kind: 'refused', risk, reason: `${f.requester.id} may not request ${risk} actions${where} (${keyOf(policy, 'requesters', risk)}: ${list(requesters)}).` };
+    return {
+      kind: 'refused',
+      risk,
+      reason: `${f.requester.id} may not request ${risk} actions${where} (${keyOf(policy, 'requesters', risk)}: ${list(requesters)}).`,
+    };
   }
   if (!needsSecondPerson(policy, f.action, f.target)) {
-    return { kind: 'run', risk, reason: `Allowed: ${f.action.name} is a ${risk} action${f.target ? ` in ${f.target.namespace}` : ''}${where} and ${f.requester.id} may request it.` };
+    return {
+      kind: 'run',
+      risk,
+      reason: `Allowed: ${f.action.name} is a ${risk} action${f.target ? ` in ${f.target.namespace}` : ''}${where} and ${f.requester.id} may request it.`,
+    };
   }
   const approvers = approversFor(policy, risk);
   const from = approveFromFor(policy, risk);
   if (approvers.length === 0 || approvers.every((a) => a === f.requester.id)) {
-    return { kind: 'refused', risk, reason: `${f.target!.namespace}${where} is a production namespace, so ${risk} actions need a second person, and nobody else may approve them: add approvers to ${keyOf(policy, 'approvers', risk)}.` };
+    return {
+      kind: 'refused',
+      risk,
+      reason: `${f.target!.namespace}${where} is a production namespace, so ${risk} actions need a second person, and nobody else may approve them: add approvers to ${keyOf(policy, 'approvers', risk)}.`,
+    };
   }
   return {
-    kind: 'needs-approval', risk, approvers, from,
+    kind: 'needs-approval',
+    risk,
+    approvers,
+    from,
     reason: `${f.target!.namespace}${where} is a production namespace: a second person (${list(approvers)}) must approve from ${from.join(' or ')}.`,
   };
 }
@@ -245,7 +277,11 @@ export function evaluateApproval(given: Policy, f: ApprovalFacts, opts: { labels
   const policy = scoped(given, f);
   const risk = f.action.risk;
   if (f.approver.id === f.requester.id) {
-    return { kind: 'refused', risk, reason: `${f.approver.id} requested this, and nobody may approve their own request: another approver must.` };
+    return {
+      kind: 'refused',
+      risk,
+      reason: `${f.approver.id} requested this, and nobody may approve their own request: another approver must.`,
+    };
   }
   const again = evaluateRequest(policy, f, opts);
   if (again.kind === 'refused') return { kind: 'refused', risk, reason: `under the policy in force now: ${again.reason}` };
@@ -254,17 +290,29 @@ export function evaluateApproval(given: Policy, f: ApprovalFacts, opts: { labels
     return { kind: 'refused', risk, reason: `approvals come from a person in Slack, the CLI or the TUI, not from ${f.approver.source}.` };
   }
   if (!from.includes(f.approver.source)) {
-    return { kind: 'refused', risk, reason: `${risk} actions may be approved only from ${from.join(' or ')} (policy.approve_from.${risk}), not from ${f.approver.source}.` };
+    return {
+      kind: 'refused',
+      risk,
+      reason: `${risk} actions may be approved only from ${from.join(' or ')} (policy.approve_from.${risk}), not from ${f.approver.source}.`,
+    };
   }
   const approvers = approversFor(policy, risk);
   if (!matchesPrincipal(approvers, f.approver)) {
-    return { kind: 'refused', risk, reason: `${f.approver.id} may not approve ${risk} actions${inCluster(policy)} (${keyOf(policy, 'approvers', risk)}: ${list(approvers)}).` };
+    return {
+      kind: 'refused',
+      risk,
+      reason: `${f.approver.id} may not approve ${risk} actions${inCluster(policy)} (${keyOf(policy, 'approvers', risk)}: ${list(approvers)}).`,
+    };
   }
   if (policy.requireMappedApprovers) {
     const terminal = (id: string) => id.startsWith('cli:');
     const [unmapped, other] = terminal(f.approver.id) ? [f.approver.id, f.requester.id] : [f.requester.id, f.approver.id];
     if (terminal(unmapped) && !terminal(other)) {
-      return { kind: 'refused', risk, reason: `${unmapped} is a terminal account not mapped to a Slack user, so chatops cannot tell it from ${other}, who ${unmapped === f.approver.id ? 'requested this' : 'is approving'}: map it under users: (policy.require_mapped_approvers).` };
+      return {
+        kind: 'refused',
+        risk,
+        reason: `${unmapped} is a terminal account not mapped to a Slack user, so chatops cannot tell it from ${other}, who ${unmapped === f.approver.id ? 'requested this' : 'is approving'}: map it under users: (policy.require_mapped_approvers).`,
+      };
     }
   }
   return { kind: 'allowed', risk, reason: `Approved by ${f.approver.id}.` };
@@ -287,7 +335,12 @@ export interface AvailableAction {
  * The deployment actions the policy enables for a target (for buttons and menus). Without an
  * actor the requester check is skipped (a Slack message is seen by many people).
  */
-export function availableActions(given: Policy, target: DeploymentTarget, actor?: Principal, targetLabels: Labels | 'unknown' = 'unknown'): AvailableAction[] {
+export function availableActions(
+  given: Policy,
+  target: DeploymentTarget,
+  actor?: Principal,
+  targetLabels: Labels | 'unknown' = 'unknown',
+): AvailableAction[] {
   // No cluster claims the target's incident: nothing may run there.
   if (target.cluster === null) return [];
   const policy = policyFor(given, target.cluster);
@@ -298,8 +351,13 @@ export function availableActions(given: Policy, target: DeploymentTarget, actor?
     if (checkTarget(policy, facts, true)) continue;
     if (actor && !matchesPrincipal(requestersFor(policy, spec.risk), actor)) continue;
     const decision: Decision = needsSecondPerson(policy, spec, target)
-      ? { kind: 'needs-approval', risk: spec.risk, approvers: approversFor(policy, spec.risk), from: approveFromFor(policy, spec.risk),
-          reason: `${target.namespace} is a production namespace: a second person must approve` }
+      ? {
+          kind: 'needs-approval',
+          risk: spec.risk,
+          approvers: approversFor(policy, spec.risk),
+          from: approveFromFor(policy, spec.risk),
+          reason: `${target.namespace} is a production namespace: a second person must approve`,
+        }
       : { kind: 'run', risk: spec.risk, reason: 'allowed' };
     out.push({ action: spec.name, title: spec.title, risk: spec.risk, decision });
   }
@@ -308,20 +366,41 @@ export function availableActions(given: Policy, target: DeploymentTarget, actor?
 
 /** A cluster's `policy:` section as the configuration holds it. */
 export interface ClusterPolicyConfig {
-  namespaces?: string[]; production?: string[]; deployment_selector?: string;
-  requesters?: Partial<Record<Risk, string[]>>; approvers?: Partial<Record<Risk, string[]>>;
+  namespaces?: string[];
+  production?: string[];
+  deployment_selector?: string;
+  requesters?: Partial<Record<Risk, string[]>>;
+  approvers?: Partial<Record<Risk, string[]>>;
 }
 
 /** Builds the Policy value from the `policy:` section of the configuration, and each named cluster's own `policy:`. */
-export function policyFromConfig(c: {
-  max_risk: Risk; namespaces: string[]; deployment_selector?: string; production: string[]; approval_ttl: number;
-  scale: { min: number; max: number }; requesters: Partial<Record<Risk, string[]>>; approvers: Partial<Record<Risk, string[]>>;
-  approve_from: Partial<Record<Risk, ApprovalSource[]>>; require_mapped_approvers?: boolean;
-}, clusters: readonly { name: string; policy?: ClusterPolicyConfig }[] = []): Policy {
-  const own = clusters.filter((k) => k.policy).map((k): [string, ClusterPolicy] => [k.name, {
-    namespaces: k.policy!.namespaces, production: k.policy!.production, deploymentSelector: k.policy!.deployment_selector,
-    requesters: k.policy!.requesters, approvers: k.policy!.approvers,
-  }]);
+export function policyFromConfig(
+  c: {
+    max_risk: Risk;
+    namespaces: string[];
+    deployment_selector?: string;
+    production: string[];
+    approval_ttl: number;
+    scale: { min: number; max: number };
+    requesters: Partial<Record<Risk, string[]>>;
+    approvers: Partial<Record<Risk, string[]>>;
+    approve_from: Partial<Record<Risk, ApprovalSource[]>>;
+    require_mapped_approvers?: boolean;
+  },
+  clusters: readonly { name: string; policy?: ClusterPolicyConfig }[] = [],
+): Policy {
+  const own = clusters
+    .filter((k) => k.policy)
+    .map((k): [string, ClusterPolicy] => [
+      k.name,
+      {
+        namespaces: k.policy!.namespaces,
+        production: k.policy!.production,
+        deploymentSelector: k.policy!.deployment_selector,
+        requesters: k.policy!.requesters,
+        approvers: k.policy!.approvers,
+      },
+    ]);
   return {
     ...(own.length ? { clusters: Object.fromEntries(own) } : {}),
     maxRisk: c.max_risk,

@@ -87,7 +87,14 @@ const stripOuterParens = (s: string): string => {
 
 const asNumber = (s: string): number | null => {
   const t = stripOuterParens(s);
-  return NUMBER.test(t) ? Number(t.replace(/^\+/, '').replace(/^inf$/i, 'Infinity').replace(/^-inf$/i, '-Infinity')) : null;
+  return NUMBER.test(t)
+    ? Number(
+        t
+          .replace(/^\+/, '')
+          .replace(/^inf$/i, 'Infinity')
+          .replace(/^-inf$/i, '-Infinity'),
+      )
+    : null;
 };
 
 /**
@@ -104,7 +111,8 @@ export function splitThreshold(query: string): { expr: string; threshold: Thresh
   const r = asNumber(right);
   if (r !== null && Number.isFinite(r) && left.trim()) return { expr: stripOuterParens(left), threshold: { op: last.op, value: r } };
   const l = asNumber(left);
-  if (l !== null && Number.isFinite(l) && right.trim()) return { expr: stripOuterParens(right), threshold: { op: FLIP[last.op], value: l } };
+  if (l !== null && Number.isFinite(l) && right.trim())
+    return { expr: stripOuterParens(right), threshold: { op: FLIP[last.op], value: l } };
   return { expr: text, threshold: null };
 }
 
@@ -149,7 +157,14 @@ const NICE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7
  * `maxWindowMs` long, with a step (a round number of seconds, at least `minStepMs`) that gives
  * about `points` samples per series.
  */
-export function rangeWindow(opts: { firstStart: number; end: number; lookbackMs: number; maxWindowMs: number; points: number; minStepMs: number }): RangeWindow {
+export function rangeWindow(opts: {
+  firstStart: number;
+  end: number;
+  lookbackMs: number;
+  maxWindowMs: number;
+  points: number;
+  minStepMs: number;
+}): RangeWindow {
   const end = Math.floor(opts.end / 1000) * 1000;
   const start = Math.max(Math.floor((opts.firstStart - opts.lookbackMs) / 1000) * 1000, end - opts.maxWindowMs);
   const wanted = Math.max(opts.minStepMs, (end - start) / Math.max(1, opts.points)) / 1000;
@@ -166,10 +181,19 @@ export function formatValue(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   if (a >= 1e15) return v.toExponential(2);
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [scale, suffix] of units) if (a >= scale) return `${trim(v / scale)}${suffix}`;
   if (a >= 0.01) return trim(v);
-  const small: [number, string][] = [[1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
+  const small: [number, string][] = [
+    [1e-3, 'm'],
+    [1e-6, 'µ'],
+    [1e-9, 'n'],
+  ];
   for (const [scale, suffix] of small) if (a >= scale) return `${trim(v / scale)}${suffix}`;
   return v.toExponential(2);
 }

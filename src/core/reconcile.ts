@@ -31,8 +31,7 @@ export interface TrackedAlert extends StoredAlert {
 
 /** What one Alertmanager instance said. */
 export type AlertmanagerObservation =
-  | { name: string; answered: true; startedAt: number; active: Map<string, AlertEvent> }
-  | { name: string; answered: false; error: string };
+  { name: string; answered: true; startedAt: number; active: Map<string, AlertEvent> } | { name: string; answered: false; error: string };
 
 export type ReconcileOutcome =
   /** Every instance answered and at least one has run long enough to judge absence. */
@@ -59,9 +58,15 @@ export function alertnamesOf(tracked: readonly TrackedAlert[]): string[] {
   return [...new Set(tracked.map((a) => a.labels.alertname ?? ''))].sort();
 }
 
-export function decideReconciliation(tracked: readonly TrackedAlert[], observations: readonly AlertmanagerObservation[], opts: { now: number; warmupMs: number }): ReconcileDecision {
+export function decideReconciliation(
+  tracked: readonly TrackedAlert[],
+  observations: readonly AlertmanagerObservation[],
+  opts: { now: number; warmupMs: number },
+): ReconcileDecision {
   const answered = observations.filter((o): o is Extract<AlertmanagerObservation, { answered: true }> => o.answered);
-  const failed = observations.filter((o): o is Extract<AlertmanagerObservation, { answered: false }> => !o.answered).map((o) => ({ name: o.name, error: o.error }));
+  const failed = observations
+    .filter((o): o is Extract<AlertmanagerObservation, { answered: false }> => !o.answered)
+    .map((o) => ({ name: o.name, error: o.error }));
   const names = { answered: answered.map((o) => o.name), failed };
   if (answered.length === 0) return { outcome: 'unavailable', gone: [], back: [], ...names };
   const active = new Map<string, AlertEvent>();
@@ -115,7 +120,10 @@ export function applyReconciliation(ctx: IngestContext, decision: ReconcileDecis
   store.transaction(() => {
     const now = clock.now();
     for (const [key, tracked] of groupBy(decision.gone, (a) => a.incidentKey)) {
-      const latest = store.latestIncidentByKey(key, tracked.map((a) => a.fingerprint));
+      const latest = store.latestIncidentByKey(
+        key,
+        tracked.map((a) => a.fingerprint),
+      );
       if (!latest || latest.incident.status === 'resolved' || latest.incident.id !== tracked[0]!.incidentId) continue;
       // Only what is still as it was when Alertmanager was asked: a webhook may have landed meanwhile.
       const still = tracked.filter((a) => {
@@ -123,22 +131,34 @@ export function applyReconciliation(ctx: IngestContext, decision: ReconcileDecis
         return stored && stored.status === 'firing' && stored.startsAt === a.startsAt && stored.updatedAt <= snapshotAt;
       });
       if (still.length === 0) continue;
-      const events: AlertEvent[] = still.map(({ incidentId: _i, updatedAt: _u, incidentKey: _k, reconciled: _r, cluster: _c, ...a }) => ({ ...a, status: 'resolved', endsAt: now }));
+      const events: AlertEvent[] = still.map(({ incidentId: _i, updatedAt: _u, incidentKey: _k, reconciled: _r, cluster: _c, ...a }) => ({
+        ...a,
+        status: 'resolved',
+        endsAt: now,
+      }));
       const plan = planIncident(key, events, latest, latest.incident, ctx.lifecycle, now);
       const id = applyIncidentPlan(ctx, plan, { reason: RECONCILE_REASON, alertmanagers }, origin, now);
       if (id === null) continue;
-      store.markReconciled(id, events.map((e) => e.fingerprint));
+      store.markReconciled(
+        id,
+        events.map((e) => e.fingerprint),
+      );
       result.resolvedAlerts += events.length;
       if (plan.resolvedNow) result.resolvedIncidents.push(id);
     }
     for (const [key, back] of groupBy(decision.back, (b) => b.tracked.incidentKey)) {
-      const latest = store.latestIncidentByKey(key, back.map((b) => b.event.fingerprint));
+      const latest = store.latestIncidentByKey(
+        key,
+        back.map((b) => b.event.fingerprint),
+      );
       if (!latest) continue;
-      const events = back.filter((b) => {
-        const stored = latest.alerts.get(b.event.fingerprint);
-        // Still as reconciliation left it (a webhook may have said more meanwhile), or unknown to a newer incident.
-        return !stored || (stored.status === 'resolved' && stored.reconciled === true && stored.updatedAt <= snapshotAt);
-      }).map((b) => b.event);
+      const events = back
+        .filter((b) => {
+          const stored = latest.alerts.get(b.event.fingerprint);
+          // Still as reconciliation left it (a webhook may have said more meanwhile), or unknown to a newer incident.
+          return !stored || (stored.status === 'resolved' && stored.reconciled === true && stored.updatedAt <= snapshotAt);
+        })
+        .map((b) => b.event);
       if (events.length === 0) continue;
       const plan = planIncident(key, events, latest, latest.incident, ctx.lifecycle, now);
       applyIncidentPlan(ctx, plan, { reason: REFIRE_REASON, alertmanagers }, origin, now);

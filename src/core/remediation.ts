@@ -4,13 +4,29 @@
  * Every step is an audit row; with `notify`, every step is also an outbox row for Slack.
  */
 import { actionSpec, targetText, validateParams, type ActionName, type ActionParams, type DeploymentTarget } from './actions.js';
-import { clusterNames, clusterOfIncident, DEFAULT_CLUSTER, knownCluster, SINGLE_CLUSTER, unknownClusterReason, type ClusterSet } from './clusters.js';
+import {
+  clusterNames,
+  clusterOfIncident,
+  DEFAULT_CLUSTER,
+  knownCluster,
+  SINGLE_CLUSTER,
+  unknownClusterReason,
+  type ClusterSet,
+} from './clusters.js';
 import { ChatopsError } from './errors.js';
 import type { Actor } from './incident-actions.js';
 import { evaluateApproval, evaluateRequest, mayDeny, policyFor, type Decision, type Policy, type Principal } from './policy.js';
 import type { Clock, IncidentStore } from './ports.js';
 import type {
-  ActionRequest, DryRunResult, ExecutionResult, Executor, MembershipResolver, ProgressEvent, ReadResult, RequestStore, RequestState,
+  ActionRequest,
+  DryRunResult,
+  ExecutionResult,
+  Executor,
+  MembershipResolver,
+  ProgressEvent,
+  ReadResult,
+  RequestStore,
+  RequestState,
 } from './requests.js';
 import type { Incident, Labels } from './types.js';
 import { iso } from './time.js';
@@ -84,12 +100,36 @@ export type DecideOutcome =
 
 /** Audit action names, one per step. */
 const A = {
-  request: 'action.request', read: 'action.read', preview: 'action.dry-run', approve: 'action.approve', deny: 'action.deny',
-  cancel: 'action.cancel', expire: 'action.expire', execute: 'action.execute', result: 'action.result',
+  request: 'action.request',
+  read: 'action.read',
+  preview: 'action.dry-run',
+  approve: 'action.approve',
+  deny: 'action.deny',
+  cancel: 'action.cancel',
+  expire: 'action.expire',
+  execute: 'action.execute',
+  result: 'action.result',
 } as const;
 
-function audit(ctx: RemediationContext, actor: Actor, action: string, target: DeploymentTarget, incidentId: number | null, result: string, detail: Record<string, unknown>): void {
-  ctx.store.appendAudit({ ts: ctx.clock.now(), actor: actor.id, source: actor.source, action, target: targetText(target), incidentId, result, detail });
+function audit(
+  ctx: RemediationContext,
+  actor: Actor,
+  action: string,
+  target: DeploymentTarget,
+  incidentId: number | null,
+  result: string,
+  detail: Record<string, unknown>,
+): void {
+  ctx.store.appendAudit({
+    ts: ctx.clock.now(),
+    actor: actor.id,
+    source: actor.source,
+    action,
+    target: targetText(target),
+    incidentId,
+    result,
+    detail,
+  });
 }
 
 async function withGroups(ctx: RemediationContext, actor: ActingPrincipal): Promise<Principal> {
@@ -102,7 +142,8 @@ async function withGroups(ctx: RemediationContext, actor: ActingPrincipal): Prom
 }
 
 /** The cluster whose executor runs an action on this target. */
-export const executorOf = (ctx: RemediationContext, target: DeploymentTarget): Promise<Executor> => ctx.executor(target.cluster ?? DEFAULT_CLUSTER);
+export const executorOf = (ctx: RemediationContext, target: DeploymentTarget): Promise<Executor> =>
+  ctx.executor(target.cluster ?? DEFAULT_CLUSTER);
 
 /** The deployment's labels when its cluster's policy has a deployment_selector, else 'unknown'. */
 export async function labelsFor(ctx: RemediationContext, target: DeploymentTarget): Promise<Labels | 'unknown'> {
@@ -116,7 +157,11 @@ export async function labelsFor(ctx: RemediationContext, target: DeploymentTarge
  * refusal (audited by the caller) when the incident's cluster is unknown or no longer configured;
  * a usage error when the person must say which cluster, or named one that does not exist.
  */
-export function targetInCluster(ctx: Pick<RemediationContext, 'clusters'>, target: DeploymentTarget, incident: Incident | null): { target: DeploymentTarget } | { refused: string } {
+export function targetInCluster(
+  ctx: Pick<RemediationContext, 'clusters'>,
+  target: DeploymentTarget,
+  incident: Incident | null,
+): { target: DeploymentTarget } | { refused: string } {
   const set = ctx.clusters ?? SINGLE_CLUSTER;
   const names = clusterNames(set);
   const where = `${target.namespace}/${target.deployment}`;
@@ -125,21 +170,33 @@ export function targetInCluster(ctx: Pick<RemediationContext, 'clusters'>, targe
     const own = clusterOfIncident(incident);
     if (own === null) return { refused: unknownClusterReason(set, incident) };
     if (cluster !== undefined && cluster !== null && cluster !== own) {
-      throw new ChatopsError('usage', `Incident ${incident.id} is in cluster ${own}, not ${cluster}: write ${own}/${where}, or leave the cluster out to act in the incident's.`);
+      throw new ChatopsError(
+        'usage',
+        `Incident ${incident.id} is in cluster ${own}, not ${cluster}: write ${own}/${where}, or leave the cluster out to act in the incident's.`,
+      );
     }
-    if (!knownCluster(set, own)) return { refused: `incident #${incident.id} belongs to cluster ${own}, which is no longer configured (clusters: ${names.join(', ')}): nothing can be done in it from here` };
+    if (!knownCluster(set, own))
+      return {
+        refused: `incident #${incident.id} belongs to cluster ${own}, which is no longer configured (clusters: ${names.join(', ')}): nothing can be done in it from here`,
+      };
     cluster = own;
   } else if (cluster === null) {
     return { refused: `no configured cluster is known for ${where}` };
   } else if (cluster === undefined) {
     if (set.multi && names.length > 1) {
-      throw new ChatopsError('usage', `Which cluster is ${where} in? Write <cluster>/${where} (e.g. ${names[0]}/${where}) or give --cluster; the clusters are ${names.join(', ')}.`);
+      throw new ChatopsError(
+        'usage',
+        `Which cluster is ${where} in? Write <cluster>/${where} (e.g. ${names[0]}/${where}) or give --cluster; the clusters are ${names.join(', ')}.`,
+      );
     }
     cluster = names[0] ?? DEFAULT_CLUSTER;
   } else if (!knownCluster(set, cluster)) {
-    throw new ChatopsError('usage', set.multi
-      ? `There is no cluster ${cluster}: the clusters are ${names.join(', ')}.`
-      : `There is no cluster ${cluster}: this configuration has one cluster and names none (add clusters: to name several).`);
+    throw new ChatopsError(
+      'usage',
+      set.multi
+        ? `There is no cluster ${cluster}: the clusters are ${names.join(', ')}.`
+        : `There is no cluster ${cluster}: this configuration has one cluster and names none (add clusters: to name several).`,
+    );
   }
   const { cluster: _given, ...rest } = target;
   return { target: !set.multi && cluster === DEFAULT_CLUSTER ? rest : { ...rest, cluster } };
@@ -148,9 +205,20 @@ export function targetInCluster(ctx: Pick<RemediationContext, 'clusters'>, targe
 /** The outbox payload shared by every request.* row. */
 function requestPayload(r: ActionRequest): Record<string, unknown> {
   return {
-    requestId: r.id, action: r.action, risk: r.risk, target: targetText(r.target), namespace: r.target.namespace, deployment: r.target.deployment,
-    params: r.params, requester: r.requester, source: r.source, reason: r.reason, state: r.state, expiresAt: iso(r.expiresAt),
-    dryRun: r.dryRun, preview: actionSpec(r.action).preview(r.target, r.params),
+    requestId: r.id,
+    action: r.action,
+    risk: r.risk,
+    target: targetText(r.target),
+    namespace: r.target.namespace,
+    deployment: r.target.deployment,
+    params: r.params,
+    requester: r.requester,
+    source: r.source,
+    reason: r.reason,
+    state: r.state,
+    expiresAt: iso(r.expiresAt),
+    dryRun: r.dryRun,
+    preview: actionSpec(r.action).preview(r.target, r.params),
   };
 }
 
@@ -162,7 +230,12 @@ function enqueue(ctx: RemediationContext, kind: string, r: ActionRequest, extra:
  * Requests an action for a person. Reads run at once. Changes are preflighted (RBAC) and
  * dry-run, then either run at once or stored as a pending request for a second person.
  */
-export async function requestAction(ctx: RemediationContext, input: RequestInput, actor: ActingPrincipal, opts: RunOptions = {}): Promise<RequestOutcome> {
+export async function requestAction(
+  ctx: RemediationContext,
+  input: RequestInput,
+  actor: ActingPrincipal,
+  opts: RunOptions = {},
+): Promise<RequestOutcome> {
   const spec = actionSpec(input.action);
   if (spec.targetKind !== 'deployment') {
     throw new ChatopsError('usage', `${spec.name} acts on an incident, not a deployment: use 'chatops ${spec.name} <incident>'.`);
@@ -187,11 +260,16 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
   if ('refused' in placed) return refuse(`${placed.refused}.`, null);
 
   // The policy first: nothing reaches the API server for a request it refuses anyway.
-  const early = evaluateRequest(ctx.policy, { action: spec, target, params, requester: who, targetLabels: 'unknown' }, { labelsLater: true });
+  const early = evaluateRequest(
+    ctx.policy,
+    { action: spec, target, params, requester: who, targetLabels: 'unknown' },
+    { labelsLater: true },
+  );
   if (early.kind === 'refused') return refuse(early.reason, early);
   // A deployment that does not exist is an unknown target (exit 1), not a policy refusal.
   const unknownTarget = (e: unknown): never => {
-    if (e instanceof ChatopsError && e.kind === 'not_found') audit(ctx, actor, A.request, target, incidentId, 'failed', { ...base, why: e.message });
+    if (e instanceof ChatopsError && e.kind === 'not_found')
+      audit(ctx, actor, A.request, target, incidentId, 'failed', { ...base, why: e.message });
     throw e;
   };
   const labels = await labelsFor(ctx, target).catch(unknownTarget);
@@ -223,17 +301,38 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
   const now = ctx.clock.now();
   const needsApproval = decision.kind === 'needs-approval';
   const request: ActionRequest = {
-    id: ctx.newId(), action: spec.name, risk: spec.risk, target, params, requester: actor.id, requesterGroups: who.groups ?? [], source: actor.source, incidentId, reason,
-    dryRun, state: needsApproval ? 'pending' : 'approved', createdAt: now, expiresAt: now + ctx.policy.approvalTtlMs, updatedAt: now,
-    decidedBy: needsApproval ? null : 'policy', decidedSource: null, decidedAt: needsApproval ? null : now,
-    decisionReason: needsApproval ? null : decision.reason, result: null,
+    id: ctx.newId(),
+    action: spec.name,
+    risk: spec.risk,
+    target,
+    params,
+    requester: actor.id,
+    requesterGroups: who.groups ?? [],
+    source: actor.source,
+    incidentId,
+    reason,
+    dryRun,
+    state: needsApproval ? 'pending' : 'approved',
+    createdAt: now,
+    expiresAt: now + ctx.policy.approvalTtlMs,
+    updatedAt: now,
+    decidedBy: needsApproval ? null : 'policy',
+    decidedSource: null,
+    decidedAt: needsApproval ? null : now,
+    decisionReason: needsApproval ? null : decision.reason,
+    result: null,
   };
   ctx.store.transaction(() => {
     ctx.store.insertRequest(request);
     audit(ctx, actor, A.request, target, incidentId, request.state, { ...base, requestId: request.id, dryRun, decision: decision.reason });
-    enqueue(ctx, 'request.created', request, needsApproval
-      ? { needsApproval: true, approvers: decision.approvers, approveFrom: decision.from, decision: decision.reason }
-      : { needsApproval: false, decision: decision.reason });
+    enqueue(
+      ctx,
+      'request.created',
+      request,
+      needsApproval
+        ? { needsApproval: true, approvers: decision.approvers, approveFrom: decision.from, decision: decision.reason }
+        : { needsApproval: false, decision: decision.reason },
+    );
   });
   if (needsApproval) return { kind: 'pending', request, decision };
   const ran = await execute(ctx, request.id, actor, opts.onProgress);
@@ -245,7 +344,12 @@ export async function requestAction(ctx: RemediationContext, input: RequestInput
  * Runs an approved request: claims it (approved → running, guarded), executes, records the
  * outcome. Returns null when someone else already claimed it, so it runs at most once.
  */
-export async function execute(ctx: RemediationContext, requestId: string, actor: Actor, onProgress?: (e: ProgressEvent) => void): Promise<{ request: ActionRequest; result: ExecutionResult } | null> {
+export async function execute(
+  ctx: RemediationContext,
+  requestId: string,
+  actor: Actor,
+  onProgress?: (e: ProgressEvent) => void,
+): Promise<{ request: ActionRequest; result: ExecutionResult } | null> {
   const claimed = ctx.store.transaction(() => {
     if (!ctx.store.transitionRequest(requestId, 'approved', 'running', ctx.clock.now())) return null;
     const r = ctx.store.getRequest(requestId)!;
@@ -259,13 +363,22 @@ export async function execute(ctx: RemediationContext, requestId: string, actor:
     const executor = await executorOf(ctx, claimed.target);
     result = await executor.execute(spec, claimed.target, claimed.params, (e) => onProgress?.(e));
   } catch (e) {
-    result = { ok: false, summary: `${spec.name} on ${targetText(claimed.target)} failed: ${e instanceof ChatopsError ? e.message : (e as Error).message}`, detail: {} };
+    result = {
+      ok: false,
+      summary: `${spec.name} on ${targetText(claimed.target)} failed: ${e instanceof ChatopsError ? e.message : (e as Error).message}`,
+      detail: {},
+    };
   }
   const state: RequestState = result.ok ? 'succeeded' : 'failed';
   const request = ctx.store.transaction(() => {
     ctx.store.transitionRequest(requestId, 'running', state, ctx.clock.now(), { result });
     const r = ctx.store.getRequest(requestId)!;
-    audit(ctx, actor, A.result, r.target, r.incidentId, state, { requestId, action: r.action, summary: result.summary, detail: result.detail });
+    audit(ctx, actor, A.result, r.target, r.incidentId, state, {
+      requestId,
+      action: r.action,
+      summary: result.summary,
+      detail: result.detail,
+    });
     enqueue(ctx, 'request.result', r, { by: actor.id, ok: result.ok, summary: result.summary });
     return r;
   });
@@ -274,12 +387,20 @@ export async function execute(ctx: RemediationContext, requestId: string, actor:
 
 function describeState(r: ActionRequest): string {
   switch (r.state) {
-    case 'approved': case 'running': return `already approved by ${r.decidedBy ?? 'someone'} and ${r.state === 'running' ? 'running' : 'about to run'}`;
-    case 'succeeded': case 'failed': return `already decided by ${r.decidedBy ?? 'someone'} and ${r.state}`;
-    case 'denied': return `already denied by ${r.decidedBy ?? 'someone'}`;
-    case 'cancelled': return `cancelled by ${r.decidedBy ?? 'its requester'}`;
-    case 'expired': return `expired at ${iso(r.expiresAt)}: request it again`;
-    case 'pending': return 'pending';
+    case 'approved':
+    case 'running':
+      return `already approved by ${r.decidedBy ?? 'someone'} and ${r.state === 'running' ? 'running' : 'about to run'}`;
+    case 'succeeded':
+    case 'failed':
+      return `already decided by ${r.decidedBy ?? 'someone'} and ${r.state}`;
+    case 'denied':
+      return `already denied by ${r.decidedBy ?? 'someone'}`;
+    case 'cancelled':
+      return `cancelled by ${r.decidedBy ?? 'its requester'}`;
+    case 'expired':
+      return `expired at ${iso(r.expiresAt)}: request it again`;
+    case 'pending':
+      return 'pending';
   }
 }
 
@@ -287,7 +408,14 @@ function describeState(r: ActionRequest): string {
 function expireOne(ctx: RemediationContext, r: ActionRequest, actor: Actor): boolean {
   return ctx.store.transaction(() => {
     const now = ctx.clock.now();
-    if (!ctx.store.transitionRequest(r.id, 'pending', 'expired', now, { decidedBy: 'daemon', decidedAt: now, decisionReason: 'approval_ttl elapsed' })) return false;
+    if (
+      !ctx.store.transitionRequest(r.id, 'pending', 'expired', now, {
+        decidedBy: 'daemon',
+        decidedAt: now,
+        decisionReason: 'approval_ttl elapsed',
+      })
+    )
+      return false;
     const after = ctx.store.getRequest(r.id)!;
     audit(ctx, actor, A.expire, r.target, r.incidentId, 'expired', { requestId: r.id, action: r.action, expiresAt: iso(r.expiresAt) });
     enqueue(ctx, 'request.decided', after, { decision: 'expired', by: actor.id, decisionSource: actor.source });
@@ -296,7 +424,13 @@ function expireOne(ctx: RemediationContext, r: ActionRequest, actor: Actor): boo
 }
 
 /** Approves or denies a request as this person, re-checking the policy in force now. */
-export async function decide(ctx: RemediationContext, requestId: string, verdict: 'approve' | 'deny', actor: ActingPrincipal, opts: { reason?: string; onProgress?: (e: ProgressEvent) => void } = {}): Promise<DecideOutcome> {
+export async function decide(
+  ctx: RemediationContext,
+  requestId: string,
+  verdict: 'approve' | 'deny',
+  actor: ActingPrincipal,
+  opts: { reason?: string; onProgress?: (e: ProgressEvent) => void } = {},
+): Promise<DecideOutcome> {
   const found = ctx.store.getRequest(requestId);
   if (!found) throw new ChatopsError('not_found', `No request ${requestId}: list pending ones with 'chatops approvals'.`);
   let request = found;
@@ -304,8 +438,20 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
   const note = opts.reason?.trim() || null;
   const refuse = (why: string): DecideOutcome => {
     ctx.store.transaction(() => {
-      ctx.store.recordApproval({ requestId, actor: actor.id, source: actor.source, decision: verdict, outcome: 'refused', reason: why, ts: ctx.clock.now() });
-      audit(ctx, actor, verdict === 'approve' ? A.approve : A.deny, request.target, request.incidentId, 'refused', { requestId, action: request.action, why });
+      ctx.store.recordApproval({
+        requestId,
+        actor: actor.id,
+        source: actor.source,
+        decision: verdict,
+        outcome: 'refused',
+        reason: why,
+        ts: ctx.clock.now(),
+      });
+      audit(ctx, actor, verdict === 'approve' ? A.approve : A.deny, request.target, request.incidentId, 'refused', {
+        requestId,
+        action: request.action,
+        why,
+      });
     });
     return { ...refusal(why), request: ctx.store.getRequest(requestId) ?? request };
   };
@@ -314,8 +460,20 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
   const conflict = (r: ActionRequest): DecideOutcome => {
     const reason = `Request ${requestId} is ${describeState(r)}.`;
     ctx.store.transaction(() => {
-      ctx.store.recordApproval({ requestId, actor: actor.id, source: actor.source, decision: verdict, outcome: 'refused', reason, ts: ctx.clock.now() });
-      audit(ctx, actor, verdict === 'approve' ? A.approve : A.deny, r.target, r.incidentId, 'refused', { requestId, action: r.action, why: reason });
+      ctx.store.recordApproval({
+        requestId,
+        actor: actor.id,
+        source: actor.source,
+        decision: verdict,
+        outcome: 'refused',
+        reason,
+        ts: ctx.clock.now(),
+      });
+      audit(ctx, actor, verdict === 'approve' ? A.approve : A.deny, r.target, r.incidentId, 'refused', {
+        requestId,
+        action: r.action,
+        why: reason,
+      });
     });
     return { kind: 'conflict', reason, request: r };
   };
@@ -337,8 +495,24 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
     const to: RequestState = actor.id === request.requester ? 'cancelled' : 'denied';
     const done = ctx.store.transaction(() => {
       const at = ctx.clock.now();
-      if (!ctx.store.transitionRequest(requestId, 'pending', to, at, { decidedBy: actor.id, decidedSource: actor.source, decidedAt: at, decisionReason: note ?? undefined })) return null;
-      ctx.store.recordApproval({ requestId, actor: actor.id, source: actor.source, decision: 'deny', outcome: 'accepted', reason: note, ts: at });
+      if (
+        !ctx.store.transitionRequest(requestId, 'pending', to, at, {
+          decidedBy: actor.id,
+          decidedSource: actor.source,
+          decidedAt: at,
+          decisionReason: note ?? undefined,
+        })
+      )
+        return null;
+      ctx.store.recordApproval({
+        requestId,
+        actor: actor.id,
+        source: actor.source,
+        decision: 'deny',
+        outcome: 'accepted',
+        reason: note,
+        ts: at,
+      });
       const r = ctx.store.getRequest(requestId)!;
       audit(ctx, actor, to === 'cancelled' ? A.cancel : A.deny, r.target, r.incidentId, to, { requestId, action: r.action, reason: note });
       enqueue(ctx, 'request.decided', r, { decision: to, by: actor.id, decisionSource: actor.source, decisionReason: note });
@@ -350,10 +524,16 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
 
   const set = ctx.clusters ?? SINGLE_CLUSTER;
   const cluster = request.target.cluster ?? DEFAULT_CLUSTER;
-  if (!knownCluster(set, cluster)) return refuse(`cluster ${cluster}, where request ${requestId} would run, is no longer configured (clusters: ${clusterNames(set).join(', ')}).`);
+  if (!knownCluster(set, cluster))
+    return refuse(
+      `cluster ${cluster}, where request ${requestId} would run, is no longer configured (clusters: ${clusterNames(set).join(', ')}).`,
+    );
   const facts = {
-    action: spec, target: request.target, params: request.params,
-    requester: { id: request.requester, source: request.source, groups: request.requesterGroups }, approver: who,
+    action: spec,
+    target: request.target,
+    params: request.params,
+    requester: { id: request.requester, source: request.source, groups: request.requesterGroups },
+    approver: who,
   };
   // The policy in force first, before anything reaches the API server; the selector after.
   const early = evaluateApproval(ctx.policy, { ...facts, targetLabels: 'unknown' }, { labelsLater: true });
@@ -373,8 +553,26 @@ export async function decide(ctx: RemediationContext, requestId: string, verdict
   const approved = ctx.store.transaction(() => {
     const at = ctx.clock.now();
     // Guarded by state AND expiry: a request approved a millisecond after expiring stays expired.
-    if (!ctx.store.transitionRequest(requestId, 'pending', 'approved', at, { decidedBy: actor.id, decidedSource: actor.source, decidedAt: at, decisionReason: note ?? undefined }, at)) return null;
-    ctx.store.recordApproval({ requestId, actor: actor.id, source: actor.source, decision: 'approve', outcome: 'accepted', reason: note, ts: at });
+    if (
+      !ctx.store.transitionRequest(
+        requestId,
+        'pending',
+        'approved',
+        at,
+        { decidedBy: actor.id, decidedSource: actor.source, decidedAt: at, decisionReason: note ?? undefined },
+        at,
+      )
+    )
+      return null;
+    ctx.store.recordApproval({
+      requestId,
+      actor: actor.id,
+      source: actor.source,
+      decision: 'approve',
+      outcome: 'accepted',
+      reason: note,
+      ts: at,
+    });
     const r = ctx.store.getRequest(requestId)!;
     audit(ctx, actor, A.approve, r.target, r.incidentId, 'approved', { requestId, action: r.action, reason: note });
     enqueue(ctx, 'request.decided', r, { decision: 'approved', by: actor.id, decisionSource: actor.source, decisionReason: note });
@@ -422,13 +620,27 @@ export function recoverInterrupted(ctx: Pick<RemediationContext, 'store' | 'cloc
   for (const r of ctx.store.listRequests({ states: ['approved', 'running'] })) {
     const stale = r.state === 'approved' ? limits.approvedStaleMs : limits.runningStaleMs;
     if (now - r.updatedAt < stale) continue;
-    const result: ExecutionResult = r.state === 'approved'
-      ? { ok: false, summary: `${r.action} of ${targetText(r.target)} was approved but never started (the process that approved it stopped); nothing was changed: request it again.`, detail: { interrupted: 'approved' } }
-      : { ok: false, summary: `${r.action} of ${targetText(r.target)} was interrupted while running (the process running it stopped); check the deployment with 'chatops remediate pods ${targetText(r.target)}'.`, detail: { interrupted: 'running' } };
+    const result: ExecutionResult =
+      r.state === 'approved'
+        ? {
+            ok: false,
+            summary: `${r.action} of ${targetText(r.target)} was approved but never started (the process that approved it stopped); nothing was changed: request it again.`,
+            detail: { interrupted: 'approved' },
+          }
+        : {
+            ok: false,
+            summary: `${r.action} of ${targetText(r.target)} was interrupted while running (the process running it stopped); check the deployment with 'chatops remediate pods ${targetText(r.target)}'.`,
+            detail: { interrupted: 'running' },
+          };
     const done = ctx.store.transaction(() => {
       if (!ctx.store.transitionRequest(r.id, r.state, 'failed', now, { result })) return false;
       const after = ctx.store.getRequest(r.id)!;
-      audit(ctx as RemediationContext, daemon, A.result, r.target, r.incidentId, 'failed', { requestId: r.id, action: r.action, summary: result.summary, detail: result.detail });
+      audit(ctx as RemediationContext, daemon, A.result, r.target, r.incidentId, 'failed', {
+        requestId: r.id,
+        action: r.action,
+        summary: result.summary,
+        detail: result.detail,
+      });
       enqueue(ctx as RemediationContext, 'request.result', after, { by: daemon.id, ok: false, summary: result.summary });
       return true;
     });

@@ -81,7 +81,14 @@ export interface RequestStore {
    * Moves a request from `from` to `to` iff it is in `from` (and, when `notExpiredAt` is given,
    * has not expired by then). Returns false when another click, process or retry got there first.
    */
-  transitionRequest(id: string, from: RequestState, to: RequestState, now: number, fields?: TransitionFields, notExpiredAt?: number): boolean;
+  transitionRequest(
+    id: string,
+    from: RequestState,
+    to: RequestState,
+    now: number,
+    fields?: TransitionFields,
+    notExpiredAt?: number,
+  ): boolean;
   recordApproval(a: ApprovalRecord): void;
   approvalsOf(requestId: string): ApprovalRecord[];
 }
@@ -114,7 +121,12 @@ export interface Executor {
   checkPermissions(permissions: readonly KubePermission[], target: DeploymentTarget): Promise<Preflight>;
   /** The change with dryRun=All: validated and admitted by the server, not persisted. */
   dryRun(action: ActionSpec, target: DeploymentTarget, params: ActionParams): Promise<DryRunResult>;
-  execute(action: ActionSpec, target: DeploymentTarget, params: ActionParams, onProgress: (e: ProgressEvent) => void): Promise<ExecutionResult>;
+  execute(
+    action: ActionSpec,
+    target: DeploymentTarget,
+    params: ActionParams,
+    onProgress: (e: ProgressEvent) => void,
+  ): Promise<ExecutionResult>;
   read(action: ActionSpec, target: DeploymentTarget, params: ActionParams): Promise<ReadResult>;
 }
 

@@ -67,13 +67,18 @@ export function parseSilenceLength(text: string): SilenceLength | null {
 
 /** Why a silence cannot last `durationMs` (a sentence), or null when it can. */
 export function silenceLengthProblem(durationMs: number): string | null {
-  return durationMs > 0 && durationMs <= MAX_SILENCE_MS ? null : `A silence lasts more than 0 and at most ${formatDuration(MAX_SILENCE_MS)}, not ${formatDuration(durationMs)}.`;
+  return durationMs > 0 && durationMs <= MAX_SILENCE_MS
+    ? null
+    : `A silence lasts more than 0 and at most ${formatDuration(MAX_SILENCE_MS)}, not ${formatDuration(durationMs)}.`;
 }
 
 /** Why no silence can be made for the incident's alerts (they share no label), with the next step; null when one can. */
 export function unmatchable(incident: Pick<Incident, 'id' | 'labels'>): { why: string; hint: string } | null {
   if (incidentMatchers(incident).length > 0) return null;
-  return { why: `incident ${incident.id}'s alerts share no label, so no silence would match only them`, hint: 'Silence them in Alertmanager by hand.' };
+  return {
+    why: `incident ${incident.id}'s alerts share no label, so no silence would match only them`,
+    hint: 'Silence them in Alertmanager by hand.',
+  };
 }
 
 /** The matchers a silence of this incident uses: its alerts' common labels, exactly. */
@@ -82,7 +87,8 @@ export function incidentMatchers(incident: Pick<Incident, 'labels'>): SilenceMat
 }
 
 /** `name="value", …` for confirmation lines and messages. */
-export const matchersText = (matchers: readonly SilenceMatcher[]): string => matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}"${m.value}"`).join(', ');
+export const matchersText = (matchers: readonly SilenceMatcher[]): string =>
+  matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}"${m.value}"`).join(', ');
 
 /** A silence chatops created for an incident and has not expired, as the audit trail records it. */
 export interface ActiveSilence {
@@ -99,7 +105,9 @@ export interface ActiveSilence {
  * the future and that no `incident.unsilence` expired.
  */
 export function activeSilence(audit: readonly AuditRecord[], now: number): ActiveSilence | null {
-  const expired = new Set(audit.filter((a) => a.action === 'incident.unsilence' && a.result === 'ok').map((a) => String(a.detail.silenceId)));
+  const expired = new Set(
+    audit.filter((a) => a.action === 'incident.unsilence' && a.result === 'ok').map((a) => String(a.detail.silenceId)),
+  );
   for (let i = audit.length - 1; i >= 0; i--) {
     const a = audit[i]!;
     if (a.action !== 'incident.silence' || a.result !== 'ok') continue;

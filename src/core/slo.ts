@@ -69,8 +69,10 @@ export function sloQueries(labels: Labels, s: SloSettings): SloQuerySet[] {
   if (s.conventions.includes('sloth')) {
     let sel: string | null = null;
     if (labels.sloth_id) sel = `sloth_id=${quote(labels.sloth_id)}`;
-    else if (labels.sloth_service && labels.sloth_slo) sel = `sloth_service=${quote(labels.sloth_service)}, sloth_slo=${quote(labels.sloth_slo)}`;
-    else if (labels.sloth_service || labels[s.serviceLabel]) sel = `sloth_service=${quote(labels.sloth_service || labels[s.serviceLabel]!)}`;
+    else if (labels.sloth_service && labels.sloth_slo)
+      sel = `sloth_service=${quote(labels.sloth_service)}, sloth_slo=${quote(labels.sloth_slo)}`;
+    else if (labels.sloth_service || labels[s.serviceLabel])
+      sel = `sloth_service=${quote(labels.sloth_service || labels[s.serviceLabel]!)}`;
     if (sel) {
       out.push({
         convention: 'sloth',
@@ -94,7 +96,8 @@ export function sloQueries(labels: Labels, s: SloSettings): SloQuerySet[] {
   if (s.custom) {
     const budget = fillTemplate(s.custom.budgetRemaining, labels, quote);
     const burn = fillTemplate(s.custom.burnRate, labels, quote);
-    if (budget && burn) out.push({ convention: 'custom', budgetRemaining: budget, burnRate: burn, objective: null, key: [s.custom.nameLabel] });
+    if (budget && burn)
+      out.push({ convention: 'custom', budgetRemaining: budget, burnRate: burn, objective: null, key: [s.custom.nameLabel] });
   }
   return out;
 }
@@ -109,7 +112,13 @@ export interface Sample {
  * Joins the three results of one query set into SLO statuses (by the set's key labels), at
  * most `max`; the ones burning fastest first.
  */
-export function sloStatuses(set: SloQuerySet, budget: readonly Sample[], burn: readonly Sample[], objective: readonly Sample[], max: number): SloStatus[] {
+export function sloStatuses(
+  set: SloQuerySet,
+  budget: readonly Sample[],
+  burn: readonly Sample[],
+  objective: readonly Sample[],
+  max: number,
+): SloStatus[] {
   const keyOf = (l: Labels) => set.key.map((k) => l[k] ?? '').join('\u0000');
   const byKey = new Map<string, SloStatus>();
   const entry = (l: Labels): SloStatus => {
@@ -117,7 +126,15 @@ export function sloStatuses(set: SloQuerySet, budget: readonly Sample[], burn: r
     let e = byKey.get(k);
     if (!e) {
       const name = set.convention === 'sloth' ? (l.sloth_slo ?? l.sloth_id ?? '') : (l[set.key[0]!] ?? '');
-      e = { convention: set.convention, name: name || 'SLO', service: l.sloth_service ?? l.service ?? null, budgetRemaining: null, burnRate: null, objective: null, labels: l };
+      e = {
+        convention: set.convention,
+        name: name || 'SLO',
+        service: l.sloth_service ?? l.service ?? null,
+        budgetRemaining: null,
+        burnRate: null,
+        objective: null,
+        labels: l,
+      };
       byKey.set(k, e);
     }
     return e;
@@ -148,17 +165,28 @@ const pct = (r: number): string => {
 /** What one SLO status says, in plain words (each face escapes it its own way). */
 export function sloText(s: SloStatus): string {
   const parts = [
-    s.budgetRemaining === null ? null : s.budgetRemaining < 0 ? `error budget overspent by ${pct(-s.budgetRemaining)}` : `${pct(s.budgetRemaining)} of the error budget left`,
+    s.budgetRemaining === null
+      ? null
+      : s.budgetRemaining < 0
+        ? `error budget overspent by ${pct(-s.budgetRemaining)}`
+        : `${pct(s.budgetRemaining)} of the error budget left`,
     s.burnRate === null ? null : `burning ${s.burnRate >= 10 ? s.burnRate.toFixed(0) : s.burnRate.toFixed(1)}×`,
   ].filter(Boolean);
-  const objective = s.objective !== null ? ` (objective ${(s.objective * 100).toPrecision(Math.min(5, Math.max(3, String(s.objective).length - 2)))} %)` : '';
+  const objective =
+    s.objective !== null
+      ? ` (objective ${(s.objective * 100).toPrecision(Math.min(5, Math.max(3, String(s.objective).length - 2)))} %)`
+      : '';
   return `SLO ${s.service && !s.name.includes(s.service) ? `${s.service}/` : ''}${s.name}${objective}: ${parts.join(', ')}`;
 }
 
 /** The dashboard link of a status, or null when the template names a label it lacks. */
 export function sloDashboard(template: string | null, s: SloStatus, incidentLabels: Labels): string | null {
   if (!template) return null;
-  return fillTemplate(template, { ...incidentLabels, ...s.labels, slo: s.name, ...(s.service ? { service: s.service } : {}) }, encodeURIComponent);
+  return fillTemplate(
+    template,
+    { ...incidentLabels, ...s.labels, slo: s.name, ...(s.service ? { service: s.service } : {}) },
+    encodeURIComponent,
+  );
 }
 
 /** What the incident shows for one SLO: its sentence and its dashboard link (stored with the incident). */

@@ -55,7 +55,11 @@ export function workloadState(target: DeploymentTarget, pods: unknown, events: u
   const all: PodState[] = (p.pods ?? []).map((x) => {
     const last = x.lastTermination as PodState['lastTermination'] | undefined;
     return {
-      name: str(x.name), phase: str(x.phase), ready: x.ready === true, restarts: num(x.restarts), waiting: str(x.waiting) || null,
+      name: str(x.name),
+      phase: str(x.phase),
+      ready: x.ready === true,
+      restarts: num(x.restarts),
+      waiting: str(x.waiting) || null,
       lastTermination: last ? { reason: last.reason ?? null, exitCode: last.exitCode ?? null, finishedAt: last.finishedAt ?? null } : null,
     };
   });
@@ -65,8 +69,15 @@ export function workloadState(target: DeploymentTarget, pods: unknown, events: u
     .slice(-maxEvents);
   return {
     target: targetText(target),
-    desired: num(d.desired), ready: num(d.ready), updated: num(d.updated), available: num(d.available), paused: d.paused === true,
-    notReady: all.filter((x) => !x.ready).sort((a, b) => b.restarts - a.restarts).slice(0, maxPods),
+    desired: num(d.desired),
+    ready: num(d.ready),
+    updated: num(d.updated),
+    available: num(d.available),
+    paused: d.paused === true,
+    notReady: all
+      .filter((x) => !x.ready)
+      .sort((a, b) => b.restarts - a.restarts)
+      .slice(0, maxPods),
     notReadyTotal: all.filter((x) => !x.ready).length,
     pods: all.length,
     warnings,
@@ -81,7 +92,9 @@ export function workloadLines(s: WorkloadState, now: number): string[] {
     `${s.target}: ${s.ready}/${s.desired} ready, ${s.updated} updated, ${s.available} available${s.paused ? ', rollout PAUSED' : ''}`,
   ];
   if (s.notReady.length) {
-    lines.push(`Pods not ready (${s.notReadyTotal} of ${s.pods}${s.notReadyTotal > s.notReady.length ? `, ${s.notReady.length} shown` : ''}):`);
+    lines.push(
+      `Pods not ready (${s.notReadyTotal} of ${s.pods}${s.notReadyTotal > s.notReady.length ? `, ${s.notReady.length} shown` : ''}):`,
+    );
     for (const p of s.notReady) {
       const t = p.lastTermination;
       const ago = t?.finishedAt ? ` ${formatDuration(now - Date.parse(t.finishedAt))} ago` : '';
@@ -95,7 +108,10 @@ export function workloadLines(s: WorkloadState, now: number): string[] {
   }
   if (s.warnings.length) {
     lines.push(`Warning events (latest ${s.warnings.length}):`);
-    for (const w of s.warnings) lines.push(`  ${hhmmZ(w.at)} ${w.reason} ${w.object}: ${w.message.replace(/\s+/g, ' ').slice(0, 200)}${w.count > 1 ? ` (×${w.count})` : ''}`);
+    for (const w of s.warnings)
+      lines.push(
+        `  ${hhmmZ(w.at)} ${w.reason} ${w.object}: ${w.message.replace(/\s+/g, ' ').slice(0, 200)}${w.count > 1 ? ` (×${w.count})` : ''}`,
+      );
   } else {
     lines.push('No warning events.');
   }
@@ -116,7 +132,12 @@ export const WORKLOAD_AUDIT = 'enrichment.workload';
  * Reads the deployment's pods and events for an incident, in the incident's cluster, if the
  * policy (that cluster's) allows it; audited when it runs.
  */
-export async function readWorkload(ctx: RemediationContext, named: DeploymentTarget, incident: Incident, maxEvents: number): Promise<WorkloadOutcome> {
+export async function readWorkload(
+  ctx: RemediationContext,
+  named: DeploymentTarget,
+  incident: Incident,
+  maxEvents: number,
+): Promise<WorkloadOutcome> {
   const pods = actionSpec('pods');
   const events = actionSpec('events');
   const placed = targetInCluster(ctx, named, incident);
@@ -124,7 +145,16 @@ export async function readWorkload(ctx: RemediationContext, named: DeploymentTar
   const { target } = placed;
   const incidentId = incident.id;
   const audit = (result: string, detail: Record<string, unknown>) =>
-    ctx.store.appendAudit({ ts: ctx.clock.now(), actor: ENRICHMENT_ACTOR.id, source: ENRICHMENT_ACTOR.source, action: WORKLOAD_AUDIT, target: targetText(target), incidentId, result, detail: { actions: [pods.name, events.name], ...detail } });
+    ctx.store.appendAudit({
+      ts: ctx.clock.now(),
+      actor: ENRICHMENT_ACTOR.id,
+      source: ENRICHMENT_ACTOR.source,
+      action: WORKLOAD_AUDIT,
+      target: targetText(target),
+      incidentId,
+      result,
+      detail: { actions: [pods.name, events.name], ...detail },
+    });
   let executor;
   try {
     executor = await executorOf(ctx, target);

@@ -30,14 +30,27 @@ export class AuditShipper {
   ) {
     const self = this;
     new Gauge({
-      name: 'chatops_audit_sink_lag_rows', help: 'Audit rows not yet delivered to each sink.', labelNames: ['sink'], registers: [registry],
+      name: 'chatops_audit_sink_lag_rows',
+      help: 'Audit rows not yet delivered to each sink.',
+      labelNames: ['sink'],
+      registers: [registry],
       collect() {
         const head = store.lastAuditSeq();
         for (const s of sinks) this.set({ sink: s.name }, Math.max(0, head - self.cursor(s)));
       },
     });
-    this.errors = new Counter({ name: 'chatops_audit_sink_errors_total', help: 'Failed deliveries to each audit sink.', labelNames: ['sink'], registers: [registry] });
-    this.shipped = new Counter({ name: 'chatops_audit_sink_rows_total', help: 'Audit rows delivered to each sink.', labelNames: ['sink'], registers: [registry] });
+    this.errors = new Counter({
+      name: 'chatops_audit_sink_errors_total',
+      help: 'Failed deliveries to each audit sink.',
+      labelNames: ['sink'],
+      registers: [registry],
+    });
+    this.shipped = new Counter({
+      name: 'chatops_audit_sink_rows_total',
+      help: 'Audit rows delivered to each sink.',
+      labelNames: ['sink'],
+      registers: [registry],
+    });
   }
 
   cursor(sink: AuditSink): number {

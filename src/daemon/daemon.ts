@@ -48,14 +48,20 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const { config, secrets } = loaded;
   const { host, port } = config.webhook.listen;
   if (!isLoopback(host) && !secrets.webhookToken) {
-    throw new ChatopsError('config', `Refusing to listen on ${host}:${port} without a webhook token: anyone who reaches that address could inject alerts. Set CHATOPS_WEBHOOK_TOKEN (or webhook.token_file), or listen on 127.0.0.1.`);
+    throw new ChatopsError(
+      'config',
+      `Refusing to listen on ${host}:${port} without a webhook token: anyone who reaches that address could inject alerts. Set CHATOPS_WEBHOOK_TOKEN (or webhook.token_file), or listen on 127.0.0.1.`,
+    );
   }
   const runtime = openRuntime(loaded, { notify: slackConfigured(loaded) });
   const { store, clock } = runtime;
   // Loading client-node holds this thread for about a second: do it while starting, not in
   // the middle of the first approved action (webhooks wait, Slack's pings time out).
   if (runtime.clusters.all.some((c) => c.config.kubernetes !== null)) await import('../adapters/kube/kube-executor.js');
-  const checkpointer = startCheckpointer(store, logger, { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busy_timeout });
+  const checkpointer = startCheckpointer(store, logger, {
+    synchronous: config.store.synchronous,
+    busyTimeoutMs: config.store.busy_timeout,
+  });
   const multi = runtime.clusters.set.multi;
   const metrics = new Metrics(store, clock.now, { clusters: multi });
   registerRequestMetrics(metrics.registry, store, { clusters: multi ? runtime.clusters.all.map((c) => c.name) : undefined });
@@ -64,9 +70,16 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   const parser = startWebhookParser((e) => logger.error({ err: e }, 'webhook parser thread failed; parsing on the main thread instead'));
   const lease = new DaemonLease(store, config.store.mode);
   const reconciled = reconciledClusters(runtime);
-  const reconcileMetrics = reconciled.length > 0
-    ? new ReconcileMetrics(metrics.registry, reconciled.map((c) => ({ cluster: runtime.clusters.set.multi ? c.name : null, urls: c.config.alertmanager.urls.map(displayUrl) })))
-    : null;
+  const reconcileMetrics =
+    reconciled.length > 0
+      ? new ReconcileMetrics(
+          metrics.registry,
+          reconciled.map((c) => ({
+            cluster: runtime.clusters.set.multi ? c.name : null,
+            urls: c.config.alertmanager.urls.map(displayUrl),
+          })),
+        )
+      : null;
   // Set while this daemon holds the lease and runs everything that must run once per database.
   let active: ActiveServices | null = null;
   let standbyReason: string | null = null;
@@ -75,7 +88,11 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     parse: (body, now) => parser.parse(body, now),
     // A standby ingests too: SQLite serialises writers, and the holder delivers what it writes.
     ingest: async (delivery, raw) => {
-      const result = await ingest.ingest(delivery, raw, { source: 'webhook', actor: `alertmanager:${delivery.receiver || 'unknown'}`, auditSource: 'alertmanager' });
+      const result = await ingest.ingest(delivery, raw, {
+        source: 'webhook',
+        actor: `alertmanager:${delivery.receiver || 'unknown'}`,
+        auditSource: 'alertmanager',
+      });
       active?.slack?.nudge();
       if (result.incidents.some((i) => i.status === 'resolved')) active?.sweepSilences();
       return result;
@@ -93,7 +110,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         if (!active) return standbyReason ?? 'starting';
         return active.slack ? active.slack.notReadyReason() : null;
       },
-      details: () => [active?.slack?.behindReason(), ...(active?.reconcilers ?? []).map((r) => r.degraded())].filter((d): d is string => Boolean(d)),
+      details: () =>
+        [active?.slack?.behindReason(), ...(active?.reconcilers ?? []).map((r) => r.degraded())].filter((d): d is string => Boolean(d)),
     },
     webhookToken: secrets.webhookToken,
     maxBodyBytes: config.webhook.max_body,
@@ -107,11 +125,16 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      reject(e.code === 'EADDRINUSE'
-        ? new ChatopsError('config', `${host}:${port} is already in use: stop the other process or set CHATOPS_LISTEN / webhook.listen to a free port.`)
-        : e.code === 'EADDRNOTAVAIL'
-          ? new ChatopsError('config', `${host} is not an address of this host: fix CHATOPS_LISTEN / webhook.listen.`)
-          : e);
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new ChatopsError(
+              'config',
+              `${host}:${port} is already in use: stop the other process or set CHATOPS_LISTEN / webhook.listen to a free port.`,
+            )
+          : e.code === 'EADDRNOTAVAIL'
+            ? new ChatopsError('config', `${host} is not an address of this host: fix CHATOPS_LISTEN / webhook.listen.`)
+            : e,
+      );
     });
     server.listen(port, host, () => resolve());
   });
@@ -120,7 +143,9 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
 
   let stopping: Promise<void> | null = null;
   let onLost: (reason: string) => void = () => {};
-  const lost = new Promise<string>((resolve) => { onLost = resolve; });
+  const lost = new Promise<string>((resolve) => {
+    onLost = resolve;
+  });
   const activate = async () => {
     standbyReason = null;
     active = await startActive(runtime, lease, metrics, reconcileMetrics, logger, url, (reason) => {
@@ -134,7 +159,9 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
   } else {
     const describe = () => {
       const h = lease.holder();
-      const who = h ? `pid ${h.pid} on ${h.host}${h.url ? ` (${h.url})` : ''}, heartbeat ${Math.round((clock.now() - h.heartbeatAt) / 1000)} s ago` : 'another process';
+      const who = h
+        ? `pid ${h.pid} on ${h.host}${h.url ? ` (${h.url})` : ''}, heartbeat ${Math.round((clock.now() - h.heartbeatAt) / 1000)} s ago`
+        : 'another process';
       return `standby: the database ${store.path} is held by the chatops daemon ${who}; this daemon takes over within ${LEASE_POLL_MS / 1000} s after that one stops`;
     };
     standbyReason = describe();
@@ -168,7 +195,17 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     logger.info('Kubernetes is off: set kubernetes.enabled: true (and KUBECONFIG or kubernetes.kubeconfig) to run approved remediation');
   }
   if (runtime.clusters.set.multi) {
-    logger.info({ clusters: runtime.clusters.all.map((c) => ({ name: c.name, kubernetes: c.config.kubernetes !== null, alertmanagers: c.config.alertmanager.urls.length, prometheus: Boolean(c.config.prometheus.url) })) }, 'clusters');
+    logger.info(
+      {
+        clusters: runtime.clusters.all.map((c) => ({
+          name: c.name,
+          kubernetes: c.config.kubernetes !== null,
+          alertmanagers: c.config.alertmanager.urls.length,
+          prometheus: Boolean(c.config.prometheus.url),
+        })),
+      },
+      'clusters',
+    );
   }
 
   const stop = () => {
@@ -202,7 +239,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     runtime.remediation.policy = policyFromConfig(next.config.policy, next.config.clusters);
     // The controls on open incidents' messages follow the policy in force.
     active?.slack?.policyChanged();
-    logger.info({ config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces }, 'policy reloaded');
+    logger.info(
+      { config: next.file ?? '(embedded defaults)', maxRisk: next.config.policy.max_risk, namespaces: next.config.policy.namespaces },
+      'policy reloaded',
+    );
   };
   return { url, runtime, reloadPolicy, stop, lost };
 }
@@ -226,11 +266,21 @@ interface ActiveServices {
  * What runs once per database, in the lease holder only: Slack (socket and outbox), the
  * heartbeat, request expiry, audit shipping, pruning and reconciliation with Alertmanager.
  */
-async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metrics, reconcileMetrics: ReconcileMetrics | null, logger: Logger, url: string, lost: (reason: string) => void): Promise<ActiveServices> {
+async function startActive(
+  runtime: Runtime,
+  lease: DaemonLease,
+  metrics: Metrics,
+  reconcileMetrics: ReconcileMetrics | null,
+  logger: Logger,
+  url: string,
+  lost: (reason: string) => void,
+): Promise<ActiveServices> {
   const { loaded, store, clock } = runtime;
   const { config } = loaded;
   const startedAt = clock.now();
-  const slack: RunningSlack | null = slackConfigured(loaded) ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime)) : null;
+  const slack: RunningSlack | null = slackConfigured(loaded)
+    ? await startSlack(runtime, metrics, logger, remediationExtensions(runtime))
+    : null;
   store.setMeta(SLACK_ENABLED_META, slack ? '1' : '0', clock.now());
   if (!slack) recordSocketState(runtime, logger, 'off');
   let anchorDiverged = false;
@@ -248,7 +298,10 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
     try {
       // The audit chain's head, kept outside the database (see audit-anchor.ts).
       const anchored = runtime.checkpointAudit();
-      if (anchored === 'diverged' && !anchorDiverged) logger.error('the audit chain no longer holds the row its anchor records: rows were deleted or rewritten; run chatops audit verify');
+      if (anchored === 'diverged' && !anchorDiverged)
+        logger.error(
+          'the audit chain no longer holds the row its anchor records: rows were deleted or rewritten; run chatops audit verify',
+        );
       anchorDiverged = anchored === 'diverged';
     } catch (e) {
       logger.warn({ err: e }, 'audit anchor not written');
@@ -264,10 +317,14 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
       const n = expireRequests(runtime.remediation);
       if (n > 0) logger.info({ expired: n }, 'action requests expired');
       // Longer than any CLI or daemon could still be following the rollout, in the slowest cluster.
-      const follow = Math.max(...runtime.clusters.all.map((c) => {
-        const k = c.config.kubernetes;
-        return k ? k.rolloutTimeoutMs + 3 * k.requestTimeoutMs : config.kubernetes.rollout_timeout + 3 * config.kubernetes.request_timeout;
-      }));
+      const follow = Math.max(
+        ...runtime.clusters.all.map((c) => {
+          const k = c.config.kubernetes;
+          return k
+            ? k.rolloutTimeoutMs + 3 * k.requestTimeoutMs
+            : config.kubernetes.rollout_timeout + 3 * config.kubernetes.request_timeout;
+        }),
+      );
       const closed = recoverInterrupted(runtime.remediation, { approvedStaleMs: 2 * 60_000, runningStaleMs: follow + 2 * 60_000 });
       if (closed > 0) logger.warn({ closed }, 'action requests left behind by a stopped process were closed as failed');
     } catch (e) {
@@ -276,7 +333,8 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
   };
   // "Silence until resolved": expired once the incident resolves, however it resolved.
   const untilResolved = new UntilResolvedSweep(runtime, logger);
-  const sweepSilences = () => void untilResolved.run().catch((e: unknown) => logger.warn({ err: e }, 'until-resolved silence sweep failed'));
+  const sweepSilences = () =>
+    void untilResolved.run().catch((e: unknown) => logger.warn({ err: e }, 'until-resolved silence sweep failed'));
   sweepExpired();
   sweepSilences();
   const expirySweep = setInterval(() => {
@@ -300,13 +358,25 @@ async function startActive(runtime: Runtime, lease: DaemonLease, metrics: Metric
   const multi = runtime.clusters.set.multi;
   const reconcilers = reconcileMetrics
     ? reconciledClusters(runtime).map((c) => {
-      const am = c.config.alertmanager;
-      const log = logger.child({ component: 'reconcile', ...(multi ? { cluster: c.name } : {}) });
-      return new Reconciler(runtime, reconcileMetrics, log, { cluster: multi ? c.name : null, urls: am.urls, timeoutMs: am.timeoutMs, intervalMs: am.reconcile.intervalMs, warmupMs: am.reconcile.warmupMs }, () => {
-        slack?.nudge();
-        sweepSilences();
-      });
-    })
+        const am = c.config.alertmanager;
+        const log = logger.child({ component: 'reconcile', ...(multi ? { cluster: c.name } : {}) });
+        return new Reconciler(
+          runtime,
+          reconcileMetrics,
+          log,
+          {
+            cluster: multi ? c.name : null,
+            urls: am.urls,
+            timeoutMs: am.timeoutMs,
+            intervalMs: am.reconcile.intervalMs,
+            warmupMs: am.reconcile.warmupMs,
+          },
+          () => {
+            slack?.nudge();
+            sweepSilences();
+          },
+        );
+      })
     : [];
   for (const r of reconcilers) r.start();
   return {

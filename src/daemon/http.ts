@@ -34,7 +34,13 @@ export interface HttpDeps {
 }
 
 const STATUS: Record<ErrorKind, number> = {
-  usage: 400, config: 500, not_found: 404, conflict: 409, refused: 403, unavailable: 503, failed: 500,
+  usage: 400,
+  config: 500,
+  not_found: 404,
+  conflict: 409,
+  refused: 403,
+  unavailable: 503,
+  failed: 500,
 };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -47,7 +53,11 @@ function authorised(header: string | undefined, token: string): boolean {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly outcome: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly outcome: string,
+  ) {
     super(message);
   }
 }
@@ -77,29 +87,40 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   const checkAuth = (req: Request, _res: Response, next: NextFunction) => {
     // Before the body is read: an unauthenticated client cannot make us buffer a megabyte.
     if (deps.webhookToken !== undefined && !authorised(req.get('authorization'), deps.webhookToken)) {
-      next(new HttpError(401, 'missing or wrong bearer token: set http_config.authorization.credentials in Alertmanager to the chatops webhook token', 'unauthorized'));
+      next(
+        new HttpError(
+          401,
+          'missing or wrong bearer token: set http_config.authorization.credentials in Alertmanager to the chatops webhook token',
+          'unauthorized',
+        ),
+      );
       return;
     }
     next();
   };
 
-  app.post(
-    '/api/alertmanager',
-    checkAuth,
-    express.raw({ type: () => true, limit: deps.maxBodyBytes }),
-    async (req, res) => {
-      const started = process.hrtime.bigint();
-      const { raw, delivery } = await deps.parse(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), deps.now());
-      for (const a of delivery.alerts) deps.metrics.alertsReceived.inc({ status: a.status });
-      const result = await deps.ingest(delivery, raw);
-      deps.metrics.deliveries.inc({ outcome: result.outcome });
-      deps.metrics.ingestSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      deps.logger.debug({ deliveryId: result.deliveryId, outcome: result.outcome, incidents: result.incidents.map((i) => i.id) }, 'delivery committed');
-      res.json({ status: 'ok', deliveryId: result.deliveryId, outcome: result.outcome, incidents: result.incidents.map((i) => ({ id: i.id, action: i.action, status: i.status })) });
-    },
-  );
+  app.post('/api/alertmanager', checkAuth, express.raw({ type: () => true, limit: deps.maxBodyBytes }), async (req, res) => {
+    const started = process.hrtime.bigint();
+    const { raw, delivery } = await deps.parse(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), deps.now());
+    for (const a of delivery.alerts) deps.metrics.alertsReceived.inc({ status: a.status });
+    const result = await deps.ingest(delivery, raw);
+    deps.metrics.deliveries.inc({ outcome: result.outcome });
+    deps.metrics.ingestSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    deps.logger.debug(
+      { deliveryId: result.deliveryId, outcome: result.outcome, incidents: result.incidents.map((i) => i.id) },
+      'delivery committed',
+    );
+    res.json({
+      status: 'ok',
+      deliveryId: result.deliveryId,
+      outcome: result.outcome,
+      incidents: result.incidents.map((i) => ({ id: i.id, action: i.action, status: i.status })),
+    });
+  });
 
-  app.use((_req, _res, next) => next(new HttpError(404, 'no such endpoint: POST /api/alertmanager, GET /health, /ready, /metrics', 'not_found')));
+  app.use((_req, _res, next) =>
+    next(new HttpError(404, 'no such endpoint: POST /api/alertmanager, GET /health, /ready, /metrics', 'not_found')),
+  );
 
   // The one error funnel: status + {"error": sentence}.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -113,7 +134,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       status = 413;
       outcome = 'too_large';
       message = `body larger than webhook.max_body (${deps.maxBodyBytes} bytes): lower max_alerts in the Alertmanager receiver or raise webhook.max_body`;
-    } else if (e?.type === 'request.aborted' || e?.type === 'entity.verify.failed' || (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)) {
+    } else if (
+      e?.type === 'request.aborted' ||
+      e?.type === 'entity.verify.failed' ||
+      (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    ) {
       status = e.status ?? 400;
       outcome = 'rejected';
       message = (err as Error).message;

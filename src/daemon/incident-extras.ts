@@ -100,11 +100,24 @@ export function extrasConfig(config: Config, clusters: Pick<ClusterRuntimes, 'pr
   return {
     prometheusOf: (incident) => clusters.prometheusOf(incident),
     graphs: {
-      enabled: g.enabled, maxQueries: g.max_queries, maxSeries: g.max_series, lookbackMs: g.lookback, maxWindowMs: g.max_window, points: g.points,
-      minStepMs: g.min_step, timeoutMs: g.timeout, maxBytes: g.max_bytes, png: { theme: g.theme, width: g.width, height: g.height, scale: 2 }, recovery: g.recovery,
+      enabled: g.enabled,
+      maxQueries: g.max_queries,
+      maxSeries: g.max_series,
+      lookbackMs: g.lookback,
+      maxWindowMs: g.max_window,
+      points: g.points,
+      minStepMs: g.min_step,
+      timeoutMs: g.timeout,
+      maxBytes: g.max_bytes,
+      png: { theme: g.theme, width: g.width, height: g.height, scale: 2 },
+      recovery: g.recovery,
     },
     slo: {
-      enabled: config.slo.enabled, conventions: config.slo.conventions, serviceLabel: config.slo.service_label, max: config.slo.max, dashboard: config.slo.dashboard ?? null,
+      enabled: config.slo.enabled,
+      conventions: config.slo.conventions,
+      serviceLabel: config.slo.service_label,
+      max: config.slo.max,
+      dashboard: config.slo.dashboard ?? null,
       custom: q ? { budgetRemaining: q.budget_remaining, burnRate: q.burn_rate, nameLabel: q.name_label } : null,
     },
     workload: { enabled: config.workload.enabled, events: config.workload.events, pods: config.workload.pods },
@@ -132,7 +145,8 @@ export class IncidentExtras {
   opened(incidentId: number, channel: string, ts: string): void {
     const { config } = this.deps;
     const prometheus = this.prometheusOf(incidentId);
-    if (config.graphs.enabled && prometheus) this.schedule(incidentId, 'graph.opened', () => this.graph(incidentId, 'graph.opened', channel, ts));
+    if (config.graphs.enabled && prometheus)
+      this.schedule(incidentId, 'graph.opened', () => this.graph(incidentId, 'graph.opened', channel, ts));
     if (config.workload.enabled && config.kubernetes) this.schedule(incidentId, 'workload', () => this.workload(incidentId));
     if (config.slo.enabled && prometheus) this.schedule(incidentId, 'slo', () => this.slo(incidentId));
   }
@@ -140,7 +154,8 @@ export class IncidentExtras {
   /** The incident resolved and its thread was told: the recovery graph. */
   resolved(incidentId: number, channel: string, ts: string): void {
     const { config } = this.deps;
-    if (config.graphs.enabled && config.graphs.recovery && this.prometheusOf(incidentId)) this.schedule(incidentId, 'graph.resolved', () => this.graph(incidentId, 'graph.resolved', channel, ts));
+    if (config.graphs.enabled && config.graphs.recovery && this.prometheusOf(incidentId))
+      this.schedule(incidentId, 'graph.resolved', () => this.graph(incidentId, 'graph.resolved', channel, ts));
   }
 
   /**
@@ -153,7 +168,8 @@ export class IncidentExtras {
       if (!where) continue;
       if (row.kind === 'graph.resolved') this.resolved(row.incidentId, where.channel, where.ts);
       else if (row.kind === 'graph.opened') {
-        if (this.deps.config.graphs.enabled && this.prometheusOf(row.incidentId)) this.schedule(row.incidentId, row.kind, () => this.graph(row.incidentId, 'graph.opened', where.channel, where.ts));
+        if (this.deps.config.graphs.enabled && this.prometheusOf(row.incidentId))
+          this.schedule(row.incidentId, row.kind, () => this.graph(row.incidentId, 'graph.opened', where.channel, where.ts));
       } else if (row.kind === 'workload') this.schedule(row.incidentId, row.kind, () => this.workload(row.incidentId));
       else this.schedule(row.incidentId, row.kind, () => this.slo(row.incidentId));
     }
@@ -208,7 +224,7 @@ export class IncidentExtras {
   }
 
   private pump(): void {
-    for (let i = 0; !this.stopped && i < this.queue.length; ) {
+    for (let i = 0; !this.stopped && i < this.queue.length;) {
       const { key, lane, job } = this.queue[i]!;
       const busy = this.running.get(lane) ?? 0;
       if (busy >= CONCURRENCY) {
@@ -246,7 +262,13 @@ export class IncidentExtras {
     }
   }
 
-  private finish(incidentId: number, kind: ExtraKind, state: 'done' | 'skipped', data: unknown, enqueue?: { kind: string; payload: Record<string, unknown> }): void {
+  private finish(
+    incidentId: number,
+    kind: ExtraKind,
+    state: 'done' | 'skipped',
+    data: unknown,
+    enqueue?: { kind: string; payload: Record<string, unknown> },
+  ): void {
     const { store, extras, clock } = this.deps;
     const now = clock.now();
     store.transaction(() => {
@@ -266,10 +288,18 @@ export class IncidentExtras {
     if (!prometheus) return this.finish(incidentId, kind, 'skipped', { why: "no Prometheus for the incident's cluster" });
     const alerts = store.alertsOf(incidentId);
     const queries = graphQueries(incident, alerts, config.graphs.maxQueries);
-    if (queries.length === 0) return this.finish(incidentId, kind, 'skipped', { why: 'no promql_query and no rule expression in generatorURL' });
+    if (queries.length === 0)
+      return this.finish(incidentId, kind, 'skipped', { why: 'no promql_query and no rule expression in generatorURL' });
     const g = config.graphs;
     const firstStart = Math.min(...alerts.map((a) => a.startsAt), incident.openedAt);
-    const window = rangeWindow({ firstStart, end: clock.now(), lookbackMs: g.lookbackMs, maxWindowMs: g.maxWindowMs, points: g.points, minStepMs: g.minStepMs });
+    const window = rangeWindow({
+      firstStart,
+      end: clock.now(),
+      lookbackMs: g.lookbackMs,
+      maxWindowMs: g.maxWindowMs,
+      points: g.points,
+      minStepMs: g.minStepMs,
+    });
     const recovery = kind === 'graph.resolved';
     const markers = [{ at: firstStart, label: 'firing' }];
     if (recovery && incident.resolvedAt !== null) markers.push({ at: incident.resolvedAt, label: 'resolved' });
@@ -281,7 +311,19 @@ export class IncidentExtras {
     for (const { q, r } of results) {
       if (!r.ok) notes.push(`${short(q.expr)}: ${queryFailure(r.errorType, r.error, g.timeoutMs)}`);
       else if (!r.series.some(hasData)) notes.push(`${short(q.expr)}: no data between ${hhmm(window.start)} and ${hhmm(window.end)} UTC`);
-      else charts.push(buildChart({ title: q.expr, context, series: r.series, maxSeries: g.maxSeries, threshold: q.threshold, markers, start: window.start, end: window.end }));
+      else
+        charts.push(
+          buildChart({
+            title: q.expr,
+            context,
+            series: r.series,
+            maxSeries: g.maxSeries,
+            threshold: q.threshold,
+            markers,
+            start: window.start,
+            end: window.end,
+          }),
+        );
     }
     if (this.stopped) return; // claimed and running: the next start resumes it
     const files: FileToShare[] = [];
@@ -293,12 +335,22 @@ export class IncidentExtras {
           notes.push(`${short(spec.title)}: the chart is ${Math.ceil(png.length / 1024)} KB, over graphs.max_bytes`);
           return;
         }
-        files.push({ data: png, filename: `incident-${incident.id}-${recovery ? 'recovery' : 'graph'}-${i + 1}.png`, title: spec.title.slice(0, 250), altText: altText(spec) });
+        files.push({
+          data: png,
+          filename: `incident-${incident.id}-${recovery ? 'recovery' : 'graph'}-${i + 1}.png`,
+          title: spec.title.slice(0, 250),
+          altText: altText(spec),
+        });
       });
     }
     const label = recovery ? 'Recovery graph' : 'Graph';
     if (files.length === 0) return this.giveUp(incidentId, kind, `${label} not posted: ${notes.join('; ')}`);
-    const caption = graphCaption(charts.map((c) => c.title), `${hhmm(window.start)}–${hhmm(window.end)} UTC (${formatDuration(window.end - window.start)})`, recovery, notes);
+    const caption = graphCaption(
+      charts.map((c) => c.title),
+      `${hhmm(window.start)}–${hhmm(window.end)} UTC (${formatDuration(window.end - window.start)})`,
+      recovery,
+      notes,
+    );
     const upload = await this.upload({ channel, threadTs: ts, comment: caption, files });
     if (upload.ok) {
       logger.info({ incidentId, kind, files: upload.fileIds.length }, 'graph posted');
@@ -308,7 +360,9 @@ export class IncidentExtras {
   }
 
   /** One upload, with one wait for a 429's Retry-After; never more. */
-  private async upload(args: Parameters<FileSharer['uploadFiles']>[0]): Promise<{ ok: true; fileIds: string[] } | { ok: false; why: string }> {
+  private async upload(
+    args: Parameters<FileSharer['uploadFiles']>[0],
+  ): Promise<{ ok: true; fileIds: string[] } | { ok: false; why: string }> {
     for (let attempt = 1; ; attempt++) {
       try {
         const r = await this.deps.files.uploadFiles(args);
@@ -321,9 +375,12 @@ export class IncidentExtras {
           continue;
         }
         this.deps.logger.warn({ error: failure.error, kind: failure.kind }, 'graph upload failed');
-        const why = failure.kind === 'rate_limited' ? 'Slack rate-limited the upload'
-          : failure.error === 'missing_scope' ? 'the Slack app lacks the files:write scope (see chatops config check)'
-            : `Slack refused the upload (${failure.error})`;
+        const why =
+          failure.kind === 'rate_limited'
+            ? 'Slack rate-limited the upload'
+            : failure.error === 'missing_scope'
+              ? 'the Slack app lacks the files:write scope (see chatops config check)'
+              : `Slack refused the upload (${failure.error})`;
         return { ok: false, why };
       }
     }
@@ -341,9 +398,16 @@ export class IncidentExtras {
       logger.debug({ incidentId, reason: r.reason }, 'workload state not read: the policy does not allow it');
       return this.finish(incidentId, 'workload', 'skipped', { why: r.reason });
     }
-    if (r.kind === 'failed') return this.giveUp(incidentId, 'workload', `Workload state of ${targetText(target)} not available: ${r.reason}`);
+    if (r.kind === 'failed')
+      return this.giveUp(incidentId, 'workload', `Workload state of ${targetText(target)} not available: ${r.reason}`);
     const lines = workloadLines({ ...r.state, notReady: r.state.notReady.slice(0, config.workload.pods) }, clock.now());
-    this.finish(incidentId, 'workload', 'done', { state: r.state }, { kind: WORKLOAD_EVENT, payload: { target: targetText(target), lines } });
+    this.finish(
+      incidentId,
+      'workload',
+      'done',
+      { state: r.state },
+      { kind: WORKLOAD_EVENT, payload: { target: targetText(target), lines } },
+    );
   }
 
   // --- SLO ------------------------------------------------------------------------------------
@@ -354,12 +418,17 @@ export class IncidentExtras {
     if (!incident) return this.finish(incidentId, 'slo', 'skipped', { why: 'unknown incident' });
     const prometheus = config.prometheusOf(incident);
     if (!prometheus) return this.finish(incidentId, 'slo', 'skipped', { why: "no Prometheus for the incident's cluster" });
-    const labels = sloLabels(incident, store.alertsOf(incidentId).map((a) => a.labels));
+    const labels = sloLabels(
+      incident,
+      store.alertsOf(incidentId).map((a) => a.labels),
+    );
     const sets = sloQueries(labels, config.slo);
     if (sets.length === 0) return this.finish(incidentId, 'slo', 'skipped', { why: 'no label names a service or an SLO' });
     const statuses = [];
     for (const set of sets) {
-      const [budget, burn, objective] = await Promise.all([set.budgetRemaining, set.burnRate, set.objective].map((q) => (q ? this.vector(prometheus, q) : Promise.resolve([]))));
+      const [budget, burn, objective] = await Promise.all(
+        [set.budgetRemaining, set.burnRate, set.objective].map((q) => (q ? this.vector(prometheus, q) : Promise.resolve([]))),
+      );
       statuses.push(...sloStatuses(set, budget!, burn!, objective!, config.slo.max));
       if (statuses.length) break; // the first convention with rules for this service wins
     }
@@ -378,7 +447,10 @@ export class IncidentExtras {
       return [];
     }
     if (r.data.resultType !== 'vector' || !Array.isArray(r.data.result)) return [];
-    return (r.data.result as { metric?: Record<string, string>; value?: [number, string] }[]).map((s) => ({ labels: s.metric ?? {}, value: Number(s.value?.[1]) }));
+    return (r.data.result as { metric?: Record<string, string>; value?: [number, string] }[]).map((s) => ({
+      labels: s.metric ?? {},
+      value: Number(s.value?.[1]),
+    }));
   }
 }
 
@@ -401,9 +473,13 @@ function describe(kind: ExtraKind): string {
 
 function queryFailure(errorType: string, error: string, timeoutMs: number): string {
   switch (errorType) {
-    case 'timeout': return `Prometheus did not answer within ${formatDuration(timeoutMs)}`;
-    case 'unavailable': return `Prometheus is unreachable (${error})`;
-    case 'too_large': return `too many series (${error})`;
-    default: return `Prometheus refused the query (${errorType}: ${error.slice(0, 200)})`;
+    case 'timeout':
+      return `Prometheus did not answer within ${formatDuration(timeoutMs)}`;
+    case 'unavailable':
+      return `Prometheus is unreachable (${error})`;
+    case 'too_large':
+      return `too many series (${error})`;
+    default:
+      return `Prometheus refused the query (${errorType}: ${error.slice(0, 200)})`;
   }
 }

@@ -10,7 +10,14 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { AlertmanagerAlerts } from '../adapters/alertmanager/alerts-api.js';
 import type { Runtime } from '../app.js';
 import { formatDuration } from '../core/duration.js';
-import { alertnamesOf, applyReconciliation, decideReconciliation, type ReconcileDecision, type ReconcileOutcome, type ReconcileResult } from '../core/reconcile.js';
+import {
+  alertnamesOf,
+  applyReconciliation,
+  decideReconciliation,
+  type ReconcileDecision,
+  type ReconcileOutcome,
+  type ReconcileResult,
+} from '../core/reconcile.js';
 
 const OUTCOMES: readonly ReconcileOutcome[] = ['ok', 'partial', 'warming_up', 'unavailable'];
 
@@ -29,11 +36,36 @@ export class ReconcileMetrics {
   constructor(registry: Registry, instances: readonly { cluster: string | null; urls: readonly string[] }[]) {
     const named = instances.some((i) => i.cluster !== null);
     const by = (...names: string[]) => (named ? [...names, 'cluster'] : names);
-    this.up = new Gauge({ name: 'chatops_alertmanager_up', help: 'Whether each configured Alertmanager answered the last reconciliation (1) or not (0).', labelNames: by('alertmanager'), registers: [registry] });
-    this.runs = new Counter({ name: 'chatops_reconcile_runs_total', help: 'Reconciliation passes by outcome (ok, partial: some Alertmanagers did not answer, warming_up: none that answered has run long enough to judge, unavailable: none answered).', labelNames: by('outcome'), registers: [registry] });
-    this.resolved = new Counter({ name: 'chatops_reconcile_resolved_alerts_total', help: 'Alerts resolved by reconciliation (Alertmanager no longer had them as active).', labelNames: by(), registers: [registry] });
-    this.refired = new Counter({ name: 'chatops_reconcile_refired_alerts_total', help: 'Alerts resolved by reconciliation that an Alertmanager listed as active again.', labelNames: by(), registers: [registry] });
-    this.lastSuccess = new Gauge({ name: 'chatops_reconcile_last_success_timestamp_seconds', help: 'When a reconciliation pass last judged the open incidents (outcome ok or partial).', labelNames: by(), registers: [registry] });
+    this.up = new Gauge({
+      name: 'chatops_alertmanager_up',
+      help: 'Whether each configured Alertmanager answered the last reconciliation (1) or not (0).',
+      labelNames: by('alertmanager'),
+      registers: [registry],
+    });
+    this.runs = new Counter({
+      name: 'chatops_reconcile_runs_total',
+      help: 'Reconciliation passes by outcome (ok, partial: some Alertmanagers did not answer, warming_up: none that answered has run long enough to judge, unavailable: none answered).',
+      labelNames: by('outcome'),
+      registers: [registry],
+    });
+    this.resolved = new Counter({
+      name: 'chatops_reconcile_resolved_alerts_total',
+      help: 'Alerts resolved by reconciliation (Alertmanager no longer had them as active).',
+      labelNames: by(),
+      registers: [registry],
+    });
+    this.refired = new Counter({
+      name: 'chatops_reconcile_refired_alerts_total',
+      help: 'Alerts resolved by reconciliation that an Alertmanager listed as active again.',
+      labelNames: by(),
+      registers: [registry],
+    });
+    this.lastSuccess = new Gauge({
+      name: 'chatops_reconcile_last_success_timestamp_seconds',
+      help: 'When a reconciliation pass last judged the open incidents (outcome ok or partial).',
+      labelNames: by(),
+      registers: [registry],
+    });
     for (const { cluster, urls } of instances) {
       const c = cluster === null ? {} : { cluster };
       for (const url of urls) this.up.set({ alertmanager: url, ...c }, 0);
@@ -61,7 +93,13 @@ export class Reconciler {
   /** Since when no instance has answered (null while one does). */
   private downSince: number | null = null;
 
-  constructor(private readonly rt: Runtime, private readonly metrics: ReconcileMetrics, private readonly logger: Logger, private readonly opts: ReconcilerOptions, private readonly onChange: () => void) {
+  constructor(
+    private readonly rt: Runtime,
+    private readonly metrics: ReconcileMetrics,
+    private readonly logger: Logger,
+    private readonly opts: ReconcilerOptions,
+    private readonly onChange: () => void,
+  ) {
     this.instances = opts.urls.map((u) => new AlertmanagerAlerts(u, opts.timeoutMs));
   }
 
@@ -82,7 +120,9 @@ export class Reconciler {
     if (this.running) return; // a slow Alertmanager: the next pass starts when this one ends
     this.running = this.pass()
       .catch((e: unknown) => this.logger.error({ err: e }, 'reconciliation failed; will retry'))
-      .finally(() => { this.running = null; });
+      .finally(() => {
+        this.running = null;
+      });
   }
 
   /** One pass: observe, decide, apply. */
@@ -113,7 +153,10 @@ export class Reconciler {
     }
     this.last = { decision, at: now };
     if (result.resolvedAlerts + result.refiredAlerts > 0) {
-      this.logger.info({ ...c, resolvedAlerts: result.resolvedAlerts, resolvedIncidents: result.resolvedIncidents, refiredAlerts: result.refiredAlerts }, 'reconciled incidents with Alertmanager');
+      this.logger.info(
+        { ...c, resolvedAlerts: result.resolvedAlerts, resolvedIncidents: result.resolvedIncidents, refiredAlerts: result.refiredAlerts },
+        'reconciled incidents with Alertmanager',
+      );
       this.onChange();
     }
     return { decision, result };

@@ -17,7 +17,8 @@ export const SILENCE_SWEEP_CURSOR = 'silence.sweep.cursor';
 const BATCH = 500;
 
 const concerns = (r: AuditRecord): boolean =>
-  r.incidentId !== null && (r.action === 'incident.resolved' || (r.action === 'incident.silence' && r.result === 'ok' && r.detail.untilResolved === true));
+  r.incidentId !== null &&
+  (r.action === 'incident.resolved' || (r.action === 'incident.silence' && r.result === 'ok' && r.detail.untilResolved === true));
 
 export class UntilResolvedSweep {
   private running: Promise<void> | null = null;
@@ -27,7 +28,10 @@ export class UntilResolvedSweep {
   /** Rows after the cursor already handled (while it waits at an earlier row of another cluster). */
   private readonly handledAhead = new Set<number>();
 
-  constructor(private readonly rt: Runtime, private readonly logger: Logger) {}
+  constructor(
+    private readonly rt: Runtime,
+    private readonly logger: Logger,
+  ) {}
 
   /** Runs a pass now, or right after the one running (passes never overlap). */
   run(): Promise<void> {
@@ -71,10 +75,15 @@ export class UntilResolvedSweep {
           }
           try {
             const ended = await operator.endSilenceIfResolved(r.incidentId!);
-            if (ended) this.logger.info({ incidentId: r.incidentId, silenceId: ended.data.silenceId }, 'until-resolved silence expired: the incident resolved');
+            if (ended)
+              this.logger.info(
+                { incidentId: r.incidentId, silenceId: ended.data.silenceId },
+                'until-resolved silence expired: the incident resolved',
+              );
             if (held) this.handledAhead.add(r.seq);
           } catch (e) {
-            if (this.lastFailedSeq.get(cluster) !== r.seq) this.logger.warn({ err: e, incidentId: r.incidentId }, 'could not expire an until-resolved silence; will retry');
+            if (this.lastFailedSeq.get(cluster) !== r.seq)
+              this.logger.warn({ err: e, incidentId: r.incidentId }, 'could not expire an until-resolved silence; will retry');
             this.lastFailedSeq.set(cluster, r.seq);
             failed.add(cluster);
             held = true;

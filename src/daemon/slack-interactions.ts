@@ -27,7 +27,10 @@ export type ActionHandler = (click: Click, actor: Actor) => Promise<Outcome | nu
 export function ephemeralNote(o: Outcome): string | null {
   if (o.kind === 'done' && isRequestData(o.data) && o.data.read) {
     const { action, target, read } = o.data;
-    return cut(`*${escapeMrkdwn(actionSpec(action).title)}* for ${escapeMrkdwn(targetText(target))}:\n\`\`\`${escapeMrkdwn(read.lines.join('\n'))}\`\`\``, LIMITS.section);
+    return cut(
+      `*${escapeMrkdwn(actionSpec(action).title)}* for ${escapeMrkdwn(targetText(target))}:\n\`\`\`${escapeMrkdwn(read.lines.join('\n'))}\`\`\``,
+      LIMITS.section,
+    );
   }
   if (o.kind === 'done' || o.kind === 'pending' || o.kind === 'failed') return null;
   const lead = leadOf(o);
@@ -49,7 +52,10 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
   handlers.set(ACTION.unsilence, (click, actor) => rt.operator.unsilence(incidentOf(click.value), actor));
   // Approve / Deny on a request's thread reply: the core re-checks the request, the policy in
   // force and the two-person rule at every click.
-  for (const [actionId, verdict] of [[ACTION.approve, 'approve'], [ACTION.deny, 'deny']] as const) {
+  for (const [actionId, verdict] of [
+    [ACTION.approve, 'approve'],
+    [ACTION.deny, 'deny'],
+  ] as const) {
     handlers.set(actionId, async (click, actor) => {
       return verdict === 'approve' ? rt.operator.approve(click.value, actor) : rt.operator.deny(click.value, actor);
     });
@@ -61,8 +67,13 @@ export function builtinHandlers(rt: Runtime): Map<string, ActionHandler> {
 
 /** The audit action a click on each button attempts (for the refusal row). */
 const ATTEMPT: Record<string, string> = {
-  [ACTION.ack]: 'incident.ack', [ACTION.silence]: 'incident.silence', [ACTION.unsilence]: 'incident.unsilence',
-  [ACTION.approve]: 'action.approve', [ACTION.deny]: 'action.deny', [ACTION.digestAck]: 'incident.ack', [ACTION.digestOpen]: 'slack.open_thread',
+  [ACTION.ack]: 'incident.ack',
+  [ACTION.silence]: 'incident.silence',
+  [ACTION.unsilence]: 'incident.unsilence',
+  [ACTION.approve]: 'action.approve',
+  [ACTION.deny]: 'action.deny',
+  [ACTION.digestAck]: 'incident.ack',
+  [ACTION.digestOpen]: 'slack.open_thread',
 };
 
 /**
@@ -78,7 +89,19 @@ export function misplacedClick(rt: Runtime, click: Click): { reason: string; aud
   const refusal = (what: string, incidentId: number | null, target: string | null, detail: Record<string, unknown>, hint: string) => {
     const reason = `Refused: ${what}, not to the message you clicked; nothing was done. ${hint}`;
     const where = { actionId: click.actionId, channel: click.channelId, messageTs: click.messageTs, threadTs: click.threadTs };
-    return { reason, audit: { ts: now, actor: click.userId, source: 'slack' as const, action: ATTEMPT[click.actionId] ?? 'slack.click', target, incidentId, result: 'refused', detail: { ...detail, ...where, why: reason } } };
+    return {
+      reason,
+      audit: {
+        ts: now,
+        actor: click.userId,
+        source: 'slack' as const,
+        action: ATTEMPT[click.actionId] ?? 'slack.click',
+        target,
+        incidentId,
+        result: 'refused',
+        detail: { ...detail, ...where, why: reason },
+      },
+    };
   };
   const onMessageOf = (incidentId: number, ts: string | null) => {
     const message = rt.slack.messageOf(incidentId);
@@ -90,11 +113,23 @@ export function misplacedClick(rt: Runtime, click: Click): { reason: string; aud
     const detail = { requestId: request.id, action: request.action };
     if (request.incidentId !== null) {
       if (onMessageOf(request.incidentId, clicked)) return null;
-      return refusal(`request ${request.id} belongs to incident #${request.incidentId}`, request.incidentId, targetText(request.target), detail, `Use the buttons in incident #${request.incidentId}'s thread.`);
+      return refusal(
+        `request ${request.id} belongs to incident #${request.incidentId}`,
+        request.incidentId,
+        targetText(request.target),
+        detail,
+        `Use the buttons in incident #${request.incidentId}'s thread.`,
+      );
     }
     const onIncident = click.channelId && clicked ? rt.slack.incidentOfMessage(click.channelId, clicked) : null;
     if (onIncident === null) return null;
-    return refusal(`request ${request.id} is not about incident #${onIncident}`, onIncident, targetText(request.target), detail, 'Use the buttons on the request\'s own message.');
+    return refusal(
+      `request ${request.id} is not about incident #${onIncident}`,
+      onIncident,
+      targetText(request.target),
+      detail,
+      "Use the buttons on the request's own message.",
+    );
   }
   const incidentId = Number.parseInt(click.value.split(':')[0] ?? '', 10);
   if (!Number.isFinite(incidentId) || !rt.store.getIncident(incidentId)) return null; // the handler answers
@@ -103,17 +138,41 @@ export function misplacedClick(rt: Runtime, click: Click): { reason: string; aud
     const digestId = rt.slack.messageOf(incidentId)?.digestId ?? null;
     const digest = digestId === null ? null : rt.slack.digest(digestId);
     if (digest?.ts && digest.ts === click.messageTs && (!click.channelId || click.channelId === digest.channel)) return null;
-    return refusal(`incident #${incidentId} is not listed in the digest you clicked`, incidentId, rt.store.getIncident(incidentId)?.key ?? null, {}, `Use incident #${incidentId}'s own message or its digest.`);
+    return refusal(
+      `incident #${incidentId} is not listed in the digest you clicked`,
+      incidentId,
+      rt.store.getIncident(incidentId)?.key ?? null,
+      {},
+      `Use incident #${incidentId}'s own message or its digest.`,
+    );
   }
   if (onMessageOf(incidentId, click.messageTs)) return null;
-  return refusal(`that button belongs to incident #${incidentId}`, incidentId, rt.store.getIncident(incidentId)?.key ?? null, {}, `Use the buttons on incident #${incidentId}'s message.`);
+  return refusal(
+    `that button belongs to incident #${incidentId}`,
+    incidentId,
+    rt.store.getIncident(incidentId)?.key ?? null,
+    {},
+    `Use the buttons on incident #${incidentId}'s message.`,
+  );
 }
 
-export function createActionDispatcher(rt: Runtime, handlers: Map<string, ActionHandler>, logger: Logger, nudge: () => void): (click: Click) => Promise<void> {
+export function createActionDispatcher(
+  rt: Runtime,
+  handlers: Map<string, ActionHandler>,
+  logger: Logger,
+  nudge: () => void,
+): (click: Click) => Promise<void> {
   const reply = (click: Click, text: string, incidentId: number | null) => {
     if (!click.channelId || !click.userId) return;
     const now = rt.clock.now();
-    rt.store.enqueue({ kind: 'slack.ephemeral', incidentId, payload: { channel: click.channelId, user: click.userId, text, threadTs: click.threadTs ?? undefined } }, now);
+    rt.store.enqueue(
+      {
+        kind: 'slack.ephemeral',
+        incidentId,
+        payload: { channel: click.channelId, user: click.userId, text, threadTs: click.threadTs ?? undefined },
+      },
+      now,
+    );
     nudge();
   };
   return async (click) => {

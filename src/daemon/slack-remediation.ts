@@ -22,9 +22,13 @@ export function remediationExtensions(rt: Runtime): SlackExtensions {
       if (!incident) throw noIncident(incidentId);
       if (incident.status === 'resolved') return outcome('conflict', `Incident ${incident.id} is resolved; nothing was requested.`, null);
       const target = deploymentTargetOf(incident);
-      if (!target) return outcome('conflict', `Incident ${incident.id} names no namespace and deployment, so there is nothing to act on.`, null);
+      if (!target)
+        return outcome('conflict', `Incident ${incident.id} names no namespace and deployment, so there is nothing to act on.`, null);
       // pending / executed: the core's outbox rows tell the thread; a read answers the clicker.
-      return rt.operator.request({ action: spec.name, target, incidentId: incident.id, reason: `Slack button on incident #${incident.id}` }, actor);
+      return rt.operator.request(
+        { action: spec.name, target, incidentId: incident.id, reason: `Slack button on incident #${incident.id}` },
+        actor,
+      );
     });
   }
   return { handlers };

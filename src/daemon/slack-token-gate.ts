@@ -37,7 +37,12 @@ export class SlackTokenGate {
 
   /** The Web API client with its calls held after the bot token is refused. */
   guard(api: SlackWebApi): SlackWebApi {
-    const hold = (method: string) => new SlackCallError(method, { kind: 'rate_limited', retryAfterMs: HOLD_MS, error: 'SLACK_BOT_TOKEN refused: held until chatops restarts' });
+    const hold = (method: string) =>
+      new SlackCallError(method, {
+        kind: 'rate_limited',
+        retryAfterMs: HOLD_MS,
+        error: 'SLACK_BOT_TOKEN refused: held until chatops restarts',
+      });
     return new Proxy(api, {
       get: (target, prop, receiver) => {
         const value = Reflect.get(target, prop, receiver) as unknown;
@@ -52,7 +57,10 @@ export class SlackTokenGate {
             if (!code) throw e;
             // One call's invalid_auth may be that call's own trouble: the token is refused only
             // when auth.test, the call that checks nothing but the token, says so too.
-            const confirmed = await target.client.auth.test().then(() => null, (err: unknown) => refusedToken(err));
+            const confirmed = await target.client.auth.test().then(
+              () => null,
+              (err: unknown) => refusedToken(err),
+            );
             if (!confirmed) throw e;
             this.refuse('bot', confirmed);
             throw hold(method);

@@ -44,25 +44,42 @@ export function visibilityBoundMs(slack: Config['slack']): number {
   return slack.storm.threshold * slack.post_interval + (DIGEST_INTERVAL_UPDATES + 1) * slack.update_interval + slack.request_timeout;
 }
 
-export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, ext: SlackExtensions = {}, timers: Timers = { ...systemTimers, now: rt.clock.now }): Promise<RunningSlack> {
+export async function startSlack(
+  rt: Runtime,
+  metrics: Metrics,
+  logger: Logger,
+  ext: SlackExtensions = {},
+  timers: Timers = { ...systemTimers, now: rt.clock.now },
+): Promise<RunningSlack> {
   const { config, secrets } = rt.loaded;
   const botToken = secrets.slackBotToken!;
   const appToken = secrets.slackAppToken!;
-  if (!botToken.startsWith('xoxb-')) throw new ChatopsError('config', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…): copy it from OAuth & Permissions of the Slack app.');
-  if (!appToken.startsWith('xapp-')) throw new ChatopsError('config', 'SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write: create it under Basic Information → App-Level Tokens.');
+  if (!botToken.startsWith('xoxb-'))
+    throw new ChatopsError('config', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…): copy it from OAuth & Permissions of the Slack app.');
+  if (!appToken.startsWith('xapp-'))
+    throw new ChatopsError(
+      'config',
+      'SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write: create it under Basic Information → App-Level Tokens.',
+    );
   const channel = config.slack.channel;
-  if (!channel) throw new ChatopsError('config', 'Slack is on but has no channel: set SLACK_CHANNEL (or slack.channel) to the channel id for incidents, and invite the bot there.');
+  if (!channel)
+    throw new ChatopsError(
+      'config',
+      'Slack is on but has no channel: set SLACK_CHANNEL (or slack.channel) to the channel id for incidents, and invite the bot there.',
+    );
   const log = logger.child({ component: 'slack' });
   // A token Slack refuses is reported once and never used again by this process.
   const gate = new SlackTokenGate(log);
 
-  const api = gate.guard(new SlackWebApi({
-    token: botToken,
-    apiUrl: config.slack.api_url,
-    timeoutMs: config.slack.request_timeout,
-    logger: log,
-    onCall: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
-  }));
+  const api = gate.guard(
+    new SlackWebApi({
+      token: botToken,
+      apiUrl: config.slack.api_url,
+      timeoutMs: config.slack.request_timeout,
+      logger: log,
+      onCall: (method, outcome) => metrics.slackCalls.inc({ method, outcome }),
+    }),
+  );
   const extrasStore = new ExtrasStore(rt.store);
   let nudge = () => {};
   const extras = new IncidentExtras({
@@ -124,12 +141,20 @@ export async function startSlack(rt: Runtime, metrics: Metrics, logger: Logger, 
     return oldest ? { ...oldest, ms: Math.max(0, timers.now() - oldest.since) } : null;
   };
   new Gauge({
-    name: 'chatops_slack_visibility_lag_seconds', help: 'How long the incident waiting longest to appear in Slack (own message or digest line) has waited; 0 when none waits.', registers: [metrics.registry],
-    collect() { this.set((lagMs()?.ms ?? 0) / 1000); },
+    name: 'chatops_slack_visibility_lag_seconds',
+    help: 'How long the incident waiting longest to appear in Slack (own message or digest line) has waited; 0 when none waits.',
+    registers: [metrics.registry],
+    collect() {
+      this.set((lagMs()?.ms ?? 0) / 1000);
+    },
   });
   new Gauge({
-    name: 'chatops_slack_visibility_bound_seconds', help: 'The documented bound on that wait while Slack answers (storm.threshold × post_interval + 6 × update_interval + request_timeout).', registers: [metrics.registry],
-    collect() { this.set(boundMs / 1000); },
+    name: 'chatops_slack_visibility_bound_seconds',
+    help: 'The documented bound on that wait while Slack answers (storm.threshold × post_interval + 6 × update_interval + request_timeout).',
+    registers: [metrics.registry],
+    collect() {
+      this.set(boundMs / 1000);
+    },
   });
 
   // The outbox drains even while the socket is down: posting needs only the Web API.

@@ -35,7 +35,11 @@ export function cleanLines(s: string): string {
 }
 
 const ESCAPED = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]|\p{Cf}|\p{Zl}|\p{Zp}|\p{Cs}/gu;
-const escapeUnits = (c: string): string => c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+const escapeUnits = (c: string): string =>
+  c
+    .split('')
+    .map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .join('');
 
 /**
  * For values whose exact bytes matter (ids, fingerprints): every character `clean` would drop

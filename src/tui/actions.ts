@@ -71,7 +71,10 @@ export function startSilence(kit: ActionKit, i: Incident): void {
         kit.ask(null);
         return refuse(kit, `${none.why}.`, none.hint);
       }
-      const how = 'durationMs' in length ? `for ${formatDuration(length.durationMs)}` : `until #${i.id} resolves (at most ${formatDuration(MAX_SILENCE_MS)})`;
+      const how =
+        'durationMs' in length
+          ? `for ${formatDuration(length.durationMs)}`
+          : `until #${i.id} resolves (at most ${formatDuration(MAX_SILENCE_MS)})`;
       confirm(
         kit,
         `Create an Alertmanager silence ${how} matching ${clean(matchersText(incidentMatchers(i)))} (the ${i.total} alert(s) of ${nameOf(i)}), as ${deps.actor.id}.` +
@@ -122,17 +125,27 @@ export function startRemediation(kit: ActionKit, i: Incident): void {
   const withParams = (choice: AvailableAction, values: Record<string, string>, n: number) => {
     const param = asked(choice)[n];
     if (param) {
-      kit.ask({ kind: 'prompt', label: `${clean(param.description)}:`, value: '', submit: (v) => withParams(choice, { ...values, [param.name]: v.trim() }, n + 1) });
+      kit.ask({
+        kind: 'prompt',
+        label: `${clean(param.description)}:`,
+        value: '',
+        submit: (v) => withParams(choice, { ...values, [param.name]: v.trim() }, n + 1),
+      });
       return;
     }
     const params = paramsOf(values);
-    const shown = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
+    const shown = Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     if (params === null) return reject(kit, `${clean(shown)}: ${choice.action} takes whole numbers; nothing was requested.`);
     confirm(
       kit,
       `Request ${choice.action}${shown ? ` (${clean(shown)})` : ''} on ${targetText(target)} for incident #${i.id} as ${deps.actor.id}: ${clean(CATALOGUE[choice.action].preview(target, params))}` +
         (choice.decision.kind === 'needs-approval' ? ' — it waits for a second approver.' : ' — policy lets it run now.'),
-      () => kit.perform(`Requesting ${choice.action}`, () => deps.operator.request({ action: choice.action, target, incidentId: i.id, params }, deps.actor)),
+      () =>
+        kit.perform(`Requesting ${choice.action}`, () =>
+          deps.operator.request({ action: choice.action, target, incidentId: i.id, params }, deps.actor),
+        ),
     );
   };
   kit.ask({
@@ -144,7 +157,9 @@ export function startRemediation(kit: ActionKit, i: Incident): void {
 }
 
 const describeRequest = (p: PendingRequest): string => {
-  const params = Object.entries(p.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const params = Object.entries(p.params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
   return clean(`request ${p.id} (${p.action} ${p.target}${params ? ` ${params}` : ''}, requested by ${p.requestedBy})`);
 };
 
@@ -162,8 +177,10 @@ export function startDecision(kit: ActionKit, i: Incident, p: PendingRequest | n
     label: `Why deny request ${clean(p.id)}?`,
     value: '',
     submit: (reason) =>
-      confirm(kit, `Deny ${describeRequest(p)} as ${deps.actor.id}${reason.trim() ? ` because "${clean(reason.trim())}"` : ''}: it will not run.`, () =>
-        kit.perform(`Denying ${p.id}`, () => deps.operator.deny(p.id, deps.actor, { reason: reason.trim() })),
+      confirm(
+        kit,
+        `Deny ${describeRequest(p)} as ${deps.actor.id}${reason.trim() ? ` because "${clean(reason.trim())}"` : ''}: it will not run.`,
+        () => kit.perform(`Denying ${p.id}`, () => deps.operator.deny(p.id, deps.actor, { reason: reason.trim() })),
       ),
   });
 }

@@ -85,7 +85,15 @@ export function App({ deps, initialQuery, size }: AppProps) {
     const id = ui.view.id;
     const incident = deps.source.incident(id);
     const timeline = deps.source.timeline(id, DETAIL_ROWS);
-    return incident && { incident, alerts: deps.source.alerts(id, DETAIL_ROWS), timeline: timeline.rows, timelineTotal: timeline.total, pending: deps.pending.list(id) };
+    return (
+      incident && {
+        incident,
+        alerts: deps.source.alerts(id, DETAIL_ROWS),
+        timeline: timeline.rows,
+        timelineTotal: timeline.total,
+        pending: deps.pending.list(id),
+      }
+    );
   }, [deps, ui.view, version]);
   const graph = useIncidentGraph(deps.graph ?? null, detail, columns - 2);
   const lines: Line[] = useMemo(
@@ -93,7 +101,8 @@ export function App({ deps, initialQuery, size }: AppProps) {
     [detail, ui.selectedRequest, now, columns, graph],
   );
   const paneLines: Line[] = useMemo(
-    () => (ui.pane ? [{ text: ui.pane.title, bold: true }, ...ui.pane.lines.flatMap((l) => wrap(l, columns).map((text) => ({ text })))] : []),
+    () =>
+      ui.pane ? [{ text: ui.pane.title, bold: true }, ...ui.pane.lines.flatMap((l) => wrap(l, columns).map((text) => ({ text })))] : [],
     [ui.pane, columns],
   );
   const health = useHealth(deps.source, deps.clock, deps.pollMs);
@@ -101,7 +110,9 @@ export function App({ deps, initialQuery, size }: AppProps) {
   /** What the time `t` puts on screen: the ages in the list, the "… ago"s of the open incident. */
   const shows = (t: number): string =>
     detail
-      ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now: t, width: columns, graph }).map((l) => l.text).join('\n')
+      ? detailLines({ ...detail, selectedRequest: ui.selectedRequest, now: t, width: columns, graph })
+          .map((l) => l.text)
+          .join('\n')
       : visible.rows.map((i) => cellText('age', i, t, 0)).join(' ');
   /** What key handlers and the clock see of the last render (several keys may arrive before the next). */
   const shown = useRef({ total: 0, height, lines, paneLines, shows });
@@ -150,20 +161,27 @@ export function App({ deps, initialQuery, size }: AppProps) {
   const nextRequest = () => {
     const s = latest.current;
     const list = detail?.pending ?? [];
-    if (!detail || list.length === 0) return say({ tone: 'info', text: `Incident #${s.view.kind === 'detail' ? s.view.id : '-'} has no pending request to select.` });
+    if (!detail || list.length === 0)
+      return say({ tone: 'info', text: `Incident #${s.view.kind === 'detail' ? s.view.id : '-'} has no pending request to select.` });
     const n = (s.selectedRequest + 1) % list.length;
     // Bring the selected request on screen: it is usually below the alerts.
     const at = shown.current.lines.findIndex((l) => l.request === n);
     const h = shown.current.height;
     const scroll = at >= 0 && (at < s.scroll || at > s.scroll + h) ? clamp(at - 1, 0, shown.current.lines.length - h - 1) : s.scroll;
-    patch({ selectedRequest: n, scroll, status: { tone: 'info', text: `Request ${clean(list[n]!.id)} selected (${n + 1} of ${list.length}): A approves, D denies.` } });
+    patch({
+      selectedRequest: n,
+      scroll,
+      status: { tone: 'info', text: `Request ${clean(list[n]!.id)} selected (${n + 1} of ${list.length}): A approves, D denies.` },
+    });
   };
 
-  const step = (list: number, page: number): (() => void) => () => {
-    const s = latest.current;
-    if (contextOf(s) === 'list') moveTo(clamp(s.cursor, 0, shown.current.total - 1) + list);
-    else scrollTo((s.pane ? s.pane.scroll : s.scroll) + page);
-  };
+  const step =
+    (list: number, page: number): (() => void) =>
+    () => {
+      const s = latest.current;
+      if (contextOf(s) === 'list') moveTo(clamp(s.cursor, 0, shown.current.total - 1) + list);
+      else scrollTo((s.pane ? s.pane.scroll : s.scroll) + page);
+    };
   const show = (statuses: IncidentStatus[]) => () => changeQuery({ ...latest.current.query, statuses });
   const h = height;
   const commands: Record<Command, () => void> = {
@@ -230,14 +248,26 @@ export function App({ deps, initialQuery, size }: AppProps) {
   if (overlay?.kind === 'help') body = <Help height={height} />;
   else if (ui.pane) body = <ScrollView lines={paneLines} scroll={ui.pane.scroll} height={height} />;
   else if (ui.view.kind === 'detail') {
-    body = detail
-      ? <ScrollView lines={lines} scroll={ui.scroll} height={height} selectedRequest={ui.selectedRequest} />
-      : <Box height={height + 1}><Text color="red">Incident #{ui.view.id} no longer exists.</Text></Box>;
+    body = detail ? (
+      <ScrollView lines={lines} scroll={ui.scroll} height={height} selectedRequest={ui.selectedRequest} />
+    ) : (
+      <Box height={height + 1}>
+        <Text color="red">Incident #{ui.view.id} no longer exists.</Text>
+      </Box>
+    );
   } else {
     const filtered = Boolean(ui.query.text || ui.query.statuses?.length);
     body = (
-      <IncidentList columns={cols} rows={visible.rows} top={top} cursor={cursor} pending={visible.pending} now={now} height={height}
-        empty={filtered ? 'No incident matches (Esc clears the text filter, 0 shows all).' : 'No incidents.'} />
+      <IncidentList
+        columns={cols}
+        rows={visible.rows}
+        top={top}
+        cursor={cursor}
+        pending={visible.pending}
+        now={now}
+        height={height}
+        empty={filtered ? 'No incident matches (Esc clears the text filter, 0 shows all).' : 'No incidents.'}
+      />
     );
   }
   return (

@@ -110,7 +110,9 @@ export function detailLines(args: {
   for (const [k, v] of Object.entries(i.labels)) pushIndented(`${clean(k)}=${clean(v)}`, '  ');
   const cut = (v: string, max: number) => {
     const chars = [...clean(v)];
-    return chars.length > max ? `${chars.slice(0, max).join('')}… (${chars.length - max} more characters: chatops incidents show ${i.id})` : chars.join('');
+    return chars.length > max
+      ? `${chars.slice(0, max).join('')}… (${chars.length - max} more characters: chatops incidents show ${i.id})`
+      : chars.join('');
   };
   heading('Annotations');
   const shown = Object.entries(i.annotations).filter(([k, v]) => !isUrl(v) && k !== 'promql_query'); // URLs under Links, the query under Enrichment
@@ -145,18 +147,24 @@ export function detailLines(args: {
   // there are: stored but not read here (a storm holds thousands), and not sent by Alertmanager.
   const list = alertList(i, alerts, alerts.length);
   const stored = Math.max(0, i.total - list.entries.length);
-  heading(`Alerts (${list.firing} firing of ${list.total}${list.truncated ? ` + ${list.truncated} not sent by Alertmanager` : ''}${stored ? `; the first ${list.entries.length} here` : ''})`);
+  heading(
+    `Alerts (${list.firing} firing of ${list.total}${list.truncated ? ` + ${list.truncated} not sent by Alertmanager` : ''}${stored ? `; the first ${list.entries.length} here` : ''})`,
+  );
   for (const e of list.entries) {
     pushIndented(
-      clean(`${e.status === 'firing' ? '● firing  ' : '✓ resolved'} ${e.fingerprint}  ${labelText(e.labels) || '(same labels)'} since ${stamp(e.startsAt)}`) +
-        (e.summary ? ` — ${cut(e.summary, 300)}` : ''),
+      clean(
+        `${e.status === 'firing' ? '● firing  ' : '✓ resolved'} ${e.fingerprint}  ${labelText(e.labels) || '(same labels)'} since ${stamp(e.startsAt)}`,
+      ) + (e.summary ? ` — ${cut(e.summary, 300)}` : ''),
       '  ',
       { color: e.status === 'firing' ? 'red' : 'green' },
     );
     if (e.query) pushIndented(`promql_query: ${clean(e.query)}`, '      ', { dim: true });
   }
   if (stored && list.truncated) {
-    lines.push({ text: `  … ${stored + list.truncated} more (${stored} stored; ${list.truncated} not sent by Alertmanager (max_alerts)): chatops incidents show ${i.id}`, dim: true });
+    lines.push({
+      text: `  … ${stored + list.truncated} more (${stored} stored; ${list.truncated} not sent by Alertmanager (max_alerts)): chatops incidents show ${i.id}`,
+      dim: true,
+    });
   } else if (stored) {
     lines.push({ text: `  … ${stored} more: chatops incidents show ${i.id}`, dim: true });
   } else if (list.truncated) {
@@ -167,11 +175,16 @@ export function detailLines(args: {
   heading(`Pending requests (${pending.length})${pending.length ? ' — Tab selects, A approves, D denies' : ''}`);
   if (pending.length === 0) lines.push({ text: '  none', dim: true });
   pending.forEach((p, n) => {
-    const params = Object.entries(p.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    const params = Object.entries(p.params)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
     const when = p.requestedAt !== null ? `, ${formatDuration(now - p.requestedAt)} ago` : '';
     const expires = p.expiresAt !== null ? `, expires in ${formatDuration(p.expiresAt - now)}` : '';
     const mark = n === args.selectedRequest ? '› ' : '  ';
-    for (const t of wrap(clean(`${mark}request ${p.id}: ${p.action} ${p.target}${params ? ` (${params})` : ''} by ${p.requestedBy}${when}${expires}`), width)) {
+    for (const t of wrap(
+      clean(`${mark}request ${p.id}: ${p.action} ${p.target}${params ? ` (${params})` : ''} by ${p.requestedBy}${when}${expires}`),
+      width,
+    )) {
       lines.push({ text: t, request: n, bold: n === args.selectedRequest });
     }
     pushIndented(clean(`preview: ${p.preview ?? 'no dry-run result stored'}`), '      ', { dim: true });
@@ -182,6 +195,7 @@ export function detailLines(args: {
   const earlier = (args.timelineTotal ?? timeline.length) - timeline.length;
   if (earlier > 0) lines.push({ text: `  … ${earlier} earlier entries: chatops incidents show ${i.id}`, dim: true });
   if (timeline.length === 0) lines.push({ text: '  none', dim: true });
-  for (const r of timeline) pushIndented(describeAudit(r), '  ', { color: r.result === 'refused' || r.result === 'failed' ? 'red' : undefined });
+  for (const r of timeline)
+    pushIndented(describeAudit(r), '  ', { color: r.result === 'refused' || r.result === 'failed' ? 'red' : undefined });
   return lines;
 }

@@ -89,16 +89,26 @@ export function fit(s: string, width: number): string {
 
 export function cellText(key: ColumnKey, i: Incident, now: number, pending: number): string {
   switch (key) {
-    case 'id': return `#${i.id}`;
-    case 'cluster': return clusterCell(i);
-    case 'status': return STATUS_MARK[i.status];
-    case 'severity': return clean(i.severity || '-');
-    case 'age': return formatDuration(now - i.openedAt);
-    case 'alertname': return clean(i.alertname || '-');
-    case 'where': return clean([i.namespace, i.target].filter(Boolean).join('/') || '-');
-    case 'firing': return `${i.firing}/${i.total}`;
-    case 'ack': return clean(i.acknowledgedBy ?? '-');
-    case 'pending': return pending > 0 ? `⚑ ${pending}` : '';
+    case 'id':
+      return `#${i.id}`;
+    case 'cluster':
+      return clusterCell(i);
+    case 'status':
+      return STATUS_MARK[i.status];
+    case 'severity':
+      return clean(i.severity || '-');
+    case 'age':
+      return formatDuration(now - i.openedAt);
+    case 'alertname':
+      return clean(i.alertname || '-');
+    case 'where':
+      return clean([i.namespace, i.target].filter(Boolean).join('/') || '-');
+    case 'firing':
+      return `${i.firing}/${i.total}`;
+    case 'ack':
+      return clean(i.acknowledgedBy ?? '-');
+    case 'pending':
+      return pending > 0 ? `⚑ ${pending}` : '';
   }
 }
 

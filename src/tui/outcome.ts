@@ -22,7 +22,14 @@ export interface Status {
 export const TONE_COLOR: Record<Tone, string | undefined> = { ok: 'green', pending: 'yellow', error: 'red', info: undefined };
 export const TONE_MARK: Record<Tone, string> = { ok: '✓', pending: '…', error: '✗', info: '·' };
 
-const TONE_OF: Record<OutcomeKind, Tone> = { done: 'ok', unchanged: 'info', pending: 'pending', refused: 'error', conflict: 'error', failed: 'error' };
+const TONE_OF: Record<OutcomeKind, Tone> = {
+  done: 'ok',
+  unchanged: 'info',
+  pending: 'pending',
+  refused: 'error',
+  conflict: 'error',
+  failed: 'error',
+};
 
 /** A refusal on the status line; the reason is the core's face-neutral sentence. */
 export const refusal = (reason: string): string => `refused: ${clean(reason)}`;
@@ -48,7 +55,10 @@ export function renderOutcome(o: Outcome): Shown {
   if (read?.read && read.read.lines.length > 0) {
     const title = clean(`${read.action} ${targetText(read.target)}`);
     const lines = read.read.lines.map(clean);
-    return { pane: { title, lines, scroll: 0 }, status: { tone: 'ok', text: `${title}: ${lines.length} line(s) below (↑↓ scroll, Esc closes).` } };
+    return {
+      pane: { title, lines, scroll: 0 },
+      status: { tone: 'ok', text: `${title}: ${lines.length} line(s) below (↑↓ scroll, Esc closes).` },
+    };
   }
   const lead = leadText(o);
   return { status: { tone: TONE_OF[o.kind], text: clean(lead ? `${lead}: ${o.message}` : o.message), hint: o.hint && clean(o.hint) } };

@@ -19,10 +19,17 @@ export async function runScreen(globals: GlobalOptions, opts: { query?: Incident
   const deps: TuiDeps = {
     ...runtimeDeps(rt, { id: who.actor, source: 'tui' }),
     // The open incident's graph, from its cluster's Prometheus.
-    graph: opts.graph === false || !rt.clusters.all.some((c) => c.config.prometheus.url) ? undefined : async (incident, alerts, width) => {
-      const { incidentGraph } = await import('../cli/incident-graph.js');
-      return incidentGraph(rt.loaded.config.graphs, rt.clusters.prometheusOf(incident), incident, alerts, { width, height: 8, now: rt.clock.now() });
-    },
+    graph:
+      opts.graph === false || !rt.clusters.all.some((c) => c.config.prometheus.url)
+        ? undefined
+        : async (incident, alerts, width) => {
+            const { incidentGraph } = await import('../cli/incident-graph.js');
+            return incidentGraph(rt.loaded.config.graphs, rt.clusters.prometheusOf(incident), incident, alerts, {
+              width,
+              height: 8,
+              now: rt.clock.now(),
+            });
+          },
   };
   const out = process.stdout;
   out.write(ALT_SCREEN_ON);

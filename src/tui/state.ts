@@ -39,7 +39,18 @@ export interface UiState {
 }
 
 export function initialState(query: IncidentQuery = {}): UiState {
-  return { query, cursor: 0, top: 0, view: { kind: 'list' }, scroll: 0, selectedRequest: 0, overlay: null, pane: null, status: null, busy: null };
+  return {
+    query,
+    cursor: 0,
+    top: 0,
+    view: { kind: 'list' },
+    scroll: 0,
+    selectedRequest: 0,
+    overlay: null,
+    pane: null,
+    status: null,
+    busy: null,
+  };
 }
 
 export const contextOf = (s: UiState): KeyContext => (s.pane ? 'pane' : s.view.kind);

@@ -23,7 +23,10 @@ describe('remediation commands without a cluster', () => {
     assert.equal(runCli(['--config', config, 'approvals', '--json']).stdout, '[]\n');
     const unknown = runCli(['--config', config, 'remediate', 'reboot', 'prod/web']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /Unknown action "reboot": use one of pods, events, logs, ack, silence, rollout-restart, scale, rollout-undo/);
+    assert.match(
+      unknown.stderr,
+      /Unknown action "reboot": use one of pods, events, logs, ack, silence, rollout-restart, scale, rollout-undo/,
+    );
     const scale = runCli(['--config', config, 'remediate', 'scale', 'prod/web']);
     assert.equal(scale.code, 2);
     assert.match(scale.stderr, /scale needs --replicas <n>/);

@@ -23,7 +23,9 @@ describe('remediation through the CLI, two OS users', () => {
 
   const writeConfig = (name: string, ttl: string): string => {
     const file = path.join(dir, name);
-    fs.writeFileSync(file, `store:
+    fs.writeFileSync(
+      file,
+      `store:
   path: ${db()}
   mode: "0660"
   group: ${account.group}
@@ -42,13 +44,23 @@ policy:
     mutate: ["cli:root", "cli:${account.user}"]
   approvers:
     mutate: ["cli:root", "cli:${account.user}"]
-`, { mode: 0o640 });
+`,
+      { mode: 0o640 },
+    );
     fs.chownSync(file, 0, groupId());
     return file;
   };
-  const groupId = () => Number(fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${account.group}:`))!.split(':')[2]);
+  const groupId = () =>
+    Number(
+      fs
+        .readFileSync('/etc/group', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${account.group}:`))!
+        .split(':')[2],
+    );
   const cli = (args: string[], user?: string, cfg = config) => runCliAsync(['--config', cfg, ...args], { user });
-  const restarts = () => fake.writes().filter((r) => r.method === 'PATCH' && r.pathname === '/apis/apps/v1/namespaces/prod/deployments/web');
+  const restarts = () =>
+    fake.writes().filter((r) => r.method === 'PATCH' && r.pathname === '/apis/apps/v1/namespaces/prod/deployments/web');
 
   before(async () => {
     account = createOsUser();
@@ -83,7 +95,10 @@ policy:
     const list = await cli(['approvals', '--json']);
     assert.equal(list.code, 0, list.stderr);
     const rows = JSON.parse(list.stdout) as Array<{ id: string; state: string; requester: string; dryRun: { ok: boolean } }>;
-    assert.deepEqual(rows.map((x) => [x.id, x.state, x.requester, x.dryRun.ok]), [[requestId, 'pending', 'cli:root', true]]);
+    assert.deepEqual(
+      rows.map((x) => [x.id, x.state, x.requester, x.dryRun.ok]),
+      [[requestId, 'pending', 'cli:root', true]],
+    );
   });
 
   it('a request for an incident shows on the incident', async () => {
@@ -92,10 +107,19 @@ policy:
     const r = await cli(['remediate', 'rollout-restart', 'prod/web', '--incident', '1', '--reason', 'crash loop']);
     assert.equal(r.code, 3, r.stderr);
     const show = await cli(['incidents', 'show', '1', '--json']);
-    const incident = JSON.parse(show.stdout) as { requests: { id: string; reason: string }[]; timeline: { action: string; result: string }[] };
-    assert.deepEqual(incident.requests.map((x) => [x.id, x.reason]), [[r.stdout.trim(), 'crash loop']]);
+    const incident = JSON.parse(show.stdout) as {
+      requests: { id: string; reason: string }[];
+      timeline: { action: string; result: string }[];
+    };
+    assert.deepEqual(
+      incident.requests.map((x) => [x.id, x.reason]),
+      [[r.stdout.trim(), 'crash loop']],
+    );
     assert.ok(incident.timeline.some((x) => x.action === 'action.request' && x.result === 'pending'));
-    assert.match((await cli(['incidents', 'show', '1'])).stdout, new RegExp(`Requests:\\n  ${r.stdout.trim()}  rollout-restart prod/web  pending  requested by cli:root`));
+    assert.match(
+      (await cli(['incidents', 'show', '1'])).stdout,
+      new RegExp(`Requests:\\n  ${r.stdout.trim()}  rollout-restart prod/web  pending  requested by cli:root`),
+    );
     assert.equal((await cli(['deny', r.stdout.trim()])).code, 0, 'the requester cancels it');
   });
 
@@ -137,14 +161,19 @@ policy:
 
   it('remediate --wait on a production request waits for the approval and reports the result', async () => {
     const waiting = cli(['remediate', 'scale', 'prod/web', '--replicas', '3', '--wait']);
-    const id = await waitFor(() => {
-      const r = new Database(db(), { readonly: true });
-      try {
-        return (r.prepare("SELECT id FROM action_requests WHERE state = 'pending' AND action = 'scale'").get() as { id: string } | undefined)?.id;
-      } finally {
-        r.close();
-      }
-    }, { what: 'the pending scale request', timeoutMs: 30_000 });
+    const id = await waitFor(
+      () => {
+        const r = new Database(db(), { readonly: true });
+        try {
+          return (
+            r.prepare("SELECT id FROM action_requests WHERE state = 'pending' AND action = 'scale'").get() as { id: string } | undefined
+          )?.id;
+        } finally {
+          r.close();
+        }
+      },
+      { what: 'the pending scale request', timeoutMs: 30_000 },
+    );
     const approved = await cli(['approve', id], account.user);
     assert.equal(approved.code, 0, approved.stderr);
     const r = await waiting;
@@ -174,7 +203,10 @@ policy:
     try {
       const rbac = await cli(['remediate', 'rollout-restart', 'prod/web']);
       assert.equal(rbac.code, 4);
-      assert.match(rbac.stderr, /Refused before anyone approves: the service account chatops in monitoring may not patch deployments in prod: add the rule \{apiGroups: \["apps"\], resources: \["deployments"\], verbs: \["patch"\]\}/);
+      assert.match(
+        rbac.stderr,
+        /Refused before anyone approves: the service account chatops in monitoring may not patch deployments in prod: add the rule \{apiGroups: \["apps"\], resources: \["deployments"\], verbs: \["patch"\]\}/,
+      );
     } finally {
       fake.allow(remediatorRules(['prod', 'staging']));
     }
@@ -212,7 +244,10 @@ policy:
     const deleted = await tamper('deleted', 'DELETE FROM audit WHERE seq = 3');
     assert.equal(deleted.code, 1);
     assert.match(deleted.stderr, /audit chain broken at row 4: row 4 follows row 2/);
-    const swapped = await tamper('swapped', 'UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = -1;');
+    const swapped = await tamper(
+      'swapped',
+      'UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = -1;',
+    );
     assert.equal(swapped.code, 1);
     assert.match(swapped.stderr, /audit chain broken at row 2: row 2 does not link to the row before it/);
   });

@@ -15,22 +15,44 @@ describe('daemon expiry sweep', () => {
     const store = new SqliteStore({ path: db });
     const now = Date.now();
     store.insertRequest({
-      id: 'r-aaaaaaaaaaaaaaaa', action: 'rollout-restart', risk: 'mutate', target: { namespace: 'prod', deployment: 'web' }, params: {},
-      requester: 'U0ALICE', requesterGroups: [], source: 'slack', incidentId: null, reason: null, dryRun: { ok: true, summary: 'would restart', changes: [] },
-      state: 'pending', createdAt: now - 60_000, expiresAt: now - 1, updatedAt: now - 60_000,
-      decidedBy: null, decidedSource: null, decidedAt: null, decisionReason: null, result: null,
+      id: 'r-aaaaaaaaaaaaaaaa',
+      action: 'rollout-restart',
+      risk: 'mutate',
+      target: { namespace: 'prod', deployment: 'web' },
+      params: {},
+      requester: 'U0ALICE',
+      requesterGroups: [],
+      source: 'slack',
+      incidentId: null,
+      reason: null,
+      dryRun: { ok: true, summary: 'would restart', changes: [] },
+      state: 'pending',
+      createdAt: now - 60_000,
+      expiresAt: now - 1,
+      updatedAt: now - 60_000,
+      decidedBy: null,
+      decidedSource: null,
+      decidedAt: null,
+      decisionReason: null,
+      result: null,
     });
     store.close();
     const daemon = await spawnDaemon({ CHATOPS_DB: db });
     try {
-      await waitFor(() => {
-        const r = new Database(db, { readonly: true });
-        try {
-          return (r.prepare("SELECT state FROM action_requests WHERE id = 'r-aaaaaaaaaaaaaaaa'").get() as { state: string }).state === 'expired';
-        } finally {
-          r.close();
-        }
-      }, { what: 'the request to expire' });
+      await waitFor(
+        () => {
+          const r = new Database(db, { readonly: true });
+          try {
+            return (
+              (r.prepare("SELECT state FROM action_requests WHERE id = 'r-aaaaaaaaaaaaaaaa'").get() as { state: string }).state ===
+              'expired'
+            );
+          } finally {
+            r.close();
+          }
+        },
+        { what: 'the request to expire' },
+      );
     } finally {
       await daemon.stop();
     }

@@ -1,11 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CATALOGUE, RISKS, riskRank, type ActionName, type ActionParams, type Risk } from '../../src/core/actions.js';
-import { availableActions, evaluateApproval, evaluateRequest, mayDeny, parseSelector, selectorMatches, type Policy, type Principal } from '../../src/core/policy.js';
+import {
+  availableActions,
+  evaluateApproval,
+  evaluateRequest,
+  mayDeny,
+  parseSelector,
+  selectorMatches,
+  type Policy,
+  type Principal,
+} from '../../src/core/policy.js';
 
 function policy(over: Partial<Policy> = {}): Policy {
   return {
-    maxRisk: 'destructive', namespaces: ['prod', 'staging'], deploymentSelector: null, production: ['prod'], approvalTtlMs: 900_000,
+    maxRisk: 'destructive',
+    namespaces: ['prod', 'staging'],
+    deploymentSelector: null,
+    production: ['prod'],
+    approvalTtlMs: 900_000,
     scale: { min: 1, max: 10 },
     requesters: { read: ['*'], low: ['*'], mutate: ['U0ALICE', 'cli:alice', 'S0ONCALL'], destructive: ['U0ALICE', 'cli:alice'] },
     approvers: { mutate: ['U0BOB', 'cli:bob', 'S0ONCALL'], destructive: ['U0BOB', 'cli:bob'] },
@@ -33,7 +46,13 @@ describe('policy: every risk × max_risk', () => {
       it(`max_risk ${max}, a ${risk} action is ${riskRank(risk) <= riskRank(max) ? 'allowed' : 'refused'}`, () => {
         const action = ACTION_OF_RISK[risk];
         const target = CATALOGUE[action].targetKind === 'incident' ? null : staging;
-        const d = evaluateRequest(policy({ maxRisk: max }), { action: CATALOGUE[action], target, params: {}, requester: alice, targetLabels: 'unknown' });
+        const d = evaluateRequest(policy({ maxRisk: max }), {
+          action: CATALOGUE[action],
+          target,
+          params: {},
+          requester: alice,
+          targetLabels: 'unknown',
+        });
         if (riskRank(risk) <= riskRank(max)) {
           assert.equal(d.kind, 'run', d.reason);
         } else {
@@ -92,7 +111,13 @@ describe('policy: requests', () => {
 
   it('deployment_selector: matching labels pass, others and unknown labels are refused', () => {
     const p = policy({ deploymentSelector: 'chatops.io/remediable=true,tier!=db' });
-    const facts = (labels: Record<string, string> | 'unknown') => ({ action: CATALOGUE['rollout-restart'], target: staging, params: {}, requester: alice, targetLabels: labels });
+    const facts = (labels: Record<string, string> | 'unknown') => ({
+      action: CATALOGUE['rollout-restart'],
+      target: staging,
+      params: {},
+      requester: alice,
+      targetLabels: labels,
+    });
     assert.equal(evaluateRequest(p, facts({ 'chatops.io/remediable': 'true', tier: 'web' })).kind, 'run');
     const d = evaluateRequest(p, facts({ 'chatops.io/remediable': 'true', tier: 'db' }));
     assert.equal(d.kind, 'refused');
@@ -144,9 +169,19 @@ describe('policy: available actions and selectors', () => {
   it('lists what the policy enables for a target', () => {
     const names = (p: Policy, t = prod) => availableActions(p, t).map((a) => `${a.action}:${a.decision.kind}`);
     assert.deepEqual(names(policy({ maxRisk: 'read' })), ['pods:run', 'events:run', 'logs:run']);
-    assert.deepEqual(names(policy()), ['pods:run', 'events:run', 'logs:run', 'rollout-restart:needs-approval', 'scale:needs-approval', 'rollout-undo:needs-approval']);
+    assert.deepEqual(names(policy()), [
+      'pods:run',
+      'events:run',
+      'logs:run',
+      'rollout-restart:needs-approval',
+      'scale:needs-approval',
+      'rollout-undo:needs-approval',
+    ]);
     assert.deepEqual(names(policy(), { namespace: 'other', deployment: 'x' }), []);
-    assert.deepEqual(availableActions(policy(), prod, { id: 'U0EVE', source: 'slack' }).map((a) => a.action), ['pods', 'events', 'logs']);
+    assert.deepEqual(
+      availableActions(policy(), prod, { id: 'U0EVE', source: 'slack' }).map((a) => a.action),
+      ['pods', 'events', 'logs'],
+    );
   });
 
   it('parses equality selectors and rejects others', () => {

@@ -20,7 +20,11 @@ const carol = { id: 'cli:carol', source: 'cli' as const };
 const prodWeb = { namespace: 'prod', deployment: 'web' };
 
 const basePolicy: Policy = {
-  maxRisk: 'destructive', namespaces: ['prod', 'staging'], deploymentSelector: null, production: ['prod'], approvalTtlMs: 15 * 60_000,
+  maxRisk: 'destructive',
+  namespaces: ['prod', 'staging'],
+  deploymentSelector: null,
+  production: ['prod'],
+  approvalTtlMs: 15 * 60_000,
   scale: { min: 1, max: 10 },
   requesters: { mutate: ['U0ALICE', 'cli:carol'], destructive: ['U0ALICE'] },
   approvers: { mutate: ['U0BOB', 'cli:carol'], destructive: ['U0BOB', 'cli:carol'] },
@@ -38,7 +42,12 @@ describe('approval core', () => {
   before(async () => {
     fake = await KubeFake.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatops-approvals-'));
-    executor = new KubeExecutor({ kubeconfig: fake.writeKubeconfig(dir), requestTimeoutMs: 5000, rolloutTimeoutMs: 60_000, pollIntervalMs: 1 });
+    executor = new KubeExecutor({
+      kubeconfig: fake.writeKubeconfig(dir),
+      requestTimeoutMs: 5000,
+      rolloutTimeoutMs: 60_000,
+      pollIntervalMs: 1,
+    });
   });
   after(async () => {
     await fake.close();
@@ -58,17 +67,30 @@ describe('approval core', () => {
     fake.addDeployment({ namespace: 'staging', name: 'web', replicas: 1 });
   });
 
-  const outbox = () => store.db.prepare('SELECT kind, incident_id, payload FROM outbox ORDER BY id').all()
-    .map((r) => ({ ...(r as { kind: string }), payload: JSON.parse((r as { payload: string }).payload) as Record<string, unknown> }));
+  const outbox = () =>
+    store.db
+      .prepare('SELECT kind, incident_id, payload FROM outbox ORDER BY id')
+      .all()
+      .map((r) => ({ ...(r as { kind: string }), payload: JSON.parse((r as { payload: string }).payload) as Record<string, unknown> }));
   const auditRows = () => [...store.auditRows()];
   const restarts = () => fake.writes().filter((r) => r.method === 'PATCH');
 
   it('outside production a permitted change runs at once, with audit rows and outbox rows', async () => {
-    const out = await requestAction(ctx, { action: 'rollout-restart', target: { namespace: 'staging', deployment: 'web' }, reason: 'stuck' }, alice);
+    const out = await requestAction(
+      ctx,
+      { action: 'rollout-restart', target: { namespace: 'staging', deployment: 'web' }, reason: 'stuck' },
+      alice,
+    );
     assert.equal(out.kind, 'executed');
     assert.equal(out.kind === 'executed' && out.request.state, 'succeeded');
-    assert.deepEqual(auditRows().map((r) => `${r.action}:${r.result}`), ['action.request:approved', 'action.execute:started', 'action.result:succeeded']);
-    assert.deepEqual(outbox().map((o) => o.kind), ['request.created', 'request.result']);
+    assert.deepEqual(
+      auditRows().map((r) => `${r.action}:${r.result}`),
+      ['action.request:approved', 'action.execute:started', 'action.result:succeeded'],
+    );
+    assert.deepEqual(
+      outbox().map((o) => o.kind),
+      ['request.created', 'request.result'],
+    );
     const created = outbox()[0]!.payload;
     assert.equal(created.needsApproval, false);
     assert.equal(created.target, 'staging/web');
@@ -99,12 +121,25 @@ describe('approval core', () => {
     assert.equal(restarts().length, 1);
 
     // The replayed approval did nothing, and is on record as refused with its reason.
-    assert.deepEqual(store.approvalsOf(req.id).map((a) => `${a.actor}:${a.outcome}`), ['U0ALICE:refused', 'U0BOB:accepted', 'U0BOB:refused']);
-    assert.deepEqual(auditRows().map((r) => `${r.actor} ${r.action}:${r.result}`), [
-      'U0ALICE action.request:pending', 'U0ALICE action.approve:refused', 'U0BOB action.approve:approved', 'U0BOB action.execute:started', 'U0BOB action.result:succeeded',
-      'U0BOB action.approve:refused',
-    ]);
-    assert.deepEqual(outbox().map((o) => `${o.kind}:${(o.payload.decision as string | undefined) ?? o.payload.state}`), ['request.created:' + outbox()[0]!.payload.decision, 'request.decided:approved', 'request.result:succeeded']);
+    assert.deepEqual(
+      store.approvalsOf(req.id).map((a) => `${a.actor}:${a.outcome}`),
+      ['U0ALICE:refused', 'U0BOB:accepted', 'U0BOB:refused'],
+    );
+    assert.deepEqual(
+      auditRows().map((r) => `${r.actor} ${r.action}:${r.result}`),
+      [
+        'U0ALICE action.request:pending',
+        'U0ALICE action.approve:refused',
+        'U0BOB action.approve:approved',
+        'U0BOB action.execute:started',
+        'U0BOB action.result:succeeded',
+        'U0BOB action.approve:refused',
+      ],
+    );
+    assert.deepEqual(
+      outbox().map((o) => `${o.kind}:${(o.payload.decision as string | undefined) ?? o.payload.state}`),
+      ['request.created:' + outbox()[0]!.payload.decision, 'request.decided:approved', 'request.result:succeeded'],
+    );
     assert.deepEqual(outbox()[0]!.payload.approvers, ['U0BOB', 'cli:carol']);
     assert.equal(verifyChain(store.auditRows()).ok, true);
     const everything = JSON.stringify([auditRows(), outbox()]);
@@ -167,9 +202,15 @@ describe('approval core', () => {
     fake.allow(remediatorRules(['prod', 'staging']).map((r) => (r.resource === 'deployments' ? { ...r, verbs: ['get', 'list'] } : r)));
     const o = await requestAction(ctx, { action: 'rollout-restart', target: prodWeb }, alice);
     assert.equal(o.kind, 'refused');
-    assert.match(o.kind === 'refused' ? o.reason : '', /^Refused before anyone approves: the service account chatops in monitoring may not patch deployments in prod: add the rule/);
+    assert.match(
+      o.kind === 'refused' ? o.reason : '',
+      /^Refused before anyone approves: the service account chatops in monitoring may not patch deployments in prod: add the rule/,
+    );
     assert.equal(store.listRequests({}).length, 0);
-    assert.deepEqual(auditRows().map((r) => `${r.action}:${r.result}`), ['action.request:refused']);
+    assert.deepEqual(
+      auditRows().map((r) => `${r.action}:${r.result}`),
+      ['action.request:refused'],
+    );
   });
 
   it('two approvals at the same moment run the action once', async () => {
@@ -185,7 +226,10 @@ describe('approval core', () => {
     assert.equal(r.kind, 'read');
     const big = await requestAction(ctx, { action: 'scale', target: prodWeb, params: { replicas: 11 } }, alice);
     assert.match(big.kind === 'refused' ? big.reason : '', /outside policy.scale \(1 to 10\)/);
-    assert.deepEqual(auditRows().map((x) => `${x.action}:${x.result}`), ['action.read:ok', 'action.request:refused']);
+    assert.deepEqual(
+      auditRows().map((x) => `${x.action}:${x.result}`),
+      ['action.read:ok', 'action.request:refused'],
+    );
   });
 
   it('a right granted through a Slack user group holds when another face approves', async () => {
@@ -217,9 +261,24 @@ describe('requests left behind by a stopped process', () => {
     try {
       let now = 1_000_000;
       const base = {
-        action: 'rollout-restart' as const, risk: 'mutate' as const, target: prodWeb, params: {}, requester: 'U0ALICE', requesterGroups: [], source: 'slack' as const,
-        incidentId: null, reason: null, dryRun: null, createdAt: now, expiresAt: now + 900_000, updatedAt: now,
-        decidedBy: 'U0BOB', decidedSource: 'slack' as const, decidedAt: now, decisionReason: null, result: null,
+        action: 'rollout-restart' as const,
+        risk: 'mutate' as const,
+        target: prodWeb,
+        params: {},
+        requester: 'U0ALICE',
+        requesterGroups: [],
+        source: 'slack' as const,
+        incidentId: null,
+        reason: null,
+        dryRun: null,
+        createdAt: now,
+        expiresAt: now + 900_000,
+        updatedAt: now,
+        decidedBy: 'U0BOB',
+        decidedSource: 'slack' as const,
+        decidedAt: now,
+        decisionReason: null,
+        result: null,
       };
       store.insertRequest({ ...base, id: 'r-approvedaaaaaaaa', state: 'approved' });
       store.insertRequest({ ...base, id: 'r-runningaaaaaaaaa', state: 'running' });
@@ -233,7 +292,10 @@ describe('requests left behind by a stopped process', () => {
       now += 600_000;
       assert.equal(recoverInterrupted(ctx, limits), 1);
       assert.equal(store.getRequest('r-runningaaaaaaaaa')!.state, 'failed');
-      assert.deepEqual([...store.auditRows()].map((r) => `${r.actor} ${r.action}:${r.result}`), ['daemon action.result:failed', 'daemon action.result:failed']);
+      assert.deepEqual(
+        [...store.auditRows()].map((r) => `${r.actor} ${r.action}:${r.result}`),
+        ['daemon action.result:failed', 'daemon action.result:failed'],
+      );
     } finally {
       store.close();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -254,12 +316,33 @@ describe('an approver whose process cannot run the action', () => {
     try {
       const now = Date.now();
       store.insertRequest({
-        id: 'r-pendingaaaaaaaaa', action: 'rollout-restart', risk: 'mutate', target: prodWeb, params: {}, requester: 'U0ALICE', requesterGroups: [],
-        source: 'slack', incidentId: null, reason: null, dryRun: null, state: 'pending', createdAt: now, expiresAt: now + 900_000, updatedAt: now,
-        decidedBy: null, decidedSource: null, decidedAt: null, decisionReason: null, result: null,
+        id: 'r-pendingaaaaaaaaa',
+        action: 'rollout-restart',
+        risk: 'mutate',
+        target: prodWeb,
+        params: {},
+        requester: 'U0ALICE',
+        requesterGroups: [],
+        source: 'slack',
+        incidentId: null,
+        reason: null,
+        dryRun: null,
+        state: 'pending',
+        createdAt: now,
+        expiresAt: now + 900_000,
+        updatedAt: now,
+        decidedBy: null,
+        decidedSource: null,
+        decidedAt: null,
+        decisionReason: null,
+        result: null,
       });
       const ctx: RemediationContext = {
-        store, clock: { now: () => now }, notify: false, policy: basePolicy, newId: newRequestId,
+        store,
+        clock: { now: () => now },
+        notify: false,
+        policy: basePolicy,
+        newId: newRequestId,
         executor: () => Promise.reject(new ChatopsError('config', 'Kubernetes is off')),
       };
       await assert.rejects(decide(ctx, 'r-pendingaaaaaaaaa', 'approve', bob), /Kubernetes is off/);

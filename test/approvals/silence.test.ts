@@ -23,18 +23,40 @@ describe('silence', () => {
     assert.equal(refused.code, 4);
     assert.match(refused.stderr, /silence is a low action and policy.max_risk allows only up to read/);
 
-    const r = runCli(['--config', path.join(dir, 'low.yaml'), 'silence', '1', '--duration', '30m', '--comment', 'deploy in progress', '--json'], { env });
+    const r = runCli(
+      ['--config', path.join(dir, 'low.yaml'), 'silence', '1', '--duration', '30m', '--comment', 'deploy in progress', '--json'],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { silenceId: string; matchers: { name: string; value: string }[] };
-    const silences = await (await fetch(`${am.url}/api/v2/silences`)).json() as Array<{ id: string; createdBy: string; comment: string; status: { state: string }; matchers: { name: string; value: string; isRegex: boolean }[] }>;
+    const silences = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as Array<{
+      id: string;
+      createdBy: string;
+      comment: string;
+      status: { state: string };
+      matchers: { name: string; value: string; isRegex: boolean }[];
+    }>;
     const s = silences.find((x) => x.id === out.silenceId)!;
     assert.equal(s.status.state, 'active');
     assert.equal(s.createdBy, 'cli:root');
     assert.equal(s.comment, 'deploy in progress');
-    assert.deepEqual(s.matchers.map((m) => `${m.name}=${m.value}`).sort(), ['alertname=KubePodCrashLooping', 'deployment=checkout', 'namespace=prod', 'pod=checkout-7d9f-abcde', 'severity=critical']);
+    assert.deepEqual(s.matchers.map((m) => `${m.name}=${m.value}`).sort(), [
+      'alertname=KubePodCrashLooping',
+      'deployment=checkout',
+      'namespace=prod',
+      'pod=checkout-7d9f-abcde',
+      'severity=critical',
+    ]);
 
-    const audit = JSON.parse(runCli(['audit', '--json'], { env }).stdout) as { action: string; result: string; detail: { silenceId?: string } }[];
-    assert.deepEqual(audit.filter((a) => a.action === 'incident.silence').map((a) => a.result), ['refused', 'ok']);
+    const audit = JSON.parse(runCli(['audit', '--json'], { env }).stdout) as {
+      action: string;
+      result: string;
+      detail: { silenceId?: string };
+    }[];
+    assert.deepEqual(
+      audit.filter((a) => a.action === 'incident.silence').map((a) => a.result),
+      ['refused', 'ok'],
+    );
     const noAm = runCli(['--config', path.join(dir, 'low.yaml'), 'silence', '1'], { env: { CHATOPS_DB: db } });
     assert.equal(noAm.code, 2);
     assert.match(noAm.stderr, /set ALERTMANAGER_URL/);

@@ -10,7 +10,12 @@ import { tempDir } from '../support/tmp.js';
 describe('bench smoke', () => {
   it('runs every scenario and writes results.json', (t) => {
     const out = path.join(tempDir(t), 'results.json');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts'], { cwd: ROOT, env: { ...process.env, BENCH_SMOKE: '1', BENCH_OUT: out }, encoding: 'utf8', timeout: 170_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_SMOKE: '1', BENCH_OUT: out },
+      encoding: 'utf8',
+      timeout: 170_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     const results = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, any>;
     assert.equal(results.smoke, true);
@@ -32,7 +37,10 @@ describe('bench smoke', () => {
     assert.equal(results.slackOn.on.errors, 0);
     assert.ok(results.slackOn.on.alertsPerSec > 0 && results.slackOn.off.alertsPerSec > 0);
     // Goal 4: every command against node -e 0.
-    assert.deepEqual(results.cli.rows.map((row: { command: string }) => row.command), ['incidents list --json', 'incidents list --limit 50', 'incidents show', 'approvals', '--help']);
+    assert.deepEqual(
+      results.cli.rows.map((row: { command: string }) => row.command),
+      ['incidents list --json', 'incidents list --limit 50', 'incidents show', 'approvals', '--help'],
+    );
     for (const row of results.cli.rows) assert.ok(row.ms > 0 && row.nodeBareMs > 0);
     assert.ok(results.memory.idleMb > 0);
     assert.ok(results.scale.length >= 2);

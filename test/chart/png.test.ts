@@ -62,9 +62,17 @@ describe('chart renderer (golden images)', () => {
       }),
     }));
     const spec = buildChart({
-      title: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))', context: 'Incident #7 NodeCPUHigh · recovered',
-      series, maxSeries: 8, threshold: { op: '>', value: 0.9 },
-      markers: [{ at: SAMPLE_ALERT, label: 'firing' }, { at: SAMPLE_ALERT + 15 * 60_000, label: 'resolved' }], start: SAMPLE_START, end: SAMPLE_START + 120 * 45_000,
+      title: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))',
+      context: 'Incident #7 NodeCPUHigh · recovered',
+      series,
+      maxSeries: 8,
+      threshold: { op: '>', value: 0.9 },
+      markers: [
+        { at: SAMPLE_ALERT, label: 'firing' },
+        { at: SAMPLE_ALERT + 15 * 60_000, label: 'resolved' },
+      ],
+      start: SAMPLE_START,
+      end: SAMPLE_START + 120 * 45_000,
     });
     assert.equal(spec.lines.length, 8);
     compare('recovery', renderPng(spec, light));
@@ -73,9 +81,22 @@ describe('chart renderer (golden images)', () => {
   it('one series in a short window: its labels in the legend, seconds on the time axis, a gap', () => {
     const start = SAMPLE_ALERT - 4 * 60_000;
     const spec = buildChart({
-      title: 'sum by (handler) (rate(prometheus_http_requests_total[1m]))', context: 'Incident #3 PrometheusBusy',
-      series: [{ labels: { handler: '/api/v1/query' }, points: Array.from({ length: 49 }, (_, i): [number, number] => [start + i * 5000, i > 20 && i < 25 ? NaN : 0.2 + (i > 28 ? 0.9 : i / 40)]) }],
-      maxSeries: 8, threshold: { op: '>', value: 0.5 }, markers: [{ at: SAMPLE_ALERT - 90_000, label: 'firing' }], start, end: start + 240_000,
+      title: 'sum by (handler) (rate(prometheus_http_requests_total[1m]))',
+      context: 'Incident #3 PrometheusBusy',
+      series: [
+        {
+          labels: { handler: '/api/v1/query' },
+          points: Array.from({ length: 49 }, (_, i): [number, number] => [
+            start + i * 5000,
+            i > 20 && i < 25 ? NaN : 0.2 + (i > 28 ? 0.9 : i / 40),
+          ]),
+        },
+      ],
+      maxSeries: 8,
+      threshold: { op: '>', value: 0.5 },
+      markers: [{ at: SAMPLE_ALERT - 90_000, label: 'firing' }],
+      start,
+      end: start + 240_000,
     });
     compare('single', renderPng(spec, light));
   });
@@ -92,7 +113,10 @@ describe('chart renderer (golden images)', () => {
     };
     assert.equal(option.useUTC, true);
     const marks = option.series[0]!.markLine!.data;
-    assert.deepEqual(marks.map((m) => m.yAxis ?? m.xAxis), [0.5, SAMPLE_ALERT]);
+    assert.deepEqual(
+      marks.map((m) => m.yAxis ?? m.xAxis),
+      [0.5, SAMPLE_ALERT],
+    );
     assert.deepEqual(option.legend.data, ['pod="web-7c9f6d5b8-2xkqp"', 'pod="web-7c9f6d5b8-9fzrt"', 'pod="web-7c9f6d5b8-lm4wd"']);
     // The invisible threshold point that stretches the axis is not in the legend.
     assert.equal(option.series.length, 4);

@@ -24,7 +24,9 @@ export function sampleSeries(): Series[] {
 }
 
 export function sampleChart(): ChartSpec {
-  const { expr, threshold } = splitThreshold('histogram_quantile(0.99, sum by (pod, le) (rate(http_request_duration_seconds_bucket{deployment="web"}[5m]))) > 0.5');
+  const { expr, threshold } = splitThreshold(
+    'histogram_quantile(0.99, sum by (pod, le) (rate(http_request_duration_seconds_bucket{deployment="web"}[5m]))) > 0.5',
+  );
   return buildChart({
     title: expr,
     context: 'Incident #42 HighLatency · prod/web',

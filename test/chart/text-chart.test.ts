@@ -8,11 +8,28 @@ const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
 const MIN = 60_000;
 
 function spec(series: Series[], extra: Partial<Parameters<typeof buildChart>[0]> = {}) {
-  return buildChart({ title: 'q', context: '', series, maxSeries: 8, threshold: null, markers: [], start: T0, end: T0 + 60 * MIN, ...extra });
+  return buildChart({
+    title: 'q',
+    context: '',
+    series,
+    maxSeries: 8,
+    threshold: null,
+    markers: [],
+    start: T0,
+    end: T0 + 60 * MIN,
+    ...extra,
+  });
 }
-const ramp = (from: number, to: number, n = 61): [number, number][] => Array.from({ length: n }, (_, i) => [T0 + i * MIN, from + ((to - from) * i) / (n - 1)]);
+const ramp = (from: number, to: number, n = 61): [number, number][] =>
+  Array.from({ length: n }, (_, i) => [T0 + i * MIN, from + ((to - from) * i) / (n - 1)]);
 /** The braille rows (between the header and the axis), without their labels. */
-const plot = (lines: string[]) => lines.slice(2, lines.findIndex((l) => l.includes('└'))).map((l) => l.slice(l.indexOf('┤') + 1));
+const plot = (lines: string[]) =>
+  lines
+    .slice(
+      2,
+      lines.findIndex((l) => l.includes('└')),
+    )
+    .map((l) => l.slice(l.indexOf('┤') + 1));
 const dots = (row: string) => [...row].filter((c) => c !== '⠀').length;
 
 describe('text chart', () => {
@@ -42,14 +59,23 @@ describe('text chart', () => {
   });
 
   it('marks the alert start under the time axis', () => {
-    const lines = textChart(spec([{ labels: {}, points: ramp(0, 1) }], { markers: [{ at: T0 + 30 * MIN, label: 'firing' }] }), { width: 60, height: 3 });
+    const lines = textChart(spec([{ labels: {}, points: ramp(0, 1) }], { markers: [{ at: T0 + 30 * MIN, label: 'firing' }] }), {
+      width: 60,
+      height: 3,
+    });
     const axis = lines[lines.findIndex((l) => l.includes('└')) + 1]!;
     assert.match(axis, /^ +10:00 .*▲firing 10:30 .*11:00$/);
   });
 
   it('one sparkline row per series with its latest value; a gap stays blank', () => {
     const gap: [number, number][] = ramp(0, 4).map(([t, v], i) => [t, i >= 20 && i < 40 ? NaN : v]);
-    const lines = textChart(spec([{ labels: { pod: 'a' }, points: gap }, { labels: { pod: 'b' }, points: ramp(4, 0) }]), { width: 70, height: 3 });
+    const lines = textChart(
+      spec([
+        { labels: { pod: 'a' }, points: gap },
+        { labels: { pod: 'b' }, points: ramp(4, 0) },
+      ]),
+      { width: 70, height: 3 },
+    );
     const rows = lines.slice(-2);
     assert.match(rows[0]!, /^ {2}pod="a" +[▁-█]+ +[▁-█]+ {2}4$/);
     assert.match(rows[1]!, /^ {2}pod="b" +█[▁-█]+▁ {2}0$/);

@@ -47,11 +47,22 @@ describe('audit options', () => {
     assert.ok(all.length >= 3, `${all.length} rows`);
     const recent = runCli(['audit', 'export', '--since', '1m'], { env });
     assert.equal(recent.code, 0, recent.stderr);
-    assert.deepEqual(recent.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action), ['incident.ack']);
+    assert.deepEqual(
+      recent.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { action: string }).action),
+      ['incident.ack'],
+    );
     const iso = runCli(['audit', 'export', '--since', new Date(Date.now() - 60_000).toISOString()], { env });
     assert.equal(iso.stdout.trim().split('\n').length, 1);
 
-    for (const args of [['audit', 'export', '--since', 'garbage'], ['audit', '--since', 'garbage'], ['audit', 'list', '--since', '1'], ['audit', 'export', '--since', 'yesterday']]) {
+    for (const args of [
+      ['audit', 'export', '--since', 'garbage'],
+      ['audit', '--since', 'garbage'],
+      ['audit', 'list', '--since', '1'],
+      ['audit', 'export', '--since', 'yesterday'],
+    ]) {
       const bad = runCli(args, { env });
       assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stdout}${bad.stderr}`);
       assert.match(bad.stderr, /^chatops: --since ".+" is neither a time .* nor a duration/);

@@ -15,7 +15,8 @@ describe('display widths', () => {
   });
 
   it('wide, emoji and combining text still goes through string-width', () => {
-    for (const s of ['日本語', '🔥 firing', '◽', '✅', 'e\u0301', 'a\u00adb', '● firing — 3 alerts…']) assert.equal(displayWidth(s), stringWidth(s), s);
+    for (const s of ['日本語', '🔥 firing', '◽', '✅', 'e\u0301', 'a\u00adb', '● firing — 3 alerts…'])
+      assert.equal(displayWidth(s), stringWidth(s), s);
     assert.equal(padCells('日本', 6), '日本  ');
     assert.equal(truncateCells('● firing — 日本語のアラート', 12), '● firing — …');
   });

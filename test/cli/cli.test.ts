@@ -33,23 +33,43 @@ describe('chatops CLI', () => {
     const ing = runCli(['alerts', 'ingest', fx('02-firing-group-of-3.json')], { env });
     assert.equal(ing.code, 0, ing.stderr);
     assert.match(ing.stdout, /incident 1 opened \(firing\)/);
-    const stdin = runCli(['alerts', 'ingest', '-', '--json'], { env, input: fs.readFileSync(fx('06-unicode-injection-long-description.json'), 'utf8') });
+    const stdin = runCli(['alerts', 'ingest', '-', '--json'], {
+      env,
+      input: fs.readFileSync(fx('06-unicode-injection-long-description.json'), 'utf8'),
+    });
     assert.equal(stdin.code, 0, stdin.stderr);
     assert.equal(JSON.parse(stdin.stdout).outcome, 'applied');
 
     const list = JSON.parse(runCli(['incidents', 'list', '--json'], { env }).stdout) as Record<string, unknown>[];
     assert.equal(list.length, 2);
     assert.equal(list[0]!.id, 2, 'newest first');
-    for (const key of ['id', 'key', 'status', 'alertname', 'severity', 'namespace', 'firing', 'total', 'openedAt', 'updatedAt', 'resolvedAt', 'acknowledgedBy']) {
+    for (const key of [
+      'id',
+      'key',
+      'status',
+      'alertname',
+      'severity',
+      'namespace',
+      'firing',
+      'total',
+      'openedAt',
+      'updatedAt',
+      'resolvedAt',
+      'acknowledgedBy',
+    ]) {
       assert.ok(key in list[0]!, `list item lacks ${key}`);
     }
     assert.match(String(list[0]!.openedAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(list[1]!.firing, 3);
     assert.equal(list[1]!.resolvedAt, null);
 
-    const show = JSON.parse(runCli(['incidents', 'show', '1', '--json'], { env }).stdout) as { alerts: Record<string, unknown>[]; timeline: Record<string, unknown>[] };
+    const show = JSON.parse(runCli(['incidents', 'show', '1', '--json'], { env }).stdout) as {
+      alerts: Record<string, unknown>[];
+      timeline: Record<string, unknown>[];
+    };
     assert.equal(show.alerts.length, 3);
-    for (const key of ['fingerprint', 'status', 'labels', 'annotations', 'startsAt', 'endsAt']) assert.ok(key in show.alerts[0]!, `alert lacks ${key}`);
+    for (const key of ['fingerprint', 'status', 'labels', 'annotations', 'startsAt', 'endsAt'])
+      assert.ok(key in show.alerts[0]!, `alert lacks ${key}`);
     assert.equal(show.alerts[0]!.endsAt, null);
     assert.ok(show.timeline.some((r) => r.action === 'incident.opened'));
 
@@ -58,10 +78,19 @@ describe('chatops CLI', () => {
     const again = runCli(['ack', '1'], { env });
     assert.equal(again.code, 0);
     assert.match(again.stdout, /already acknowledged/);
-    const acked = JSON.parse(runCli(['incidents', 'list', '--status', 'acknowledged', '--json'], { env }).stdout) as Record<string, unknown>[];
-    assert.deepEqual(acked.map((i) => i.id), [1]);
+    const acked = JSON.parse(runCli(['incidents', 'list', '--status', 'acknowledged', '--json'], { env }).stdout) as Record<
+      string,
+      unknown
+    >[];
+    assert.deepEqual(
+      acked.map((i) => i.id),
+      [1],
+    );
     assert.match(String(acked[0]!.acknowledgedBy), /^cli:/);
-    assert.equal((JSON.parse(runCli(['incidents', 'list', '--status', 'open', '--limit', '1', '--json'], { env }).stdout) as unknown[]).length, 1);
+    assert.equal(
+      (JSON.parse(runCli(['incidents', 'list', '--status', 'open', '--limit', '1', '--json'], { env }).stdout) as unknown[]).length,
+      1,
+    );
 
     const table = runCli(['incidents', 'list'], { env });
     assert.match(table.stdout, /ID\s+STATUS/);
@@ -73,13 +102,17 @@ describe('chatops CLI', () => {
   it('ack of a resolved incident fails (1) with a sentence', (t) => {
     const dir = tempDir(t);
     const env = { CHATOPS_DB: path.join(dir, 'c.db') };
-    for (const f of ['02-firing-group-of-3.json', '04-group-all-resolved.json']) assert.equal(runCli(['alerts', 'ingest', fx(f)], { env }).code, 0);
+    for (const f of ['02-firing-group-of-3.json', '04-group-all-resolved.json'])
+      assert.equal(runCli(['alerts', 'ingest', fx(f)], { env }).code, 0);
     const r = runCli(['ack', '1'], { env });
     assert.equal(r.code, 1);
     oneSentence(r.stderr);
     assert.match(r.stderr, /already resolved/);
     const audit = JSON.parse(runCli(['audit', '--incident', '1', '--json'], { env }).stdout) as { action: string; result: string }[];
-    assert.ok(audit.some((a) => a.action === 'incident.ack' && a.result === 'refused'), 'the refusal is audited');
+    assert.ok(
+      audit.some((a) => a.action === 'incident.ack' && a.result === 'refused'),
+      'the refusal is audited',
+    );
   });
 
   it('exit codes: unknown id 1, bad usage 2, bad config 2, missing database 1', (t) => {

@@ -113,7 +113,10 @@ describe('error sentences', () => {
       const ack = await as(['ack', '1']);
       assert.equal(ack.code, 1);
       const line = oneSentence(ack.stderr);
-      assert.match(line, new RegExp(`read-only here \\(${account.user} cannot create files in ${data.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`));
+      assert.match(
+        line,
+        new RegExp(`read-only here \\(${account.user} cannot create files in ${data.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`),
+      );
       assert.match(line, /sudo -u chatops chatops/);
       assert.deepEqual(fs.readdirSync(data).sort(), before, 'nothing was written');
     });

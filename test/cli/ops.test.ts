@@ -13,7 +13,10 @@ import { FIXTURES, tempDir } from '../support/tmp.js';
 
 const fx = (f: string) => path.join(FIXTURES, 'alertmanager', f);
 
-interface Report { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] }
+interface Report {
+  ok: boolean;
+  checks: { name: string; ok: boolean; detail: string }[];
+}
 
 describe('operating chatops', () => {
   it('config check passes while the daemon holds the port, and says so', async (t) => {
@@ -69,12 +72,21 @@ describe('operating chatops', () => {
 
     // Below low, neither is allowed: one rule for both low actions, each refusal audited.
     fs.writeFileSync(path.join(dir, 'read.yaml'), 'policy: { max_risk: read }\n');
-    for (const args of [['ack', '1'], ['silence', '1']]) {
+    for (const args of [
+      ['ack', '1'],
+      ['silence', '1'],
+    ]) {
       const r = runCli(['--config', 'read.yaml', ...args], { env, cwd: dir });
       assert.equal(r.code, 4, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, new RegExp(`${args[0]} is a low action and policy\\.max_risk allows only up to read`));
     }
-    const audit = JSON.parse(runCli(['audit', '--incident', '1', '--json'], { env, cwd: dir }).stdout) as { action: string; result: string }[];
-    assert.deepEqual(audit.filter((a) => a.result === 'refused').map((a) => a.action), ['incident.ack', 'incident.silence']);
+    const audit = JSON.parse(runCli(['audit', '--incident', '1', '--json'], { env, cwd: dir }).stdout) as {
+      action: string;
+      result: string;
+    }[];
+    assert.deepEqual(
+      audit.filter((a) => a.result === 'refused').map((a) => a.action),
+      ['incident.ack', 'incident.silence'],
+    );
   });
 });

@@ -23,7 +23,9 @@ function seed(db: string, n: number): void {
   const rt = openRuntime(loadConfig({ env: { CHATOPS_DB: db } }));
   try {
     for (let i = 0; i < n; i++) {
-      const d = delivery([alert({ labels: { alertname: `Seeded${i}`, pod: `web-${i}` }, annotations: { description: 'x'.repeat(400) } })], { groupKey: `{}:{seed="${i}"}` });
+      const d = delivery([alert({ labels: { alertname: `Seeded${i}`, pod: `web-${i}` }, annotations: { description: 'x'.repeat(400) } })], {
+        groupKey: `{}:{seed="${i}"}`,
+      });
       ingestDelivery(rt.ingest, d, JSON.stringify(d), { source: 'cli', actor: 'cli:seed', auditSource: 'cli' });
     }
   } finally {
@@ -39,21 +41,37 @@ describe('the output funnel', () => {
       o.json({ a: [1, { b: 2 }] });
       o.jsonArray([{ x: 1 }, { y: [2] }]);
       o.jsonArray([]);
-      const [one, ...rest] = out.text().split(tty ? /\n(?=[[{])/ : '\n').filter(Boolean);
+      const [one, ...rest] = out
+        .text()
+        .split(tty ? /\n(?=[[{])/ : '\n')
+        .filter(Boolean);
       assert.deepEqual(JSON.parse(one!), { a: [1, { b: 2 }] });
-      assert.deepEqual(rest.map((r) => JSON.parse(r)), [[{ x: 1 }, { y: [2] }], []]);
-      if (tty) assert.equal(out.text(), `${JSON.stringify({ a: [1, { b: 2 }] }, null, 2)}\n${JSON.stringify([{ x: 1 }, { y: [2] }], null, 2)}\n[]\n`);
+      assert.deepEqual(
+        rest.map((r) => JSON.parse(r)),
+        [[{ x: 1 }, { y: [2] }], []],
+      );
+      if (tty)
+        assert.equal(
+          out.text(),
+          `${JSON.stringify({ a: [1, { b: 2 }] }, null, 2)}\n${JSON.stringify([{ x: 1 }, { y: [2] }], null, 2)}\n[]\n`,
+        );
       else assert.equal(out.text(), '{"a":[1,{"b":2}]}\n[{"x":1},{"y":[2]}]\n[]\n');
     }
   });
 
   it('src/cli/output.ts is the only module of the CLI that writes to stdout', () => {
-    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const files = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
     // The TUI draws the terminal itself (Ink); every other face goes through the funnel or a logger on stderr.
     const writers = files(path.join(ROOT, 'src'))
       .filter((f) => !f.includes(`${path.sep}tui${path.sep}`) && !f.endsWith(path.join('cli', 'output.ts')))
       .filter((f) => /process\.stdout\.write|console\.(log|info|table|dir)\(/.test(fs.readFileSync(f, 'utf8')));
-    assert.deepEqual(writers.map((f) => path.relative(ROOT, f)), []);
+    assert.deepEqual(
+      writers.map((f) => path.relative(ROOT, f)),
+      [],
+    );
   });
 
   it('every --json command prints exactly one compact document when piped', (t) => {
@@ -112,7 +130,10 @@ describe('the output funnel', () => {
     const db = path.join(dir, 'c.db');
     seed(db, 300); // well over a pipe's 64 KiB buffer for each command below
     for (const cmd of ['audit export', 'audit', 'audit --json', 'incidents list --json', 'incidents list']) {
-      const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" ${cmd} | head -c 100 >/dev/null`], { env: testEnv({ CHATOPS_DB: db }), encoding: 'utf8' });
+      const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" ${cmd} | head -c 100 >/dev/null`], {
+        env: testEnv({ CHATOPS_DB: db }),
+        encoding: 'utf8',
+      });
       assert.equal(r.stderr, '', `${cmd}: ${r.stderr}`);
       assert.equal(r.status, 0, `${cmd} exited ${r.status}`);
     }
@@ -139,11 +160,26 @@ describe('the output funnel', () => {
     ];
     for (const args of commands) {
       const r = runCli(['--debug', ...args], { env, cwd: dir });
-      const logs = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; level: number; command?: string });
-      const name = ['alerts', 'incidents', 'audit', 'config', 'db'].includes(args[0]!) && args[1] && !args[1].startsWith('-') ? args.slice(0, 2).join(' ') : args[0]!;
-      assert.ok(logs.some((l) => l.msg === 'command start' && l.command?.startsWith(name)), `${args.join(' ')}: no start log in:\n${r.stderr}`);
-      assert.ok(logs.some((l) => l.msg === 'command done'), `${args.join(' ')}: no done log`);
-      assert.ok(logs.some((l) => l.msg === 'configuration loaded'), `${args.join(' ')}: no configuration log`);
+      const logs = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { msg: string; level: number; command?: string });
+      const name =
+        ['alerts', 'incidents', 'audit', 'config', 'db'].includes(args[0]!) && args[1] && !args[1].startsWith('-')
+          ? args.slice(0, 2).join(' ')
+          : args[0]!;
+      assert.ok(
+        logs.some((l) => l.msg === 'command start' && l.command?.startsWith(name)),
+        `${args.join(' ')}: no start log in:\n${r.stderr}`,
+      );
+      assert.ok(
+        logs.some((l) => l.msg === 'command done'),
+        `${args.join(' ')}: no done log`,
+      );
+      assert.ok(
+        logs.some((l) => l.msg === 'configuration loaded'),
+        `${args.join(' ')}: no configuration log`,
+      );
       if (args.includes('--json')) JSON.parse(r.stdout);
     }
     // Without --debug nothing is logged.

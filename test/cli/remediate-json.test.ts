@@ -18,13 +18,21 @@ describe('remediate --wait --json', () => {
     const fake = await startKubeFake(t, ['prod'], [{ namespace: 'prod', name: 'web', replicas: 2 }]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatops-wait-json-'));
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const gid = Number(fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${account.group}:`))!.split(':')[2]);
+    const gid = Number(
+      fs
+        .readFileSync('/etc/group', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${account.group}:`))!
+        .split(':')[2],
+    );
     fs.chownSync(dir, 0, gid);
     fs.chmodSync(dir, 0o770);
     const kubeconfig = fake.writeKubeconfig(dir);
     fs.chownSync(kubeconfig, 0, gid);
     const config = path.join(dir, 'chatops.yaml');
-    fs.writeFileSync(config, `store:
+    fs.writeFileSync(
+      config,
+      `store:
   path: ${path.join(dir, 'chatops.db')}
   mode: "0660"
   group: ${account.group}
@@ -41,15 +49,20 @@ policy:
     mutate: ["cli:root"]
   approvers:
     mutate: ["cli:${account.user}"]
-`, { mode: 0o640 });
+`,
+      { mode: 0o640 },
+    );
     fs.chownSync(config, 0, gid);
     const cli = (args: string[], user?: string) => runCliAsync(['--config', config, ...args], { user });
 
     const waiting = cli(['remediate', 'rollout-restart', 'prod/web', '--reason', 'one document', '--wait', '--json']);
-    const pending = await waitFor(async () => {
-      const list = await cli(['approvals', '--json']);
-      return (JSON.parse(list.stdout || '[]') as { id: string }[])[0];
-    }, { what: 'the pending request', timeoutMs: 30_000 });
+    const pending = await waitFor(
+      async () => {
+        const list = await cli(['approvals', '--json']);
+        return (JSON.parse(list.stdout || '[]') as { id: string }[])[0];
+      },
+      { what: 'the pending request', timeoutMs: 30_000 },
+    );
     const approve = await cli(['approve', pending.id], account.user);
     assert.equal(approve.code, 0, approve.stderr);
 

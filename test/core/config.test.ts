@@ -27,7 +27,9 @@ describe('configuration', () => {
     assert.deepEqual(none.config.alertmanager.reconcile, { interval: 60_000, warmup: 180_000 });
     const env = loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0:9093, http://am-1:9093' }, cwd: '/nonexistent' });
     assert.deepEqual(env.config.alertmanager.urls, ['http://am-0:9093', 'http://am-1:9093']);
-    const list = parseConfig({ alertmanager: { url: ['http://am-0:9093', 'http://am-1:9093'], reconcile: { interval: '30s', warmup: '5m' } } });
+    const list = parseConfig({
+      alertmanager: { url: ['http://am-0:9093', 'http://am-1:9093'], reconcile: { interval: '30s', warmup: '5m' } },
+    });
     assert.ok(list.ok);
     assert.deepEqual(list.config.alertmanager.urls, ['http://am-0:9093', 'http://am-1:9093']);
     assert.deepEqual(list.config.alertmanager.reconcile, { interval: 30_000, warmup: 300_000 });
@@ -37,7 +39,12 @@ describe('configuration', () => {
   });
 
   it('reports every problem at once, each by key path', () => {
-    const r = parseConfig({ webhook: { listen: 'nope', max_body: 'big' }, incidents: { reopen_window: 'soon' }, webhok: {}, store: { mode: '0644' } });
+    const r = parseConfig({
+      webhook: { listen: 'nope', max_body: 'big' },
+      incidents: { reopen_window: 'soon' },
+      webhok: {},
+      store: { mode: '0644' },
+    });
     assert.equal(r.ok, false);
     if (r.ok) return;
     const text = r.problems.join('\n');
@@ -51,26 +58,42 @@ describe('configuration', () => {
     const file = path.join(dir, 'c.yaml');
     const tokenFile = path.join(dir, 'token');
     fs.writeFileSync(tokenFile, 'from-file\n');
-    fs.writeFileSync(file, `webhook:\n  listen: 127.0.0.1:1000\n  token_file: ${tokenFile}\nstore:\n  path: /file.db\nincidents:\n  key_labels: [alertname, namespace]\n`);
+    fs.writeFileSync(
+      file,
+      `webhook:\n  listen: 127.0.0.1:1000\n  token_file: ${tokenFile}\nstore:\n  path: /file.db\nincidents:\n  key_labels: [alertname, namespace]\n`,
+    );
     const fromFile = loadConfig({ configPath: file, env: {} });
     assert.equal(fromFile.config.webhook.listen.port, 1000);
     assert.equal(fromFile.config.store.path, '/file.db');
     assert.equal(fromFile.secrets.webhookToken, 'from-file');
-    const fromEnv = loadConfig({ configPath: file, env: { CHATOPS_LISTEN: '127.0.0.1:2000', CHATOPS_DB: '/env.db', CHATOPS_WEBHOOK_TOKEN: 'from-env' } });
+    const fromEnv = loadConfig({
+      configPath: file,
+      env: { CHATOPS_LISTEN: '127.0.0.1:2000', CHATOPS_DB: '/env.db', CHATOPS_WEBHOOK_TOKEN: 'from-env' },
+    });
     assert.equal(fromEnv.config.webhook.listen.port, 2000);
     assert.equal(fromEnv.config.store.path, '/env.db');
     assert.equal(fromEnv.secrets.webhookToken, 'from-env');
     assert.ok(!JSON.stringify(fromEnv.config).includes('from-env'));
-    const fromFlag = loadConfig({ configPath: file, env: { CHATOPS_LISTEN: '127.0.0.1:2000' }, overrides: { 'webhook.listen': '127.0.0.1:3000' } });
+    const fromFlag = loadConfig({
+      configPath: file,
+      env: { CHATOPS_LISTEN: '127.0.0.1:2000' },
+      overrides: { 'webhook.listen': '127.0.0.1:3000' },
+    });
     assert.equal(fromFlag.config.webhook.listen.port, 3000);
   });
 
   it('a missing --config file and invalid YAML are config errors with a fix', (t) => {
     const dir = tempDir(t);
-    assert.throws(() => loadConfig({ configPath: path.join(dir, 'missing.yaml'), env: {} }), (e) => isChatopsError(e) && e.kind === 'config' && /does not exist/.test(e.message));
+    assert.throws(
+      () => loadConfig({ configPath: path.join(dir, 'missing.yaml'), env: {} }),
+      (e) => isChatopsError(e) && e.kind === 'config' && /does not exist/.test(e.message),
+    );
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'webhook: [\n');
-    assert.throws(() => loadConfig({ configPath: bad, env: {} }), (e) => isChatopsError(e) && /not valid YAML/.test(e.message));
+    assert.throws(
+      () => loadConfig({ configPath: bad, env: {} }),
+      (e) => isChatopsError(e) && /not valid YAML/.test(e.message),
+    );
   });
 
   it('the example config parses and documents every top-level section', () => {
@@ -78,7 +101,20 @@ describe('configuration', () => {
     const loaded = loadConfig({ configPath: example, env: {} });
     assert.ok(loaded.config.webhook);
     const text = fs.readFileSync(example, 'utf8');
-    for (const section of ['webhook:', 'store:', 'incidents:', 'log:', 'slack:', 'prometheus:', 'alertmanager:', 'links:', 'kubernetes:', 'policy:', 'users:', 'audit:']) {
+    for (const section of [
+      'webhook:',
+      'store:',
+      'incidents:',
+      'log:',
+      'slack:',
+      'prometheus:',
+      'alertmanager:',
+      'links:',
+      'kubernetes:',
+      'policy:',
+      'users:',
+      'audit:',
+    ]) {
       assert.ok(text.includes(section), `example lacks ${section}`);
     }
   });
@@ -91,8 +127,19 @@ describe('configuration', () => {
     const file = path.join(tempDir(t), 'clusters.yaml');
     fs.writeFileSync(file, yaml);
     const { config } = loadConfig({ configPath: file, env: {} });
-    assert.deepEqual(clusterConfigs(config).map((c) => [c.name, c.match.labels, c.alertmanager.urls.length, Boolean(c.prometheus.url), Boolean(c.kubernetes?.kubeconfig)]),
-      [['eu-1', { cluster: 'eu-1' }, 2, true, true], ['us-1', { k8s_cluster: 'prod-us-east-1' }, 1, true, true]]);
+    assert.deepEqual(
+      clusterConfigs(config).map((c) => [
+        c.name,
+        c.match.labels,
+        c.alertmanager.urls.length,
+        Boolean(c.prometheus.url),
+        Boolean(c.kubernetes?.kubeconfig),
+      ]),
+      [
+        ['eu-1', { cluster: 'eu-1' }, 2, true, true],
+        ['us-1', { k8s_cluster: 'prod-us-east-1' }, 1, true, true],
+      ],
+    );
     assert.deepEqual(config.clusters?.[1]?.policy?.namespaces, ['staging']);
   });
 

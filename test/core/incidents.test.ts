@@ -29,14 +29,24 @@ describe('grouping', () => {
   });
 
   it('groups by the configured key labels, splitting one delivery into several incidents', () => {
-    const d = delivery([alert({ labels: { namespace: 'a' } }), alert({ labels: { namespace: 'b' } }), alert({ labels: { namespace: 'a' } })]);
+    const d = delivery([
+      alert({ labels: { namespace: 'a' } }),
+      alert({ labels: { namespace: 'b' } }),
+      alert({ labels: { namespace: 'a' } }),
+    ]);
     const groups = groupByIncidentKey(d, ['alertname', 'namespace']);
-    assert.deepEqual([...groups.values()].map((g) => g.length), [2, 1]);
+    assert.deepEqual(
+      [...groups.values()].map((g) => g.length),
+      [2, 1],
+    );
     assert.ok([...groups.keys()][0]!.includes('namespace="a"'));
   });
 
   it('keeps labels named like Object.prototype members as plain labels', () => {
-    const common = commonLabels([{ constructor: 'x', a: '1' }, { constructor: 'x', a: '1' }]);
+    const common = commonLabels([
+      { constructor: 'x', a: '1' },
+      { constructor: 'x', a: '1' },
+    ]);
     assert.deepEqual(common, { constructor: 'x', a: '1' });
     assert.deepEqual(commonLabels([{ toString: 'x' }, {}]), {});
   });
@@ -66,14 +76,27 @@ describe('lifecycle', () => {
     let snap = snapshotOf(planIncident('k', [a], null, delivery([]), opts, T0));
     const join = planIncident('k', [a, b], snap, delivery([]), opts, T0 + 1000);
     assert.equal(join.action, 'update');
-    assert.deepEqual(join.changes.map((c) => c.kind), ['same', 'new']);
+    assert.deepEqual(
+      join.changes.map((c) => c.kind),
+      ['same', 'new'],
+    );
     assert.equal(join.incident.firing, 2);
     snap = merge(snap, join);
     const half = planIncident('k', [{ ...a, status: 'resolved', endsAt: T0 + 2000 }, b], snap, delivery([]), opts, T0 + 3000);
     assert.equal(half.incident.status, 'firing');
     assert.equal(half.incident.firing, 1);
     snap = merge(snap, half);
-    const all = planIncident('k', [{ ...a, status: 'resolved', endsAt: T0 + 2000 }, { ...b, status: 'resolved', endsAt: T0 + 2500 }], snap, delivery([]), opts, T0 + 4000);
+    const all = planIncident(
+      'k',
+      [
+        { ...a, status: 'resolved', endsAt: T0 + 2000 },
+        { ...b, status: 'resolved', endsAt: T0 + 2500 },
+      ],
+      snap,
+      delivery([]),
+      opts,
+      T0 + 4000,
+    );
     assert.equal(all.incident.status, 'resolved');
     assert.equal(all.resolvedNow, true);
     assert.equal(all.incident.resolvedAt, T0 + 2500);
@@ -92,7 +115,14 @@ describe('lifecycle', () => {
     assert.equal(resolved.incident.status, 'resolved');
     assert.equal(resolved.incident.acknowledgedBy, 'U1', 'a resolved incident keeps who acknowledged it');
     assert.equal(resolved.incident.acknowledgedAt, T0);
-    const again = planIncident('k', [{ ...alert({ fingerprint: 'c' }), status: 'resolved', endsAt: T0 + 6 }], resolved, delivery([]), opts, T0 + 20);
+    const again = planIncident(
+      'k',
+      [{ ...alert({ fingerprint: 'c' }), status: 'resolved', endsAt: T0 + 6 }],
+      resolved,
+      delivery([]),
+      opts,
+      T0 + 20,
+    );
     assert.equal(again.incident.acknowledgedBy, 'U1', 'an alert first seen resolved does not reopen, and the ack stays');
     const refire = planIncident('k', [{ ...a, startsAt: T0 + 60_000 }], resolved, delivery([]), opts, T0 + 60_000);
     assert.equal(refire.action, 'reopen');
@@ -117,10 +147,36 @@ describe('lifecycle', () => {
     const a = alert({ fingerprint: 'a' });
     const b = alert({ fingerprint: 'b' });
     let snap = snapshotOf(planIncident('k', [a, b], null, delivery([]), opts, T0));
-    snap = merge(snap, planIncident('k', [{ ...a, status: 'resolved', endsAt: T0 + 5 }, { ...b, status: 'resolved', endsAt: T0 + 5 }], snap, delivery([]), opts, T0 + 10));
-    const late = planIncident('k', [{ ...a, startsAt: T0 + 3 * HOUR }, { ...b, status: 'resolved', endsAt: T0 + 5 }], snap, delivery([]), opts, T0 + 3 * HOUR);
+    snap = merge(
+      snap,
+      planIncident(
+        'k',
+        [
+          { ...a, status: 'resolved', endsAt: T0 + 5 },
+          { ...b, status: 'resolved', endsAt: T0 + 5 },
+        ],
+        snap,
+        delivery([]),
+        opts,
+        T0 + 10,
+      ),
+    );
+    const late = planIncident(
+      'k',
+      [
+        { ...a, startsAt: T0 + 3 * HOUR },
+        { ...b, status: 'resolved', endsAt: T0 + 5 },
+      ],
+      snap,
+      delivery([]),
+      opts,
+      T0 + 3 * HOUR,
+    );
     assert.equal(late.action, 'open');
-    assert.deepEqual(late.upserts.map((x) => x.fingerprint), ['a']);
+    assert.deepEqual(
+      late.upserts.map((x) => x.fingerprint),
+      ['a'],
+    );
     assert.equal(late.incident.total, 1);
   });
 
@@ -135,7 +191,7 @@ describe('lifecycle', () => {
   });
 });
 
-describe('timestamps: openedAt and resolvedAt are the alerts\' own times', () => {
+describe("timestamps: openedAt and resolvedAt are the alerts' own times", () => {
   it('opens at the earliest startsAt and resolves at the last endsAt, however late the deliveries arrive', () => {
     // A replay four days later (the fixtures' case): both times are Alertmanager's, in order.
     const late = T0 + 4 * 24 * HOUR;
@@ -143,7 +199,20 @@ describe('timestamps: openedAt and resolvedAt are the alerts\' own times', () =>
     const b = alert({ fingerprint: 'b', startsAt: T0 });
     let snap = snapshotOf(planIncident('k', [a, b], null, delivery([]), opts, late));
     assert.equal(snap.incident.openedAt, T0);
-    snap = merge(snap, planIncident('k', [{ ...a, status: 'resolved', endsAt: T0 + 5 * 60_000 }, { ...b, status: 'resolved', endsAt: T0 + 3 * 60_000 }], snap, delivery([]), opts, late + 1000));
+    snap = merge(
+      snap,
+      planIncident(
+        'k',
+        [
+          { ...a, status: 'resolved', endsAt: T0 + 5 * 60_000 },
+          { ...b, status: 'resolved', endsAt: T0 + 3 * 60_000 },
+        ],
+        snap,
+        delivery([]),
+        opts,
+        late + 1000,
+      ),
+    );
     assert.equal(snap.incident.status, 'resolved');
     assert.equal(snap.incident.resolvedAt, T0 + 5 * 60_000);
     assert.ok(snap.incident.resolvedAt! >= snap.incident.openedAt);
@@ -154,7 +223,20 @@ describe('timestamps: openedAt and resolvedAt are the alerts\' own times', () =>
     let snap = snapshotOf(planIncident('k', [a], null, delivery([]), opts, T0 + 1000));
     snap = merge(snap, planIncident('k', [alert({ fingerprint: 'b', startsAt: T0 - 60_000 })], snap, delivery([]), opts, T0 + 2000));
     assert.equal(snap.incident.openedAt, T0 - 60_000);
-    snap = merge(snap, planIncident('k', [{ ...a, status: 'resolved', endsAt: T0 + 10_000 }, alert({ fingerprint: 'b', startsAt: T0 - 60_000, status: 'resolved', endsAt: T0 + 9000 })], snap, delivery([]), opts, T0 + 11_000));
+    snap = merge(
+      snap,
+      planIncident(
+        'k',
+        [
+          { ...a, status: 'resolved', endsAt: T0 + 10_000 },
+          alert({ fingerprint: 'b', startsAt: T0 - 60_000, status: 'resolved', endsAt: T0 + 9000 }),
+        ],
+        snap,
+        delivery([]),
+        opts,
+        T0 + 11_000,
+      ),
+    );
     const reopen = planIncident('k', [{ ...a, startsAt: T0 + 20 * 60_000 }], snap, delivery([]), opts, T0 + 20 * 60_000);
     assert.equal(reopen.action, 'reopen');
     assert.equal(reopen.incident.openedAt, T0 - 60_000);
@@ -183,7 +265,14 @@ describe('out-of-order and duplicate deliveries', () => {
   it('a resolve of an older instance does not resolve the newer firing one', () => {
     const fired = alert({ fingerprint: 'a', startsAt: T0 + HOUR });
     const snap = snapshotOf(planIncident('k', [fired], null, delivery([]), opts, T0 + HOUR));
-    const late = planIncident('k', [{ ...fired, startsAt: T0, status: 'resolved', endsAt: T0 + 10 }], snap, delivery([]), opts, T0 + HOUR + 5);
+    const late = planIncident(
+      'k',
+      [{ ...fired, startsAt: T0, status: 'resolved', endsAt: T0 + 10 }],
+      snap,
+      delivery([]),
+      opts,
+      T0 + HOUR + 5,
+    );
     assert.equal(late.changes[0]!.kind, 'stale');
     assert.equal(late.action, 'none');
     assert.equal(late.incident.status, 'firing');
@@ -220,35 +309,42 @@ describe('incremental counts', () => {
       pod: fc.constantFrom('p1', 'p2'),
       note: fc.constantFrom('n1', 'n2'),
     });
-    fc.assert(fc.property(fc.array(fc.array(event, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (deliveries) => {
-      let snap: IncidentSnapshot | null = null;
-      const all = new Map<string, StoredAlert>();
-      let t = T0;
-      for (const batch of deliveries) {
-        t += 1000;
-        const seen = new Set<string>();
-        const events = batch.filter((e) => !seen.has(e.fp) && seen.add(e.fp)).map((e) => alert({
-          fingerprint: e.fp,
-          status: e.firing ? 'firing' : 'resolved',
-          startsAt: T0 + e.instance * 10,
-          endsAt: e.firing ? null : t,
-          labels: { pod: `${e.fp}-${e.pod === 'p1' ? 'x' : 'x'}`, shared: 'yes', team: e.fp < 'c' ? 'x' : 'y' },
-          annotations: { note: e.note, summary: 'same' },
-        }));
-        const opts = { keyLabels: [], reopenWindowMs: 10 * HOUR };
-        const plan = planIncident('k', events, snap, delivery([]), opts, t);
-        // The daemon's parser thread works out what a delivery's alerts share: the same plan.
-        const shared = { labels: commonLabels(events.map((a) => a.labels)), annotations: commonLabels(events.map((a) => a.annotations)) };
-        assert.deepEqual(planIncident('k', events, snap, delivery([]), opts, t, shared), plan);
-        if (plan.action === 'none' && !snap) continue;
-        for (const a of plan.upserts) all.set(a.fingerprint, { ...a, incidentId: 1, updatedAt: t });
-        snap = { incident: { ...plan.incident, id: 1 }, alerts: new Map(all) };
-        const firing = [...all.values()].filter((a) => a.status === 'firing').length;
-        assert.equal(plan.incident.firing, firing);
-        assert.equal(plan.incident.total, all.size);
-        assert.deepEqual(plan.incident.labels, commonLabels([...all.values()].map((a) => a.labels)));
-        assert.equal(plan.incident.status === 'resolved', firing === 0);
-      }
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(fc.array(event, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (deliveries) => {
+        let snap: IncidentSnapshot | null = null;
+        const all = new Map<string, StoredAlert>();
+        let t = T0;
+        for (const batch of deliveries) {
+          t += 1000;
+          const seen = new Set<string>();
+          const events = batch
+            .filter((e) => !seen.has(e.fp) && seen.add(e.fp))
+            .map((e) =>
+              alert({
+                fingerprint: e.fp,
+                status: e.firing ? 'firing' : 'resolved',
+                startsAt: T0 + e.instance * 10,
+                endsAt: e.firing ? null : t,
+                labels: { pod: `${e.fp}-${e.pod === 'p1' ? 'x' : 'x'}`, shared: 'yes', team: e.fp < 'c' ? 'x' : 'y' },
+                annotations: { note: e.note, summary: 'same' },
+              }),
+            );
+          const opts = { keyLabels: [], reopenWindowMs: 10 * HOUR };
+          const plan = planIncident('k', events, snap, delivery([]), opts, t);
+          // The daemon's parser thread works out what a delivery's alerts share: the same plan.
+          const shared = { labels: commonLabels(events.map((a) => a.labels)), annotations: commonLabels(events.map((a) => a.annotations)) };
+          assert.deepEqual(planIncident('k', events, snap, delivery([]), opts, t, shared), plan);
+          if (plan.action === 'none' && !snap) continue;
+          for (const a of plan.upserts) all.set(a.fingerprint, { ...a, incidentId: 1, updatedAt: t });
+          snap = { incident: { ...plan.incident, id: 1 }, alerts: new Map(all) };
+          const firing = [...all.values()].filter((a) => a.status === 'firing').length;
+          assert.equal(plan.incident.firing, firing);
+          assert.equal(plan.incident.total, all.size);
+          assert.deepEqual(plan.incident.labels, commonLabels([...all.values()].map((a) => a.labels)));
+          assert.equal(plan.incident.status === 'resolved', firing === 0);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

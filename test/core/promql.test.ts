@@ -8,8 +8,24 @@ const T0 = Date.parse('2026-11-26T10:00:00Z');
 
 function incident(annotations: Record<string, string> = {}): Incident {
   return {
-    id: 1, key: 'k', status: 'firing', alertname: 'HighErrorRate', severity: 'critical', namespace: 'prod', target: 'web', labels: {}, annotations,
-    groupKey: 'g', externalURL: '', firing: 1, total: 1, openedAt: T0, updatedAt: T0, resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null,
+    id: 1,
+    key: 'k',
+    status: 'firing',
+    alertname: 'HighErrorRate',
+    severity: 'critical',
+    namespace: 'prod',
+    target: 'web',
+    labels: {},
+    annotations,
+    groupKey: 'g',
+    externalURL: '',
+    firing: 1,
+    total: 1,
+    openedAt: T0,
+    updatedAt: T0,
+    resolvedAt: null,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
   };
 }
 const stored = (over: Parameters<typeof alert>[0]): StoredAlert => ({ ...alert(over), incidentId: 1, updatedAt: T0 });
@@ -17,7 +33,11 @@ const stored = (over: Parameters<typeof alert>[0]): StoredAlert => ({ ...alert(o
 describe('splitThreshold', () => {
   const cases: [string, string, string | null][] = [
     ['rate(errors_total[5m]) > 0.5', 'rate(errors_total[5m])', '> 0.5'],
-    ['sum by (pod) (kube_pod_container_status_restarts_total{namespace="prod"}) >= 3', 'sum by (pod) (kube_pod_container_status_restarts_total{namespace="prod"})', '>= 3'],
+    [
+      'sum by (pod) (kube_pod_container_status_restarts_total{namespace="prod"}) >= 3',
+      'sum by (pod) (kube_pod_container_status_restarts_total{namespace="prod"})',
+      '>= 3',
+    ],
     ['up == 0', 'up', '== 0'],
     ['0.9 < ratio', 'ratio', '> 0.9'],
     ['x > bool 2', 'x', '> 2'],
@@ -58,14 +78,27 @@ describe('graphQueries', () => {
       stored({ annotations: { promql_query: 'a' }, startsAt: T0 + 2 }),
       stored({ annotations: { promql_query: 'c' }, startsAt: T0 + 3 }),
     ];
-    assert.deepEqual(graphQueries(incident({ promql_query: 'a' }), alerts, 2).map((q) => q.original), ['a', 'b']);
-    assert.deepEqual(graphQueries(incident({ promql_query: 'a' }), alerts, 5).map((q) => q.original), ['a', 'b', 'c']);
+    assert.deepEqual(
+      graphQueries(incident({ promql_query: 'a' }), alerts, 2).map((q) => q.original),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      graphQueries(incident({ promql_query: 'a' }), alerts, 5).map((q) => q.original),
+      ['a', 'b', 'c'],
+    );
   });
   it('falls back to the rule expression of generatorURL, each distinct one', () => {
     const url = (e: string) => `http://p:9090/graph?g0.expr=${encodeURIComponent(e)}&g0.tab=1`;
-    const alerts = [stored({ generatorURL: url('up == 0') }), stored({ generatorURL: url('up == 0') }), stored({ generatorURL: 'http://p:9090/graph' })];
+    const alerts = [
+      stored({ generatorURL: url('up == 0') }),
+      stored({ generatorURL: url('up == 0') }),
+      stored({ generatorURL: 'http://p:9090/graph' }),
+    ];
     const qs = graphQueries(incident(), alerts, 3);
-    assert.deepEqual(qs.map((q) => [q.source, q.expr, q.threshold?.value]), [['rule', 'up', 0]]);
+    assert.deepEqual(
+      qs.map((q) => [q.source, q.expr, q.threshold?.value]),
+      [['rule', 'up', 0]],
+    );
   });
   it('nothing to graph: empty', () => {
     assert.deepEqual(graphQueries(incident(), [stored({ generatorURL: '' })], 3), []);
@@ -74,13 +107,27 @@ describe('graphQueries', () => {
 
 describe('rangeWindow', () => {
   it('from lookback before the first alert to the end, with a round step for about N points', () => {
-    const w = rangeWindow({ firstStart: T0, end: T0 + 30 * 60_000, lookbackMs: 3_600_000, maxWindowMs: 86_400_000, points: 240, minStepMs: 10_000 });
+    const w = rangeWindow({
+      firstStart: T0,
+      end: T0 + 30 * 60_000,
+      lookbackMs: 3_600_000,
+      maxWindowMs: 86_400_000,
+      points: 240,
+      minStepMs: 10_000,
+    });
     assert.equal(w.start, T0 - 3_600_000);
     assert.equal(w.end, T0 + 30 * 60_000);
     assert.equal(w.stepMs, 30_000); // 90 min / 240 = 22.5 s → 30 s
   });
   it('a long incident is cut to the maximum window', () => {
-    const w = rangeWindow({ firstStart: T0, end: T0 + 7 * 86_400_000, lookbackMs: 3_600_000, maxWindowMs: 86_400_000, points: 240, minStepMs: 10_000 });
+    const w = rangeWindow({
+      firstStart: T0,
+      end: T0 + 7 * 86_400_000,
+      lookbackMs: 3_600_000,
+      maxWindowMs: 86_400_000,
+      points: 240,
+      minStepMs: 10_000,
+    });
     assert.equal(w.end - w.start, 86_400_000);
     assert.equal(w.stepMs, 600_000);
   });
@@ -93,6 +140,16 @@ describe('rangeWindow', () => {
 
 describe('formatValue', () => {
   it('few characters with a unit prefix', () => {
-    assert.deepEqual([0, 0.5, 1234, 1_234_567, 0.000123, 42, -2500, 0.0042, 1.84e19].map(formatValue), ['0', '0.5', '1.23k', '1.23M', '123µ', '42', '-2.5k', '4.2m', '1.84e+19']);
+    assert.deepEqual([0, 0.5, 1234, 1_234_567, 0.000123, 42, -2500, 0.0042, 1.84e19].map(formatValue), [
+      '0',
+      '0.5',
+      '1.23k',
+      '1.23M',
+      '123µ',
+      '42',
+      '-2.5k',
+      '4.2m',
+      '1.84e+19',
+    ]);
   });
 });

@@ -8,13 +8,27 @@ const pods = {
   deployment: { desired: 3, ready: 1, updated: 3, available: 1, paused: false },
   pods: [
     { name: 'web-1', phase: 'Running', ready: true, restarts: 0, waiting: null, lastTermination: null },
-    { name: 'web-2', phase: 'Running', ready: false, restarts: 14, waiting: 'CrashLoopBackOff', lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: '2026-11-26T10:07:00Z' } },
+    {
+      name: 'web-2',
+      phase: 'Running',
+      ready: false,
+      restarts: 14,
+      waiting: 'CrashLoopBackOff',
+      lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: '2026-11-26T10:07:00Z' },
+    },
     { name: 'web-3', phase: 'Pending', ready: false, restarts: 0, waiting: 'ImagePullBackOff', lastTermination: null },
   ],
 };
 const events = [
   { at: '2026-11-26T10:00:00Z', type: 'Normal', reason: 'Scheduled', object: 'Pod/web-2', message: 'ok', count: 1 },
-  { at: '2026-11-26T10:05:00Z', type: 'Warning', reason: 'BackOff', object: 'Pod/web-2', message: 'Back-off restarting\nfailed container', count: 14 },
+  {
+    at: '2026-11-26T10:05:00Z',
+    type: 'Warning',
+    reason: 'BackOff',
+    object: 'Pod/web-2',
+    message: 'Back-off restarting\nfailed container',
+    count: 14,
+  },
   { at: '2026-11-26T10:06:00Z', type: 'Warning', reason: 'Failed', object: 'Pod/web-3', message: 'ErrImagePull', count: 1 },
 ];
 
@@ -36,11 +50,25 @@ describe('workload state', () => {
     const s = workloadState(target, many, events, 1, 2);
     const lines = workloadLines(s, NOW);
     assert.equal(lines[1], 'Pods not ready (9 of 9, 2 shown):');
-    assert.deepEqual(lines.slice(2, 4).map((l) => l.trim().split(' ')[0]), ['p8', 'p7']);
+    assert.deepEqual(
+      lines.slice(2, 4).map((l) => l.trim().split(' ')[0]),
+      ['p8', 'p7'],
+    );
     assert.equal(lines.filter((l) => l.includes('Z ')).length, 1);
   });
   it('all ready, no warnings; and tolerant of odd data', () => {
-    const s = workloadState(target, { deployment: { desired: 2, ready: 2, updated: 2, available: 2 }, pods: [{ name: 'a', ready: true }, { name: 'b', ready: true }] }, [], 5);
+    const s = workloadState(
+      target,
+      {
+        deployment: { desired: 2, ready: 2, updated: 2, available: 2 },
+        pods: [
+          { name: 'a', ready: true },
+          { name: 'b', ready: true },
+        ],
+      },
+      [],
+      5,
+    );
     assert.deepEqual(workloadLines(s, NOW).slice(1), ['All 2 pods ready.', 'No warning events.']);
     assert.deepEqual(workloadLines(workloadState(target, null, 'x', 5), NOW).slice(1), ['No pods.', 'No warning events.']);
   });

@@ -9,7 +9,16 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../support/daemon.js';
 import { tempDir } from '../support/tmp.js';
-import { Background, compareOutput, mapPorts, parseWalkthrough, ShellSession, splitCommands, type CommandResult, type Step } from '../support/walkthrough.js';
+import {
+  Background,
+  compareOutput,
+  mapPorts,
+  parseWalkthrough,
+  ShellSession,
+  splitCommands,
+  type CommandResult,
+  type Step,
+} from '../support/walkthrough.js';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
@@ -25,7 +34,8 @@ function freshCheckout(dir: string, defaultListen: string): string {
   // config/ as shipped, plus the first file chatops looks for, moving the README's default
   // port (127.0.0.1:9095) to a free one: tests never bind fixed ports.
   fs.mkdirSync(path.join(work, 'config'));
-  for (const entry of fs.readdirSync(path.join(ROOT, 'config'))) fs.symlinkSync(path.join(ROOT, 'config', entry), path.join(work, 'config', entry));
+  for (const entry of fs.readdirSync(path.join(ROOT, 'config')))
+    fs.symlinkSync(path.join(ROOT, 'config', entry), path.join(work, 'config', entry));
   fs.writeFileSync(path.join(work, 'config', 'chatops.yaml'), `webhook:\n  listen: ${defaultListen}\n`);
   return work;
 }
@@ -33,15 +43,40 @@ function freshCheckout(dir: string, defaultListen: string): string {
 describe('README walkthrough', () => {
   it('markers parse into steps (unit)', () => {
     const md = [
-      '# A', '<!-- walkthrough: start d; ready "up" -->', '```sh', 'serve', '```',
-      '<!-- walkthrough: run; retry 5s -->', '```sh', 'a \\', '  b   # exit 3', "cat > f <<'EOF'", 'x', 'EOF', '# a comment', '```',
-      '<!-- walkthrough: output; contains; any: 0s id -->', '```', 'x 0s', '```', '<!-- walkthrough: stop d -->',
+      '# A',
+      '<!-- walkthrough: start d; ready "up" -->',
+      '```sh',
+      'serve',
+      '```',
+      '<!-- walkthrough: run; retry 5s -->',
+      '```sh',
+      'a \\',
+      '  b   # exit 3',
+      "cat > f <<'EOF'",
+      'x',
+      'EOF',
+      '# a comment',
+      '```',
+      '<!-- walkthrough: output; contains; any: 0s id -->',
+      '```',
+      'x 0s',
+      '```',
+      '<!-- walkthrough: stop d -->',
     ].join('\n');
     const steps = parseWalkthrough(md);
-    assert.deepEqual(steps.map((s) => s.kind), ['start', 'run', 'output', 'stop']);
+    assert.deepEqual(
+      steps.map((s) => s.kind),
+      ['start', 'run', 'output', 'stop'],
+    );
     const run = steps[1] as Extract<Step, { kind: 'run' }>;
     assert.equal(run.retryMs, 5000);
-    assert.deepEqual(run.commands.map((c) => [c.text, c.expectedExit]), [['a \\\n  b   # exit 3', 3], ["cat > f <<'EOF'\nx\nEOF", 0]]);
+    assert.deepEqual(
+      run.commands.map((c) => [c.text, c.expectedExit]),
+      [
+        ['a \\\n  b   # exit 3', 3],
+        ["cat > f <<'EOF'\nx\nEOF", 0],
+      ],
+    );
     const out = steps[2] as Extract<Step, { kind: 'output' }>;
     assert.equal(compareOutput(out, 'before\nx   12s\nafter\n'), null);
     assert.match(compareOutput({ ...out, contains: false }, 'x 12s\ny\n')!, /expected 1 lines, got 2/);
@@ -62,19 +97,29 @@ describe('README walkthrough', () => {
     const steps = parseWalkthrough(README);
     // The walkthrough covers the first run, Slack and remediation; losing a section's markers fails here.
     for (const section of ['See it work', 'Local development against the emulator', 'Try remediation locally']) {
-      assert.ok(steps.some((s) => s.section === section && s.kind === 'output'), `no checked output under "${section}"`);
+      assert.ok(
+        steps.some((s) => s.section === section && s.kind === 'output'),
+        `no checked output under "${section}"`,
+      );
     }
     const swap = await mapPorts(steps);
     const dir = tempDir(t, 'chatops-walkthrough-');
     const work = freshCheckout(dir, swap('127.0.0.1:9095'));
     const bin = path.join(dir, 'bin');
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'chatops'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(work, 'bin/chatops')}" "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'chatops'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(work, 'bin/chatops')}" "$@"\n`, {
+      mode: 0o755,
+    });
     fs.mkdirSync(path.join(dir, 'home'));
     fs.mkdirSync(path.join(dir, 'scratch'));
     const env: NodeJS.ProcessEnv = {
-      PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH}`, HOME: path.join(dir, 'home'), LANG: 'C.UTF-8', TZ: 'UTC',
-      npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false',
+      PATH: `${bin}:${path.dirname(process.execPath)}:${process.env.PATH}`,
+      HOME: path.join(dir, 'home'),
+      LANG: 'C.UTF-8',
+      TZ: 'UTC',
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
     };
     const shell = new ShellSession(work, env, path.join(dir, 'scratch'));
     const running = new Map<string, Background>();
@@ -82,7 +127,8 @@ describe('README walkthrough', () => {
       shell.close();
       for (const bg of running.values()) await bg.stop();
     });
-    const context = () => [...running.values()].map((bg) => `--- ${bg.name} (last lines):\n${bg.output.split('\n').slice(-15).join('\n')}`).join('\n');
+    const context = () =>
+      [...running.values()].map((bg) => `--- ${bg.name} (last lines):\n${bg.output.split('\n').slice(-15).join('\n')}`).join('\n');
     let last: { command: string; result: CommandResult } | null = null;
 
     for (const step of steps) {
@@ -107,7 +153,11 @@ describe('README walkthrough', () => {
               await new Promise((r) => setTimeout(r, 500));
               result = await shell.run(command);
             }
-            assert.equal(result.code, c.expectedExit, `${where}, line ${c.line}: \`${command}\` exited ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}\n${context()}`);
+            assert.equal(
+              result.code,
+              c.expectedExit,
+              `${where}, line ${c.line}: \`${command}\` exited ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}\n${context()}`,
+            );
             last = { command, result };
           }
           break;
@@ -121,7 +171,11 @@ describe('README walkthrough', () => {
             last = { command: last.command, result: await shell.run(last.command) };
             diff = compareOutput(expected, last.result.stdout);
           }
-          assert.equal(diff, null, `${where}: the output of \`${last.command}\` differs from the README: ${diff}\nstdout:\n${last.result.stdout}\nstderr:\n${last.result.stderr}\n${context()}`);
+          assert.equal(
+            diff,
+            null,
+            `${where}: the output of \`${last.command}\` differs from the README: ${diff}\nstdout:\n${last.result.stdout}\nstderr:\n${last.result.stderr}\n${context()}`,
+          );
           break;
         }
       }

@@ -14,7 +14,9 @@ import { ROOT } from '../support/daemon.js';
 function repositoryFiles(): string[] {
   const r = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split('\n').filter((f) => f && fs.existsSync(path.join(ROOT, f)) && /\.(ts|tsx|mjs|js|md|sh|ya?ml|json|service)$|^\.ci\//.test(f));
+  return r.stdout
+    .split('\n')
+    .filter((f) => f && fs.existsSync(path.join(ROOT, f)) && /\.(ts|tsx|mjs|js|md|sh|ya?ml|json|service)$|^\.ci\//.test(f));
 }
 
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8');
@@ -32,9 +34,11 @@ describe('the repository stands alone', () => {
   it('cites no file outside it', () => {
     const hits: string[] = [];
     for (const f of repositoryFiles()) {
-      read(f).split('\n').forEach((line, i) => {
-        if (OUTSIDE.some((re) => re.test(line))) hits.push(`${f}:${i + 1}: ${line.trim()}`);
-      });
+      read(f)
+        .split('\n')
+        .forEach((line, i) => {
+          if (OUTSIDE.some((re) => re.test(line))) hits.push(`${f}:${i + 1}: ${line.trim()}`);
+        });
     }
     assert.deepEqual(hits, []);
   });
@@ -42,10 +46,13 @@ describe('the repository stands alone', () => {
   it('section and trap numbers name the document they come from', () => {
     const hits: string[] = [];
     for (const f of repositoryFiles().filter((x) => !x.startsWith('docs/'))) {
-      read(f).split('\n').forEach((line, i) => {
-        // A standard cited by name (RFC 8785 §3.2.3) names its document too.
-        if (/§\s?\d|\btrap \d+\b/.test(line) && !line.includes('docs/protocols.md') && !/\bRFC \d+ §/.test(line)) hits.push(`${f}:${i + 1}: ${line.trim()}`);
-      });
+      read(f)
+        .split('\n')
+        .forEach((line, i) => {
+          // A standard cited by name (RFC 8785 §3.2.3) names its document too.
+          if (/§\s?\d|\btrap \d+\b/.test(line) && !line.includes('docs/protocols.md') && !/\bRFC \d+ §/.test(line))
+            hits.push(`${f}:${i + 1}: ${line.trim()}`);
+        });
     }
     assert.deepEqual(hits, []);
   });
@@ -66,6 +73,7 @@ describe('the repository stands alone', () => {
       }
     }
     assert.deepEqual(broken, []);
-    for (const doc of ['docs/README.md', 'docs/protocols.md', 'docs/toolchain.md', 'docs/testing.md']) assert.ok(fs.existsSync(path.join(ROOT, doc)), doc);
+    for (const doc of ['docs/README.md', 'docs/protocols.md', 'docs/toolchain.md', 'docs/testing.md'])
+      assert.ok(fs.existsSync(path.join(ROOT, doc)), doc);
   });
 });

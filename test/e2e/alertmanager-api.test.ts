@@ -28,8 +28,15 @@ describe('Alertmanager alerts API (real Alertmanager)', () => {
     ]);
     const now = new Date();
     const silence = await fetch(`${am.url}/api/v2/silences`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ matchers: [{ name: 'alertname', value: 'Silenced', isRegex: false }], startsAt: now.toISOString(), endsAt: new Date(now.getTime() + 3_600_000).toISOString(), createdBy: 'test', comment: 'test' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        matchers: [{ name: 'alertname', value: 'Silenced', isRegex: false }],
+        startsAt: now.toISOString(),
+        endsAt: new Date(now.getTime() + 3_600_000).toISOString(),
+        createdBy: 'test',
+        comment: 'test',
+      }),
     });
     assert.equal(silence.status, 200);
 
@@ -65,7 +72,10 @@ describe('Alertmanager alerts API (real Alertmanager)', () => {
     const obs = await api.observe(['X']);
     assert.equal(obs.answered, true);
     assert.equal(obs.name, `http://127.0.0.1:${port}/am`);
-    assert.deepEqual(seen, [`Basic ${Buffer.from('am user:s3cr:t').toString('base64')}`, `Basic ${Buffer.from('am user:s3cr:t').toString('base64')}`]);
+    assert.deepEqual(seen, [
+      `Basic ${Buffer.from('am user:s3cr:t').toString('base64')}`,
+      `Basic ${Buffer.from('am user:s3cr:t').toString('base64')}`,
+    ]);
   });
 
   it('an instance that does not answer is one sentence naming it, not a throw', async () => {
@@ -73,6 +83,9 @@ describe('Alertmanager alerts API (real Alertmanager)', () => {
     const obs = await new AlertmanagerAlerts(`http://user:secret@127.0.0.1:${port}`, 1000).observe(['X']);
     assert.equal(obs.answered, false);
     assert.equal(obs.name, `http://127.0.0.1:${port}`, 'credentials never appear in names, logs or metrics');
-    assert.match(!obs.answered ? obs.error : '', new RegExp(`^Alertmanager at http://127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED\\)`));
+    assert.match(
+      !obs.answered ? obs.error : '',
+      new RegExp(`^Alertmanager at http://127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED\\)`),
+    );
   });
 });

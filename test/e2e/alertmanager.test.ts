@@ -35,7 +35,13 @@ describe('real Alertmanager → daemon → CLI', () => {
       assert.equal(r.code, 0, r.stderr);
       return JSON.parse(r.stdout) as ListedIncident[];
     };
-    const labels = (pod: string) => ({ alertname: 'KubePodCrashLooping', namespace: 'prod', deployment: 'checkout', pod, severity: 'critical' });
+    const labels = (pod: string) => ({
+      alertname: 'KubePodCrashLooping',
+      namespace: 'prod',
+      deployment: 'checkout',
+      pod,
+      severity: 'critical',
+    });
     const startsAt = new Date(Date.now() - 60_000).toISOString();
     await postAlerts(am, [
       { labels: labels('checkout-1'), annotations: { summary: 'checkout-1 is crash looping' }, startsAt },
@@ -56,18 +62,25 @@ describe('real Alertmanager → daemon → CLI', () => {
       { labels: labels('checkout-1'), startsAt, endsAt },
       { labels: labels('checkout-2'), startsAt, endsAt },
     ]);
-    const resolved = await waitFor(() => list().find((i) => i.id === firing.id && i.status === 'resolved'), { timeoutMs: 30_000, what: 'incident resolved' });
+    const resolved = await waitFor(() => list().find((i) => i.id === firing.id && i.status === 'resolved'), {
+      timeoutMs: 30_000,
+      what: 'incident resolved',
+    });
     assert.ok(resolved.resolvedAt);
     assert.equal(resolved.firing, 0);
     assert.equal(resolved.total, 2);
 
     const show = runCli(['incidents', 'show', String(firing.id), '--json'], { env: { CHATOPS_DB: db }, cwd: dir });
     assert.equal(show.code, 0, show.stderr);
-    const detail = JSON.parse(show.stdout) as { alerts: { status: string; fingerprint: string }[]; timeline: { action: string; actor: string }[] };
+    const detail = JSON.parse(show.stdout) as {
+      alerts: { status: string; fingerprint: string }[];
+      timeline: { action: string; actor: string }[];
+    };
     assert.equal(detail.alerts.length, 2);
     assert.ok(detail.alerts.every((a) => a.status === 'resolved' && /^[0-9a-f]{16}$/.test(a.fingerprint)));
     const actions = detail.timeline.map((r) => r.action);
-    for (const want of ['incident.opened', 'incident.ack', 'incident.resolved']) assert.ok(actions.includes(want), `timeline lacks ${want}: ${actions}`);
+    for (const want of ['incident.opened', 'incident.ack', 'incident.resolved'])
+      assert.ok(actions.includes(want), `timeline lacks ${want}: ${actions}`);
 
     const verify = runCli(['audit', 'verify'], { env: { CHATOPS_DB: db }, cwd: dir });
     assert.equal(verify.code, 0, verify.stderr);

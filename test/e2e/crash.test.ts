@@ -25,9 +25,15 @@ describe('crash safety', () => {
         while (!stop) {
           const i = n++;
           const groupKey = `{}:{alertname="Crash${i}"}`;
-          const body = webhookBody([{ fingerprint: `c${i.toString(16).padStart(15, '0')}`, labels: { alertname: `Crash${i}` } }], { groupKey });
+          const body = webhookBody([{ fingerprint: `c${i.toString(16).padStart(15, '0')}`, labels: { alertname: `Crash${i}` } }], {
+            groupKey,
+          });
           try {
-            const res = await fetch(`${daemon.url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+            const res = await fetch(`${daemon.url}/api/alertmanager`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            });
             if (res.status === 200) acked.push({ groupKey, deliveryId: ((await res.json()) as { deliveryId: number }).deliveryId });
           } catch {
             // connection reset by the kill: not acknowledged, so Alertmanager would retry

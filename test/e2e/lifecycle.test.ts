@@ -29,7 +29,7 @@ function lister(db: string, dir: string): () => Listed[] {
 }
 
 describe('incident lifecycle', () => {
-  it('a resolved incident keeps who acknowledged it; a re-fire that reopens it clears the ack; times are the alerts\' own', async (t) => {
+  it("a resolved incident keeps who acknowledged it; a re-fire that reopens it clears the ack; times are the alerts' own", async (t) => {
     const dir = tempDir(t);
     const db = path.join(dir, 'chatops.db');
     const daemon = await spawnDaemon({ CHATOPS_DB: db }, { cwd: dir });
@@ -44,7 +44,7 @@ describe('incident lifecycle', () => {
     startsAt.setMilliseconds(0);
     await postAlerts(am, [{ labels, annotations: { summary: 'web has 0/2 ready' }, startsAt: startsAt.toISOString() }]);
     const opened = await waitFor(() => list()[0], { timeoutMs: 30_000, what: 'the incident' });
-    assert.equal(opened.openedAt, startsAt.toISOString(), 'openedAt is the alert\'s startsAt, not the arrival of the webhook');
+    assert.equal(opened.openedAt, startsAt.toISOString(), "openedAt is the alert's startsAt, not the arrival of the webhook");
 
     const ack = runCli(['ack', String(opened.id)], { env: { CHATOPS_DB: db }, cwd: dir });
     assert.equal(ack.code, 0, ack.stderr);
@@ -52,8 +52,11 @@ describe('incident lifecycle', () => {
     const endsAt = new Date(Date.now() - 2 * 60_000);
     endsAt.setMilliseconds(0);
     await postAlerts(am, [{ labels, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() }]);
-    const resolved = await waitFor(() => list().find((i) => i.id === opened.id && i.status === 'resolved'), { timeoutMs: 30_000, what: 'resolved' });
-    assert.equal(resolved.resolvedAt, endsAt.toISOString(), 'resolvedAt is the alert\'s endsAt');
+    const resolved = await waitFor(() => list().find((i) => i.id === opened.id && i.status === 'resolved'), {
+      timeoutMs: 30_000,
+      what: 'resolved',
+    });
+    assert.equal(resolved.resolvedAt, endsAt.toISOString(), "resolvedAt is the alert's endsAt");
     assert.match(resolved.acknowledgedBy ?? '', /^cli:/, 'who acknowledged it survives the resolve');
     assert.ok(resolved.acknowledgedAt);
     const table = runCli(['incidents', 'list'], { env: { CHATOPS_DB: db }, cwd: dir });
@@ -63,7 +66,10 @@ describe('incident lifecycle', () => {
     const refire = new Date();
     refire.setMilliseconds(0);
     await postAlerts(am, [{ labels, startsAt: refire.toISOString() }]);
-    const reopened = await waitFor(() => list().find((i) => i.id === opened.id && i.status === 'firing'), { timeoutMs: 30_000, what: 'reopened' });
+    const reopened = await waitFor(() => list().find((i) => i.id === opened.id && i.status === 'firing'), {
+      timeoutMs: 30_000,
+      what: 'reopened',
+    });
     assert.equal(reopened.acknowledgedBy, null);
     assert.equal(reopened.acknowledgedAt, null);
     assert.equal(reopened.resolvedAt, null);

@@ -14,8 +14,20 @@ import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js'
 import { runCliAsync, spawnSlackDaemon, stopDaemon } from '../support/slack-daemon.js';
 import { tempDir } from '../support/tmp.js';
 
-interface Listed { id: number; status: string; alertname: string; firing: number; resolvedAt: string | null }
-interface AuditRow { action: string; actor: string; source: string; incidentId: number | null; detail: Record<string, unknown> }
+interface Listed {
+  id: number;
+  status: string;
+  alertname: string;
+  firing: number;
+  resolvedAt: string | null;
+}
+interface AuditRow {
+  action: string;
+  actor: string;
+  source: string;
+  incidentId: number | null;
+  detail: Record<string, unknown>;
+}
 
 const reconcileConfig = (warmup: string) => `alertmanager:\n  timeout: 1s\n  reconcile:\n    interval: 1s\n    warmup: ${warmup}\n`;
 
@@ -27,12 +39,19 @@ const reconcileConfig = (warmup: string) => `alertmanager:\n  timeout: 1s\n  rec
 async function get(url: string): Promise<{ status: number; text: string }> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false, timeout: 10_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    }).on('error', reject).on('timeout', function (this: { destroy(e: Error): void }) { this.destroy(new Error(`no answer from ${url}`)); });
+    http
+      .get(url, { agent: false, timeout: 10_000 }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      })
+      .on('error', reject)
+      .on('timeout', function (this: { destroy(e: Error): void }) {
+        this.destroy(new Error(`no answer from ${url}`));
+      });
   });
 }
 
@@ -55,7 +74,10 @@ async function sample(d: SpawnedDaemon, series: string): Promise<number> {
 async function passes(d: SpawnedDaemon, outcome: string, n = 2): Promise<void> {
   const series = `chatops_reconcile_runs_total{outcome="${outcome}"}`;
   const from = await sample(d, series);
-  await waitFor(async () => (await sample(d, series)) >= from + n, { what: `${n} reconciliation passes with outcome ${outcome}`, timeoutMs: 60_000 });
+  await waitFor(async () => (await sample(d, series)) >= from + n, {
+    what: `${n} reconciliation passes with outcome ${outcome}`,
+    timeoutMs: 60_000,
+  });
 }
 
 function cli(dir: string, env: Record<string, string>) {
@@ -92,8 +114,17 @@ describe('reconciliation with the real Alertmanager', () => {
     const amPort = await freePort();
     const emu = await SlackEmulator.start();
     t.after(() => emu.stop());
-    const env = { CHATOPS_DB: path.join(dir, 'chatops.db'), CHATOPS_CONFIG: path.join(dir, 'chatops.yaml'), ALERTMANAGER_URL: `http://127.0.0.1:${amPort}` };
-    const daemon = await spawnSlackDaemon({ dir, emulator: emu, env: { ALERTMANAGER_URL: env.ALERTMANAGER_URL }, config: `${reconcileConfig('0s')}policy:\n  max_risk: low\n` });
+    const env = {
+      CHATOPS_DB: path.join(dir, 'chatops.db'),
+      CHATOPS_CONFIG: path.join(dir, 'chatops.yaml'),
+      ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`,
+    };
+    const daemon = await spawnSlackDaemon({
+      dir,
+      emulator: emu,
+      env: { ALERTMANAGER_URL: env.ALERTMANAGER_URL },
+      config: `${reconcileConfig('0s')}policy:\n  max_risk: low\n`,
+    });
     t.after(() => stopDaemon(daemon));
     const am = await alertmanagerAt(t, dir, 'am', amPort, daemon);
     await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'daemon ready', timeoutMs: 20_000 });
@@ -109,35 +140,53 @@ describe('reconciliation with the real Alertmanager', () => {
     // Silence it in the real Alertmanager (through chatops, as a responder would), until it resolves.
     const silence = await runCliAsync(['silence', String(id), '--until-resolved'], env);
     assert.equal(silence.code, 0, silence.stderr);
-    await waitFor(async () => {
-      const alerts = await (await fetch(`${am.url}/api/v2/alerts`)).json() as { status: { state: string } }[];
-      return alerts.length === 1 && alerts[0]!.status.state === 'suppressed';
-    }, { what: 'Alertmanager to suppress the alert' });
+    await waitFor(
+      async () => {
+        const alerts = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as { status: { state: string } }[];
+        return alerts.length === 1 && alerts[0]!.status.state === 'suppressed';
+      },
+      { what: 'Alertmanager to suppress the alert' },
+    );
     // Silenced is still firing while Alertmanager holds it: reconciliation leaves it.
     await passes(daemon, 'ok');
     assert.equal(byName('DiskFillingUp').status, 'firing');
 
     // The alert resolves. Alertmanager sends nothing for a silenced alert; reconciliation notices.
     await postAlerts(am, [{ labels, startsAt, endsAt: iso(1000) }]);
-    const resolved = await waitFor(() => list().find((i) => i.id === id && i.status === 'resolved'), { what: 'resolved by reconciliation', timeoutMs: 30_000 });
+    const resolved = await waitFor(() => list().find((i) => i.id === id && i.status === 'resolved'), {
+      what: 'resolved by reconciliation',
+      timeoutMs: 30_000,
+    });
     assert.ok(resolved.resolvedAt);
     const rows = audit().filter((r) => r.incidentId === id && r.action.endsWith('.resolved'));
-    assert.deepEqual(rows.map((r) => [r.action, r.actor, r.source, r.detail.reason]), [
-      ['alert.resolved', 'daemon', 'daemon', 'resolved by reconciliation'],
-      ['incident.resolved', 'daemon', 'daemon', 'resolved by reconciliation'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.actor, r.source, r.detail.reason]),
+      [
+        ['alert.resolved', 'daemon', 'daemon', 'resolved by reconciliation'],
+        ['incident.resolved', 'daemon', 'daemon', 'resolved by reconciliation'],
+      ],
+    );
     assert.deepEqual(rows[0]!.detail.alertmanagers, [`http://127.0.0.1:${amPort}`]);
 
     // Slack shows it as a webhook resolve would: the top message flips in place, buttons gone, a reply.
-    await waitFor(() => /RESOLVED: DiskFillingUp/.test(text(emu.incidentMessages(id)[0]!)), { what: 'Slack top message resolved', timeoutMs: 30_000 });
-    assert.equal(emu.incidentMessages(id)[0]!.blocks.some((b) => b.type === 'actions'), false);
+    await waitFor(() => /RESOLVED: DiskFillingUp/.test(text(emu.incidentMessages(id)[0]!)), {
+      what: 'Slack top message resolved',
+      timeoutMs: 30_000,
+    });
+    assert.equal(
+      emu.incidentMessages(id)[0]!.blocks.some((b) => b.type === 'actions'),
+      false,
+    );
     await waitFor(() => emu.replies(top.ts).some((r) => /Resolved after/.test(r.text)), { what: 'the resolved reply', timeoutMs: 20_000 });
     assert.equal(emu.incidentMessages(id).length, 1);
     // And the until-resolved silence ends with it: Alertmanager never told, reconciliation did.
-    await waitFor(async () => {
-      const silences = await (await fetch(`${am.url}/api/v2/silences`)).json() as { status: { state: string } }[];
-      return silences.length === 1 && silences[0]!.status.state === 'expired';
-    }, { what: 'the until-resolved silence expired', timeoutMs: 30_000 });
+    await waitFor(
+      async () => {
+        const silences = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as { status: { state: string } }[];
+        return silences.length === 1 && silences[0]!.status.state === 'expired';
+      },
+      { what: 'the until-resolved silence expired', timeoutMs: 30_000 },
+    );
     const verify = runCli(['audit', 'verify'], { env, cwd: dir });
     assert.equal(verify.code, 0, verify.stderr);
   });
@@ -167,7 +216,12 @@ describe('reconciliation with the real Alertmanager', () => {
     const r = await ready(daemon.url);
     assert.equal(r.status, 200, 'Alertmanager down does not make chatops unready: it must keep taking webhooks');
     const detail = r.body.details?.find((d) => d.startsWith('reconciliation: ')) ?? '';
-    assert.match(detail, new RegExp(`^reconciliation: no Alertmanager has answered for \\d+s \\(Alertmanager at http://127\\.0\\.0\\.1:${amPort} is unreachable \\(no answer within 1 s\\)`));
+    assert.match(
+      detail,
+      new RegExp(
+        `^reconciliation: no Alertmanager has answered for \\d+s \\(Alertmanager at http://127\\.0\\.0\\.1:${amPort} is unreachable \\(no answer within 1 s\\)`,
+      ),
+    );
     assert.match(detail, /open incidents are not reconciled until one does$/);
     assert.equal(list()[0]!.status, 'firing', 'nothing changes while nobody answers');
 
@@ -176,10 +230,13 @@ describe('reconciliation with the real Alertmanager', () => {
     assert.equal(await sample(daemon, up), 1);
     assert.deepEqual((await ready(daemon.url)).body, { status: 'ready' });
     assert.equal(list()[0]!.status, 'firing');
-    assert.ok(daemon.logs.some((l) => l.component === 'reconcile' && l.outcome === 'unavailable'), 'the outage is logged');
+    assert.ok(
+      daemon.logs.some((l) => l.component === 'reconcile' && l.outcome === 'unavailable'),
+      'the outage is logged',
+    );
   });
 
-  it('HA pair: gone only when the instances that answered agree; a fresh instance cannot declare it gone; a lagging peer\'s alert fires again', async (t) => {
+  it("HA pair: gone only when the instances that answered agree; a fresh instance cannot declare it gone; a lagging peer's alert fires again", async (t) => {
     const dir = tempDir(t);
     const [portA, portB] = [await freePort(), await freePort()];
     const env = { CHATOPS_DB: path.join(dir, 'chatops.db'), ALERTMANAGER_URL: `http://127.0.0.1:${portA},http://127.0.0.1:${portB}` };
@@ -208,16 +265,28 @@ describe('reconciliation with the real Alertmanager', () => {
     // A stops answering: B answers alone and lacks Y, so Y is resolved by reconciliation; X stays.
     a.child.kill('SIGSTOP');
     t.after(() => a.child.kill('SIGCONT'));
-    await waitFor(() => byName('HaY').status === 'resolved', { what: 'Y resolved on B\'s word', timeoutMs: 30_000 });
+    await waitFor(() => byName('HaY').status === 'resolved', { what: "Y resolved on B's word", timeoutMs: 30_000 });
     assert.equal(byName('HaX').status, 'firing');
     const r = await ready(daemon.url);
     assert.equal(r.status, 200);
-    assert.match(r.body.details?.find((d) => d.startsWith('reconciliation: ')) ?? '', new RegExp(`^reconciliation: reconciling with http://127\\.0\\.0\\.1:${portB} only \\(Alertmanager at http://127\\.0\\.0\\.1:${portA} is unreachable`));
+    assert.match(
+      r.body.details?.find((d) => d.startsWith('reconciliation: ')) ?? '',
+      new RegExp(
+        `^reconciliation: reconciling with http://127\\.0\\.0\\.1:${portB} only \\(Alertmanager at http://127\\.0\\.0\\.1:${portA} is unreachable`,
+      ),
+    );
 
     // A answers again and still holds Y: Y fires again (the incident reopens), by reconciliation.
     a.child.kill('SIGCONT');
     await waitFor(() => byName('HaY').status === 'firing', { what: 'Y back', timeoutMs: 30_000 });
-    assert.ok(audit().some((row) => row.action === 'incident.reopened' && row.actor === 'daemon' && row.detail.reason === 'active again in Alertmanager (reconciliation)'));
+    assert.ok(
+      audit().some(
+        (row) =>
+          row.action === 'incident.reopened' &&
+          row.actor === 'daemon' &&
+          row.detail.reason === 'active again in Alertmanager (reconciliation)',
+      ),
+    );
 
     // B restarts and knows nothing; A is unreachable again. The fresh B alone cannot speak for absence.
     await b.stop();
@@ -228,6 +297,10 @@ describe('reconciliation with the real Alertmanager', () => {
     const detail = (await ready(daemon.url)).body.details?.find((d) => d.startsWith('reconciliation: ')) ?? '';
     assert.match(detail, /^reconciliation: every Alertmanager that answered \(http:\/\/127\.0\.0\.1:\d+\) started less than 20s ago/);
     const reconciled = audit().filter((row) => row.actor === 'daemon' && row.detail.reason === 'resolved by reconciliation');
-    assert.deepEqual(reconciled.map((row) => row.action), ['alert.resolved', 'incident.resolved'], 'only Y, once, was ever resolved by reconciliation');
+    assert.deepEqual(
+      reconciled.map((row) => row.action),
+      ['alert.resolved', 'incident.resolved'],
+      'only Y, once, was ever resolved by reconciliation',
+    );
   });
 });

@@ -19,10 +19,19 @@ describe('incidents show: the graph on the terminal', () => {
     t.after(() => prom.stop());
     await waitForScrapes(prom);
     const payload = path.join(dir, 'alert.json');
-    fs.writeFileSync(payload, JSON.stringify(webhookBody([{
-      fingerprint: 'd000000000000001', startsAt: Date.now() - 20_000,
-      labels: { alertname: 'TargetUp', namespace: 'prod' }, annotations: { summary: 's', promql_query: 'up == 1' },
-    }])));
+    fs.writeFileSync(
+      payload,
+      JSON.stringify(
+        webhookBody([
+          {
+            fingerprint: 'd000000000000001',
+            startsAt: Date.now() - 20_000,
+            labels: { alertname: 'TargetUp', namespace: 'prod' },
+            annotations: { summary: 's', promql_query: 'up == 1' },
+          },
+        ]),
+      ),
+    );
     fs.writeFileSync(path.join(dir, 'chatops.yaml'), 'graphs:\n  lookback: 1m\n  min_step: 1s\n  points: 60\n');
     const env = { CHATOPS_DB: path.join(dir, 'chatops.db'), CHATOPS_CONFIG: path.join(dir, 'chatops.yaml'), PROMETHEUS_URL: prom.url };
     assert.equal((await runCliAsync(['alerts', 'ingest', payload], env)).code, 0);
@@ -33,8 +42,14 @@ describe('incidents show: the graph on the terminal', () => {
     const title = lines.indexOf('up');
     assert.ok(title > 0, `the query's title line in:\n${shown.stdout}`);
     assert.match(lines[title + 1]!, /^\d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC · threshold == 1$/);
-    assert.ok(lines.slice(title + 2, title + 10).every((l) => /^ *[\d.]*[kMµm]?┤[\u2800-\u28ff]+$/.test(l)), 'eight rows of braille');
-    assert.ok(lines.slice(title + 2, title + 10).some((l) => /[\u2801-\u28ff]/.test(l)), 'something is drawn');
+    assert.ok(
+      lines.slice(title + 2, title + 10).every((l) => /^ *[\d.]*[kMµm]?┤[\u2800-\u28ff]+$/.test(l)),
+      'eight rows of braille',
+    );
+    assert.ok(
+      lines.slice(title + 2, title + 10).some((l) => /[\u2801-\u28ff]/.test(l)),
+      'something is drawn',
+    );
     assert.match(lines[title + 11]!, /▲firing \d\d:\d\d:\d\d/);
     assert.match(lines[title + 12]!, /^ {2}up +[▁-█ ]+ {2}1$/);
 

@@ -30,26 +30,47 @@ test('graph, workload state and SLO in the thread after the post; a recovery gra
   // Some requests, a few refused (400): the SLO burns a little.
   for (let i = 0; i < 5; i++) await fetch(`${prom.url}/api/v1/query?query=up`);
   for (let i = 0; i < 2; i++) await fetch(`${prom.url}/api/v1/query?query=(`);
-  await waitFor(async () => {
-    const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('slo:period_error_budget_remaining:ratio')}`)).json()) as { data: { result: unknown[] } };
-    return r.data.result.length > 0;
-  }, { what: 'Sloth rules evaluated', timeoutMs: 30_000 });
+  await waitFor(
+    async () => {
+      const r = (await (
+        await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('slo:period_error_budget_remaining:ratio')}`)
+      ).json()) as { data: { result: unknown[] } };
+      return r.data.result.length > 0;
+    },
+    { what: 'Sloth rules evaluated', timeoutMs: 30_000 },
+  );
 
   const fake = await startKubeFake(t, ['prod'], [{ namespace: 'prod', name: 'web', replicas: 3 }]);
   const crashing = fake.pods.find((p) => p.metadata.name.endsWith('-2'))!;
-  crashing.status.containerStatuses = [{
-    name: 'web', ready: false, restartCount: 14, image: 'nginx:1.25',
-    state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
-    lastState: { terminated: { reason: 'OOMKilled', exitCode: 137, startedAt: '2026-11-26T09:59:00Z', finishedAt: '2026-11-26T10:00:30Z' } },
-  }];
+  crashing.status.containerStatuses = [
+    {
+      name: 'web',
+      ready: false,
+      restartCount: 14,
+      image: 'nginx:1.25',
+      state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
+      lastState: {
+        terminated: { reason: 'OOMKilled', exitCode: 137, startedAt: '2026-11-26T09:59:00Z', finishedAt: '2026-11-26T10:00:30Z' },
+      },
+    },
+  ];
   const config = `${kubernetesSection(fake.writeKubeconfig(dir))}policy:\n  max_risk: read\n  namespaces: [prod]\ngraphs:\n  lookback: 2m\n  min_step: 1s\n  points: 120\n`;
   const { emu, daemon } = await slackStack(t, { dir, config, env: { PROMETHEUS_URL: prom.url } });
 
-  await postWebhook(daemon.url, webhookBody([{
-    fingerprint: 'a000000000000001', startsAt: Date.now() - 30_000,
-    labels: { alertname: 'PrometheusBusy', namespace: 'prod', deployment: 'web', service: 'prometheus', severity: 'warning' },
-    annotations: { summary: 'Prometheus is answering many requests', promql_query: QUERY },
-  }], { groupKey: 'busy' }));
+  await postWebhook(
+    daemon.url,
+    webhookBody(
+      [
+        {
+          fingerprint: 'a000000000000001',
+          startsAt: Date.now() - 30_000,
+          labels: { alertname: 'PrometheusBusy', namespace: 'prod', deployment: 'web', service: 'prometheus', severity: 'warning' },
+          annotations: { summary: 'Prometheus is answering many requests', promql_query: QUERY },
+        },
+      ],
+      { groupKey: 'busy' },
+    ),
+  );
 
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 20_000 });
   const file = await waitFor(() => emu.threadFiles(top.ts)[0], { what: 'graph in the thread', timeoutMs: 60_000 });
@@ -65,7 +86,10 @@ test('graph, workload state and SLO in the thread after the post; a recovery gra
   assert.match(caption, /^📈 `sum by \(handler\) \(prometheus_http_requests_total\)` · \d\d:\d\d–\d\d:\d\d UTC/);
 
   // The workload's state, once, from the pods and events reads.
-  const workload = await waitFor(() => emu.replies(top.ts).find((m) => m.text.startsWith('Workload prod/web')), { what: 'workload reply', timeoutMs: 30_000 });
+  const workload = await waitFor(() => emu.replies(top.ts).find((m) => m.text.startsWith('Workload prod/web')), {
+    what: 'workload reply',
+    timeoutMs: 30_000,
+  });
   const body = JSON.stringify(workload.blocks);
   assert.match(body, /prod\/web: \d\/3 ready/);
   assert.match(body, /Pods not ready \(1 of 3\)/);
@@ -73,18 +97,38 @@ test('graph, workload state and SLO in the thread after the post; a recovery gra
   assert.match(body, /BackOff Pod\/web-[a-z0-9]+-0: Back-off restarting failed container \(×3\)/);
 
   // The SLO at stake, on the top message.
-  await waitFor(() => JSON.stringify(emu.messages.find((m) => m.ts === top.ts)!.blocks).includes('SLO prometheus/requests'), { what: 'SLO line on the message', timeoutMs: 30_000 });
+  await waitFor(() => JSON.stringify(emu.messages.find((m) => m.ts === top.ts)!.blocks).includes('SLO prometheus/requests'), {
+    what: 'SLO line on the message',
+    timeoutMs: 30_000,
+  });
   const slo = JSON.stringify(emu.messages.find((m) => m.ts === top.ts)!.blocks);
-  assert.match(slo, /🎯 SLO prometheus\/requests \(objective 99\.9 %\): (error budget overspent by [\d.]+ %|[\d.]+ % of the error budget left), burning [\d.]+×/);
+  assert.match(
+    slo,
+    /🎯 SLO prometheus\/requests \(objective 99\.9 %\): (error budget overspent by [\d.]+ %|[\d.]+ % of the error budget left), burning [\d.]+×/,
+  );
 
   // Resolve: the thread says so, then one more graph with the recovery.
-  await postWebhook(daemon.url, webhookBody([{
-    fingerprint: 'a000000000000001', status: 'resolved', startsAt: Date.now() - 30_000, endsAt: Date.now(),
-    labels: { alertname: 'PrometheusBusy', namespace: 'prod', deployment: 'web', service: 'prometheus', severity: 'warning' },
-    annotations: { summary: 'Prometheus is answering many requests', promql_query: QUERY },
-  }], { groupKey: 'busy' }));
+  await postWebhook(
+    daemon.url,
+    webhookBody(
+      [
+        {
+          fingerprint: 'a000000000000001',
+          status: 'resolved',
+          startsAt: Date.now() - 30_000,
+          endsAt: Date.now(),
+          labels: { alertname: 'PrometheusBusy', namespace: 'prod', deployment: 'web', service: 'prometheus', severity: 'warning' },
+          annotations: { summary: 'Prometheus is answering many requests', promql_query: QUERY },
+        },
+      ],
+      { groupKey: 'busy' },
+    ),
+  );
   await waitFor(() => emu.threadFiles(top.ts).length === 2, { what: 'recovery graph', timeoutMs: 60_000 });
-  const recovery = emu.replies(top.ts).filter((m) => m.files).at(-1)!;
+  const recovery = emu
+    .replies(top.ts)
+    .filter((m) => m.files)
+    .at(-1)!;
   assert.match(recovery.text, /^📉 Recovery: /);
   assert.match(emu.threadFiles(top.ts)[1]!.filename, /^incident-1-recovery-1\.png$/);
 
@@ -94,7 +138,16 @@ test('graph, workload state and SLO in the thread after the post; a recovery gra
   assert.equal(emu.threadFiles(top.ts).length, 2);
   const db = new Database(path.join(dir, 'chatops.db'), { readonly: true });
   t.after(() => db.close());
-  const audit = db.prepare("SELECT actor, source, result, target, detail FROM audit WHERE action = 'enrichment.workload'").all() as { actor: string; source: string; result: string; target: string; detail: string }[];
-  assert.deepEqual(audit.map((a) => [a.actor, a.source, a.result, a.target]), [['daemon', 'daemon', 'ok', 'prod/web']]);
+  const audit = db.prepare("SELECT actor, source, result, target, detail FROM audit WHERE action = 'enrichment.workload'").all() as {
+    actor: string;
+    source: string;
+    result: string;
+    target: string;
+    detail: string;
+  }[];
+  assert.deepEqual(
+    audit.map((a) => [a.actor, a.source, a.result, a.target]),
+    [['daemon', 'daemon', 'ok', 'prod/web']],
+  );
   assert.deepEqual(JSON.parse(audit[0]!.detail).actions, ['pods', 'events']);
 });

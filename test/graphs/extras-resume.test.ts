@@ -24,21 +24,41 @@ import { tempDir } from '../support/tmp.js';
 async function setup(t: TestContext): Promise<{ rt: Runtime; extras: ExtrasStore; runner: () => IncidentExtras; emu: SlackEmulator }> {
   const dir = tempDir(t);
   const file = path.join(dir, 'chatops.yaml');
-  fs.writeFileSync(file, `store:\n  path: ${path.join(dir, 'chatops.db')}\nprometheus:\n  url: http://127.0.0.1:${await freePort()}\nslo:\n  enabled: false\n`);
+  fs.writeFileSync(
+    file,
+    `store:\n  path: ${path.join(dir, 'chatops.db')}\nprometheus:\n  url: http://127.0.0.1:${await freePort()}\nslo:\n  enabled: false\n`,
+  );
   const rt = openRuntime(loadConfig({ configPath: file, env: {} }), { notify: true });
   t.after(() => rt.close());
   const body = webhookBody([{ fingerprint: 'f000000000000001', annotations: { summary: 's', promql_query: 'up' } }]);
-  ingestDelivery(rt.ingest, parseWebhookPayload(body, rt.clock.now()), JSON.stringify(body), { source: 'webhook', actor: 'alertmanager:test', auditSource: 'alertmanager' });
+  ingestDelivery(rt.ingest, parseWebhookPayload(body, rt.clock.now()), JSON.stringify(body), {
+    source: 'webhook',
+    actor: 'alertmanager:test',
+    auditSource: 'alertmanager',
+  });
   const emu = await SlackEmulator.start();
   t.after(() => emu.stop());
   const logger = pino({ level: 'silent' });
   const files = new SlackWebApi({ token: 'xoxb-test', apiUrl: emu.apiUrl, timeoutMs: 2000, logger });
   const extras = new ExtrasStore(rt.store);
-  const runner = () => new IncidentExtras({ store: rt.store, extras, files, clock: rt.clock, logger, config: extrasConfig(rt.loaded.config, rt.clusters), remediation: rt.remediation, onEnqueued: () => {} });
+  const runner = () =>
+    new IncidentExtras({
+      store: rt.store,
+      extras,
+      files,
+      clock: rt.clock,
+      logger,
+      config: extrasConfig(rt.loaded.config, rt.clusters),
+      remediation: rt.remediation,
+      onEnqueued: () => {},
+    });
   return { rt, extras, runner, emu };
 }
 
-const notes = (rt: Runtime) => (rt.store.db.prepare('SELECT payload FROM outbox WHERE kind = ? ORDER BY id').all(NOTE_EVENT) as { payload: string }[]).map((r) => JSON.parse(r.payload).text as string);
+const notes = (rt: Runtime) =>
+  (rt.store.db.prepare('SELECT payload FROM outbox WHERE kind = ? ORDER BY id').all(NOTE_EVENT) as { payload: string }[]).map(
+    (r) => JSON.parse(r.payload).text as string,
+  );
 
 describe('incident extras: once per incident, bounded', () => {
   it('a graph is tried once; opening the incident again does not run it again', async (t) => {

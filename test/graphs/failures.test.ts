@@ -20,17 +20,29 @@ import { tempDir } from '../support/tmp.js';
 const GRAPHS = 'graphs:\n  lookback: 2m\n  min_step: 1s\n  points: 120\n  timeout: 1s\n';
 
 async function fire(url: string, id: number, query: string): Promise<void> {
-  await postWebhook(url, webhookBody([{
-    fingerprint: `c${String(id).padStart(15, '0')}`, startsAt: Date.now() - 20_000,
-    labels: { alertname: `Case${id}`, namespace: 'prod', severity: 'warning' },
-    annotations: { summary: `case ${id}`, promql_query: query },
-  }], { groupKey: `case-${id}` }));
+  await postWebhook(
+    url,
+    webhookBody(
+      [
+        {
+          fingerprint: `c${String(id).padStart(15, '0')}`,
+          startsAt: Date.now() - 20_000,
+          labels: { alertname: `Case${id}`, namespace: 'prod', severity: 'warning' },
+          annotations: { summary: `case ${id}`, promql_query: query },
+        },
+      ],
+      { groupKey: `case-${id}` },
+    ),
+  );
 }
 
 /** Waits for the incident's thread to get the note, after its message. */
 async function noteOf(emu: SlackEmulator, incidentId: number): Promise<string> {
   const top = await waitFor(() => emu.incidentMessages(incidentId)[0], { what: `incident ${incidentId} posted`, timeoutMs: 20_000 });
-  const note = await waitFor(() => emu.replies(top.ts).find((m) => /not posted/.test(m.text)), { what: `note in incident ${incidentId}'s thread`, timeoutMs: 30_000 });
+  const note = await waitFor(() => emu.replies(top.ts).find((m) => /not posted/.test(m.text)), {
+    what: `note in incident ${incidentId}'s thread`,
+    timeoutMs: 30_000,
+  });
   assert.ok(emu.messages.indexOf(top) < emu.messages.indexOf(note), 'the message before the note');
   return note.text;
 }
@@ -38,7 +50,10 @@ async function noteOf(emu: SlackEmulator, incidentId: number): Promise<string> {
 function extraState(dir: string, incidentId: number): { state: string; attempts: number } {
   const db = new Database(path.join(dir, 'chatops.db'), { readonly: true });
   try {
-    return db.prepare("SELECT state, attempts FROM incident_extras WHERE incident_id = ? AND kind = 'graph.opened'").get(incidentId) as { state: string; attempts: number };
+    return db.prepare("SELECT state, attempts FROM incident_extras WHERE incident_id = ? AND kind = 'graph.opened'").get(incidentId) as {
+      state: string;
+      attempts: number;
+    };
   } finally {
     db.close();
   }
@@ -48,7 +63,11 @@ function extraState(dir: string, incidentId: number): { state: string; attempts:
 async function quiet(emu: SlackEmulator, methods: string[], ms = 1500): Promise<void> {
   const before = methods.map((m) => emu.callsOf(m).length);
   await new Promise((r) => setTimeout(r, ms));
-  assert.deepEqual(methods.map((m) => emu.callsOf(m).length), before, `no further ${methods.join('/')} calls`);
+  assert.deepEqual(
+    methods.map((m) => emu.callsOf(m).length),
+    before,
+    `no further ${methods.join('/')} calls`,
+  );
 }
 
 async function hangingServer(t: TestContext): Promise<{ url: string; requests: () => number }> {
@@ -59,11 +78,14 @@ async function hangingServer(t: TestContext): Promise<{ url: string; requests: (
     held.push(res); // never answers: a hung Prometheus
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  t.after(() => new Promise<void>((r) => {
-    for (const res of held) res.destroy();
-    srv.closeAllConnections();
-    srv.close(() => r());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        for (const res of held) res.destroy();
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  );
   return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, requests: () => n };
 }
 

@@ -8,7 +8,15 @@ import { describe, it } from 'node:test';
 import { graphCaption, renderNote, renderWorkload, sloBlock } from '../../src/adapters/slack/render-extras.js';
 import { validateBlocks } from '../support/slack-emulator.js';
 
-const HOSTILE = ['<!channel>', '<@U0BOSS>', '<https://evil.example|click me>', '&lt;!here&gt;', '```', 'a'.repeat(5000), '`x`\n<!everyone>'];
+const HOSTILE = [
+  '<!channel>',
+  '<@U0BOSS>',
+  '<https://evil.example|click me>',
+  '&lt;!here&gt;',
+  '```',
+  'a'.repeat(5000),
+  '`x`\n<!everyone>',
+];
 
 /** Every `<…>` left in mrkdwn is one the renderer built (a link to an http(s) URL). */
 function onlyOwnAngles(text: string): void {
@@ -27,7 +35,10 @@ describe('render extras: escaped and within Block Kit limits', () => {
         assert.ok(m.text.length <= 4000);
         onlyOwnAngles(JSON.stringify(m.blocks));
       }
-      const slo = sloBlock([{ text: `SLO ${h}: 40 % of the error budget left`, dashboard: 'https://grafana.example/d/slo?x=1' }, { text: h, dashboard: `javascript:alert(1)` }])!;
+      const slo = sloBlock([
+        { text: `SLO ${h}: 40 % of the error budget left`, dashboard: 'https://grafana.example/d/slo?x=1' },
+        { text: h, dashboard: `javascript:alert(1)` },
+      ])!;
       assert.deepEqual(validateBlocks([slo]), []);
       const sloText = (slo.elements as { text: string }[])[0]!.text;
       onlyOwnAngles(sloText);

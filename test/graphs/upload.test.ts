@@ -42,23 +42,42 @@ describe('filesUploadV2 against the emulator', () => {
     const a = png(4, 3);
     const b = png(8, 2);
     const r = await api.uploadFiles({
-      channel: 'C0OPS', threadTs: top.ts, comment: 'Graphs',
-      files: [{ data: a, filename: 'a.png', title: 'first', altText: 'the first graph' }, { data: b, filename: 'b.png', title: 'second', altText: 'the second' }],
+      channel: 'C0OPS',
+      threadTs: top.ts,
+      comment: 'Graphs',
+      files: [
+        { data: a, filename: 'a.png', title: 'first', altText: 'the first graph' },
+        { data: b, filename: 'b.png', title: 'second', altText: 'the second' },
+      ],
     });
     assert.equal(r.fileIds.length, 2);
     const replies = emu.replies(top.ts);
     assert.equal(replies.length, 1, 'one message for both files');
     assert.equal(replies[0]!.text, 'Graphs');
     const files = emu.threadFiles(top.ts);
-    assert.deepEqual(files.map((f) => [f.title, f.mimetype, f.altText]), [['first', 'image/png', 'the first graph'], ['second', 'image/png', 'the second']]);
+    assert.deepEqual(
+      files.map((f) => [f.title, f.mimetype, f.altText]),
+      [
+        ['first', 'image/png', 'the first graph'],
+        ['second', 'image/png', 'the second'],
+      ],
+    );
     assert.ok(files[0]!.data.equals(a) && files[1]!.data.equals(b), 'the bytes arrive unchanged');
-    assert.deepEqual(emu.calls.map((c) => c.method).filter((m) => m.startsWith('files.')), ['files.getUploadURLExternal', 'files.getUploadURLExternal', 'files.completeUploadExternal']);
-    assert.deepEqual(emu.uploads.map((u) => u.status), [200, 200]);
+    assert.deepEqual(
+      emu.calls.map((c) => c.method).filter((m) => m.startsWith('files.')),
+      ['files.getUploadURLExternal', 'files.getUploadURLExternal', 'files.completeUploadExternal'],
+    );
+    assert.deepEqual(
+      emu.uploads.map((u) => u.status),
+      [200, 200],
+    );
   });
 
   it('without files:write: missing_scope, a permanent failure, nothing shared', async (t) => {
     const { emu, api, top } = await setup(t, { scopes: ['chat:write'] });
-    const e = await failure(api.uploadFiles({ channel: 'C0OPS', threadTs: top.ts, files: [{ data: png(), filename: 'g.png', title: 'g', altText: 'g' }] }));
+    const e = await failure(
+      api.uploadFiles({ channel: 'C0OPS', threadTs: top.ts, files: [{ data: png(), filename: 'g.png', title: 'g', altText: 'g' }] }),
+    );
     assert.deepEqual([e.failure.kind, e.failure.error], ['permanent', 'missing_scope']);
     assert.equal(emu.callsOf('files.getUploadURLExternal')[0]!.error, 'missing_scope');
     assert.equal(emu.threadFiles(top.ts).length, 0);
@@ -69,7 +88,9 @@ describe('filesUploadV2 against the emulator', () => {
     const other = await api.post({ channel: 'C0OTHER', text: 'elsewhere', blocks: [] });
     const reply = await api.post({ channel: 'C0OPS', threadTs: top.ts, text: 'a reply', blocks: [] });
     for (const threadTs of [other.ts, reply.ts]) {
-      const e = await failure(api.uploadFiles({ channel: 'C0OPS', threadTs, files: [{ data: png(), filename: 'g.png', title: 'g', altText: 'g' }] }));
+      const e = await failure(
+        api.uploadFiles({ channel: 'C0OPS', threadTs, files: [{ data: png(), filename: 'g.png', title: 'g', altText: 'g' }] }),
+      );
       assert.deepEqual([e.failure.kind, e.failure.error], ['permanent', 'invalid_thread_ts']);
     }
     assert.equal(emu.messages.filter((m) => m.files).length, 0);
@@ -77,7 +98,9 @@ describe('filesUploadV2 against the emulator', () => {
 
   it('a file over the size limit is refused before any byte is sent', async (t) => {
     const { emu, api, top } = await setup(t, { maxFileBytes: 64 });
-    const e = await failure(api.uploadFiles({ channel: 'C0OPS', threadTs: top.ts, files: [{ data: png(40, 40), filename: 'g.png', title: 'g', altText: 'g' }] }));
+    const e = await failure(
+      api.uploadFiles({ channel: 'C0OPS', threadTs: top.ts, files: [{ data: png(40, 40), filename: 'g.png', title: 'g', altText: 'g' }] }),
+    );
     assert.deepEqual([e.failure.kind, e.failure.error], ['permanent', 'file_too_large']);
     assert.equal(emu.uploads.length, 0);
   });
@@ -85,7 +108,9 @@ describe('filesUploadV2 against the emulator', () => {
   it('429 with Retry-After: rate limited with the wait, not retried by the client', async (t) => {
     const { emu, api, top } = await setup(t);
     emu.fault('files.getUploadURLExternal', { type: 'status', status: 429, retryAfter: 7 });
-    const e = await failure(api.uploadFiles({ channel: 'C0OPS', threadTs: top.ts, files: [{ data: png(), filename: 'g.png', title: 'g', altText: 'g' }] }));
+    const e = await failure(
+      api.uploadFiles({ channel: 'C0OPS', threadTs: top.ts, files: [{ data: png(), filename: 'g.png', title: 'g', altText: 'g' }] }),
+    );
     assert.equal(e.failure.kind, 'rate_limited');
     assert.equal(e.failure.kind === 'rate_limited' && e.failure.retryAfterMs, 7000);
     assert.equal(emu.callsOf('files.getUploadURLExternal').length, 1);
@@ -94,7 +119,9 @@ describe('filesUploadV2 against the emulator', () => {
   it('the upload URL failing: an error, and the file is never completed', async (t) => {
     const { emu, api, top } = await setup(t);
     emu.fault('upload', { type: 'status', status: 500 });
-    const e = await failure(api.uploadFiles({ channel: 'C0OPS', threadTs: top.ts, files: [{ data: png(), filename: 'g.png', title: 'g', altText: 'g' }] }));
+    const e = await failure(
+      api.uploadFiles({ channel: 'C0OPS', threadTs: top.ts, files: [{ data: png(), filename: 'g.png', title: 'g', altText: 'g' }] }),
+    );
     assert.equal(e.failure.kind, 'uncertain');
     assert.equal(emu.callsOf('files.completeUploadExternal').length, 0);
     assert.equal(emu.threadFiles(top.ts).length, 0);
@@ -102,14 +129,23 @@ describe('filesUploadV2 against the emulator', () => {
 
   it('the upload URL takes exactly the announced length, once', async (t) => {
     const { emu } = await setup(t);
-    const res = await fetch(`${emu.apiUrl}files.getUploadURLExternal`, { method: 'POST', headers: { authorization: 'Bearer xoxb-test', 'content-type': 'application/x-www-form-urlencoded' }, body: 'filename=g.png&length=5' });
+    const res = await fetch(`${emu.apiUrl}files.getUploadURLExternal`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer xoxb-test', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'filename=g.png&length=5',
+    });
     const { upload_url: url, file_id: id } = (await res.json()) as { upload_url: string; file_id: string };
     assert.equal((await fetch(url, { method: 'POST', body: 'toolong' })).status, 400);
     assert.equal((await fetch(url, { method: 'POST', body: '12345' })).status, 200);
     assert.equal((await fetch(url, { method: 'POST', body: '12345' })).status, 410);
-    const complete = async () => (await (await fetch(`${emu.apiUrl}files.completeUploadExternal`, {
-      method: 'POST', headers: { authorization: 'Bearer xoxb-test', 'content-type': 'application/json' }, body: JSON.stringify({ files: [{ id }], channel_id: 'C0NOPE' }),
-    })).json()) as { ok: boolean; error?: string };
+    const complete = async () =>
+      (await (
+        await fetch(`${emu.apiUrl}files.completeUploadExternal`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer xoxb-test', 'content-type': 'application/json' },
+          body: JSON.stringify({ files: [{ id }], channel_id: 'C0NOPE' }),
+        })
+      ).json()) as { ok: boolean; error?: string };
     assert.deepEqual(await complete(), { ok: false, error: 'channel_not_found' });
   });
 });

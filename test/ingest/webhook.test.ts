@@ -54,8 +54,16 @@ describe('POST /api/alertmanager', () => {
     assert.equal(inc!.status, 'firing');
     assert.equal(inc!.firing, 3);
     assert.equal(inc!.alertname, 'KubePodCrashLooping');
-    const audit = d.runtime.store.db.prepare('SELECT action, target, detail FROM audit ORDER BY seq').all() as { action: string; target: string; detail: string }[];
-    assert.deepEqual(audit.map((a) => a.action), ['incident.opened', 'alert.firing'], 'one row per kind of change, not one per alert');
+    const audit = d.runtime.store.db.prepare('SELECT action, target, detail FROM audit ORDER BY seq').all() as {
+      action: string;
+      target: string;
+      detail: string;
+    }[];
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['incident.opened', 'alert.firing'],
+      'one row per kind of change, not one per alert',
+    );
     assert.equal(audit[1]!.target, '3 alerts');
     assert.equal((JSON.parse(audit[1]!.detail) as { fingerprints: string[] }).fingerprints.length, 3);
   });
@@ -94,7 +102,9 @@ describe('POST /api/alertmanager', () => {
 
   it('accepts 1,000 alerts in one delivery', async (t) => {
     const d = await daemon(t);
-    const body = webhookBody(Array.from({ length: 1000 }, (_, i) => ({ fingerprint: `f${i.toString().padStart(15, '0')}`, labels: { pod: `web-${i}` } })));
+    const body = webhookBody(
+      Array.from({ length: 1000 }, (_, i) => ({ fingerprint: `f${i.toString().padStart(15, '0')}`, labels: { pod: `web-${i}` } })),
+    );
     const r = await post(d.url, body);
     assert.equal(r.status, 200);
     assert.equal(count(d, 'alerts'), 1000);
@@ -105,7 +115,9 @@ describe('POST /api/alertmanager', () => {
     const d = await daemon(t);
     const long = `Ünïcödé — 日本語 — 🚨 ${'x'.repeat(10 * 1024)}`;
     const body = webhookBody([{ fingerprint: 'aaaaaaaaaaaaaaaa', annotations: { description: long, summary: '<!channel> ping' } }], {
-      notification_reason: 'first notification', routeLabels: {}, somethingNew: { nested: [1, 2] },
+      notification_reason: 'first notification',
+      routeLabels: {},
+      somethingNew: { nested: [1, 2] },
     });
     (body.alerts as Record<string, unknown>[])[0]!.extraAlertField = true;
     assert.equal((await post(d.url, body)).status, 200);
@@ -124,7 +136,10 @@ describe('POST /api/alertmanager', () => {
       [{ ...webhookBody([{}]), groupKey: undefined }, /^groupKey/],
       [webhookBody([{ status: 'weird' as never }]), /^alerts\[0\]\.status/],
       [webhookBody([{ labels: { alertname: 5 as never } }]), /^alerts\[0\]\.labels\.alertname/],
-      [{ ...webhookBody([{}]), alerts: [{ ...(webhookBody([{}]).alerts as object[])[0], startsAt: 'yesterday' }] }, /alerts\[0\]\.startsAt is not an RFC 3339 time/],
+      [
+        { ...webhookBody([{}]), alerts: [{ ...(webhookBody([{}]).alerts as object[])[0], startsAt: 'yesterday' }] },
+        /alerts\[0\]\.startsAt is not an RFC 3339 time/,
+      ],
       [webhookBody([{ fingerprint: 'd0d0' }, { fingerprint: 'd0d0' }]), /fingerprint repeats/],
     ];
     for (const [body, want] of cases) {

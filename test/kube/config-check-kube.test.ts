@@ -15,18 +15,33 @@ describe('config check: kubernetes', () => {
     t.after(() => fake.close());
     fake.allow(remediatorRules(['prod']));
     const config = path.join(dir, 'chatops.yaml');
-    fs.writeFileSync(config, `store: { path: ${path.join(dir, 'c.db')} }
+    fs.writeFileSync(
+      config,
+      `store: { path: ${path.join(dir, 'c.db')} }
 kubernetes: { enabled: true, kubeconfig: ${fake.writeKubeconfig(dir)} }
 policy: { max_risk: mutate, namespaces: [prod, staging] }
-`);
-    const r = await runCliAsync(['--config', config, 'config', 'check', '--json'], { env: { CHATOPS_LISTEN: `127.0.0.1:${await freePort()}` }, cwd: dir });
+`,
+    );
+    const r = await runCliAsync(['--config', config, 'config', 'check', '--json'], {
+      env: { CHATOPS_LISTEN: `127.0.0.1:${await freePort()}` },
+      cwd: dir,
+    });
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const checks = Object.fromEntries((JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks.map((c) => [c.name, c]));
-    assert.deepEqual(checks['kubernetes prod'], { name: 'kubernetes prod', ok: true, detail: 'may run pods, events, logs, rollout-restart, scale (policy.max_risk mutate)' });
+    const checks = Object.fromEntries(
+      (JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks.map((c) => [c.name, c]),
+    );
+    assert.deepEqual(checks['kubernetes prod'], {
+      name: 'kubernetes prod',
+      ok: true,
+      detail: 'may run pods, events, logs, rollout-restart, scale (policy.max_risk mutate)',
+    });
     assert.equal(checks['kubernetes staging']!.ok, false);
-    assert.equal(checks['kubernetes staging']!.detail, 'the service account chatops in monitoring may not get deployments, list pods, list events, get pods/log, patch deployments or patch deployments/scale in staging: '
-      + 'add the rules {apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"]}, {apiGroups: [""], resources: ["pods"], verbs: ["list"]}, {apiGroups: [""], resources: ["events"], verbs: ["list"]}, '
-      + '{apiGroups: [""], resources: ["pods/log"], verbs: ["get"]}, {apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["patch"]} to a Role in staging bound to it.');
+    assert.equal(
+      checks['kubernetes staging']!.detail,
+      'the service account chatops in monitoring may not get deployments, list pods, list events, get pods/log, patch deployments or patch deployments/scale in staging: ' +
+        'add the rules {apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"]}, {apiGroups: [""], resources: ["pods"], verbs: ["list"]}, {apiGroups: [""], resources: ["events"], verbs: ["list"]}, ' +
+        '{apiGroups: [""], resources: ["pods/log"], verbs: ["get"]}, {apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["patch"]} to a Role in staging bound to it.',
+    );
     assert.ok(!r.stdout.includes('fake-sa-token'));
   });
 });

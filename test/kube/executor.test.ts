@@ -16,9 +16,14 @@ let fake: KubeFake;
 let dir: string;
 let kubeconfig: string;
 
-const executor = (over: Partial<ConstructorParameters<typeof KubeExecutor>[0]> = {}) => new KubeExecutor({
-  kubeconfig, requestTimeoutMs: 5000, rolloutTimeoutMs: 60_000, pollIntervalMs: 1, ...over,
-});
+const executor = (over: Partial<ConstructorParameters<typeof KubeExecutor>[0]> = {}) =>
+  new KubeExecutor({
+    kubeconfig,
+    requestTimeoutMs: 5000,
+    rolloutTimeoutMs: 60_000,
+    pollIntervalMs: 1,
+    ...over,
+  });
 const web = { namespace: 'prod', deployment: 'web' };
 
 describe('KubeExecutor against the fake apiserver', () => {
@@ -61,9 +66,15 @@ describe('KubeExecutor against the fake apiserver', () => {
     assert.deepEqual(Object.keys(body.spec.template.metadata.annotations), [RESTARTED_AT]);
     // The capture's value: RFC 3339 seconds in local time ("2026-11-26T19:25:50Z" on a UTC machine).
     assert.match(body.spec.template.metadata.annotations[RESTARTED_AT], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/);
-    assert.equal(fake.deployment('prod', 'web').spec.template.metadata.annotations[RESTARTED_AT], body.spec.template.metadata.annotations[RESTARTED_AT]);
+    assert.equal(
+      fake.deployment('prod', 'web').spec.template.metadata.annotations[RESTARTED_AT],
+      body.spec.template.metadata.annotations[RESTARTED_AT],
+    );
     // Followed the rollout to the end, reporting progress.
-    assert.ok(progress.some((e) => /1 of 3 replicas updated/.test(e.message)), JSON.stringify(progress));
+    assert.ok(
+      progress.some((e) => /1 of 3 replicas updated/.test(e.message)),
+      JSON.stringify(progress),
+    );
     assert.match(result.summary, /rollout-restart of prod\/web succeeded: 3 of 3 replicas updated and available/);
   });
 
@@ -97,8 +108,14 @@ describe('KubeExecutor against the fake apiserver', () => {
     assert.equal(p.url, '/apis/apps/v1/namespaces/prod/deployments/web');
     assert.equal(p.headers['content-type'], 'application/json-patch+json');
     const ops = JSON.parse(p.body);
-    assert.deepEqual(ops.map((o: { op: string; path: string }) => `${o.op} ${o.path}`), ['replace /spec/template', 'replace /metadata/annotations']);
-    assert.deepEqual(ops[0].value, { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25', resources: {} }] } });
+    assert.deepEqual(
+      ops.map((o: { op: string; path: string }) => `${o.op} ${o.path}`),
+      ['replace /spec/template', 'replace /metadata/annotations'],
+    );
+    assert.deepEqual(ops[0].value, {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'nginx:1.25', resources: {} }] },
+    });
     assert.deepEqual(ops[1].value, { 'deployment.kubernetes.io/revision': '2' });
     assert.equal(fake.deployment('prod', 'web').spec.template.spec.containers[0].image, 'nginx:1.25');
     assert.equal(fake.deployment('prod', 'web').metadata.annotations['deployment.kubernetes.io/revision'], '3');
@@ -124,8 +141,10 @@ describe('KubeExecutor against the fake apiserver', () => {
     fake.allow(remediatorRules(['prod']).map((r) => (r.resource === 'deployments' ? { ...r, verbs: ['get', 'list'] } : r)));
     const pre = await executor().preflight(CATALOGUE['rollout-restart'], web);
     assert.equal(pre.allowed, false);
-    assert.equal(!pre.allowed && pre.reason,
-      'the service account chatops in monitoring may not patch deployments in prod: add the rule {apiGroups: ["apps"], resources: ["deployments"], verbs: ["patch"]} to a Role in prod bound to it.');
+    assert.equal(
+      !pre.allowed && pre.reason,
+      'the service account chatops in monitoring may not patch deployments in prod: add the rule {apiGroups: ["apps"], resources: ["deployments"], verbs: ["patch"]} to a Role in prod bound to it.',
+    );
     const scale = await executor().preflight(CATALOGUE.scale, web);
     assert.equal(scale.allowed, true, 'deployments/scale is granted separately');
     const ssar = JSON.parse(fake.requests.find((r) => r.pathname.endsWith('/selfsubjectaccessreviews'))!.body);
@@ -136,7 +155,10 @@ describe('KubeExecutor against the fake apiserver', () => {
     fake.allow([]);
     let r = await executor().execute(CATALOGUE['rollout-restart'], web, {}, () => {});
     assert.equal(r.ok, false);
-    assert.match(r.summary, /forbade it \(403\): deployments.apps "web" is forbidden: User "system:serviceaccount:monitoring:chatops" cannot get resource "deployments" in API group "apps" in the namespace "prod"/);
+    assert.match(
+      r.summary,
+      /forbade it \(403\): deployments.apps "web" is forbidden: User "system:serviceaccount:monitoring:chatops" cannot get resource "deployments" in API group "apps" in the namespace "prod"/,
+    );
     fake.allow(remediatorRules(['prod']));
     r = await executor().execute(CATALOGUE['rollout-restart'], { namespace: 'prod', deployment: 'nope' }, {}, () => {});
     assert.match(r.summary, /deployment prod\/nope was not found \(404: deployments.apps "nope" not found\)/);
@@ -150,13 +172,21 @@ describe('KubeExecutor against the fake apiserver', () => {
     const unreachable = gone.writeKubeconfig(dir, FAKE_TOKEN, 'kubeconfig-gone');
     await gone.close();
     r = await executor({ kubeconfig: unreachable }).execute(CATALOGUE['rollout-restart'], web, {}, () => {});
-    assert.match(r.summary, /cannot reach the Kubernetes API at http:\/\/127.0.0.1:\d+ \(ECONNREFUSED\): check the kubeconfig's server address/);
+    assert.match(
+      r.summary,
+      /cannot reach the Kubernetes API at http:\/\/127.0.0.1:\d+ \(ECONNREFUSED\): check the kubeconfig's server address/,
+    );
   });
 
   it('a rollout that does not finish in kubernetes.rollout_timeout fails with the numbers', async () => {
     fake.stuck.add('prod/web');
     let t = 0;
-    const r = await executor({ rolloutTimeoutMs: 60_000, now: () => (t += 30_000), sleep: async () => {} }).execute(CATALOGUE['rollout-restart'], web, {}, () => {});
+    const r = await executor({ rolloutTimeoutMs: 60_000, now: () => (t += 30_000), sleep: async () => {} }).execute(
+      CATALOGUE['rollout-restart'],
+      web,
+      {},
+      () => {},
+    );
     assert.equal(r.ok, false);
     assert.match(r.summary, /The rollout of prod\/web did not finish within 1m \(kubernetes.rollout_timeout\): 0 of 3 replicas updated/);
   });
@@ -208,20 +238,42 @@ describe('the fake apiserver is strict', () => {
 
   it('an object body with the default JSON Patch content type is a 400, as on a real server (docs/protocols.md trap 9)', async () => {
     const r = await codeOf(apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: { spec: { replicas: 3 } } }));
-    assert.deepEqual(r, { code: 400, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'error decoding patch: json: cannot unmarshal object into Go value of type jsonpatch.Patch', reason: 'BadRequest', code: 400 } });
+    assert.deepEqual(r, {
+      code: 400,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'error decoding patch: json: cannot unmarshal object into Go value of type jsonpatch.Patch',
+        reason: 'BadRequest',
+        code: 400,
+      },
+    });
   });
 
   it('an array body with a merge patch is a 400; an unknown patch type is a 415', async () => {
     const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-    assert.equal(((await codeOf(apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: [] }, merge))) as { code: number }).code, 400);
+    assert.equal(
+      ((await codeOf(apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: [] }, merge))) as { code: number }).code,
+      400,
+    );
     const odd = k8s.setHeaderOptions('Content-Type', 'application/xml');
-    assert.equal(((await codeOf(apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: {} }, odd))) as { code: number }).code, 415);
+    assert.equal(
+      ((await codeOf(apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: {} }, odd))) as { code: number }).code,
+      415,
+    );
   });
 
   it('a stale resourceVersion is a 409 Conflict; a write bumps resourceVersion and generation', async () => {
     const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
     const before = f.deployment('prod', 'web');
-    const r = await codeOf(apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: { metadata: { resourceVersion: '1' }, spec: { replicas: 4 } } }, merge));
+    const r = await codeOf(
+      apps.patchNamespacedDeployment(
+        { name: 'web', namespace: 'prod', body: { metadata: { resourceVersion: '1' }, spec: { replicas: 4 } } },
+        merge,
+      ),
+    );
     assert.equal((r as { code: number; body: { reason: string } }).body.reason, 'Conflict');
     const ok = await apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: { spec: { replicas: 4 } } }, merge);
     assert.equal(ok.metadata?.generation, before.metadata.generation + 1);
@@ -230,7 +282,9 @@ describe('the fake apiserver is strict', () => {
 
   it('an invalid replica count is a 422 Invalid', async () => {
     const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-    const r = await codeOf(apps.patchNamespacedDeploymentScale({ name: 'web', namespace: 'prod', body: { spec: { replicas: -1 } } }, merge));
+    const r = await codeOf(
+      apps.patchNamespacedDeploymentScale({ name: 'web', namespace: 'prod', body: { spec: { replicas: -1 } } }, merge),
+    );
     assert.equal((r as { code: number }).code, 422);
   });
 
@@ -238,13 +292,21 @@ describe('the fake apiserver is strict', () => {
     f.allow([]);
     const r = await codeOf(apps.readNamespacedDeployment({ name: 'web', namespace: 'prod' }));
     assert.equal((r as { code: number }).code, 403);
-    assert.equal((r as { body: { message: string } }).body.message, 'deployments.apps "web" is forbidden: User "system:serviceaccount:monitoring:chatops" cannot get resource "deployments" in API group "apps" in the namespace "prod"');
+    assert.equal(
+      (r as { body: { message: string } }).body.message,
+      'deployments.apps "web" is forbidden: User "system:serviceaccount:monitoring:chatops" cannot get resource "deployments" in API group "apps" in the namespace "prod"',
+    );
     const kc = new k8s.KubeConfig();
     const d = mkdir();
     kc.loadFromFile(f.writeKubeconfig(d));
     fs.rmSync(d, { recursive: true, force: true });
     const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
-    const ask = async () => (await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: 'prod', verb: 'get', group: 'apps', resource: 'deployments', name: 'web' } } } })).status?.allowed;
+    const ask = async () =>
+      (
+        await authz.createSelfSubjectAccessReview({
+          body: { spec: { resourceAttributes: { namespace: 'prod', verb: 'get', group: 'apps', resource: 'deployments', name: 'web' } } },
+        })
+      ).status?.allowed;
     assert.equal(await ask(), false);
     f.allow(remediatorRules(['prod']));
     assert.equal(await ask(), true);

@@ -18,7 +18,13 @@ const hasKubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'ut
 /** What must be equal: method, path, query, content type, body (timestamps normalised). */
 function shape(r: RecordedRequest) {
   const body = r.body.replace(/"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)"/g, '"<time>"').replace(/"creationTimestamp":null,?/g, '');
-  return { method: r.method, pathname: r.pathname, query: r.query, contentType: r.headers['content-type'], body: JSON.parse(body) as unknown };
+  return {
+    method: r.method,
+    pathname: r.pathname,
+    query: r.query,
+    contentType: r.headers['content-type'],
+    body: JSON.parse(body) as unknown,
+  };
 }
 
 describe('KubeExecutor sends what kubectl sends', { skip: hasKubectl ? false : 'kubectl is not installed' }, () => {
@@ -45,13 +51,17 @@ describe('KubeExecutor sends what kubectl sends', { skip: hasKubectl ? false : '
     fake.requests.length = 0;
   };
   // Async: the fake answers from this process's event loop.
-  const kubectl = (args: string[]) => new Promise<{ code: number; out: string }>((resolve) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache'), ...args], { env: { PATH: process.env.PATH, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (out += d));
-    child.once('close', (code) => resolve({ code: code ?? -1, out }));
-  });
+  const kubectl = (args: string[]) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', path.join(dir, 'cache'), ...args], {
+        env: { PATH: process.env.PATH, HOME: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => (out += d));
+      child.once('close', (code) => resolve({ code: code ?? -1, out }));
+    });
   const executor = () => new KubeExecutor({ kubeconfig, requestTimeoutMs: 10_000, rolloutTimeoutMs: 60_000, pollIntervalMs: 1 });
   const patchOf = () => fake.requests.filter((r) => r.method === 'PATCH').map(shape);
 
@@ -80,10 +90,17 @@ describe('KubeExecutor sends what kubectl sends', { skip: hasKubectl ? false : '
       const lying = path.join(dir, 'kubeconfig-wrong-ca');
       fs.writeFileSync(lying, fs.readFileSync(kubeconfig, 'utf8').replace(/server: .*/, `server: ${other.url}`));
       reset();
-      const r = await new KubeExecutor({ kubeconfig: lying, requestTimeoutMs: 10_000, rolloutTimeoutMs: 60_000, pollIntervalMs: 1 })
-        .execute(CATALOGUE['rollout-restart'], { namespace: 'prod', deployment: 'web' }, {}, () => {});
+      const r = await new KubeExecutor({
+        kubeconfig: lying,
+        requestTimeoutMs: 10_000,
+        rolloutTimeoutMs: 60_000,
+        pollIntervalMs: 1,
+      }).execute(CATALOGUE['rollout-restart'], { namespace: 'prod', deployment: 'web' }, {}, () => {});
       assert.equal(r.ok, false);
-      assert.match(r.summary, /the Kubernetes API at https:\/\/127.0.0.1:\d+ presented a certificate the kubeconfig does not trust \(DEPTH_ZERO_SELF_SIGNED_CERT\): check certificate-authority-data/);
+      assert.match(
+        r.summary,
+        /the Kubernetes API at https:\/\/127.0.0.1:\d+ presented a certificate the kubeconfig does not trust \(DEPTH_ZERO_SELF_SIGNED_CERT\): check certificate-authority-data/,
+      );
     } finally {
       await other.close();
     }

@@ -17,19 +17,35 @@ describe('config/k8s/rbac-prod.yaml', () => {
     const binding = docs.find((d) => d.kind === 'RoleBinding');
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'chatops', namespace: 'chatops' }]);
     const rules: RbacRule[] = role.rules.flatMap((r: { apiGroups: string[]; resources: string[]; verbs: string[] }) =>
-      r.apiGroups.flatMap((group) => r.resources.map((resource) => ({ namespace: role.metadata.namespace, group, resource, verbs: r.verbs }))));
+      r.apiGroups.flatMap((group) =>
+        r.resources.map((resource) => ({ namespace: role.metadata.namespace, group, resource, verbs: r.verbs })),
+      ),
+    );
     const fake = await KubeFake.start();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatops-rbac-'));
     try {
       fake.allow(rules);
-      const ex = new KubeExecutor({ kubeconfig: fake.writeKubeconfig(dir), requestTimeoutMs: 5000, rolloutTimeoutMs: 1000, pollIntervalMs: 1 });
+      const ex = new KubeExecutor({
+        kubeconfig: fake.writeKubeconfig(dir),
+        requestTimeoutMs: 5000,
+        rolloutTimeoutMs: 1000,
+        pollIntervalMs: 1,
+      });
       for (const spec of Object.values(CATALOGUE).filter((a) => a.targetKind === 'deployment')) {
         const pre = await ex.preflight(spec, { namespace: 'prod', deployment: 'web' });
         assert.equal(pre.allowed, true, `${spec.name}: ${pre.allowed ? '' : pre.reason}`);
       }
-      const needed = new Set(Object.values(CATALOGUE).flatMap((a) => a.permissions.map((p) => `${p.group}/${p.resource}${p.subresource ? `/${p.subresource}` : ''}:${p.verb}`)));
+      const needed = new Set(
+        Object.values(CATALOGUE).flatMap((a) =>
+          a.permissions.map((p) => `${p.group}/${p.resource}${p.subresource ? `/${p.subresource}` : ''}:${p.verb}`),
+        ),
+      );
       const granted = new Set(rules.flatMap((r) => r.verbs.map((v) => `${r.group}/${r.resource}:${v}`)));
-      assert.deepEqual([...granted].filter((g) => !needed.has(g)), [], 'the Role grants more than the catalogue needs');
+      assert.deepEqual(
+        [...granted].filter((g) => !needed.has(g)),
+        [],
+        'the Role grants more than the catalogue needs',
+      );
     } finally {
       await fake.close();
       fs.rmSync(dir, { recursive: true, force: true });

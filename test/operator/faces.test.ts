@@ -77,32 +77,113 @@ interface Ids {
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const ROWS: Row[] = [
-  { name: 'ack a firing incident', run: (f) => f.ack(1), kind: 'done', text: (f) => new RegExp(`^Incident 1 acknowledged by ${esc(f.actor)}\\.$`), effect: /Acknowledged by/ },
-  { name: 'ack it again', run: (f) => f.ack(1), kind: 'unchanged', text: (f) => new RegExp(`^Incident 1 was already acknowledged by ${esc(f.actor)}\\.$`) },
-  { name: 'ack a resolved incident', run: (f) => f.ack(2), kind: 'conflict', text: () => /^Incident 2 is already resolved; there is nothing to acknowledge\.$/ },
-  { name: 'silence 4h', run: (f) => f.silence(1, '4h'), kind: 'done', text: (f) => new RegExp(`^Incident 1 silenced until \\S+ \\(silence [0-9a-f-]+, matching .*alertname="Down-${f.name}"`), effect: /Silenced in Alertmanager until/, am: { total: 1, active: 1 } },
-  { name: 'silence 1h while silenced 4h: reported, not duplicated', run: (f) => f.silence(1, '1h'), kind: 'unchanged', text: (f) => new RegExp(`^Incident 1 is already silenced until \\S+ by ${esc(f.actor)} \\(silence [0-9a-f-]+\\)\\.$`), hint: /^Unsilence it first to replace it with a shorter one\.$/, am: { total: 1, active: 1 } },
+  {
+    name: 'ack a firing incident',
+    run: (f) => f.ack(1),
+    kind: 'done',
+    text: (f) => new RegExp(`^Incident 1 acknowledged by ${esc(f.actor)}\\.$`),
+    effect: /Acknowledged by/,
+  },
+  {
+    name: 'ack it again',
+    run: (f) => f.ack(1),
+    kind: 'unchanged',
+    text: (f) => new RegExp(`^Incident 1 was already acknowledged by ${esc(f.actor)}\\.$`),
+  },
+  {
+    name: 'ack a resolved incident',
+    run: (f) => f.ack(2),
+    kind: 'conflict',
+    text: () => /^Incident 2 is already resolved; there is nothing to acknowledge\.$/,
+  },
+  {
+    name: 'silence 4h',
+    run: (f) => f.silence(1, '4h'),
+    kind: 'done',
+    text: (f) => new RegExp(`^Incident 1 silenced until \\S+ \\(silence [0-9a-f-]+, matching .*alertname="Down-${f.name}"`),
+    effect: /Silenced in Alertmanager until/,
+    am: { total: 1, active: 1 },
+  },
+  {
+    name: 'silence 1h while silenced 4h: reported, not duplicated',
+    run: (f) => f.silence(1, '1h'),
+    kind: 'unchanged',
+    text: (f) => new RegExp(`^Incident 1 is already silenced until \\S+ by ${esc(f.actor)} \\(silence [0-9a-f-]+\\)\\.$`),
+    hint: /^Unsilence it first to replace it with a shorter one\.$/,
+    am: { total: 1, active: 1 },
+  },
   // Alertmanager updates an active silence in place or replaces it (expiring the old one): never two in force.
-  { name: 'silence until resolved: the silence is extended', run: (f) => f.silence(1, 'resolved'), kind: 'done', text: () => /^Incident 1's silence [0-9a-f-]+ now lasts until it resolves \(at most until \S+\); it was to end at \S+\.$/, effect: /Silence extended until the incident resolves/, am: { active: 1 } },
-  { name: 'unsilence', run: (f) => f.unsilence(1), kind: 'done', text: () => /^Silence [0-9a-f-]+ of incident 1 expired\.$/, effect: /Silence `[0-9a-f-]+` expired by/, am: { active: 0 } },
+  {
+    name: 'silence until resolved: the silence is extended',
+    run: (f) => f.silence(1, 'resolved'),
+    kind: 'done',
+    text: () => /^Incident 1's silence [0-9a-f-]+ now lasts until it resolves \(at most until \S+\); it was to end at \S+\.$/,
+    effect: /Silence extended until the incident resolves/,
+    am: { active: 1 },
+  },
+  {
+    name: 'unsilence',
+    run: (f) => f.unsilence(1),
+    kind: 'done',
+    text: () => /^Silence [0-9a-f-]+ of incident 1 expired\.$/,
+    effect: /Silence `[0-9a-f-]+` expired by/,
+    am: { active: 0 },
+  },
   { name: 'unsilence again', run: (f) => f.unsilence(1), kind: 'unchanged', text: () => /^Incident 1 has no active silence\.$/ },
-  { name: 'approve your own request', run: (f, ids) => f.approve(ids.own), kind: 'refused', text: (f) => new RegExp(`^${esc(f.actor)} requested this, and nobody may approve their own request: another approver must\\.$`) },
-  { name: "approve someone else's request: it runs", run: (f, ids) => f.approve(ids.others), kind: 'done', text: () => /^rollout-restart of prod\/web succeeded/, effect: /Done: \*rollout-restart\*/ },
-  { name: 'approve it again', run: (f, ids) => f.approve(ids.others), kind: 'conflict', text: (f) => new RegExp(`^Request r-[a-z2-7]+ is already decided by ${esc(f.actor)} and succeeded\\.$`) },
-  { name: 'deny a request', run: (f, ids) => f.deny(ids.toDeny), kind: 'done', text: (f) => new RegExp(`^Request r-[a-z2-7]+ denied by ${esc(f.actor)}\\.$`), effect: /Denied: \*rollout-restart\*/ },
+  {
+    name: 'approve your own request',
+    run: (f, ids) => f.approve(ids.own),
+    kind: 'refused',
+    text: (f) => new RegExp(`^${esc(f.actor)} requested this, and nobody may approve their own request: another approver must\\.$`),
+  },
+  {
+    name: "approve someone else's request: it runs",
+    run: (f, ids) => f.approve(ids.others),
+    kind: 'done',
+    text: () => /^rollout-restart of prod\/web succeeded/,
+    effect: /Done: \*rollout-restart\*/,
+  },
+  {
+    name: 'approve it again',
+    run: (f, ids) => f.approve(ids.others),
+    kind: 'conflict',
+    text: (f) => new RegExp(`^Request r-[a-z2-7]+ is already decided by ${esc(f.actor)} and succeeded\\.$`),
+  },
+  {
+    name: 'deny a request',
+    run: (f, ids) => f.deny(ids.toDeny),
+    kind: 'done',
+    text: (f) => new RegExp(`^Request r-[a-z2-7]+ denied by ${esc(f.actor)}\\.$`),
+    effect: /Denied: \*rollout-restart\*/,
+  },
 ];
 
 const SETBACKS: readonly OutcomeKind[] = ['refused', 'conflict', 'failed'];
 /** The TUI's status line: its tone, and the words before the sentence (in its lower case; a state that does not allow it reads "refused" there). */
-const TUI_TONE: Record<OutcomeKind, Tone> = { done: 'ok', unchanged: 'info', pending: 'pending', refused: 'error', conflict: 'error', failed: 'error' };
-const TUI_LEAD: Record<OutcomeKind, string> = { done: '', unchanged: '', pending: '', refused: 'refused: ', conflict: 'refused: ', failed: 'failed: ' };
+const TUI_TONE: Record<OutcomeKind, Tone> = {
+  done: 'ok',
+  unchanged: 'info',
+  pending: 'pending',
+  refused: 'error',
+  conflict: 'error',
+  failed: 'error',
+};
+const TUI_LEAD: Record<OutcomeKind, string> = {
+  done: '',
+  unchanged: '',
+  pending: '',
+  refused: 'refused: ',
+  conflict: 'refused: ',
+  failed: 'failed: ',
+};
 
 /** The face's rendering of the row's outcome. */
 function check(row: Row, f: Face, seen: Seen): void {
   const text = row.text(f);
   const lead = row.kind === 'refused' ? 'Refused: ' : '';
   const lines = (s: string) => s.replace(/\n$/, '').split('\n');
-  const hinted = (hint: string | undefined) => (row.hint ? assert.match(hint ?? '', row.hint, 'the hint, apart') : assert.equal(hint, undefined, 'no hint'));
+  const hinted = (hint: string | undefined) =>
+    row.hint ? assert.match(hint ?? '', row.hint, 'the hint, apart') : assert.equal(hint, undefined, 'no hint');
   switch (seen.face) {
     case 'cli': {
       assert.equal(seen.code, EXIT_OF[row.kind], `exit code for ${row.kind}: ${seen.stderr}`);
@@ -140,8 +221,14 @@ function writeConfig(dir: string, body: string): string {
 }
 
 function alerts(face: string): Record<string, unknown>[] {
-  const down = { fingerprint: 'f000000000000001', labels: { alertname: `Down-${face}`, namespace: 'prod', deployment: 'web', severity: 'critical' } };
-  const gone = { fingerprint: 'f000000000000002', labels: { alertname: `Gone-${face}`, namespace: 'prod', deployment: 'web', severity: 'warning' } };
+  const down = {
+    fingerprint: 'f000000000000001',
+    labels: { alertname: `Down-${face}`, namespace: 'prod', deployment: 'web', severity: 'critical' },
+  };
+  const gone = {
+    fingerprint: 'f000000000000002',
+    labels: { alertname: `Gone-${face}`, namespace: 'prod', deployment: 'web', severity: 'warning' },
+  };
   return [
     webhookBody([down], { groupKey: `down-${face}` }),
     webhookBody([gone], { groupKey: `gone-${face}` }),
@@ -171,9 +258,12 @@ async function seeded(dir: string, configBody: string, face: string): Promise<{ 
 async function cliFace(dir: string, configBody: string): Promise<Face> {
   const { config, rt } = await seeded(dir, configBody, 'cli');
   return {
-    name: 'cli', actor: ME, rt,
+    name: 'cli',
+    actor: ME,
+    rt,
     ack: (id) => cli(config, ['ack', String(id)]),
-    silence: (id, length) => cli(config, ['silence', String(id), ...(length === 'resolved' ? ['--until-resolved'] : ['--duration', length])]),
+    silence: (id, length) =>
+      cli(config, ['silence', String(id), ...(length === 'resolved' ? ['--until-resolved'] : ['--duration', length])]),
     unsilence: (id) => cli(config, ['unsilence', String(id)]),
     approve: (id) => cli(config, ['approve', id]),
     deny: (id) => cli(config, ['deny', id]),
@@ -198,50 +288,92 @@ async function tuiFace(dir: string, configBody: string): Promise<Face> {
     return { face: 'tui', status };
   };
   return {
-    name: 'tui', actor: deps.actor.id, rt,
+    name: 'tui',
+    actor: deps.actor.id,
+    rt,
     ack: (id) => flow((kit) => startAck(kit, incident(id))),
-    silence: (id, length) => flow((kit) => startSilence(kit, incident(id)), { answers: [length === 'resolved' ? 'until resolved' : length] }),
+    silence: (id, length) =>
+      flow((kit) => startSilence(kit, incident(id)), { answers: [length === 'resolved' ? 'until resolved' : length] }),
     unsilence: (id) => flow((kit) => startUnsilence(kit, incident(id))),
     approve: (id) => flow((kit) => startDecision(kit, incident(1), pending(id), true)),
     deny: (id) => flow((kit) => startDecision(kit, incident(1), pending(id), false), { answers: [''] }),
   };
 }
 
-async function slackFace(t: { after(fn: () => unknown): void }, dir: string, configBody: string, amUrl: string): Promise<Face & { emu: SlackEmulator; top: StoredMessage }> {
+async function slackFace(
+  t: { after(fn: () => unknown): void },
+  dir: string,
+  configBody: string,
+  amUrl: string,
+): Promise<Face & { emu: SlackEmulator; top: StoredMessage }> {
   const { emu, daemon } = await slackStack(t, { dir, config: configBody, env: { ALERTMANAGER_URL: amUrl } });
   for (const body of alerts('slack')) assert.equal((await postWebhook(daemon.url, body)).status, 200);
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident 1 posted', timeoutMs: 20_000 });
   await waitFor(() => emu.incidentMessages(2)[0], { what: 'incident 2 posted', timeoutMs: 20_000 });
-  const rt = openRuntime(loadConfig({ configPath: path.join(dir, 'chatops.yaml'), env: { CHATOPS_DB: path.join(dir, 'chatops.db') } }), { mustExist: true });
+  const rt = openRuntime(loadConfig({ configPath: path.join(dir, 'chatops.yaml'), env: { CHATOPS_DB: path.join(dir, 'chatops.db') } }), {
+    mustExist: true,
+  });
   const user = 'U0BOB';
   const notes = () => emu.ephemerals.filter((e) => e.user === user);
   const texts = () => [JSON.stringify(emu.incidentMessages(1)[0]?.blocks ?? []), ...emu.replies(top.ts).map((m) => m.text)];
   /** Clicks, then waits for what the click shows: a new note for the clicker, or `effect` in the message or thread. */
-  const click = async (ts: string, actionId: string, effect: RegExp | null, opts: { option?: string; element?: Record<string, unknown> } = {}): Promise<Seen> => {
+  const click = async (
+    ts: string,
+    actionId: string,
+    effect: RegExp | null,
+    opts: { option?: string; element?: Record<string, unknown> } = {},
+  ): Promise<Seen> => {
     const before = notes().length;
     const seenBefore = new Set(texts());
     assert.equal((await emu.click({ ts, actionId, user, option: opts.option, staleElement: opts.element })).acked, true);
-    return waitFor(() => {
-      const note = notes()[before]?.text;
-      if (note !== undefined) return { face: 'slack' as const, note, effect: null };
-      const shown = effect && texts().find((x) => !seenBefore.has(x) && effect.test(x));
-      return shown ? { face: 'slack' as const, note: null, effect: shown } : null;
-    }, { what: `what ${actionId} showed`, timeoutMs: 30_000 });
+    return waitFor(
+      () => {
+        const note = notes()[before]?.text;
+        if (note !== undefined) return { face: 'slack' as const, note, effect: null };
+        const shown = effect && texts().find((x) => !seenBefore.has(x) && effect.test(x));
+        return shown ? { face: 'slack' as const, note: null, effect: shown } : null;
+      },
+      { what: `what ${actionId} showed`, timeoutMs: 30_000 },
+    );
   };
-  const element = (actionId: string, value: string) => ({ type: 'button', action_id: actionId, value, text: { type: 'plain_text', text: actionId } });
+  const element = (actionId: string, value: string) => ({
+    type: 'button',
+    action_id: actionId,
+    value,
+    text: { type: 'plain_text', text: actionId },
+  });
   // Found by its metadata: once decided, a request's message no longer carries Approve/Deny.
-  const requestReply = (requestId: string) => waitFor(() => emu.replies(top.ts).find((m) => m.metadata?.event_type === 'chatops_request' && m.metadata.event_payload.request_id === requestId), { what: `request ${requestId} in the thread`, timeoutMs: 20_000 });
+  const requestReply = (requestId: string) =>
+    waitFor(
+      () =>
+        emu.replies(top.ts).find((m) => m.metadata?.event_type === 'chatops_request' && m.metadata.event_payload.request_id === requestId),
+      { what: `request ${requestId} in the thread`, timeoutMs: 20_000 },
+    );
   const face: Face & { emu: SlackEmulator; top: StoredMessage } = {
-    name: 'slack', actor: user, rt, emu, top,
+    name: 'slack',
+    actor: user,
+    rt,
+    emu,
+    top,
     // Controls are clicked as the message showed them when the person looked (a stale one is fine: every click is re-checked).
-    ack: (id) => click(emu.incidentMessages(id)[0]!.ts, 'chatops:ack', face.row?.effect ?? null, { element: element('chatops:ack', String(id)) }),
+    ack: (id) =>
+      click(emu.incidentMessages(id)[0]!.ts, 'chatops:ack', face.row?.effect ?? null, { element: element('chatops:ack', String(id)) }),
     silence: (id, length) => {
-      const menu = { type: 'static_select', action_id: 'chatops:silence', options: ['1h', '4h', '24h', 'resolved'].map((d) => ({ text: { type: 'plain_text', text: d }, value: `${id}:${d}` })) };
+      const menu = {
+        type: 'static_select',
+        action_id: 'chatops:silence',
+        options: ['1h', '4h', '24h', 'resolved'].map((d) => ({ text: { type: 'plain_text', text: d }, value: `${id}:${d}` })),
+      };
       return click(emu.incidentMessages(id)[0]!.ts, 'chatops:silence', face.row?.effect ?? null, { option: length, element: menu });
     },
-    unsilence: (id) => click(emu.incidentMessages(id)[0]!.ts, 'chatops:unsilence', face.row?.effect ?? null, { element: element('chatops:unsilence', String(id)) }),
-    approve: async (id) => click((await requestReply(id)).ts, 'chatops:approve', face.row?.effect ?? null, { element: element('chatops:approve', id) }),
-    deny: async (id) => click((await requestReply(id)).ts, 'chatops:deny', face.row?.effect ?? null, { element: element('chatops:deny', id) }),
+    unsilence: (id) =>
+      click(emu.incidentMessages(id)[0]!.ts, 'chatops:unsilence', face.row?.effect ?? null, {
+        element: element('chatops:unsilence', String(id)),
+      }),
+    approve: async (id) =>
+      click((await requestReply(id)).ts, 'chatops:approve', face.row?.effect ?? null, { element: element('chatops:approve', id) }),
+    deny: async (id) =>
+      click((await requestReply(id)).ts, 'chatops:deny', face.row?.effect ?? null, { element: element('chatops:deny', id) }),
   };
   return face;
 }
@@ -270,19 +402,30 @@ describe('operator scenarios through the CLI, Slack and the TUI', () => {
     it(`${name}: every scenario renders its outcome`, async () => {
       const dir = path.join(root, name);
       fs.mkdirSync(dir);
-      const face = name === 'cli' ? await cliFace(dir, config(dir, true))
-        : name === 'tui' ? await tuiFace(dir, config(dir, true))
-          : await slackFace(t, dir, config(dir, false), am.url);
+      const face =
+        name === 'cli'
+          ? await cliFace(dir, config(dir, true))
+          : name === 'tui'
+            ? await tuiFace(dir, config(dir, true))
+            : await slackFace(t, dir, config(dir, false), am.url);
       cleanups.push(() => face.rt.close());
-      const self = { id: face.actor, source: name === 'slack' ? 'slack' as const : name === 'cli' ? 'cli' as const : 'tui' as const };
+      const self = { id: face.actor, source: name === 'slack' ? ('slack' as const) : name === 'cli' ? ('cli' as const) : ('tui' as const) };
       const request = async (who: typeof self | typeof ALICE) => {
-        const o = await face.rt.operator.request({ action: 'rollout-restart', target: { namespace: 'prod', deployment: 'web' }, incidentId: 1 }, who);
+        const o = await face.rt.operator.request(
+          { action: 'rollout-restart', target: { namespace: 'prod', deployment: 'web' }, incidentId: 1 },
+          who,
+        );
         assert.equal(o.kind, 'pending', o.message);
         return o.data.request!.id;
       };
       const ids: Ids = { own: await request(self), others: await request(ALICE), toDeny: await request(ALICE) };
-      const silences = async () => ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as Array<{ status: { state: string }; matchers: { name: string; value: string }[] }>)
-        .filter((x) => x.matchers.some((m) => m.name === 'alertname' && m.value === `Down-${name}`));
+      const silences = async () =>
+        (
+          (await (await fetch(`${am.url}/api/v2/silences`)).json()) as Array<{
+            status: { state: string };
+            matchers: { name: string; value: string }[];
+          }>
+        ).filter((x) => x.matchers.some((m) => m.name === 'alertname' && m.value === `Down-${name}`));
       for (const row of ROWS) {
         face.row = row;
         const seen = await row.run(face, ids);
@@ -300,8 +443,16 @@ describe('operator scenarios through the CLI, Slack and the TUI', () => {
       if ('emu' in face) {
         const f = face as Face & { emu: SlackEmulator; top: StoredMessage };
         const replies = f.emu.replies(f.top.ts).map((m) => m.text);
-        assert.equal(replies.filter((x) => /Silenced in Alertmanager|Silence extended/.test(x)).length, 2, `one reply per silence change, none for the repeat: ${JSON.stringify(replies)}`);
-        assert.equal(f.emu.ephemerals.filter((e) => e.user === 'U0BOB').length, ROWS.filter((r) => r.kind !== 'done').length, 'a note for each outcome the thread does not show, and only those');
+        assert.equal(
+          replies.filter((x) => /Silenced in Alertmanager|Silence extended/.test(x)).length,
+          2,
+          `one reply per silence change, none for the repeat: ${JSON.stringify(replies)}`,
+        );
+        assert.equal(
+          f.emu.ephemerals.filter((e) => e.user === 'U0BOB').length,
+          ROWS.filter((r) => r.kind !== 'done').length,
+          'a note for each outcome the thread does not show, and only those',
+        );
       }
     });
   }

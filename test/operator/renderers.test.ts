@@ -8,15 +8,24 @@ import { ephemeralNote } from '../../src/daemon/slack-interactions.js';
 
 describe('outcome renderers', () => {
   it('Slack: setbacks and reports are escaped notes with the lead and the hint apart; done is shown to everyone instead', () => {
-    const hostile = outcome('unchanged', 'Incident 1 was already acknowledged by <!channel> & <@U1>.', null, { hint: 'Try <https://evil|here>.' });
-    assert.equal(ephemeralNote(hostile), 'Incident 1 was already acknowledged by &lt;!channel&gt; &amp; &lt;@U1&gt;.\nTry &lt;https://evil|here&gt;.');
-    assert.equal(ephemeralNote(outcome('refused', 'the service account may not patch', null, { lead: 'Refused before anyone approves' })), 'Refused before anyone approves: the service account may not patch');
+    const hostile = outcome('unchanged', 'Incident 1 was already acknowledged by <!channel> & <@U1>.', null, {
+      hint: 'Try <https://evil|here>.',
+    });
+    assert.equal(
+      ephemeralNote(hostile),
+      'Incident 1 was already acknowledged by &lt;!channel&gt; &amp; &lt;@U1&gt;.\nTry &lt;https://evil|here&gt;.',
+    );
+    assert.equal(
+      ephemeralNote(outcome('refused', 'the service account may not patch', null, { lead: 'Refused before anyone approves' })),
+      'Refused before anyone approves: the service account may not patch',
+    );
     assert.equal(ephemeralNote(outcome('refused', 'x may not approve', null)), 'Refused: x may not approve');
     assert.equal(ephemeralNote(outcome('conflict', 'Request r-1 is already decided.', null)), 'Request r-1 is already decided.');
-    for (const kind of ['done', 'pending', 'failed'] as const) assert.equal(ephemeralNote(outcome(kind, 'told in the thread', null)), null, kind);
+    for (const kind of ['done', 'pending', 'failed'] as const)
+      assert.equal(ephemeralNote(outcome(kind, 'told in the thread', null)), null, kind);
   });
 
-  it('CLI: control characters never reach the terminal; --json keeps the message exact; the exit code is the kind\'s', () => {
+  it("CLI: control characters never reach the terminal; --json keeps the message exact; the exit code is the kind's", () => {
     assert.equal(outcomeLine(outcome('refused', 'evil\u001b[2Jname may not', null)), 'Refused: evilname may not');
     const stdout = bufferSink();
     const stderr = bufferSink();

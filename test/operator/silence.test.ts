@@ -19,11 +19,27 @@ import { webhookBody } from '../support/builders.js';
 import { freePort, startAlertmanager, type Service } from '../support/promstack.js';
 import { tempDir } from '../support/tmp.js';
 
-interface AmSilence { id: string; status: { state: string }; endsAt: string; matchers: { name: string; value: string }[] }
+interface AmSilence {
+  id: string;
+  status: { state: string };
+  endsAt: string;
+  matchers: { name: string; value: string }[];
+}
 
 const cli = { id: 'cli:alice', source: 'cli' as const };
 const down = (name: string, status: 'firing' | 'resolved' = 'firing', startsAt = Date.parse('2026-01-01T00:00:00Z')) =>
-  webhookBody([{ fingerprint: createHash('sha256').update(name).digest('hex').slice(0, 16), status, startsAt, endsAt: status === 'resolved' ? Date.now() : null, labels: { alertname: name, namespace: 'prod', severity: 'critical' } }], { groupKey: name });
+  webhookBody(
+    [
+      {
+        fingerprint: createHash('sha256').update(name).digest('hex').slice(0, 16),
+        status,
+        startsAt,
+        endsAt: status === 'resolved' ? Date.now() : null,
+        labels: { alertname: name, namespace: 'prod', severity: 'critical' },
+      },
+    ],
+    { groupKey: name },
+  );
 
 describe('silences through the operator service', () => {
   let am: Service;
@@ -38,19 +54,28 @@ describe('silences through the operator service', () => {
   });
 
   const silencesOf = async (alertname: string) =>
-    ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[]).filter((s) => s.matchers.some((m) => m.name === 'alertname' && m.value === alertname));
+    ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[]).filter((s) =>
+      s.matchers.some((m) => m.name === 'alertname' && m.value === alertname),
+    );
 
   /** A runtime on a fresh database (or `dir`'s), policy max_risk low, Alertmanager at `amUrl`. */
   function runtime(t: TestContext, opts: { amUrl?: string; dir?: string; maxRisk?: string } = {}): Runtime {
     const dir = opts.dir ?? tempDir(t);
     const file = path.join(dir, `chatops-${fs.readdirSync(dir).length}.yaml`);
-    fs.writeFileSync(file, `store:\n  path: ${path.join(dir, 'chatops.db')}\nalertmanager:\n  url: ${opts.amUrl ?? am.url}\npolicy:\n  max_risk: ${opts.maxRisk ?? 'low'}\n`);
+    fs.writeFileSync(
+      file,
+      `store:\n  path: ${path.join(dir, 'chatops.db')}\nalertmanager:\n  url: ${opts.amUrl ?? am.url}\npolicy:\n  max_risk: ${opts.maxRisk ?? 'low'}\n`,
+    );
     const rt = openRuntime(loadConfig({ configPath: file, env: {} }), { notify: false });
     t.after(() => rt.close());
     return rt;
   }
   const ingest = (rt: Runtime, body: Record<string, unknown>) =>
-    ingestDelivery(rt.ingest, parseWebhookPayload(body, rt.clock.now()), JSON.stringify(body), { source: 'webhook', actor: 'alertmanager:test', auditSource: 'alertmanager' });
+    ingestDelivery(rt.ingest, parseWebhookPayload(body, rt.clock.now()), JSON.stringify(body), {
+      source: 'webhook',
+      actor: 'alertmanager:test',
+      auditSource: 'alertmanager',
+    });
 
   it('a longer silence extends the one in force, a shorter one is reported with how to change it', async (t) => {
     const rt = runtime(t);
@@ -72,7 +97,14 @@ describe('silences through the operator service', () => {
     active = (await silencesOf('ExtendMe')).filter((s) => s.status.state === 'active');
     assert.equal(active.length, 1, 'still one');
     const audit = rt.store.auditOf(1).filter((a) => a.action === 'incident.silence');
-    assert.deepEqual(audit.map((a) => [a.result, a.detail.extends === undefined ? 'new' : 'extends']), [['ok', 'new'], ['ok', 'extends']], 'the report is not a silence');
+    assert.deepEqual(
+      audit.map((a) => [a.result, a.detail.extends === undefined ? 'new' : 'extends']),
+      [
+        ['ok', 'new'],
+        ['ok', 'extends'],
+      ],
+      'the report is not a silence',
+    );
   });
 
   it('a silence someone expired in Alertmanager does not count: the next one is created afresh', async (t) => {
@@ -90,15 +122,23 @@ describe('silences through the operator service', () => {
   it('bounds are usage errors in words every face can show; refusals are values, audited', async (t) => {
     const rt = runtime(t);
     ingest(rt, down('Bounds'));
-    await assert.rejects(rt.operator.silence(1, cli, { length: { durationMs: 8 * 86_400_000 } }), (e: Error & { kind?: string }) =>
-      e.kind === 'usage' && e.message === 'A silence lasts more than 0 and at most 7d, not 8d.');
+    await assert.rejects(
+      rt.operator.silence(1, cli, { length: { durationMs: 8 * 86_400_000 } }),
+      (e: Error & { kind?: string }) => e.kind === 'usage' && e.message === 'A silence lasts more than 0 and at most 7d, not 8d.',
+    );
     await assert.rejects(rt.operator.silence(1, cli, { length: { durationMs: 0 } }), /not 0s\./);
     const readOnly = runtime(t, { dir: path.dirname(rt.store.path), maxRisk: 'read' });
     const refused = await readOnly.operator.silence(1, cli, {});
     assert.equal(refused.kind, 'refused');
     assert.match(refused.message, /^silence is a low action and policy.max_risk allows only up to read/);
     assert.equal(refused.hint, null);
-    assert.deepEqual(rt.store.auditOf(1).filter((a) => a.action === 'incident.silence').map((a) => a.result), ['refused']);
+    assert.deepEqual(
+      rt.store
+        .auditOf(1)
+        .filter((a) => a.action === 'incident.silence')
+        .map((a) => a.result),
+      ['refused'],
+    );
     assert.equal((await silencesOf('Bounds')).length, 0);
   });
 
@@ -118,9 +158,15 @@ describe('silences through the operator service', () => {
     ingest(rt, down('UntilResolved', 'firing', Date.parse('2026-01-01T01:00:00Z')));
     assert.equal(rt.store.getIncident(1)!.status, 'firing');
     await sweep.run();
-    assert.deepEqual((await silencesOf('UntilResolved')).map((x) => x.status.state), ['expired']);
+    assert.deepEqual(
+      (await silencesOf('UntilResolved')).map((x) => x.status.state),
+      ['expired'],
+    );
     const unsilence = rt.store.auditOf(1).filter((a) => a.action === 'incident.unsilence');
-    assert.deepEqual(unsilence.map((a) => [a.actor, a.source, a.result, a.detail.reason]), [['daemon', 'daemon', 'ok', 'the incident resolved']]);
+    assert.deepEqual(
+      unsilence.map((a) => [a.actor, a.source, a.result, a.detail.reason]),
+      [['daemon', 'daemon', 'ok', 'the incident resolved']],
+    );
     await sweep.run();
     assert.equal(rt.store.auditOf(1).filter((a) => a.action === 'incident.unsilence').length, 1, 'once');
 
@@ -144,17 +190,35 @@ describe('silences through the operator service', () => {
     ingest(live, down('Retried', 'resolved'));
 
     const lines: string[] = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk, _enc, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
     await new UntilResolvedSweep(dead, logger).run();
-    assert.ok(lines.some((l) => /could not expire an until-resolved silence; will retry/.test(l)), lines.join(''));
+    assert.ok(
+      lines.some((l) => /could not expire an until-resolved silence; will retry/.test(l)),
+      lines.join(''),
+    );
     const stuck = Number(live.store.getMeta(SILENCE_SWEEP_CURSOR)?.value ?? 0);
     const resolvedRow = live.store.auditOf(2).find((a) => a.action === 'incident.resolved')!;
     assert.ok(stuck < resolvedRow.seq, 'the cursor stops before the row it could not handle');
     assert.equal((await silencesOf('Retried')).filter((x) => x.status.state === 'active').length, 1);
 
     await new UntilResolvedSweep(live, pino({ level: 'silent' })).run();
-    assert.deepEqual((await silencesOf('Retried')).map((x) => x.status.state), ['expired']);
-    assert.deepEqual((await silencesOf('Fixed')).map((x) => x.status.state), ['active'], 'a silence with a duration keeps its duration');
+    assert.deepEqual(
+      (await silencesOf('Retried')).map((x) => x.status.state),
+      ['expired'],
+    );
+    assert.deepEqual(
+      (await silencesOf('Fixed')).map((x) => x.status.state),
+      ['active'],
+      'a silence with a duration keeps its duration',
+    );
     assert.ok(Number(live.store.getMeta(SILENCE_SWEEP_CURSOR)!.value) >= resolvedRow.seq, 'the cursor moved past it');
   });
 });

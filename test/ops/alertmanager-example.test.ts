@@ -16,18 +16,26 @@ const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
 function amtool(args: string[]): { code: number; out: string } {
   const r = spawnSync('amtool', args, { encoding: 'utf8' });
-  assert.ok(!r.error, `amtool is not installed (Debian package prometheus-alertmanager; test/ensure-tools.sh installs it): ${r.error?.message}`);
+  assert.ok(
+    !r.error,
+    `amtool is not installed (Debian package prometheus-alertmanager; test/ensure-tools.sh installs it): ${r.error?.message}`,
+  );
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
 /** The README's YAML blocks that configure an Alertmanager receiver. */
-const readmeAlertmanagerBlocks = (): string[] => [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((y) => y.includes('webhook_configs'));
+const readmeAlertmanagerBlocks = (): string[] =>
+  [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((y) => y.includes('webhook_configs'));
 
 describe('the Alertmanager example', () => {
   it('loads in the oldest Alertmanager the README claims (amtool check-config)', () => {
     const version = /version (\d+\.\d+)\.\d+/.exec(amtool(['--version']).out)?.[1];
     assert.ok(version, 'amtool --version names its version');
-    assert.match(README, new RegExp(`loads on Alertmanager ${version.replace('.', '\\.')} \\(Debian 12's package\\) and\\s+every later release`), `the README claims the version checked here (${version})`);
+    assert.match(
+      README,
+      new RegExp(`loads on Alertmanager ${version.replace('.', '\\.')} \\(Debian 12's package\\) and\\s+every later release`),
+      `the README claims the version checked here (${version})`,
+    );
     assert.match(fs.readFileSync(EXAMPLE, 'utf8'), new RegExp(`Loads on Alertmanager ${version.replace('.', '\\.')} `));
     const r = amtool(['check-config', EXAMPLE]);
     assert.equal(r.code, 0, r.out);

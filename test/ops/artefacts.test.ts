@@ -18,10 +18,12 @@ function yamlFiles(dir: string): string[] {
 }
 
 function docs(file: string): Record<string, any>[] {
-  return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => {
-    assert.equal(d.errors.length, 0, `${file}: ${d.errors.map((e) => e.message).join('; ')}`);
-    return d.toJS() as Record<string, any>;
-  }).filter(Boolean);
+  return parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map((d) => {
+      assert.equal(d.errors.length, 0, `${file}: ${d.errors.map((e) => e.message).join('; ')}`);
+      return d.toJS() as Record<string, any>;
+    })
+    .filter(Boolean);
 }
 
 describe('deployment artefacts', () => {
@@ -71,7 +73,9 @@ describe('deployment artefacts', () => {
     }
     const r = spawnSync(analyze, ['verify', path.join(CONFIG, 'chatops.service')], { encoding: 'utf8' });
     // verify complains about an ExecStart binary that is not installed here; everything else must be clean.
-    const problems = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() && !/is not executable|No such file or directory|Command .* is not/.test(l));
+    const problems = `${r.stdout}${r.stderr}`
+      .split('\n')
+      .filter((l) => l.trim() && !/is not executable|No such file or directory|Command .* is not/.test(l));
     assert.deepEqual(problems, []);
   });
 });

@@ -17,8 +17,14 @@ describe('db backup', () => {
     let posted = 0;
     const writer = (async () => {
       for (let i = 0; !stop; i++) {
-        const body = webhookBody([{ fingerprint: `b${i.toString().padStart(15, '0')}`, labels: { alertname: `Backup${i}` } }], { groupKey: `b${i}` });
-        const res = await fetch(`${daemon.url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const body = webhookBody([{ fingerprint: `b${i.toString().padStart(15, '0')}`, labels: { alertname: `Backup${i}` } }], {
+          groupKey: `b${i}`,
+        });
+        const res = await fetch(`${daemon.url}/api/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         if (res.ok) posted++;
       }
     })();
@@ -32,7 +38,8 @@ describe('db backup', () => {
     assert.equal(fs.statSync(copy).mode & 0o777, 0o600);
     const verify = runCli(['audit', 'verify'], { env: { CHATOPS_DB: copy }, cwd: dir });
     assert.equal(verify.code, 0, verify.stderr);
-    const inCopy = (JSON.parse(runCli(['incidents', 'list', '--json'], { env: { CHATOPS_DB: copy }, cwd: dir }).stdout) as unknown[]).length;
+    const inCopy = (JSON.parse(runCli(['incidents', 'list', '--json'], { env: { CHATOPS_DB: copy }, cwd: dir }).stdout) as unknown[])
+      .length;
     assert.ok(inCopy > 0 && inCopy <= posted, `copy has ${inCopy} of ${posted}`);
     const again = runCli(['db', 'backup', copy], { env: { CHATOPS_DB: db }, cwd: dir });
     assert.equal(again.code, 2);

@@ -8,7 +8,10 @@ import { runCli } from '../support/daemon.js';
 import { freePort, startAlertmanager, startPrometheus } from '../support/promstack.js';
 import { tempDir } from '../support/tmp.js';
 
-interface Report { ok: boolean; checks: { name: string; ok: boolean; detail: string; skipped?: boolean }[] }
+interface Report {
+  ok: boolean;
+  checks: { name: string; ok: boolean; detail: string; skipped?: boolean }[];
+}
 
 describe('config check', () => {
   it('passes against live Prometheus and Alertmanager, fails with fixes when they are gone', async (t) => {
@@ -18,7 +21,13 @@ describe('config check', () => {
     const am = await startAlertmanager(dir, { webhookUrl: 'http://127.0.0.1:9/none' });
     t.after(() => am.stop());
     const port = await freePort();
-    const env = { CHATOPS_DB: path.join(dir, 'c.db'), CHATOPS_LISTEN: `127.0.0.1:${port}`, PROMETHEUS_URL: prom.url, ALERTMANAGER_URL: am.url, CHATOPS_WEBHOOK_TOKEN: 'do-not-print-me' };
+    const env = {
+      CHATOPS_DB: path.join(dir, 'c.db'),
+      CHATOPS_LISTEN: `127.0.0.1:${port}`,
+      PROMETHEUS_URL: prom.url,
+      ALERTMANAGER_URL: am.url,
+      CHATOPS_WEBHOOK_TOKEN: 'do-not-print-me',
+    };
     const good = runCli(['config', 'check', '--json'], { env, cwd: dir });
     assert.equal(good.code, 0, good.stdout + good.stderr);
     const report = JSON.parse(good.stdout) as Report;
@@ -34,7 +43,10 @@ describe('config check', () => {
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
     t.after(() => blocker.close());
     await prom.stop();
-    fs.writeFileSync(path.join(dir, 'seed.json'), fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/alertmanager/01-firing-single.json')));
+    fs.writeFileSync(
+      path.join(dir, 'seed.json'),
+      fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/alertmanager/01-firing-single.json')),
+    );
     assert.equal(runCli(['alerts', 'ingest', 'seed.json'], { env, cwd: dir }).code, 0);
     fs.chmodSync(env.CHATOPS_DB, 0o644);
     const bad = runCli(['config', 'check'], { env, cwd: dir });

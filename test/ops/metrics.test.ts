@@ -14,7 +14,8 @@ describe('/metrics', () => {
     t.after(() => d.stop());
     const now = Date.now() + 1000;
     // Rows as other processes (CLI, TUI) leave them in the shared database.
-    const ins = d.runtime.store.db.prepare(`INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, source, state,
+    const ins = d.runtime.store.db
+      .prepare(`INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, source, state,
       created_at, expires_at, updated_at, decided_by, decided_source, decided_at) VALUES (?, ?, 'mutate', 'prod', 'web', '{}', 'U1', 'slack', ?, ?, ?, ?, ?, ?, ?)`);
     ins.run('r-1', 'rollout-restart', 'succeeded', now, now + 900_000, now + 42_000, 'U2', 'slack', now + 30_000);
     ins.run('r-2', 'scale', 'failed', now, now + 900_000, now + 5_000, 'U2', 'cli', now + 3_000);

@@ -14,7 +14,11 @@ const PASSING = 'test/fixtures/reporter/passing.fixture.ts';
 const FAILING = 'test/fixtures/reporter/failing.fixture.ts';
 
 function run(files: string[], env: Record<string, string> = {}) {
-  const r = spawnSync('bash', ['test/run.sh', ...files], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, TEST_CONCURRENCY: '2', ...env } });
+  const r = spawnSync('bash', ['test/run.sh', ...files], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TEST_CONCURRENCY: '2', ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,7 +39,7 @@ describe('test/run.sh output', () => {
     assert.match(machine, /^# fail 1$/m);
   });
 
-  it('a passing run exits 0 and ends with its totals; TEST_REPORTER picks node\'s own', () => {
+  it("a passing run exits 0 and ends with its totals; TEST_REPORTER picks node's own", () => {
     const r = run([PASSING]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^✔ 2 tests in 1 file: 2 passed, 0 failed/m);

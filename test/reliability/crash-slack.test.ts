@@ -18,7 +18,16 @@ import { tempDir } from '../support/tmp.js';
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 10);
 
 /** Figures printed for RELIABILITY.md. */
-interface CrashFigures { rounds: number; posted: number; acked: number; incidents: number; joins: number; replies: number; slackCalls: number; lookups: number }
+interface CrashFigures {
+  rounds: number;
+  posted: number;
+  acked: number;
+  incidents: number;
+  joins: number;
+  replies: number;
+  slackCalls: number;
+  lookups: number;
+}
 
 describe('crash safety with Slack', () => {
   it(`kill -9 during ingest and outbox drain, ${ROUNDS} rounds: nothing lost, nothing posted twice`, async (t) => {
@@ -28,7 +37,12 @@ describe('crash safety with Slack', () => {
     const emu = await SlackEmulator.start({ postRate: null, updateRate: null });
     t.after(() => emu.stop());
     // A storm digest would stand in for individual top messages; this test wants one message each.
-    const spawn = () => spawnSlackDaemon({ dir, emulator: emu, slack: { post_interval: '20ms', update_interval: '50ms', request_timeout: '3s', storm: '{ threshold: 100000 }' } });
+    const spawn = () =>
+      spawnSlackDaemon({
+        dir,
+        emulator: emu,
+        slack: { post_interval: '20ms', update_interval: '50ms', request_timeout: '3s', storm: '{ threshold: 100000 }' },
+      });
 
     const acked: { deliveryId: number; groupKey: string; fingerprint: string }[] = [];
     const groups: string[] = [];
@@ -49,7 +63,11 @@ describe('crash safety with Slack', () => {
           const body = webhookBody([{ fingerprint, labels: { alertname, pod: `p${i}` } }], { groupKey });
           posted++;
           try {
-            const res = await fetch(`${daemon.url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+            const res = await fetch(`${daemon.url}/api/alertmanager`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            });
             if (res.status === 200) {
               acked.push({ deliveryId: ((await res.json()) as { deliveryId: number }).deliveryId, groupKey, fingerprint });
               if (join) joins++;
@@ -72,7 +90,11 @@ describe('crash safety with Slack', () => {
     // The last start drains what is left.
     const daemon: SpawnedDaemon = await spawn();
     t.after(() => stopDaemon(daemon));
-    await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), { what: 'outbox drained', timeoutMs: 60_000, intervalMs: 250 });
+    await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), {
+      what: 'outbox drained',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
     await stopDaemon(daemon);
 
     const conn = new Database(db, { readonly: true });
@@ -85,14 +107,29 @@ describe('crash safety with Slack', () => {
     }
     const incidents = conn.prepare('SELECT id FROM incidents ORDER BY id').all() as { id: number }[];
     for (const { id } of incidents) assert.equal(emu.incidentMessages(id).length, 1, `incident ${id} has exactly one top message`);
-    const replyKeys = emu.messages.filter((m) => m.threadTs !== null && m.metadata?.event_type === 'chatops_reply').map((m) => `${m.threadTs}/${String(m.metadata!.event_payload.reply_key)}`);
-    assert.equal(new Set(replyKeys).size, replyKeys.length, `a thread reply was posted twice: ${replyKeys.filter((k, i) => replyKeys.indexOf(k) !== i).join(', ')}`);
+    const replyKeys = emu.messages
+      .filter((m) => m.threadTs !== null && m.metadata?.event_type === 'chatops_reply')
+      .map((m) => `${m.threadTs}/${String(m.metadata!.event_payload.reply_key)}`);
+    assert.equal(
+      new Set(replyKeys).size,
+      replyKeys.length,
+      `a thread reply was posted twice: ${replyKeys.filter((k, i) => replyKeys.indexOf(k) !== i).join(', ')}`,
+    );
     const topKeys = emu.topMessages().filter((m) => m.metadata?.event_type === 'chatops_incident').length;
     assert.equal(topKeys, incidents.length, 'no top message without an incident');
     const verify = runCli(['audit', 'verify'], { env: { CHATOPS_DB: db }, cwd: dir });
     assert.equal(verify.code, 0, verify.stderr);
 
-    const figures: CrashFigures = { rounds: ROUNDS, posted, acked: acked.length, incidents: incidents.length, joins, replies: replyKeys.length, slackCalls: emu.calls.length, lookups: emu.callsOf('conversations.history').length + emu.callsOf('conversations.replies').length };
+    const figures: CrashFigures = {
+      rounds: ROUNDS,
+      posted,
+      acked: acked.length,
+      incidents: incidents.length,
+      joins,
+      replies: replyKeys.length,
+      slackCalls: emu.calls.length,
+      lookups: emu.callsOf('conversations.history').length + emu.callsOf('conversations.replies').length,
+    };
     t.diagnostic(`figures ${JSON.stringify(figures)}`);
   });
 });

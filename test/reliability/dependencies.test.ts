@@ -25,9 +25,15 @@ import { tempDir } from '../support/tmp.js';
 /** A TCP server that accepts connections and never answers (a hung dependency). */
 async function blackHole(t: { after(fn: () => unknown): void }): Promise<string> {
   const sockets = new Set<net.Socket>();
-  const srv = net.createServer((s) => { sockets.add(s); s.on('error', () => {}); });
+  const srv = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  t.after(() => { for (const s of sockets) s.destroy(); srv.close(); });
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    srv.close();
+  });
   return `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
 }
 
@@ -80,7 +86,12 @@ policy:
   const audit = () => {
     const conn = new Database(db, { readonly: true });
     try {
-      return conn.prepare('SELECT actor, action, result, detail FROM audit ORDER BY seq').all() as { actor: string; action: string; result: string; detail: string }[];
+      return conn.prepare('SELECT actor, action, result, detail FROM audit ORDER BY seq').all() as {
+        actor: string;
+        action: string;
+        result: string;
+        detail: string;
+      }[];
     } finally {
       conn.close();
     }
@@ -88,10 +99,26 @@ policy:
 
   // Prometheus never answers: the incident is still posted; the enrichment gives up.
   for (const [i, name] of ['web', 'api', 'db'].entries()) {
-    const r = await postWebhook(daemon.url, webhookBody([{ fingerprint: `d00000000000000${i}`, labels: { alertname: 'Down', namespace: 'prod', deployment: name }, annotations: { summary: `${name} down`, promql_query: 'up' } }], { groupKey: name }));
+    const r = await postWebhook(
+      daemon.url,
+      webhookBody(
+        [
+          {
+            fingerprint: `d00000000000000${i}`,
+            labels: { alertname: 'Down', namespace: 'prod', deployment: name },
+            annotations: { summary: `${name} down`, promql_query: 'up' },
+          },
+        ],
+        { groupKey: name },
+      ),
+    );
     assert.equal(r.status, 200);
   }
-  const tops = await Promise.all([1, 2, 3].map((id) => waitFor(() => emu.incidentMessages(id)[0], { what: `incident ${id} posted while Prometheus hangs`, timeoutMs: 30_000 })));
+  const tops = await Promise.all(
+    [1, 2, 3].map((id) =>
+      waitFor(() => emu.incidentMessages(id)[0], { what: `incident ${id} posted while Prometheus hangs`, timeoutMs: 30_000 }),
+    ),
+  );
   await healthy();
 
   // Alertmanager down: the Silence menu and the CLI both say so; no silence is recorded.
@@ -113,10 +140,22 @@ policy:
     assert.equal(req.code, 3, req.stderr);
     const id = req.stdout.trim();
     const top = tops[incident - 1]!;
-    const reply = await waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')?.value === id), { what: `request ${id} in the thread`, timeoutMs: 20_000 });
+    const reply = await waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')?.value === id), {
+      what: `request ${id} in the thread`,
+      timeoutMs: 20_000,
+    });
     assert.equal((await emu.click({ ts: reply.ts, actionId: 'chatops:approve', user: 'U0BOB' })).acked, true);
-    const result = await waitFor(() => emu.replies(top.ts).find((m) => /(Done|Failed): \*rollout-restart/.test(m.text) && m.text.includes('rollout-restart')), { what: `result of ${id}`, timeoutMs: 30_000 })
-      .catch((e: Error) => { throw new Error(`${e.message}\nreplies: ${JSON.stringify(emu.replies(top.ts).map((m) => m.text))}\nephemerals: ${JSON.stringify(emu.ephemerals)}\nlog: ${daemon.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}`); });
+    const result = await waitFor(
+      () => emu.replies(top.ts).find((m) => /(Done|Failed): \*rollout-restart/.test(m.text) && m.text.includes('rollout-restart')),
+      { what: `result of ${id}`, timeoutMs: 30_000 },
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message}\nreplies: ${JSON.stringify(emu.replies(top.ts).map((m) => m.text))}\nephemerals: ${JSON.stringify(emu.ephemerals)}\nlog: ${daemon.logs
+          .slice(-8)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}`,
+      );
+    });
     return { id, result };
   };
   const assertFailedOnce = (id: string, why: RegExp) => {
@@ -150,12 +189,22 @@ policy:
   const req3 = await runCliAsync(['remediate', 'rollout-restart', 'prod/db', '--incident', '3'], { env: cliEnv });
   assert.equal(req3.code, 3, req3.stderr);
   fake.allow(remediatorRules(['prod']).map((r) => (r.resource === 'deployments' ? { ...r, verbs: ['get', 'list'] } : r)));
-  const reply3 = await waitFor(() => emu.replies(tops[2]!.ts).find((m) => emu.element(m.ts, 'chatops:approve')?.value === req3.stdout.trim()), { what: 'request 3 in the thread', timeoutMs: 20_000 });
+  const reply3 = await waitFor(
+    () => emu.replies(tops[2]!.ts).find((m) => emu.element(m.ts, 'chatops:approve')?.value === req3.stdout.trim()),
+    { what: 'request 3 in the thread', timeoutMs: 20_000 },
+  );
   await emu.click({ ts: reply3.ts, actionId: 'chatops:approve', user: 'U0BOB' });
-  const forbidden = await waitFor(() => emu.replies(tops[2]!.ts).find((m) => /Failed:/.test(m.text)), { what: 'the 403 in the thread', timeoutMs: 30_000 });
+  const forbidden = await waitFor(() => emu.replies(tops[2]!.ts).find((m) => /Failed:/.test(m.text)), {
+    what: 'the 403 in the thread',
+    timeoutMs: 30_000,
+  });
   assert.match(forbidden.text, /forbidden|may not patch/i);
   assertFailedOnce(req3.stdout.trim(), /may not patch deployments|forbidden/i);
-  assert.equal(fake.deployment('prod', 'db').spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'], undefined, 'nothing changed');
+  assert.equal(
+    fake.deployment('prod', 'db').spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'],
+    undefined,
+    'nothing changed',
+  );
   await healthy();
 
   // The database locked by another process: the CLI says so in one sentence, exit 1.

@@ -34,8 +34,21 @@ describe('disk full', () => {
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 300 * 1024)));
 
     const post = async (i: number) => {
-      const body = webhookBody([{ fingerprint: `d${i.toString().padStart(15, '0')}`, labels: { alertname: `Full${i}` }, annotations: { description: 'x'.repeat(40 * 1024) } }], { groupKey: `full-${i}` });
-      const res = await fetch(`${daemon.url}/api/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const body = webhookBody(
+        [
+          {
+            fingerprint: `d${i.toString().padStart(15, '0')}`,
+            labels: { alertname: `Full${i}` },
+            annotations: { description: 'x'.repeat(40 * 1024) },
+          },
+        ],
+        { groupKey: `full-${i}` },
+      );
+      const res = await fetch(`${daemon.url}/api/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as { error?: string; deliveryId?: number } };
     };
     const accepted: number[] = [];
@@ -55,7 +68,9 @@ describe('disk full', () => {
     assert.equal(after.status, 200, JSON.stringify(after.body));
     await daemon.stop();
 
-    const list = JSON.parse(runCli(['incidents', 'list', '--json'], { env: { CHATOPS_DB: db }, cwd: dir }).stdout) as { alertname: string }[];
+    const list = JSON.parse(runCli(['incidents', 'list', '--json'], { env: { CHATOPS_DB: db }, cwd: dir }).stdout) as {
+      alertname: string;
+    }[];
     const names = new Set(list.map((i) => i.alertname));
     for (const i of accepted) assert.ok(names.has(`Full${i}`), `accepted delivery ${i} lost`);
     assert.ok(names.has('Full1000'));

@@ -34,8 +34,16 @@ describe('single writer: the database lease', () => {
     t.after(() => stopDaemon(b));
     const standby = await ready(b.url);
     assert.equal(standby.status, 503);
-    assert.match(standby.body.reason ?? '', new RegExp(`^standby: the database .*chatops\\.db is held by the chatops daemon pid ${aPid} on \\S+ \\(${a.url.replace(/[.]/g, '\\.')}\\)`));
-    assert.ok(b.logs.some((l) => l.level === 40 && /^standby: /.test(String(l.msg))), 'the standby says so in its log');
+    assert.match(
+      standby.body.reason ?? '',
+      new RegExp(
+        `^standby: the database .*chatops\\.db is held by the chatops daemon pid ${aPid} on \\S+ \\(${a.url.replace(/[.]/g, '\\.')}\\)`,
+      ),
+    );
+    assert.ok(
+      b.logs.some((l) => l.level === 40 && /^standby: /.test(String(l.msg))),
+      'the standby says so in its log',
+    );
     assert.equal((await fetch(`${b.url}/health`)).status, 200);
     assert.equal(await metric(a, 'chatops_daemon_active'), 1);
     assert.equal(await metric(b, 'chatops_daemon_active'), 0);
@@ -43,19 +51,36 @@ describe('single writer: the database lease', () => {
 
     // Alertmanager (an HA pair, or a retry) may reach either: both ingest, only the holder posts.
     for (let i = 0; i < 8; i++) {
-      const res = await postWebhook(i % 2 ? b.url : a.url, webhookBody([{ fingerprint: `f${i}`, labels: { alertname: `Lease${i}` } }], { groupKey: `{}:{alertname="Lease${i}"}` }));
+      const res = await postWebhook(
+        i % 2 ? b.url : a.url,
+        webhookBody([{ fingerprint: `f${i}`, labels: { alertname: `Lease${i}` } }], { groupKey: `{}:{alertname="Lease${i}"}` }),
+      );
       assert.equal(res.status, 200);
     }
-    await waitFor(() => [1, 2, 3, 4, 5, 6, 7, 8].every((id) => emu.incidentMessages(id).length === 1), { what: '8 top messages', timeoutMs: 30_000 });
+    await waitFor(() => [1, 2, 3, 4, 5, 6, 7, 8].every((id) => emu.incidentMessages(id).length === 1), {
+      what: '8 top messages',
+      timeoutMs: 30_000,
+    });
 
     await a.kill9();
     await waitFor(async () => (await ready(b.url)).status === 200, { what: 'the standby to take over and connect', timeoutMs: 30_000 });
     assert.ok(b.logs.some((l) => l.msg === 'took over the database lease: this daemon now delivers'));
     assert.equal(await metric(b, 'chatops_daemon_active'), 1);
     for (let i = 8; i < 12; i++) {
-      assert.equal((await postWebhook(b.url, webhookBody([{ fingerprint: `f${i}`, labels: { alertname: `Lease${i}` } }], { groupKey: `{}:{alertname="Lease${i}"}` }))).status, 200);
+      assert.equal(
+        (
+          await postWebhook(
+            b.url,
+            webhookBody([{ fingerprint: `f${i}`, labels: { alertname: `Lease${i}` } }], { groupKey: `{}:{alertname="Lease${i}"}` }),
+          )
+        ).status,
+        200,
+      );
     }
-    await waitFor(() => Array.from({ length: 12 }, (_, i) => i + 1).every((id) => emu.incidentMessages(id).length === 1), { what: '12 top messages', timeoutMs: 30_000 });
+    await waitFor(() => Array.from({ length: 12 }, (_, i) => i + 1).every((id) => emu.incidentMessages(id).length === 1), {
+      what: '12 top messages',
+      timeoutMs: 30_000,
+    });
     // Let the outbox settle; then still exactly one message per incident.
     await waitFor(async () => /^chatops_outbox_depth 0$/m.test(await (await fetch(`${b.url}/metrics`)).text()), { what: 'outbox drained' });
     const tops = emu.topMessages().filter((m) => m.metadata?.event_type === 'chatops_incident');
@@ -76,6 +101,12 @@ describe('single writer: the database lease', () => {
     fs.rmSync(`${db}-lease`);
     const code = await waitFor(() => b.child.exitCode, { what: 'b to exit after losing its lease file', timeoutMs: 15_000 });
     assert.equal(code, 1);
-    assert.ok(b.logs.some((l) => l.msg === 'lost the database lease; stopping so that only one daemon delivers' && /lease file .* was removed/.test(String(l.reason))));
+    assert.ok(
+      b.logs.some(
+        (l) =>
+          l.msg === 'lost the database lease; stopping so that only one daemon delivers' &&
+          /lease file .* was removed/.test(String(l.reason)),
+      ),
+    );
   });
 });

@@ -16,7 +16,15 @@ import { postWebhook, ready, spawnSlackDaemon, stopDaemon } from '../support/sla
 import { tempDir } from '../support/tmp.js';
 
 const alertsFor = (n: number, extra: { fingerprint?: string; pod?: string } = {}) =>
-  webhookBody([{ fingerprint: (extra.fingerprint ?? `e${n}`).padStart(16, '0'), labels: { alertname: `SF${n}`, ...(extra.pod ? { pod: extra.pod } : {}) } }], { groupKey: `{}:{alertname="SF${n}"}` });
+  webhookBody(
+    [
+      {
+        fingerprint: (extra.fingerprint ?? `e${n}`).padStart(16, '0'),
+        labels: { alertname: `SF${n}`, ...(extra.pod ? { pod: extra.pod } : {}) },
+      },
+    ],
+    { groupKey: `{}:{alertname="SF${n}"}` },
+  );
 
 test('disconnects, a socket closed mid-envelope, malformed frames, apps.connections.open failing, a 429 storm: no loss, no duplicates, /ready honest', async (t) => {
   const dir = tempDir(t);
@@ -42,7 +50,16 @@ test('disconnects, a socket closed mid-envelope, malformed frames, apps.connecti
   // Garbage and malformed frames: ignored, the process survives (docs/protocols.md trap 3), the socket stays usable.
   for (const s of emu.sockets) {
     s.send('{"envelope_id":"trunc","type":"interactive","payl');
-    s.send(JSON.stringify({ envelope_id: 'no-event', type: 'events_api', accepts_response_payload: false, retry_attempt: 0, retry_reason: '', payload: { type: 'event_callback' } }));
+    s.send(
+      JSON.stringify({
+        envelope_id: 'no-event',
+        type: 'events_api',
+        accepts_response_payload: false,
+        retry_attempt: 0,
+        retry_reason: '',
+        payload: { type: 'event_callback' },
+      }),
+    );
     s.send(JSON.stringify({ envelope_id: 'unknown', type: 'interactive', payload: { type: 'nonsense' } }));
     faults += 3;
   }
@@ -58,20 +75,39 @@ test('disconnects, a socket closed mid-envelope, malformed frames, apps.connecti
   emu.dropAll();
   faults++;
   await inFlight;
-  await waitFor(() => emu.connectionsOpened > opened && emu.connected > 0, { what: 'reconnected after the mid-envelope close', timeoutMs: 20_000 });
+  await waitFor(() => emu.connectionsOpened > opened && emu.connected > 0, {
+    what: 'reconnected after the mid-envelope close',
+    timeoutMs: 20_000,
+  });
   await waitFor(isReady, { what: 'ready', timeoutMs: 20_000 });
-  assert.equal((await emu.click({ ts: top.ts, actionId: 'chatops:ack', user: 'U0ALICE', staleElement: ackButton })).acked, true, 'a click after the reconnect is acked');
-  await waitFor(() => /Acknowledged by <@U0ALICE>/.test(JSON.stringify(emu.incidentMessages(1)[0]!.blocks)), { what: 'acknowledged', timeoutMs: 20_000 });
+  assert.equal(
+    (await emu.click({ ts: top.ts, actionId: 'chatops:ack', user: 'U0ALICE', staleElement: ackButton })).acked,
+    true,
+    'a click after the reconnect is acked',
+  );
+  await waitFor(() => /Acknowledged by <@U0ALICE>/.test(JSON.stringify(emu.incidentMessages(1)[0]!.blocks)), {
+    what: 'acknowledged',
+    timeoutMs: 20_000,
+  });
 
   // apps.connections.open failing for a stretch (6 failures ≈ 10 s of retries at ping_timeout 500ms):
   // /ready says not ready at every poll until it reconnects; alerts are still posted meanwhile.
-  emu.fault('apps.connections.open', ...Array.from({ length: 6 }, (_, i) => (i % 2 ? { type: 'status' as const, status: 500 } : { type: 'error' as const, error: 'internal_error' })));
+  emu.fault(
+    'apps.connections.open',
+    ...Array.from({ length: 6 }, (_, i) =>
+      i % 2 ? { type: 'status' as const, status: 500 } : { type: 'error' as const, error: 'internal_error' },
+    ),
+  );
   faults += 6;
   const failedBefore = emu.callsOf('apps.connections.open').filter((c) => !c.ok).length;
   emu.dropAll();
   faults++;
   const readiness: number[] = [];
-  await waitFor(async () => (await ready(daemon.url)).status === 503, { what: 'not ready while disconnected', timeoutMs: 10_000, intervalMs: 20 });
+  await waitFor(async () => (await ready(daemon.url)).status === 503, {
+    what: 'not ready while disconnected',
+    timeoutMs: 10_000,
+    intervalMs: 20,
+  });
   assert.equal((await postWebhook(daemon.url, alertsFor(2))).status, 200);
   while (emu.callsOf('apps.connections.open').filter((c) => !c.ok).length < failedBefore + 6) {
     const r = await ready(daemon.url);
@@ -90,11 +126,32 @@ test('disconnects, a socket closed mid-envelope, malformed frames, apps.connecti
   faults += 14;
   for (let n = 3; n <= 6; n++) assert.equal((await postWebhook(daemon.url, alertsFor(n))).status, 200);
   for (let n = 3; n <= 6; n++) {
-    assert.equal((await postWebhook(daemon.url, webhookBody([{ fingerprint: `e${n}`.padStart(16, '0'), labels: { alertname: `SF${n}` } }, { fingerprint: `b${n}`.padStart(16, '0'), labels: { alertname: `SF${n}`, pod: 'b' } }], { groupKey: `{}:{alertname="SF${n}"}` }))).status, 200);
+    assert.equal(
+      (
+        await postWebhook(
+          daemon.url,
+          webhookBody(
+            [
+              { fingerprint: `e${n}`.padStart(16, '0'), labels: { alertname: `SF${n}` } },
+              { fingerprint: `b${n}`.padStart(16, '0'), labels: { alertname: `SF${n}`, pod: 'b' } },
+            ],
+            { groupKey: `{}:{alertname="SF${n}"}` },
+          ),
+        )
+      ).status,
+      200,
+    );
   }
-  await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), { what: 'outbox drained after the storm', timeoutMs: 60_000, intervalMs: 250 });
+  await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), {
+    what: 'outbox drained after the storm',
+    timeoutMs: 60_000,
+    intervalMs: 250,
+  });
   for (let n = 3; n <= 6; n++) {
-    await waitFor(() => /2 of 2 alerts/.test(JSON.stringify(emu.incidentMessages(n)[0]?.blocks)), { what: `incident ${n} updated`, timeoutMs: 30_000 });
+    await waitFor(() => /2 of 2 alerts/.test(JSON.stringify(emu.incidentMessages(n)[0]?.blocks)), {
+      what: `incident ${n} updated`,
+      timeoutMs: 30_000,
+    });
   }
 
   // No loss, no duplicates.
@@ -103,7 +160,9 @@ test('disconnects, a socket closed mid-envelope, malformed frames, apps.connecti
   const ids = (db.prepare('SELECT id FROM incidents').all() as { id: number }[]).map((r) => r.id);
   assert.equal(ids.length, 6);
   for (const id of ids) assert.equal(emu.incidentMessages(id).length, 1, `incident ${id} has exactly one top message`);
-  const keys = emu.messages.filter((m) => m.metadata?.event_type === 'chatops_reply').map((m) => `${m.threadTs}/${String(m.metadata!.event_payload.reply_key)}`);
+  const keys = emu.messages
+    .filter((m) => m.metadata?.event_type === 'chatops_reply')
+    .map((m) => `${m.threadTs}/${String(m.metadata!.event_payload.reply_key)}`);
   assert.equal(new Set(keys).size, keys.length, 'no reply posted twice');
   const acks = db.prepare("SELECT count(*) AS n FROM audit WHERE action = 'incident.ack' AND result = 'ok'").get() as { n: number };
   assert.equal(acks.n, 1, 'acknowledged exactly once');

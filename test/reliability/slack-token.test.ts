@@ -31,7 +31,10 @@ describe('a Slack token Slack refuses', () => {
   it('a refused bot token: named with its fix, and no more calls with it', async (t) => {
     const { dir, emulator, daemon } = await refusedStack(t, { botToken: 'xoxb-the-real-one' });
 
-    const refusal = await waitFor(() => daemon.logs.find((l) => /SLACK_BOT_TOKEN/.test(String(l.msg))), { what: 'the refusal in the log', timeoutMs: 20_000 });
+    const refusal = await waitFor(() => daemon.logs.find((l) => /SLACK_BOT_TOKEN/.test(String(l.msg))), {
+      what: 'the refusal in the log',
+      timeoutMs: 20_000,
+    });
     assert.equal(refusal.level, 50, 'logged as an error');
     assert.match(String(refusal.msg), /Slack refused SLACK_BOT_TOKEN \(invalid_auth\)/);
     assert.match(String(refusal.msg), /Bot User OAuth Token \(xoxb-…\).*restart chatops/);
@@ -44,14 +47,24 @@ describe('a Slack token Slack refuses', () => {
     assert.equal((await postWebhook(daemon.url, webhookBody([{ labels: { alertname: 'StillRecorded' } }]))).status, 200);
     const before = emulator.calls.length;
     await sleep(OBSERVE_MS);
-    assert.equal(emulator.calls.length, before, `no call at all after the refusal: ${emulator.calls.slice(before).map((c) => c.method).join(', ')}`);
+    assert.equal(
+      emulator.calls.length,
+      before,
+      `no call at all after the refusal: ${emulator.calls
+        .slice(before)
+        .map((c) => c.method)
+        .join(', ')}`,
+    );
     assert.equal(daemon.logs.filter((l) => /Slack refused/.test(String(l.msg))).length, 1, 'said once');
 
     // Fixed and restarted: what was recorded meanwhile is posted.
     await stopDaemon(daemon);
     const fixed = await spawnSlackDaemon({ dir, emulator, slack: { watchdog: '1s' }, env: { SLACK_BOT_TOKEN: 'xoxb-the-real-one' } });
     t.after(() => stopDaemon(fixed));
-    await waitFor(() => emulator.messages.some((m) => m.text.includes('StillRecorded')), { what: 'the held incident posted after the restart', timeoutMs: 30_000 });
+    await waitFor(() => emulator.messages.some((m) => m.text.includes('StillRecorded')), {
+      what: 'the held incident posted after the restart',
+      timeoutMs: 30_000,
+    });
     await waitFor(async () => (await ready(fixed.url)).status === 200, { what: '/ready 200 with the good token', timeoutMs: 20_000 });
   });
 
@@ -60,7 +73,10 @@ describe('a Slack token Slack refuses', () => {
     await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
     emulator.fault('chat.postMessage', { type: 'error', error: 'invalid_auth' });
     assert.equal((await postWebhook(daemon.url, webhookBody([{ labels: { alertname: 'OneBadAnswer' } }]))).status, 200);
-    await waitFor(() => emulator.messages.some((m) => m.text.includes('OneBadAnswer')), { what: 'posted on a later attempt', timeoutMs: 30_000 });
+    await waitFor(() => emulator.messages.some((m) => m.text.includes('OneBadAnswer')), {
+      what: 'posted on a later attempt',
+      timeoutMs: 30_000,
+    });
     assert.ok(emulator.callsOf('auth.test').length >= 2, 'auth.test was asked');
     assert.equal(daemon.logs.filter((l) => /Slack refused/.test(String(l.msg))).length, 0);
     assert.equal((await ready(daemon.url)).status, 200);
@@ -69,7 +85,10 @@ describe('a Slack token Slack refuses', () => {
   it('a refused app token: named with its fix; apps.connections.open is not retried', async (t) => {
     const { emulator, daemon } = await refusedStack(t, { appToken: 'xapp-1-A0TEST-1-the-real-one' });
 
-    const refusal = await waitFor(() => daemon.logs.find((l) => /SLACK_APP_TOKEN/.test(String(l.msg))), { what: 'the refusal in the log', timeoutMs: 20_000 });
+    const refusal = await waitFor(() => daemon.logs.find((l) => /SLACK_APP_TOKEN/.test(String(l.msg))), {
+      what: 'the refusal in the log',
+      timeoutMs: 20_000,
+    });
     assert.match(String(refusal.msg), /Slack refused SLACK_APP_TOKEN \(invalid_auth\)/);
     assert.match(String(refusal.msg), /connections:write/);
     const r = await ready(daemon.url);

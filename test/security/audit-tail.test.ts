@@ -28,7 +28,8 @@ function seed(t: { after(fn: () => void): void }) {
 }
 
 /** A command that appends audit rows. */
-const more = (env: Record<string, string>) => runCli(['alerts', 'ingest', path.join(FIXTURES, 'alertmanager/06-unicode-injection-long-description.json')], { env });
+const more = (env: Record<string, string>) =>
+  runCli(['alerts', 'ingest', path.join(FIXTURES, 'alertmanager/06-unicode-injection-long-description.json')], { env });
 
 /** What an attacker with write access to the database file can do. */
 function tamper(db: string, fn: (d: Sqlite.Database) => void): void {
@@ -57,7 +58,10 @@ describe('audit tail anchored outside the database', () => {
     assert.equal(a.seq, lastSeq(db));
     const r = runCli(['audit', 'verify'], { env });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`Audit chain intact: ${a.seq} rows, .*holds row ${a.seq} as anchored in ${anchor.replace(/[.]/g, '\\.')}`));
+    assert.match(
+      r.stdout,
+      new RegExp(`Audit chain intact: ${a.seq} rows, .*holds row ${a.seq} as anchored in ${anchor.replace(/[.]/g, '\\.')}`),
+    );
   });
 
   it('deleting the newest rows (triggers dropped) is reported as truncated, exit 1, naming the anchor', (t) => {
@@ -66,7 +70,12 @@ describe('audit tail anchored outside the database', () => {
     tamper(db, (d) => d.prepare('DELETE FROM audit WHERE seq > ?').run(head - 2));
     const r = runCli(['audit', 'verify'], { env });
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stderr, new RegExp(`audit chain broken at row ${head - 1}: the chain is truncated: it ends at row ${head - 2}, but the anchor ${anchor.replace(/[.]/g, '\\.')} \\(written .*\\) records row ${head}`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `audit chain broken at row ${head - 1}: the chain is truncated: it ends at row ${head - 2}, but the anchor ${anchor.replace(/[.]/g, '\\.')} \\(written .*\\) records row ${head}`,
+      ),
+    );
   });
 
   it('a later append does not launder the cut: the anchor stays, verify still fails', (t) => {
@@ -86,10 +95,20 @@ describe('audit tail anchored outside the database', () => {
       d.prepare('DELETE FROM audit WHERE seq > ?').run(head - 2);
       let prev = (d.prepare('SELECT hash FROM audit WHERE seq = ?').get(head - 2) as { hash: string }).hash;
       for (let seq = head - 1; seq <= head + 1; seq++) {
-        const entry = { ts: Date.now(), actor: 'cli:nobody', source: 'cli' as const, action: 'incident.ack', target: 'x', incidentId: 1, result: 'ok', detail: {} };
+        const entry = {
+          ts: Date.now(),
+          actor: 'cli:nobody',
+          source: 'cli' as const,
+          action: 'incident.ack',
+          target: 'x',
+          incidentId: 1,
+          result: 'ok',
+          detail: {},
+        };
         const hash = chainHash(prev, seq, entry);
-        d.prepare('INSERT INTO audit (seq, ts, actor, source, action, target, incident_id, result, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, '{}', prev, hash);
+        d.prepare(
+          'INSERT INTO audit (seq, ts, actor, source, action, target, incident_id, result, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(seq, entry.ts, entry.actor, entry.source, entry.action, entry.target, entry.incidentId, entry.result, '{}', prev, hash);
         prev = hash;
       }
     });

@@ -27,7 +27,11 @@ const alice = { id: 'U0ALICE', source: 'slack' as const };
 const prodWeb = { namespace: 'prod', deployment: 'web' };
 
 const BASE: Policy = {
-  maxRisk: 'mutate', namespaces: ['prod', 'staging'], deploymentSelector: null, production: ['prod'], approvalTtlMs: 15 * 60_000,
+  maxRisk: 'mutate',
+  namespaces: ['prod', 'staging'],
+  deploymentSelector: null,
+  production: ['prod'],
+  approvalTtlMs: 15 * 60_000,
   scale: { min: 1, max: 5 },
   requesters: { mutate: ['U0ALICE', ME, 'cli:bob'] },
   approvers: { mutate: ['cli:bob', 'cli:carol', ME] },
@@ -53,19 +57,48 @@ interface Row {
 
 const ROWS: Row[] = [
   { name: 'self-approval', requester: 'approver', why: /requested this, and nobody may approve their own request/, exit: 4 },
-  { name: 'approver not allowed for the risk', policy: { approvers: { mutate: ['U0BOB'] } }, why: /may not approve mutate actions \(policy.approvers.mutate: U0BOB\)/, exit: 4 },
-  { name: 'approve_from violated', policy: { approveFrom: { mutate: ['slack'] } }, why: /mutate actions may be approved only from slack \(policy.approve_from.mutate\)/, exit: 4 },
+  {
+    name: 'approver not allowed for the risk',
+    policy: { approvers: { mutate: ['U0BOB'] } },
+    why: /may not approve mutate actions \(policy.approvers.mutate: U0BOB\)/,
+    exit: 4,
+  },
+  {
+    name: 'approve_from violated',
+    policy: { approveFrom: { mutate: ['slack'] } },
+    why: /mutate actions may be approved only from slack \(policy.approve_from.mutate\)/,
+    exit: 4,
+  },
   { name: 'expired request', later: 16, why: /expired at .*: request it again/, exit: 4 },
   { name: 'replayed approval', replay: true, why: /already decided by .* and succeeded/, exit: 1 },
-  { name: 'namespace left the allow-list', policy: { namespaces: ['staging'] }, why: /policy in force now: namespace prod is not in policy.namespaces \(staging\)/, exit: 4 },
-  { name: 'action above max_risk', policy: { maxRisk: 'read' }, why: /rollout-restart is a mutate action and policy.max_risk allows only up to read/, exit: 4 },
-  { name: 'scale outside bounds', scale: 4, policy: { scale: { min: 1, max: 3 } }, why: /scaling to 4 replicas is outside policy.scale \(1 to 3\)/, exit: 4 },
+  {
+    name: 'namespace left the allow-list',
+    policy: { namespaces: ['staging'] },
+    why: /policy in force now: namespace prod is not in policy.namespaces \(staging\)/,
+    exit: 4,
+  },
+  {
+    name: 'action above max_risk',
+    policy: { maxRisk: 'read' },
+    why: /rollout-restart is a mutate action and policy.max_risk allows only up to read/,
+    exit: 4,
+  },
+  {
+    name: 'scale outside bounds',
+    scale: 4,
+    policy: { scale: { min: 1, max: 3 } },
+    why: /scaling to 4 replicas is outside policy.scale \(1 to 3\)/,
+    exit: 4,
+  },
 ];
 
 /** The YAML a CLI process reads for a policy. */
 function yaml(p: Policy, kubeconfig: string): string {
   const list = (xs: readonly string[] | undefined) => `[${(xs ?? []).map((x) => JSON.stringify(x)).join(', ')}]`;
-  const rec = (r: Partial<Record<string, readonly string[]>>) => `{ ${Object.entries(r).map(([k, v]) => `${k}: ${list(v)}`).join(', ')} }`;
+  const rec = (r: Partial<Record<string, readonly string[]>>) =>
+    `{ ${Object.entries(r)
+      .map(([k, v]) => `${k}: ${list(v)}`)
+      .join(', ')} }`;
   return `kubernetes:
   enabled: true
   kubeconfig: ${kubeconfig}
@@ -105,20 +138,42 @@ describe('authorisation matrix: TUI and CLI', () => {
   });
   const patches = () => fake.writes().filter((w) => w.method === 'PATCH').length;
   // No silence here: a silencer that is never built.
-  const ctxFor = (store: SqliteStore, now: () => number, policy: Policy): OperatorContext =>
-    ({ store, clock: { now }, notify: false, policy, executor: async () => executor, silencer: async () => { throw new Error('unused') }, newId: newRequestId });
+  const ctxFor = (store: SqliteStore, now: () => number, policy: Policy): OperatorContext => ({
+    store,
+    clock: { now },
+    notify: false,
+    policy,
+    executor: async () => executor,
+    silencer: async () => {
+      throw new Error('unused');
+    },
+    newId: newRequestId,
+  });
 
   /** Makes the row's request through the core; returns its id. */
   async function makeRequest(ctx: RemediationContext, row: Row, approverId: string, source: 'tui' | 'cli'): Promise<string> {
     const requester = row.requester === 'approver' ? { id: approverId, source } : alice;
-    const out = await requestAction(ctx, { action: row.scale ? 'scale' : 'rollout-restart', target: prodWeb, params: row.scale ? { replicas: row.scale } : {} }, requester);
+    const out = await requestAction(
+      ctx,
+      { action: row.scale ? 'scale' : 'rollout-restart', target: prodWeb, params: row.scale ? { replicas: row.scale } : {} },
+      requester,
+    );
     assert.equal(out.kind, 'pending', `${row.name}: ${out.kind === 'refused' ? out.reason : out.kind}`);
     return out.kind === 'pending' ? out.request.id : '';
   }
 
   function assertAudited(store: SqliteStore, row: Row, actor: string, requestId: string): void {
-    const refused = [...store.auditRows()].filter((r) => r.action === 'action.approve' && r.result === 'refused' && r.actor === actor && (r.detail as { requestId?: string }).requestId === requestId);
-    assert.ok(refused.some((r) => row.why.test(String((r.detail as { why?: string }).why))), `${row.name}: audited with the reason (${JSON.stringify(refused.map((r) => r.detail))})`);
+    const refused = [...store.auditRows()].filter(
+      (r) =>
+        r.action === 'action.approve' &&
+        r.result === 'refused' &&
+        r.actor === actor &&
+        (r.detail as { requestId?: string }).requestId === requestId,
+    );
+    assert.ok(
+      refused.some((r) => row.why.test(String((r.detail as { why?: string }).why))),
+      `${row.name}: audited with the reason (${JSON.stringify(refused.map((r) => r.detail))})`,
+    );
   }
 
   for (const row of ROWS) {
@@ -127,7 +182,12 @@ describe('authorisation matrix: TUI and CLI', () => {
       try {
         let now = Date.now();
         const bob = { id: 'cli:bob', source: 'tui' as const };
-        const id = await makeRequest(ctxFor(store, () => now, BASE), row, bob.id, 'tui');
+        const id = await makeRequest(
+          ctxFor(store, () => now, BASE),
+          row,
+          bob.id,
+          'tui',
+        );
         const ctx = ctxFor(store, () => now, { ...BASE, ...row.policy });
         if (row.replay) assert.equal((await tuiApprove(ctx, id, bob)).tone, 'ok');
         now += (row.later ?? 0) * 60_000;
@@ -154,7 +214,11 @@ describe('authorisation matrix: TUI and CLI', () => {
         tuiApprove(ctxFor(a, Date.now, BASE), id, { id: 'cli:bob', source: 'tui' }),
         tuiApprove(ctxFor(b, Date.now, BASE), id, { id: 'cli:carol', source: 'tui' }),
       ]);
-      assert.deepEqual(results.map((r) => (r.text.startsWith('refused: ') ? 'refused' : r.tone)).sort(), ['ok', 'refused'], JSON.stringify(results));
+      assert.deepEqual(
+        results.map((r) => (r.text.startsWith('refused: ') ? 'refused' : r.tone)).sort(),
+        ['ok', 'refused'],
+        JSON.stringify(results),
+      );
       assert.equal(patches(), before + 1, 'ran exactly once');
       const loser = results[0]!.text.startsWith('refused: ') ? 'cli:bob' : 'cli:carol';
       assertAudited(a, { name: 'concurrent', why: /already (approved|decided) by cli:(bob|carol)/, exit: 1 }, loser, id);
@@ -174,7 +238,12 @@ describe('authorisation matrix: TUI and CLI', () => {
       const env = { CHATOPS_DB: db, CHATOPS_CONFIG: config };
       try {
         const now = Date.now() - (row.later ?? 0) * 60_000;
-        const id = await makeRequest(ctxFor(store, () => now, BASE), row, ME, 'cli');
+        const id = await makeRequest(
+          ctxFor(store, () => now, BASE),
+          row,
+          ME,
+          'cli',
+        );
         if (row.replay) assert.equal((await runCliAsync(['approve', id], { env })).code, 0);
         const before = patches();
         const r = await runCliAsync(['approve', id], { env });
@@ -197,7 +266,10 @@ describe('authorisation matrix: TUI and CLI', () => {
     try {
       const id = await makeRequest(ctxFor(store, Date.now, BASE), { name: 'concurrent', why: /./, exit: 0 }, ME, 'cli');
       const before = patches();
-      const both = await Promise.all([runCliAsync(['approve', id], { env: { CHATOPS_DB: db, CHATOPS_CONFIG: config } }), runCliAsync(['approve', id], { env: { CHATOPS_DB: db, CHATOPS_CONFIG: config } })]);
+      const both = await Promise.all([
+        runCliAsync(['approve', id], { env: { CHATOPS_DB: db, CHATOPS_CONFIG: config } }),
+        runCliAsync(['approve', id], { env: { CHATOPS_DB: db, CHATOPS_CONFIG: config } }),
+      ]);
       assert.deepEqual(both.map((x) => x.code).sort(), [0, 1], both.map((x) => x.stderr).join('\n'));
       assert.equal(patches(), before + 1, 'ran exactly once');
       assertAudited(store, { name: 'concurrent', why: new RegExp(`already (approved|decided) by ${ME}`), exit: 1 }, ME, id);
@@ -213,8 +285,14 @@ describe('authorisation matrix: TUI and CLI', () => {
       const big = await requestAction(ctx, { action: 'scale', target: prodWeb, params: { replicas: 9 } }, alice);
       assert.match(big.kind === 'refused' ? big.reason : '', /outside policy.scale \(1 to 5\)/);
       const undo = await requestAction(ctx, { action: 'rollout-undo', target: prodWeb }, alice);
-      assert.match(undo.kind === 'refused' ? undo.reason : '', /rollout-undo is a destructive action and policy.max_risk allows only up to mutate/);
-      assert.deepEqual([...store.auditRows()].map((r) => `${r.action}:${r.result}`), ['action.request:refused', 'action.request:refused']);
+      assert.match(
+        undo.kind === 'refused' ? undo.reason : '',
+        /rollout-undo is a destructive action and policy.max_risk allows only up to mutate/,
+      );
+      assert.deepEqual(
+        [...store.auditRows()].map((r) => `${r.action}:${r.result}`),
+        ['action.request:refused', 'action.request:refused'],
+      );
       assert.equal(store.listRequests({}).length, 0, 'nothing stored to approve');
     } finally {
       store.close();

@@ -18,11 +18,51 @@ it('db backup refuses dangling links, linked journal paths and links to files, c
   const victim = path.join(dir, 'victim');
   fs.writeFileSync(victim, 'keep me');
   const cases: [string, () => string, RegExp][] = [
-    ['dangling link at the backup path', () => { const p = path.join(dir, 'a.db'); fs.symlinkSync(path.join(dir, 'nowhere'), p); return p; }, /backup path .*a\.db is already taken by a symbolic link to .*nowhere \(which does not exist\)/],
-    ['link to an existing file at the backup path', () => { const p = path.join(dir, 'b.db'); fs.symlinkSync(victim, p); return p; }, /backup path .*b\.db is already taken by a symbolic link to .*victim/],
-    ['dangling link at the journal path', () => { const p = path.join(dir, 'c.db'); fs.symlinkSync(path.join(dir, 'planted'), `${p}-journal`); return p; }, /journal path .*c\.db-journal is already taken by a symbolic link/],
-    ['link at the WAL path', () => { const p = path.join(dir, 'd.db'); fs.symlinkSync(victim, `${p}-wal`); return p; }, /WAL path .*d\.db-wal is already taken by a symbolic link/],
-    ['an existing file', () => { const p = path.join(dir, 'e.db'); fs.writeFileSync(p, 'x'); return p; }, /e\.db already exists: choose a new file name/],
+    [
+      'dangling link at the backup path',
+      () => {
+        const p = path.join(dir, 'a.db');
+        fs.symlinkSync(path.join(dir, 'nowhere'), p);
+        return p;
+      },
+      /backup path .*a\.db is already taken by a symbolic link to .*nowhere \(which does not exist\)/,
+    ],
+    [
+      'link to an existing file at the backup path',
+      () => {
+        const p = path.join(dir, 'b.db');
+        fs.symlinkSync(victim, p);
+        return p;
+      },
+      /backup path .*b\.db is already taken by a symbolic link to .*victim/,
+    ],
+    [
+      'dangling link at the journal path',
+      () => {
+        const p = path.join(dir, 'c.db');
+        fs.symlinkSync(path.join(dir, 'planted'), `${p}-journal`);
+        return p;
+      },
+      /journal path .*c\.db-journal is already taken by a symbolic link/,
+    ],
+    [
+      'link at the WAL path',
+      () => {
+        const p = path.join(dir, 'd.db');
+        fs.symlinkSync(victim, `${p}-wal`);
+        return p;
+      },
+      /WAL path .*d\.db-wal is already taken by a symbolic link/,
+    ],
+    [
+      'an existing file',
+      () => {
+        const p = path.join(dir, 'e.db');
+        fs.writeFileSync(p, 'x');
+        return p;
+      },
+      /e\.db already exists: choose a new file name/,
+    ],
   ];
   for (const [name, make, why] of cases) {
     const r = runCli(['db', 'backup', make()], { env });

@@ -33,17 +33,26 @@ describe('a hostile on-call engineer on the bastion', { concurrency: false }, ()
   let pending = '';
   const cli = (u: string) => `cli:${b.users[u]!.user}`;
   const kubeRequests = (ns: string) => fake.requests.filter((r) => r.pathname.includes(`/namespaces/${ns}/`));
-  const restarts = (name: string) => fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === `/apis/apps/v1/namespaces/prod/deployments/${name}`).length;
+  const restarts = (name: string) =>
+    fake.writes().filter((w) => w.method === 'PATCH' && w.pathname === `/apis/apps/v1/namespaces/prod/deployments/${name}`).length;
   /** The audit trail, read by the service account itself. */
   const auditRows = async () => {
     const r = await b.sudo('bob', ['audit', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as { actor: string; action: string; result: string; target: string | null; detail: Record<string, unknown> }[];
+    return JSON.parse(r.stdout) as {
+      actor: string;
+      action: string;
+      result: string;
+      target: string | null;
+      detail: Record<string, unknown>;
+    }[];
   };
   /** The same attacker file, owned by the attacker, at their chosen path. */
   const evilConfig = (file: string, user: string) => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `store:
+    fs.writeFileSync(
+      file,
+      `store:
   path: ${path.join(b.home(user), 'evil.db')}
 slack:
   api_url: ${trapUrl}
@@ -59,7 +68,8 @@ policy:
   approvers: { mutate: ["*"] }
 users:
   ${b.users[user]!.user}: ${cli('bob')}
-`);
+`,
+    );
     for (const p of [file, path.dirname(file)]) fs.chownSync(p, b.users[user]!.uid, b.users[user]!.gid);
     return file;
   };
@@ -68,7 +78,12 @@ users:
     emu = await SlackEmulator.start();
     fake = await KubeFake.start();
     fake.allow(remediatorRules(['prod', 'staging', 'kube-system']));
-    for (const [namespace, name] of [['prod', 'web'], ['prod', 'api'], ['staging', 'web'], ['kube-system', 'coredns']] as const) {
+    for (const [namespace, name] of [
+      ['prod', 'web'],
+      ['prod', 'api'],
+      ['staging', 'web'],
+      ['kube-system', 'coredns'],
+    ] as const) {
       fake.addDeployment({ namespace, name, replicas: 2, labels: REMEDIABLE });
     }
     trap = http.createServer((req, res) => {
@@ -167,10 +182,20 @@ policy:
     assert.match(self.stderr, new RegExp(`${cli('alice')} requested this`));
     assert.equal(restarts('api'), 0);
     const rows = await auditRows();
-    const refused = rows.filter((x) => x.action === 'action.request' && x.result === 'refused' && x.target === 'kube-system/coredns' && x.actor === cli('alice'));
+    const refused = rows.filter(
+      (x) => x.action === 'action.request' && x.result === 'refused' && x.target === 'kube-system/coredns' && x.actor === cli('alice'),
+    );
     assert.equal(refused.length, 3, 'each attempt audited');
     assert.ok(refused.every((x) => /namespace kube-system is not in policy.namespaces/.test(String(x.detail.why))));
-    assert.ok(rows.some((x) => x.action === 'action.approve' && x.result === 'refused' && x.actor === cli('alice') && /requested this/.test(String(x.detail.why))));
+    assert.ok(
+      rows.some(
+        (x) =>
+          x.action === 'action.approve' &&
+          x.result === 'refused' &&
+          x.actor === cli('alice') &&
+          /requested this/.test(String(x.detail.why)),
+      ),
+    );
   });
 
   it("sudo keeps the caller's environment out (the shipped rule has no SETENV)", async () => {
@@ -196,22 +221,44 @@ policy:
     assert.match(mismatched.stderr, /do not name one account in the password database/);
     const evil = evilConfig(path.join(b.home('mallory'), 'evil.yaml'), 'mallory');
     const env = await b.sudo('mallory', ['remediate', 'scale', 'kube-system/coredns', '--replicas', '0'], {
-      vars: { CHATOPS_CONFIG: evil, KUBECONFIG: path.join(b.home('mallory'), 'kubeconfig'), CHATOPS_DB: path.join(b.home('mallory'), 'x.db'), SLACK_API_URL: trapUrl },
+      vars: {
+        CHATOPS_CONFIG: evil,
+        KUBECONFIG: path.join(b.home('mallory'), 'kubeconfig'),
+        CHATOPS_DB: path.join(b.home('mallory'), 'x.db'),
+        SLACK_API_URL: trapUrl,
+      },
     });
     assert.equal(env.code, 4, env.stderr);
     assert.match(env.stderr, /namespace kube-system is not in policy.namespaces \(prod, staging\)/);
     assert.deepEqual(kubeRequests('kube-system'), []);
     assert.equal(fs.existsSync(path.join(os.tmpdir(), `chatops-pwned-${b.tag}-mallory`)), false);
     const list = await b.sudo('bob', ['approvals', '--json']);
-    assert.deepEqual((JSON.parse(list.stdout) as { id: string; state: string }[]).filter((x) => x.id === pending).map((x) => x.state), ['pending'], 'still pending');
-    assert.ok((await auditRows()).some((x) => x.actor === cli('mallory') && x.result === 'refused' && x.target === 'kube-system/coredns'), 'audited under her own name');
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as { id: string; state: string }[]).filter((x) => x.id === pending).map((x) => x.state),
+      ['pending'],
+      'still pending',
+    );
+    assert.ok(
+      (await auditRows()).some((x) => x.actor === cli('mallory') && x.result === 'refused' && x.target === 'kube-system/coredns'),
+      'audited under her own name',
+    );
   });
 
   it('without sudo (a group-shared database) identity is the OS account, whatever SUDO_* says', async () => {
     const group = path.join(b.root, 'group');
     fs.mkdirSync(group);
     fs.chmodSync(group, 0o770);
-    fs.chownSync(group, 0, Number(fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${b.oncall}:`))!.split(':')[2]));
+    fs.chownSync(
+      group,
+      0,
+      Number(
+        fs
+          .readFileSync('/etc/group', 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith(`${b.oncall}:`))!
+          .split(':')[2],
+      ),
+    );
     const gid = fs.statSync(group).gid;
     const cfg = path.join(group, 'chatops.yaml');
     fs.writeFileSync(cfg, `store:\n  path: ${group}/chatops.db\n  mode: "0660"\n  group: ${b.oncall}\n`, { mode: 0o640 });
@@ -220,7 +267,9 @@ policy:
     fs.copyFileSync(path.join(FIXTURES, 'alertmanager/01-firing-single.json'), payload);
     fs.chmodSync(payload, 0o644);
     const bob = b.users.bob!;
-    const asBob = await b.direct('alice', ['--config', cfg, 'alerts', 'ingest', payload], { vars: { SUDO_USER: bob.user, SUDO_UID: String(bob.uid) } });
+    const asBob = await b.direct('alice', ['--config', cfg, 'alerts', 'ingest', payload], {
+      vars: { SUDO_USER: bob.user, SUDO_UID: String(bob.uid) },
+    });
     assert.equal(asBob.code, 0, asBob.stderr);
     const ack = await b.direct('alice', ['--config', cfg, 'ack', '1'], { vars: { SUDO_USER: bob.user, SUDO_UID: String(bob.uid) } });
     assert.equal(ack.code, 0, ack.stderr);
@@ -252,61 +301,93 @@ policy:
   };
 
   it('the system configuration, its kubeconfig and token files, or a directory above them, writable by others: exit 2, named', async () => {
-    const oncallGid = Number(fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${b.oncall}:`))!.split(':')[2]);
+    const oncallGid = Number(
+      fs
+        .readFileSync('/etc/group', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${b.oncall}:`))!
+        .split(':')[2],
+    );
     const svc = b.service;
     const alice = b.users.alice!;
-    await refusedWhile('config directory writable by a group',
+    await refusedWhile(
+      'config directory writable by a group',
       () => fs.chmodSync(b.etc, 0o770),
       () => fs.chmodSync(b.etc, 0o750),
-      new RegExp(`Refusing to run: ${b.etc}, a directory above the system configuration .* is writable by group ${svc.gid}`));
-    await refusedWhile('a directory higher up writable by everyone (no sticky bit)',
+      new RegExp(`Refusing to run: ${b.etc}, a directory above the system configuration .* is writable by group ${svc.gid}`),
+    );
+    await refusedWhile(
+      'a directory higher up writable by everyone (no sticky bit)',
       () => fs.chmodSync(b.root, 0o777),
       () => fs.chmodSync(b.root, 0o755),
-      new RegExp(`Refusing to run: ${b.root}, a directory above the system configuration .* is writable by everyone`));
-    await refusedWhile('config directory owned by an on-call engineer',
+      new RegExp(`Refusing to run: ${b.root}, a directory above the system configuration .* is writable by everyone`),
+    );
+    await refusedWhile(
+      'config directory owned by an on-call engineer',
       () => fs.chownSync(b.etc, alice.uid, svc.gid),
       () => fs.chownSync(b.etc, 0, svc.gid),
-      new RegExp(`Refusing to run: ${b.etc}, a directory above the system configuration .* is owned by uid ${alice.uid}`));
-    await refusedWhile('system configuration owned by an engineer',
+      new RegExp(`Refusing to run: ${b.etc}, a directory above the system configuration .* is owned by uid ${alice.uid}`),
+    );
+    await refusedWhile(
+      'system configuration owned by an engineer',
       () => fs.chownSync(b.systemConfig, alice.uid, svc.gid),
       () => fs.chownSync(b.systemConfig, 0, svc.gid),
-      new RegExp(`the system configuration ${b.systemConfig} is owned by uid ${alice.uid}`));
+      new RegExp(`the system configuration ${b.systemConfig} is owned by uid ${alice.uid}`),
+    );
     const kubeconfig = path.join(b.etc, 'kubeconfig');
-    await refusedWhile('kubeconfig a symbolic link into an engineer\'s directory',
-      () => { fs.rmSync(kubeconfig); fs.symlinkSync(path.join(b.home('alice'), 'kubeconfig'), kubeconfig); },
-      () => { fs.rmSync(kubeconfig); b.writeRootFile('kubeconfig', kubeconfigText); },
-      new RegExp(`${b.home('alice')}, a directory above kubernetes.kubeconfig ${kubeconfig}, is owned by uid ${alice.uid}`));
-    await refusedWhile('token file writable by everyone',
+    await refusedWhile(
+      "kubeconfig a symbolic link into an engineer's directory",
+      () => {
+        fs.rmSync(kubeconfig);
+        fs.symlinkSync(path.join(b.home('alice'), 'kubeconfig'), kubeconfig);
+      },
+      () => {
+        fs.rmSync(kubeconfig);
+        b.writeRootFile('kubeconfig', kubeconfigText);
+      },
+      new RegExp(`${b.home('alice')}, a directory above kubernetes.kubeconfig ${kubeconfig}, is owned by uid ${alice.uid}`),
+    );
+    await refusedWhile(
+      'token file writable by everyone',
       () => fs.chmodSync(path.join(b.etc, 'slack-bot-token'), 0o666),
       () => fs.chmodSync(path.join(b.etc, 'slack-bot-token'), 0o640),
-      /slack.bot_token_file .*slack-bot-token is writable by everyone/);
-    await refusedWhile('a relative store.path (the working directory is the caller\'s)',
+      /slack.bot_token_file .*slack-bot-token is writable by everyone/,
+    );
+    await refusedWhile(
+      "a relative store.path (the working directory is the caller's)",
       () => b.writeRootFile('chatops.yaml', systemYaml.replace(`path: ${b.state}/chatops.db`, 'path: ./data/chatops.db')),
       () => b.writeRootFile('chatops.yaml', systemYaml),
-      /store.path \.\/data\/chatops.db in .* is a relative path/);
-    await refusedWhile('kubernetes enabled without a kubeconfig (never KUBECONFIG or ~/.kube/config)',
+      /store.path \.\/data\/chatops.db in .* is a relative path/,
+    );
+    await refusedWhile(
+      'kubernetes enabled without a kubeconfig (never KUBECONFIG or ~/.kube/config)',
       () => b.writeRootFile('chatops.yaml', systemYaml.replace(`  kubeconfig: ${b.etc}/kubeconfig\n`, '')),
       () => b.writeRootFile('chatops.yaml', systemYaml),
-      /kubernetes.kubeconfig is not set in .*: on the bastion chatops uses only the kubeconfig the system configuration names/);
+      /kubernetes.kubeconfig is not set in .*: on the bastion chatops uses only the kubeconfig the system configuration names/,
+    );
     assert.equal((await b.sudo('alice', ['approvals'])).code, 0, 'restored');
   });
 
   it('a kubeconfig whose user runs a program (exec) is refused unless the system configuration allows it', async () => {
     const marker = path.join(os.tmpdir(), `chatops-pwned-${b.tag}-root`);
-    await refusedWhile('exec credential plugin',
+    await refusedWhile(
+      'exec credential plugin',
       () => b.writeRootFile('kubeconfig', execKubeconfig(fake.url, marker)),
       () => b.writeRootFile('kubeconfig', kubeconfigText),
       /gets its credentials by running a program \(exec\), which chatops refuses unless kubernetes.allow_exec_plugins is true/,
-      ['remediate', 'pods', 'prod/web']);
+      ['remediate', 'pods', 'prod/web'],
+    );
     assert.equal(fs.existsSync(marker), false, 'the plugin never ran');
   });
 
   it('a token file with a stray second line: refused on load, naming the file and not its content', async () => {
-    await refusedWhile('bot token with a second line',
+    await refusedWhile(
+      'bot token with a second line',
       () => b.writeRootFile('slack-bot-token', 'xoxb-test\nSECONDLINESECRET\n'),
       () => b.writeRootFile('slack-bot-token', 'xoxb-test\n'),
       /slack.bot_token_file .*slack-bot-token does not hold a Slack bot token \(xoxb-…, one line\): put only the token there \(its content is not shown\)/,
-      ['config', 'check']);
+      ['config', 'check'],
+    );
     const r = await b.sudo('alice', ['config', 'check']);
     assert.doesNotMatch(r.stdout + r.stderr, /SECONDLINESECRET/);
   });

@@ -78,17 +78,51 @@ const CASES: Array<[string, unknown, number]> = [
   ['truncatedAlerts a string', { ...valid(), truncatedAlerts: 'many' }, 400],
   ['groupLabels an array', { ...valid(), groupLabels: [] }, 400],
   ['commonLabels a string', { ...valid(), commonLabels: 'x' }, 400],
-  ['duplicate fingerprints, conflicting states', webhookBody([{ fingerprint: 'dddddddddddddddd' }, { fingerprint: 'dddddddddddddddd', status: 'resolved', endsAt: Date.now() - 1000 }]), 400],
-  ['__proto__ label (prototype pollution)', `{"version":"4","status":"firing","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"A","__proto__":{"polluted":"yes"}},"startsAt":"2026-11-26T10:00:00Z","fingerprint":"p"}]}`, 400],
+  [
+    'duplicate fingerprints, conflicting states',
+    webhookBody([{ fingerprint: 'dddddddddddddddd' }, { fingerprint: 'dddddddddddddddd', status: 'resolved', endsAt: Date.now() - 1000 }]),
+    400,
+  ],
+  [
+    '__proto__ label (prototype pollution)',
+    `{"version":"4","status":"firing","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"A","__proto__":{"polluted":"yes"}},"startsAt":"2026-11-26T10:00:00Z","fingerprint":"p"}]}`,
+    400,
+  ],
   ['__proto__ at top level', `{"__proto__":{"polluted":"yes"},"version":"4","status":"firing","groupKey":"g","alerts":[]}`, 200],
   ['constructor label is just a label', withAlert({ labels: { alertname: 'A', constructor: 'x', toString: 'y' } }), 200],
   ['invalid UTF-8', Buffer.concat([Buffer.from('{"version":"4","receiver":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]), 400],
   ['NUL bytes in text are stored verbatim', withAlert({ annotations: { summary: 'a\u0000b' } }), 200],
   ['deeply nested JSON', nested(50_000), 400],
   ['10 MB body', { ...valid(), pad: 'x'.repeat(10 * 1024 * 1024) }, 413],
-  ['100k alerts', { ...valid(), alerts: Array.from({ length: 100_000 }, (_, i) => ({ status: 'firing', labels: { alertname: 'A' }, startsAt: '2026-11-26T10:00:00Z', fingerprint: `f${i}` })) }, 413],
+  [
+    '100k alerts',
+    {
+      ...valid(),
+      alerts: Array.from({ length: 100_000 }, (_, i) => ({
+        status: 'firing',
+        labels: { alertname: 'A' },
+        startsAt: '2026-11-26T10:00:00Z',
+        fingerprint: `f${i}`,
+      })),
+    },
+    413,
+  ],
   ['huge label value under the limit', withAlert({ labels: { alertname: 'A', blob: 'v'.repeat(900 * 1024) } }), 200],
-  ['mrkdwn and link injection everywhere', webhookBody([{ fingerprint: 'abababababababab', labels: { alertname: '<!channel>', namespace: '<@U123>' }, annotations: { summary: '<https://evil.example|click> <!here> &amp;', description: '*bold* `code` <!subteam^S1>' }, generatorURL: 'javascript:alert(1)' }], { groupKey: '{}:{alertname="<!channel>"}' }), 200],
+  [
+    'mrkdwn and link injection everywhere',
+    webhookBody(
+      [
+        {
+          fingerprint: 'abababababababab',
+          labels: { alertname: '<!channel>', namespace: '<@U123>' },
+          annotations: { summary: '<https://evil.example|click> <!here> &amp;', description: '*bold* `code` <!subteam^S1>' },
+          generatorURL: 'javascript:alert(1)',
+        },
+      ],
+      { groupKey: '{}:{alertname="<!channel>"}' },
+    ),
+    200,
+  ],
 ];
 
 describe('hostile input', () => {
@@ -122,13 +156,20 @@ describe('hostile input', () => {
     const dir = tempDir(t);
     fs.mkdirSync(path.join(dir, 'config'));
     fs.writeFileSync(path.join(dir, 'config/chatops.yaml'), 'webhook:\n  request_timeout: 1s\n');
-    const slow = await startDaemon(loadConfig({ env: { CHATOPS_DB: path.join(dir, 's.db'), CHATOPS_LISTEN: '127.0.0.1:0' }, cwd: dir }), silentLogger());
+    const slow = await startDaemon(
+      loadConfig({ env: { CHATOPS_DB: path.join(dir, 's.db'), CHATOPS_LISTEN: '127.0.0.1:0' }, cwd: dir }),
+      silentLogger(),
+    );
     t.after(() => slow.stop());
     const { port } = new URL(slow.url);
     const socket = net.connect(Number(port), '127.0.0.1');
     let closed = false;
-    socket.on('close', () => { closed = true; });
-    socket.on('error', () => { closed = true; });
+    socket.on('close', () => {
+      closed = true;
+    });
+    socket.on('error', () => {
+      closed = true;
+    });
     const request = 'POST /api/alertmanager HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{';
     let i = 0;
     const drip = setInterval(() => {
@@ -146,29 +187,41 @@ describe('hostile input', () => {
 
   it('property: the parser never throws anything but a usage error', () => {
     const jsonish = fc.jsonValue({ maxDepth: 4 });
-    const alertish = fc.record({
-      status: fc.oneof(fc.constantFrom('firing', 'resolved'), jsonish),
-      labels: fc.oneof(fc.dictionary(fc.string(), fc.string()), jsonish),
-      annotations: fc.oneof(fc.dictionary(fc.string(), fc.string()), jsonish),
-      startsAt: fc.oneof(fc.date({ min: new Date('2000-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString()), jsonish),
-      endsAt: fc.oneof(fc.constant('0001-01-01T00:00:00Z'), jsonish),
-      fingerprint: fc.oneof(fc.stringMatching(/^[0-9a-f]{16}$/), jsonish),
-    }, { requiredKeys: [] });
-    const payload = fc.record({
-      version: fc.oneof(fc.constant('4'), jsonish),
-      status: fc.oneof(fc.constantFrom('firing', 'resolved'), jsonish),
-      groupKey: fc.oneof(fc.string({ minLength: 1 }), jsonish),
-      alerts: fc.oneof(fc.array(alertish, { maxLength: 5 }), jsonish),
-      commonLabels: fc.oneof(fc.dictionary(fc.string(), fc.string()), jsonish),
-    }, { requiredKeys: [] });
-    fc.assert(fc.property(fc.oneof(payload, jsonish), (body) => {
-      try {
-        const d = parseWebhookBody(JSON.stringify(body), Date.now());
-        assert.ok(Array.isArray(d.alerts));
-        for (const a of d.alerts) assert.ok(Number.isFinite(a.startsAt));
-      } catch (e) {
-        if (!isChatopsError(e) || e.kind !== 'usage') throw e;
-      }
-    }), { numRuns: 2000 });
+    const alertish = fc.record(
+      {
+        status: fc.oneof(fc.constantFrom('firing', 'resolved'), jsonish),
+        labels: fc.oneof(fc.dictionary(fc.string(), fc.string()), jsonish),
+        annotations: fc.oneof(fc.dictionary(fc.string(), fc.string()), jsonish),
+        startsAt: fc.oneof(
+          fc.date({ min: new Date('2000-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+          jsonish,
+        ),
+        endsAt: fc.oneof(fc.constant('0001-01-01T00:00:00Z'), jsonish),
+        fingerprint: fc.oneof(fc.stringMatching(/^[0-9a-f]{16}$/), jsonish),
+      },
+      { requiredKeys: [] },
+    );
+    const payload = fc.record(
+      {
+        version: fc.oneof(fc.constant('4'), jsonish),
+        status: fc.oneof(fc.constantFrom('firing', 'resolved'), jsonish),
+        groupKey: fc.oneof(fc.string({ minLength: 1 }), jsonish),
+        alerts: fc.oneof(fc.array(alertish, { maxLength: 5 }), jsonish),
+        commonLabels: fc.oneof(fc.dictionary(fc.string(), fc.string()), jsonish),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(payload, jsonish), (body) => {
+        try {
+          const d = parseWebhookBody(JSON.stringify(body), Date.now());
+          assert.ok(Array.isArray(d.alerts));
+          for (const a of d.alerts) assert.ok(Number.isFinite(a.startsAt));
+        } catch (e) {
+          if (!isChatopsError(e) || e.kind !== 'usage') throw e;
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

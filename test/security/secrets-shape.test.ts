@@ -34,20 +34,26 @@ describe('token shapes on load', () => {
       const dir = tempDir(t);
       fs.writeFileSync(path.join(dir, 'bot'), content);
       fs.writeFileSync(path.join(dir, 'c.yaml'), `slack:\n  bot_token_file: ${path.join(dir, 'bot')}\n`);
-      assert.throws(() => loadConfig({ configPath: path.join(dir, 'c.yaml'), env: {} }), (e) => {
-        assert.ok(isChatopsError(e) && e.kind === 'config');
-        assert.match(e.message, why);
-        assert.doesNotMatch(e.message, /SHAPEBOTTOKEN|second-line|A0-1-abcdef/);
-        return true;
-      });
+      assert.throws(
+        () => loadConfig({ configPath: path.join(dir, 'c.yaml'), env: {} }),
+        (e) => {
+          assert.ok(isChatopsError(e) && e.kind === 'config');
+          assert.match(e.message, why);
+          assert.doesNotMatch(e.message, /SHAPEBOTTOKEN|second-line|A0-1-abcdef/);
+          return true;
+        },
+      );
     });
   }
-  it('accepts one token with an editor\'s final line break; checks variables the same way', (t) => {
+  it("accepts one token with an editor's final line break; checks variables the same way", (t) => {
     const dir = tempDir(t);
     fs.writeFileSync(path.join(dir, 'bot'), `${BOT}\n`);
     fs.writeFileSync(path.join(dir, 'c.yaml'), `slack:\n  bot_token_file: ${path.join(dir, 'bot')}\n`);
     assert.equal(loadConfig({ configPath: path.join(dir, 'c.yaml'), env: {} }).secrets.slackBotToken, BOT);
-    assert.throws(() => loadConfig({ env: { SLACK_APP_TOKEN: `xapp-1-A-1-x\nINJECTED: 1` } }), /The environment variable SLACK_APP_TOKEN does not hold a Slack app-level token/);
+    assert.throws(
+      () => loadConfig({ env: { SLACK_APP_TOKEN: `xapp-1-A-1-x\nINJECTED: 1` } }),
+      /The environment variable SLACK_APP_TOKEN does not hold a Slack app-level token/,
+    );
     assert.throws(() => loadConfig({ env: { CHATOPS_WEBHOOK_TOKEN: 'two words' } }), /CHATOPS_WEBHOOK_TOKEN does not hold a bearer token/);
   });
   it('the built CLI: config check with a two-line token file exits 2 and prints no part of it', (t) => {
@@ -70,7 +76,13 @@ describe('one redactor in the logger and the error funnel', () => {
     const fd = fs.openSync(file, 'w');
     const logger = await createLogger({ level: 'trace', fd });
     // What an HTTP library says when a header value is invalid: the value, inside its message.
-    logger.error({ err: new TypeError(`Invalid character in header content ["authorization"]: Bearer ${BOT}`), where: { url: `https://x/?t=${BOT.slice(0, 20)}` } }, `call failed with ${BOT}`);
+    logger.error(
+      {
+        err: new TypeError(`Invalid character in header content ["authorization"]: Bearer ${BOT}`),
+        where: { url: `https://x/?t=${BOT.slice(0, 20)}` },
+      },
+      `call failed with ${BOT}`,
+    );
     fs.closeSync(fd);
     const text = fs.readFileSync(file, 'utf8');
     assert.doesNotMatch(text, /SHAPEBOTTOKEN|xoxb-31415926-SHAP/);
@@ -79,7 +91,12 @@ describe('one redactor in the logger and the error funnel', () => {
     const stdout = bufferSink();
     const stderr = bufferSink();
     const io = new Output(stdout, stderr);
-    const code = reportError(new ChatopsError('unavailable', `Slack refused ${BOT}`, { cause: new Error(`header ${BOT}`) }), true, io, true);
+    const code = reportError(
+      new ChatopsError('unavailable', `Slack refused ${BOT}`, { cause: new Error(`header ${BOT}`) }),
+      true,
+      io,
+      true,
+    );
     assert.equal(code, 1);
     reportError(new Error(`socket hang up ${BOT}`), true, io);
     assert.match(stderr.text(), /socket hang up/);
@@ -90,21 +107,40 @@ describe('one redactor in the logger and the error funnel', () => {
 
 describe('policy.require_mapped_approvers', () => {
   const policy: Policy = {
-    maxRisk: 'mutate', namespaces: ['prod'], deploymentSelector: null, production: ['prod'], approvalTtlMs: 60_000, scale: { min: 1, max: 5 },
-    requesters: { mutate: ['*'] }, approvers: { mutate: ['*'] }, approveFrom: {}, requireMappedApprovers: true,
+    maxRisk: 'mutate',
+    namespaces: ['prod'],
+    deploymentSelector: null,
+    production: ['prod'],
+    approvalTtlMs: 60_000,
+    scale: { min: 1, max: 5 },
+    requesters: { mutate: ['*'] },
+    approvers: { mutate: ['*'] },
+    approveFrom: {},
+    requireMappedApprovers: true,
   };
   const facts = (requester: string, approver: string, source: 'slack' | 'cli') => ({
-    action: actionSpec('rollout-restart'), target: { namespace: 'prod', deployment: 'web' }, params: {}, targetLabels: 'unknown' as const,
-    requester: { id: requester, source: requester.startsWith('cli:') ? 'cli' as const : 'slack' as const }, approver: { id: approver, source },
+    action: actionSpec('rollout-restart'),
+    target: { namespace: 'prod', deployment: 'web' },
+    params: {},
+    targetLabels: 'unknown' as const,
+    requester: { id: requester, source: requester.startsWith('cli:') ? ('cli' as const) : ('slack' as const) },
+    approver: { id: approver, source },
   });
-  it('an unmapped terminal account may not approve a Slack user\'s request, nor the other way round', () => {
+  it("an unmapped terminal account may not approve a Slack user's request, nor the other way round", () => {
     const a = evaluateApproval(policy, facts('U0ALICE', 'cli:bob', 'cli'));
     assert.equal(a.kind, 'refused');
-    assert.match(a.reason, /cli:bob is a terminal account not mapped to a Slack user, so chatops cannot tell it from U0ALICE, who requested this: map it under users: \(policy.require_mapped_approvers\)/);
+    assert.match(
+      a.reason,
+      /cli:bob is a terminal account not mapped to a Slack user, so chatops cannot tell it from U0ALICE, who requested this: map it under users: \(policy.require_mapped_approvers\)/,
+    );
     assert.equal(evaluateApproval(policy, facts('cli:alice', 'U0BOB', 'slack')).kind, 'refused');
   });
   it('mapped ids, two terminal accounts or two Slack users are fine; off by default', () => {
-    assert.equal(evaluateApproval(policy, facts('U0ALICE', 'U0BOB', 'cli')).kind, 'allowed', 'a mapped terminal user approves as their Slack id');
+    assert.equal(
+      evaluateApproval(policy, facts('U0ALICE', 'U0BOB', 'cli')).kind,
+      'allowed',
+      'a mapped terminal user approves as their Slack id',
+    );
     assert.equal(evaluateApproval(policy, facts('cli:alice', 'cli:bob', 'cli')).kind, 'allowed');
     assert.equal(evaluateApproval({ ...policy, requireMappedApprovers: false }, facts('U0ALICE', 'cli:bob', 'cli')).kind, 'allowed');
   });

@@ -52,14 +52,22 @@ ${twoPersonPolicy({ requesters: ['U0ALICE'], approvers: ['U0BOB'] })}`;
   const tokens = { SLACK_BOT_TOKEN: SECRETS.bot, SLACK_APP_TOKEN: SECRETS.app, CHATOPS_WEBHOOK_TOKEN: SECRETS.webhook };
   const daemon = await spawnSlackDaemon({ dir, emulator: emu, config, env: tokens });
   let raw = '';
-  daemon.child.stderr!.on('data', (d: Buffer) => { raw += d.toString('utf8'); });
+  daemon.child.stderr!.on('data', (d: Buffer) => {
+    raw += d.toString('utf8');
+  });
   t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
 
-  const post = (body: unknown, token: string | null) => fetch(`${daemon.url}/api/alertmanager`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body),
-  });
-  const body = webhookBody([{ fingerprint: 'a000000000000001', labels: { alertname: 'SecretTest', namespace: 'prod', deployment: 'web' } }], { groupKey: 'secret' });
+  const post = (body: unknown, token: string | null) =>
+    fetch(`${daemon.url}/api/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const body = webhookBody(
+    [{ fingerprint: 'a000000000000001', labels: { alertname: 'SecretTest', namespace: 'prod', deployment: 'web' } }],
+    { groupKey: 'secret' },
+  );
   const outputs: [string, string][] = [];
   for (const token of [null, 'wrong-token', `${SECRETS.webhook}x`]) {
     const r = await post(body, token);
@@ -75,9 +83,15 @@ ${twoPersonPolicy({ requesters: ['U0ALICE'], approvers: ['U0BOB'] })}`;
   // Clicks: a refused request, a request, its approval, the run; then an ack.
   await emu.click({ ts: top.ts, actionId: 'chatops:remediate:rollout-restart', user: 'U0MALLORY' });
   await emu.click({ ts: top.ts, actionId: 'chatops:remediate:rollout-restart', user: 'U0ALICE' });
-  const approval = await waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')), { what: 'approval message', timeoutMs: 15_000 });
+  const approval = await waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')), {
+    what: 'approval message',
+    timeoutMs: 15_000,
+  });
   await emu.click({ ts: approval.ts, actionId: 'chatops:approve', user: 'U0BOB' });
-  await waitFor(() => emu.replies(top.ts).some((m) => /Done: \*rollout-restart\*/.test(m.text)), { what: 'restart done', timeoutMs: 30_000 });
+  await waitFor(() => emu.replies(top.ts).some((m) => /Done: \*rollout-restart\*/.test(m.text)), {
+    what: 'restart done',
+    timeoutMs: 30_000,
+  });
   await emu.click({ ts: top.ts, actionId: 'chatops:ack', user: 'U0BOB' });
   // A socket refresh.
   const opened = emu.connectionsOpened;
@@ -121,8 +135,13 @@ ${twoPersonPolicy({ requesters: ['U0ALICE'], approvers: ['U0BOB'] })}`;
   assert.ok(unauthorised.stderr.trim().length > 0, 'the 401 is reported');
 
   await stopDaemon(daemon);
-  assert.ok(daemon.logs.some((l) => l.level === 10 || l.level === 20), 'trace/debug lines were written (the level took effect)');
+  assert.ok(
+    daemon.logs.some((l) => l.level === 10 || l.level === 20),
+    'trace/debug lines were written (the level took effect)',
+  );
   outputs.push(['daemon log', raw]);
   for (const [where, text] of outputs) assertClean(where, text);
-  t.diagnostic(`scanned ${raw.split('\n').length} log lines, ${exported.stdout.split('\n').filter(Boolean).length} audit rows, ${outputs.length} outputs for ${Object.keys(SECRETS).length} tokens`);
+  t.diagnostic(
+    `scanned ${raw.split('\n').length} log lines, ${exported.stdout.split('\n').filter(Boolean).length} audit rows, ${outputs.length} outputs for ${Object.keys(SECRETS).length} tokens`,
+  );
 });

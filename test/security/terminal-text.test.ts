@@ -56,7 +56,10 @@ describe('clean', () => {
     for (const s of ['KubePodCrashLooping', '日本語のアラート', 'café 😀 ✓', 'a-b_c.d/e=f']) assert.equal(clean(s), s);
   });
   it('never leaves anything active (property)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => !ACTIVE.test(clean(s)) && !ACTIVE.test(cleanLines(s).replace(/[\n\t]/g, ''))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => !ACTIVE.test(clean(s)) && !ACTIVE.test(cleanLines(s).replace(/[\n\t]/g, ''))),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -66,9 +69,12 @@ describe('visible and terminalSafe', () => {
     assert.equal(visible('a\u202eb'), 'a\\u202eb');
     assert.equal(visible('a\\u202eb'), 'a\\\\u202eb');
     assert.notEqual(visible('a\u202eb'), visible('a\\u202eb'));
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => !ACTIVE.test(visible(s))), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => !ACTIVE.test(visible(s))),
+      { numRuns: 1000 },
+    );
   });
-  it('terminalSafe keeps JSON values exact and keeps chatops\' own progress redraw', () => {
+  it("terminalSafe keeps JSON values exact and keeps chatops' own progress redraw", () => {
     const value = { s: 'x\u202e\u200b\u009b\u2028\x7f😀\ud800', n: 1 };
     const text = `${JSON.stringify(value)}\n`;
     const safe = terminalSafe(text);
@@ -88,8 +94,31 @@ describe('display width', () => {
     assert.equal(fitCells('日本', 6), '日本  ');
   });
   it('aligns the incident table by cells', () => {
-    const base = { key: 'k', status: 'firing' as const, severity: 'critical', namespace: 'prod', target: 't', firing: 1, total: 1, openedAt: 0, updatedAt: 0, resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null, labels: {}, annotations: {}, groupKey: 'g', externalURL: '' };
-    const out = incidentTable([{ ...base, id: 1, alertname: '日本語' }, { ...base, id: 2, alertname: 'ascii' }], 0).split('\n');
+    const base = {
+      key: 'k',
+      status: 'firing' as const,
+      severity: 'critical',
+      namespace: 'prod',
+      target: 't',
+      firing: 1,
+      total: 1,
+      openedAt: 0,
+      updatedAt: 0,
+      resolvedAt: null,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      labels: {},
+      annotations: {},
+      groupKey: 'g',
+      externalURL: '',
+    };
+    const out = incidentTable(
+      [
+        { ...base, id: 1, alertname: '日本語' },
+        { ...base, id: 2, alertname: 'ascii' },
+      ],
+      0,
+    ).split('\n');
     const col = (line: string) => displayWidth(line.slice(0, line.indexOf('prod/t')));
     assert.equal(col(out[1]!), col(out[2]!));
   });
@@ -100,7 +129,12 @@ describe('the built CLI shows hostile alert text as text', () => {
     const dir = tempDir(t);
     const env = { CHATOPS_DB: path.join(dir, 'c.db') };
     const evil = Object.fromEntries(HOSTILE.filter(([n]) => n !== 'lone surrogates').map(([, v], i) => [`l${i}`, `v${v}`]));
-    const body = webhookBody([{ labels: { alertname: `Fake\x1b[2J\x1b[HACK BY cli:boss\x1b]0;title\x07`, namespace: 'prod\u202e', ...evil }, annotations: { summary: 'x\u200by\ufeff\r\nACK BY\u2028' } }]);
+    const body = webhookBody([
+      {
+        labels: { alertname: `Fake\x1b[2J\x1b[HACK BY cli:boss\x1b]0;title\x07`, namespace: 'prod\u202e', ...evil },
+        annotations: { summary: 'x\u200by\ufeff\r\nACK BY\u2028' },
+      },
+    ]);
     fs.writeFileSync(path.join(dir, 'p.json'), JSON.stringify(body));
     assert.equal(runCli(['alerts', 'ingest', path.join(dir, 'p.json')], { env }).code, 0);
     for (const args of [['incidents', 'list'], ['incidents', 'show', '1'], ['audit']]) {
@@ -108,7 +142,10 @@ describe('the built CLI shows hostile alert text as text', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stdout.replace(/[\n\t]/g, ''), ACTIVE, `${args.join(' ')}: ${JSON.stringify(r.stdout)}`);
     }
-    const json = JSON.parse(runCli(['incidents', 'show', '1', '--json'], { env }).stdout) as { labels: Record<string, string>; annotations: Record<string, string> };
+    const json = JSON.parse(runCli(['incidents', 'show', '1', '--json'], { env }).stdout) as {
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+    };
     assert.equal(json.labels.namespace, 'prod\u202e');
     assert.equal(json.annotations.summary, 'x\u200by\ufeff\r\nACK BY\u2028');
     const bad = runCli(['incidents', 'show', '1\x1b[2J'], { env });

@@ -25,27 +25,53 @@ test('a group lists its alerts with what tells them apart, counts what Alertmana
   const prom = await startPrometheus(dir);
   t.after(() => prom.stop());
   const port = await freePort();
-  const am = await startAlertmanager(dir, { webhookUrl: `http://127.0.0.1:${port}/api/alertmanager`, groupBy: ['alertname', 'namespace', 'service'], maxAlerts: 2 });
+  const am = await startAlertmanager(dir, {
+    webhookUrl: `http://127.0.0.1:${port}/api/alertmanager`,
+    groupBy: ['alertname', 'namespace', 'service'],
+    maxAlerts: 2,
+  });
   t.after(() => am.stop());
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu, env: { CHATOPS_LISTEN: `127.0.0.1:${port}`, PROMETHEUS_URL: prom.url, ALERTMANAGER_URL: am.url } });
+  const daemon = await spawnSlackDaemon({
+    dir,
+    emulator: emu,
+    env: { CHATOPS_LISTEN: `127.0.0.1:${port}`, PROMETHEUS_URL: prom.url, ALERTMANAGER_URL: am.url },
+  });
   t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
-  await waitFor(async () => ((await (await fetch(`${prom.url}/api/v1/query?query=up`)).json()) as { data: { result: unknown[] } }).data.result.length > 0, { what: 'up has data', timeoutMs: 20_000 });
+  await waitFor(
+    async () =>
+      ((await (await fetch(`${prom.url}/api/v1/query?query=up`)).json()) as { data: { result: unknown[] } }).data.result.length > 0,
+    { what: 'up has data', timeoutMs: 20_000 },
+  );
 
   const base = { alertname: 'PodNotReady', namespace: 'shop', severity: 'warning' };
   const startsAt = new Date(Date.now() - 60_000).toISOString();
   // Group api: five pods, each with its own description and query; group web shares alertname and namespace.
-  await postAlerts(am, Array.from({ length: 5 }, (_, k) => ({
-    labels: { ...base, service: 'api', pod: `api-${k}` }, startsAt,
-    annotations: { summary: `api-${k} not ready for 5m`, promql_query: k % 2 ? 'vector(7)' : 'up' },
-  })));
-  await postAlerts(am, [0, 1].map((k) => ({ labels: { ...base, service: 'web', pod: `web-${k}` }, startsAt, annotations: { summary: `web-${k} not ready` } })));
+  await postAlerts(
+    am,
+    Array.from({ length: 5 }, (_, k) => ({
+      labels: { ...base, service: 'api', pod: `api-${k}` },
+      startsAt,
+      annotations: { summary: `api-${k} not ready for 5m`, promql_query: k % 2 ? 'vector(7)' : 'up' },
+    })),
+  );
+  await postAlerts(
+    am,
+    [0, 1].map((k) => ({ labels: { ...base, service: 'web', pod: `web-${k}` }, startsAt, annotations: { summary: `web-${k} not ready` } })),
+  );
 
   const env = { CHATOPS_DB: path.join(dir, 'chatops.db') };
-  const incidents = await waitFor(() => {
-    const list = JSON.parse(runCli(['incidents', 'list', '--json'], { env }).stdout) as { id: number; labels: Record<string, string>; truncatedAlerts: number }[];
-    return list.length === 2 ? list : null;
-  }, { what: 'two incidents', timeoutMs: 20_000 });
+  const incidents = await waitFor(
+    () => {
+      const list = JSON.parse(runCli(['incidents', 'list', '--json'], { env }).stdout) as {
+        id: number;
+        labels: Record<string, string>;
+        truncatedAlerts: number;
+      }[];
+      return list.length === 2 ? list : null;
+    },
+    { what: 'two incidents', timeoutMs: 20_000 },
+  );
   const api = incidents.find((i) => i.labels.service === 'api')!;
   assert.equal(api.truncatedAlerts, 3, 'truncatedAlerts is stored');
   const top = await waitFor(() => emu.incidentMessages(api.id)[0], { what: 'api posted', timeoutMs: 20_000 });
@@ -55,26 +81,41 @@ test('a group lists its alerts with what tells them apart, counts what Alertmana
   assert.match(shown, /and 3 more \(3 not sent by Alertmanager \(max_alerts\)\)/);
 
   // Each distinct promql_query of the listed alerts is enriched (after the post, in parallel).
-  const delivered = JSON.parse(runCli(['incidents', 'show', String(api.id), '--json'], { env }).stdout) as { alertList: { entries: { labels: Record<string, string>; query: string | null }[]; truncated: number; more: number } };
+  const delivered = JSON.parse(runCli(['incidents', 'show', String(api.id), '--json'], { env }).stdout) as {
+    alertList: { entries: { labels: Record<string, string>; query: string | null }[]; truncated: number; more: number };
+  };
   assert.equal(delivered.alertList.truncated, 3);
   const queries = new Set(delivered.alertList.entries.map((e) => e.query).filter(Boolean));
-  await waitFor(() => [...queries].every((q) => text(emu.incidentMessages(api.id)[0]).includes(`Current value* of \`${q}\``)), { what: `enrichment of ${[...queries].join(', ')}`, timeoutMs: 30_000 });
+  await waitFor(() => [...queries].every((q) => text(emu.incidentMessages(api.id)[0]).includes(`Current value* of \`${q}\``)), {
+    what: `enrichment of ${[...queries].join(', ')}`,
+    timeoutMs: 30_000,
+  });
 
   // The CLI shows the same list.
   const show = runCli(['incidents', 'show', String(api.id)], { env });
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /Alerts \(2 firing of 2; 3 more not sent by Alertmanager \(max_alerts\)\):/);
-  for (const e of delivered.alertList.entries) assert.match(show.stdout, new RegExp(`pod=${e.labels.pod} since .* — ${e.labels.pod} not ready for 5m`));
+  for (const e of delivered.alertList.entries)
+    assert.match(show.stdout, new RegExp(`pod=${e.labels.pod} since .* — ${e.labels.pod} not ready for 5m`));
 
   // The TUI's incident view, reading the database as `chatops incidents` does, lists the same.
   const store = new SqliteStore({ path: env.CHATOPS_DB, mustExist: true });
   t.after(() => store.close());
   const source = storeSource(store);
   const view = detailLines({
-    incident: source.incident(api.id)!, alerts: source.alerts(api.id, 200), timeline: [], pending: [], selectedRequest: 0, now: Date.now(), width: 200,
-  }).map((l) => l.text).join('\n');
+    incident: source.incident(api.id)!,
+    alerts: source.alerts(api.id, 200),
+    timeline: [],
+    pending: [],
+    selectedRequest: 0,
+    now: Date.now(),
+    width: 200,
+  })
+    .map((l) => l.text)
+    .join('\n');
   assert.match(view, /Alerts \(2 firing of 2 \+ 3 not sent by Alertmanager\)/);
-  for (const e of delivered.alertList.entries) assert.match(view, new RegExp(`pod=${e.labels.pod} since .* — ${e.labels.pod} not ready for 5m`));
+  for (const e of delivered.alertList.entries)
+    assert.match(view, new RegExp(`pod=${e.labels.pod} since .* — ${e.labels.pod} not ready for 5m`));
   assert.match(view, /… 3 more not sent by Alertmanager \(max_alerts\)/);
 
   // The Alertmanager link selects exactly this group's alerts (all five), not the web group's.

@@ -15,10 +15,19 @@ test('incidents opened while Slack was off are posted when it comes on; resolved
   const dir = tempDir(t);
   const db = path.join(dir, 'chatops.db');
   const off = await spawnDaemon({ CHATOPS_DB: db });
-  const fire = (n: number, status: 'firing' | 'resolved' = 'firing') => webhookBody([{
-    fingerprint: (0xc000 + n).toString(16).padStart(16, '0'), status, startsAt: Date.parse('2026-11-26T10:00:00Z'), endsAt: status === 'resolved' ? Date.parse('2026-11-26T10:05:00Z') : null,
-    labels: { alertname: `Offline${n}`, namespace: 'prod' },
-  }], { groupKey: `{}:{alertname="Offline${n}"}` });
+  const fire = (n: number, status: 'firing' | 'resolved' = 'firing') =>
+    webhookBody(
+      [
+        {
+          fingerprint: (0xc000 + n).toString(16).padStart(16, '0'),
+          status,
+          startsAt: Date.parse('2026-11-26T10:00:00Z'),
+          endsAt: status === 'resolved' ? Date.parse('2026-11-26T10:05:00Z') : null,
+          labels: { alertname: `Offline${n}`, namespace: 'prod' },
+        },
+      ],
+      { groupKey: `{}:{alertname="Offline${n}"}` },
+    );
   // 14 incidents open while Slack is off; 2 of them resolve before it comes on.
   for (let n = 1; n <= 14; n++) assert.equal((await postWebhook(off.url, fire(n))).status, 200);
   for (const n of [3, 4]) assert.equal((await postWebhook(off.url, fire(n, 'resolved'))).status, 200);
@@ -27,10 +36,13 @@ test('incidents opened while Slack was off are posted when it comes on; resolved
   const { emu } = await slackStack(t, { dir, slack: { post_interval: '100ms', update_interval: '100ms' } });
   const digest = () => emu.topMessages().find((m) => m.metadata?.event_type === 'chatops_digest');
   const open = [1, 2, ...Array.from({ length: 10 }, (_, k) => k + 5)];
-  await waitFor(() => {
-    const d = JSON.stringify(digest()?.blocks ?? []);
-    return open.every((id) => emu.incidentMessages(id).length === 1 || d.includes(`*#${id}*`));
-  }, { what: 'every open incident visible in Slack', timeoutMs: 30_000 });
+  await waitFor(
+    () => {
+      const d = JSON.stringify(digest()?.blocks ?? []);
+      return open.every((id) => emu.incidentMessages(id).length === 1 || d.includes(`*#${id}*`));
+    },
+    { what: 'every open incident visible in Slack', timeoutMs: 30_000 },
+  );
   const own = emu.topMessages().filter((m) => m.metadata?.event_type === 'chatops_incident');
   assert.equal(own.length, 10, 'the storm threshold holds for catch-up too: 10 own messages, the rest in the digest');
   for (const id of [3, 4]) assert.equal(emu.incidentMessages(id).length, 0, `resolved incident ${id} gets no message of its own`);

@@ -13,7 +13,14 @@ test('the manifest enables Socket Mode and interactivity and asks only for the s
   };
   assert.equal(m.settings.socket_mode_enabled, true);
   assert.equal(m.settings.interactivity.is_enabled, true);
-  assert.deepEqual([...m.oauth_config.scopes.bot].sort(), ['channels:history', 'channels:read', 'chat:write', 'files:write', 'groups:history', 'groups:read']);
+  assert.deepEqual([...m.oauth_config.scopes.bot].sort(), [
+    'channels:history',
+    'channels:read',
+    'chat:write',
+    'files:write',
+    'groups:history',
+    'groups:read',
+  ]);
   // The Web API methods the code calls (the daemon, and config check), and nothing that would need another scope.
   const daemon = fs.readFileSync(path.join(ROOT, 'src/adapters/slack/web-api.ts'), 'utf8');
   const methods = [...daemon.matchAll(/this\.client\.([a-z]+\.[a-zA-Z]+|filesUploadV2)\(/g)].map((x) => x[1]);
@@ -21,9 +28,14 @@ test('the manifest enables Socket Mode and interactivity and asks only for the s
   methods.push(...[...check.matchAll(/slackCall\([^,]+, '([a-z]+\.[a-zA-Z]+)'/g)].map((x) => x[1]));
   // auth.test and apps.connections.open need no scope (the latter needs the app token's connections:write).
   const SCOPES: Record<string, string[]> = {
-    'chat.postMessage': ['chat:write'], 'chat.update': ['chat:write'], 'chat.postEphemeral': ['chat:write'],
-    'conversations.history': ['channels:history', 'groups:history'], 'conversations.replies': ['channels:history', 'groups:history'], 'conversations.info': ['channels:read', 'groups:read'],
-    'auth.test': [], 'apps.connections.open': [],
+    'chat.postMessage': ['chat:write'],
+    'chat.update': ['chat:write'],
+    'chat.postEphemeral': ['chat:write'],
+    'conversations.history': ['channels:history', 'groups:history'],
+    'conversations.replies': ['channels:history', 'groups:history'],
+    'conversations.info': ['channels:read', 'groups:read'],
+    'auth.test': [],
+    'apps.connections.open': [],
     // files.getUploadURLExternal + files.completeUploadExternal
     filesUploadV2: ['files:write'],
   };
@@ -45,11 +57,19 @@ test('chatops config check passes its Slack checks against the emulator, and nev
   t.after(() => emu.stop());
   const dir = tempDir(t);
   const r = await runCliAsync(['config', 'check', '--json'], {
-    CHATOPS_DB: path.join(dir, 'chatops.db'), SLACK_API_URL: emu.apiUrl, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-1-A0TEST-1-abc', SLACK_CHANNEL: 'C0OPS',
+    CHATOPS_DB: path.join(dir, 'chatops.db'),
+    SLACK_API_URL: emu.apiUrl,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_APP_TOKEN: 'xapp-1-A0TEST-1-abc',
+    SLACK_CHANNEL: 'C0OPS',
   });
   const out = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
   const slack = out.checks.filter((c) => c.name.startsWith('slack'));
-  assert.deepEqual(slack.map((c) => c.name), ['slack bot token', 'slack scopes', 'slack app token', 'slack channel C0OPS'], JSON.stringify(out.checks));
+  assert.deepEqual(
+    slack.map((c) => c.name),
+    ['slack bot token', 'slack scopes', 'slack app token', 'slack channel C0OPS'],
+    JSON.stringify(out.checks),
+  );
   for (const c of slack) assert.equal(c.ok, true, `${c.name}: ${c.detail}`);
   assert.ok(!r.stdout.includes('xoxb-test') && !r.stdout.includes('xapp-1'), 'no token in the output');
 });
@@ -62,7 +82,11 @@ test('chatops config check names a scope the bot token lacks (files:write for gr
   t.after(() => emu.stop());
   const dir = tempDir(t);
   const r = await runCliAsync(['config', 'check', '--json'], {
-    CHATOPS_DB: path.join(dir, 'chatops.db'), SLACK_API_URL: emu.apiUrl, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-1-A0TEST-1-abc', SLACK_CHANNEL: 'C0OPS',
+    CHATOPS_DB: path.join(dir, 'chatops.db'),
+    SLACK_API_URL: emu.apiUrl,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_APP_TOKEN: 'xapp-1-A0TEST-1-abc',
+    SLACK_CHANNEL: 'C0OPS',
   });
   const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
   const scopes = out.checks.find((c) => c.name === 'slack scopes');

@@ -15,9 +15,17 @@ const T0 = Date.parse('2026-11-26T10:00:00Z');
 /** Slack's own limits: about one post a second per channel (short bursts), chat.update Tier 3 (50+/min). */
 const SLACK_RATES = { postRate: { perSecond: 1, burst: 3 }, updateRate: { perSecond: 50 / 60, burst: 3 } };
 
-const group = (n: number, pods = 1, from = 0) => delivery(Array.from({ length: pods }, (_, k) => alert({
-  fingerprint: (n * 0x10000 + from + k).toString(16).padStart(16, '0'), startsAt: T0, labels: { alertname: `Grp${n}`, namespace: 'prod', pod: `p${from + k}`, deployment: 'web' },
-})), { groupKey: `{}:{alertname="Grp${n}"}` });
+const group = (n: number, pods = 1, from = 0) =>
+  delivery(
+    Array.from({ length: pods }, (_, k) =>
+      alert({
+        fingerprint: (n * 0x10000 + from + k).toString(16).padStart(16, '0'),
+        startsAt: T0,
+        labels: { alertname: `Grp${n}`, namespace: 'prod', pod: `p${from + k}`, deployment: 'web' },
+      }),
+    ),
+    { groupKey: `{}:{alertname="Grp${n}"}` },
+  );
 
 function oldestUndeliveredAgeMs(sim: Sim): number {
   const r = sim.store.db.prepare('SELECT min(created_at) AS oldest FROM outbox WHERE done_at IS NULL').get() as { oldest: number | null };
@@ -34,7 +42,8 @@ test('a storm that lasts five minutes (10 new groups a second): every incident v
   let worstVisible = 0;
   let worstRow = 0;
   let joins = 0;
-  for (let tick = 0; tick < 3000; tick++) { // 300 s in 100 ms steps
+  for (let tick = 0; tick < 3000; tick++) {
+    // 300 s in 100 ms steps
     sim.ingest(group(++n));
     // The first incidents (own messages) keep growing: an alert joins one of them every 2 s.
     if (tick % 20 === 0 && n > 10) sim.ingest(group((joins++ % 10) + 1, 1, 100 + joins));
@@ -45,13 +54,17 @@ test('a storm that lasts five minutes (10 new groups a second): every incident v
       worstRow = Math.max(worstRow, oldestUndeliveredAgeMs(sim));
     }
   }
-  t.diagnostic(`${n} incidents, ${joins} joins in 300 s; worst wait to be visible ${worstVisible} ms (bound ${bound} ms); oldest undelivered row at worst ${worstRow} ms`);
+  t.diagnostic(
+    `${n} incidents, ${joins} joins in 300 s; worst wait to be visible ${worstVisible} ms (bound ${bound} ms); oldest undelivered row at worst ${worstRow} ms`,
+  );
   assert.ok(worstVisible <= bound, `an incident waited ${worstVisible} ms to be visible, more than the ${bound} ms bound`);
   assert.ok(worstRow <= 60_000, `an outbox row waited ${worstRow} ms: updates and replies starve`);
   await sim.timers.advance(120_000);
   const undelivered = sim.store.db.prepare('SELECT count(*) AS n FROM outbox WHERE done_at IS NULL').get() as { n: number };
   assert.equal(undelivered.n, 0, 'everything delivered once the storm ends');
-  const invisible = sim.store.db.prepare('SELECT count(*) AS n FROM incidents i LEFT JOIN slack_messages m ON m.incident_id = i.id WHERE m.visible_at IS NULL').get() as { n: number };
+  const invisible = sim.store.db
+    .prepare('SELECT count(*) AS n FROM incidents i LEFT JOIN slack_messages m ON m.incident_id = i.id WHERE m.visible_at IS NULL')
+    .get() as { n: number };
   assert.equal(invisible.n, 0, 'every incident is visible');
   const own = sim.emu.topMessages().filter((m) => m.metadata?.event_type === 'chatops_incident');
   const digests = sim.emu.topMessages().filter((m) => m.metadata?.event_type === 'chatops_digest');
@@ -60,17 +73,27 @@ test('a storm that lasts five minutes (10 new groups a second): every incident v
   for (let id = 1; id <= 10; id++) {
     const top = sim.emu.incidentMessages(id)[0]!;
     const joined = Math.floor(joins / 10) + (id <= joins % 10 ? 1 : 0);
-    assert.match(JSON.stringify(top.blocks), new RegExp(`${joined + 1} of ${joined + 1} alerts`), `incident ${id} shows every joined alert`);
+    assert.match(
+      JSON.stringify(top.blocks),
+      new RegExp(`${joined + 1} of ${joined + 1} alerts`),
+      `incident ${id} shows every joined alert`,
+    );
   }
   const refused = sim.emu.calls.filter((c) => !c.ok && c.status !== 429);
-  assert.deepEqual(refused.map((c) => `${c.method}: ${c.error}`), [], 'Slack refused nothing');
+  assert.deepEqual(
+    refused.map((c) => `${c.method}: ${c.error}`),
+    [],
+    'Slack refused nothing',
+  );
   const updates = sim.emu.callsOf('chat.update').filter((c) => c.ok);
   const digestUpdates = updates.filter((c) => digests.some((d) => d.ts === c.args.ts)).length;
-  t.diagnostic(`${updates.length} chat.update calls, ${digestUpdates} of them digests; ${sim.emu.calls.filter((c) => c.status === 429).length} answered 429`);
+  t.diagnostic(
+    `${updates.length} chat.update calls, ${digestUpdates} of them digests; ${sim.emu.calls.filter((c) => c.status === 429).length} answered 429`,
+  );
   assert.ok(digestUpdates <= updates.length / 2, 'the digest does not take the whole update budget');
 });
 
-test('a 90 s outage: calls pause and probe; when Slack answers again the backlog drains at the rate limits\' pace', async (t) => {
+test("a 90 s outage: calls pause and probe; when Slack answers again the backlog drains at the rate limits' pace", async (t) => {
   const sim = startSim(tempDir(t), { emulator: { postRate: null, updateRate: null } });
   t.after(() => sim.stop());
   sim.emu.outage(503);
@@ -80,7 +103,9 @@ test('a 90 s outage: calls pause and probe; when Slack answers again the backlog
   await sim.timers.advance(60_000);
   const during = sim.emu.calls.length;
   assert.ok(during <= 40, `no hammering during the outage: ${during} calls in 90 s`);
-  const backedOff = sim.store.db.prepare('SELECT max(next_attempt_at) AS latest FROM outbox WHERE done_at IS NULL').get() as { latest: number };
+  const backedOff = sim.store.db.prepare('SELECT max(next_attempt_at) AS latest FROM outbox WHERE done_at IS NULL').get() as {
+    latest: number;
+  };
   t.diagnostic(`${during} calls during the outage; the latest row backed off until +${backedOff.latest - sim.timers.now()} ms`);
   sim.emu.outage(null);
   const recovered = sim.timers.now();
@@ -93,7 +118,10 @@ test('a 90 s outage: calls pause and probe; when Slack answers again the backlog
   const firstOk = sim.emu.calls.find((c) => c.ok)!.at;
   t.diagnostic(`first call after the outage ${firstOk - recovered} ms after it ended; drained ${drainedAt - firstOk} ms after that`);
   assert.ok(drainedAt > 0, 'the backlog drained');
-  assert.ok(drainedAt - firstOk <= 25_000, `drained ${drainedAt - firstOk} ms after the first success: paced, not waiting on per-row backoff`);
+  assert.ok(
+    drainedAt - firstOk <= 25_000,
+    `drained ${drainedAt - firstOk} ms after the first success: paced, not waiting on per-row backoff`,
+  );
   for (let g = 1; g <= 8; g++) {
     assert.equal(sim.emu.incidentMessages(g).length, 1);
     assert.match(JSON.stringify(sim.emu.incidentMessages(g)[0]!.blocks), /2 of 2 alerts/);
@@ -104,11 +132,20 @@ test('a 90 s outage: calls pause and probe; when Slack answers again the backlog
 test('the digest comes after the incident messages posted before it, even when those posts are held up', async (t) => {
   const sim = startSim(tempDir(t), { emulator: SLACK_RATES });
   t.after(() => sim.stop());
-  sim.emu.fault('chat.postMessage', { type: 'status', status: 429, retryAfter: 5 }, { type: 'status', status: 503 }, { type: 'status', status: 503 });
+  sim.emu.fault(
+    'chat.postMessage',
+    { type: 'status', status: 429, retryAfter: 5 },
+    { type: 'status', status: 503 },
+    { type: 'status', status: 503 },
+  );
   for (let g = 1; g <= 25; g++) sim.ingest(group(g));
   await sim.timers.advance(120_000);
   const order = sim.emu.topMessages().map((m) => m.metadata?.event_type);
   assert.equal(order.length, 11);
-  assert.deepEqual(order.slice(0, 10), Array.from({ length: 10 }, () => 'chatops_incident'), `own messages first: ${order}`);
+  assert.deepEqual(
+    order.slice(0, 10),
+    Array.from({ length: 10 }, () => 'chatops_incident'),
+    `own messages first: ${order}`,
+  );
   assert.equal(order[10], 'chatops_digest');
 });

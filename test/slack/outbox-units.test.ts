@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SlackCallError } from '../../src/adapters/slack/web-api.js';
 import { Pacer, POST, UPDATE } from '../../src/daemon/outbox/pacer.js';
-import { afterFailure, HEALTHY, healthAfterFailure, healthAfterSuccess, MAX_PERMANENT_ATTEMPTS, OUTAGE_AFTER, rowBackoffMs } from '../../src/daemon/outbox/retry-policy.js';
+import {
+  afterFailure,
+  HEALTHY,
+  healthAfterFailure,
+  healthAfterSuccess,
+  MAX_PERMANENT_ATTEMPTS,
+  OUTAGE_AFTER,
+  rowBackoffMs,
+} from '../../src/daemon/outbox/retry-policy.js';
 import { FakeTimers } from '../support/fake-timers.js';
 
 const uncertain = { kind: 'uncertain' as const, error: 'HTTP 503' };
@@ -51,20 +59,29 @@ describe('pacer (fake clock)', () => {
     const t = new FakeTimers(0);
     const pacer = new Pacer(t, { postIntervalMs: 1000, updateIntervalMs: 1200 });
     const at: Record<string, number[]> = {};
-    const run = (key: string, channel: string, method: string) => pacer.call(channel, method, async () => { (at[key] ??= []).push(t.now()); });
+    const run = (key: string, channel: string, method: string) =>
+      pacer.call(channel, method, async () => {
+        (at[key] ??= []).push(t.now());
+      });
     const all = Promise.all([
       ...Array.from({ length: 3 }, () => run('A posts', 'CA', POST)),
       ...Array.from({ length: 2 }, () => run('B posts', 'CB', POST)),
-      run('A update', 'CA', UPDATE), run('B update', 'CB', UPDATE), run('A update', 'CA', UPDATE),
+      run('A update', 'CA', UPDATE),
+      run('B update', 'CB', UPDATE),
+      run('A update', 'CA', UPDATE),
     ]);
     await t.advance(10_000);
     await all;
     assert.deepEqual(at['A posts'], [0, 1000, 2000]);
     assert.deepEqual(at['B posts'], [0, 1000], 'another channel posts on its own pace');
-    assert.deepEqual([...at['A update']!, ...at['B update']!].sort((a, b) => a - b), [0, 1200, 2400], 'chat.update is one workspace-wide pace');
+    assert.deepEqual(
+      [...at['A update']!, ...at['B update']!].sort((a, b) => a - b),
+      [0, 1200, 2400],
+      'chat.update is one workspace-wide pace',
+    );
   });
 
-  test("a 429 holds the method for Retry-After, then calls go again", async () => {
+  test('a 429 holds the method for Retry-After, then calls go again', async () => {
     const t = new FakeTimers(0);
     const pacer = new Pacer(t, { postIntervalMs: 1000, updateIntervalMs: 1200 });
     await assert.rejects(pacer.call('CA', POST, fail({ kind: 'rate_limited', retryAfterMs: 30_000, error: '429' })));
@@ -74,7 +91,9 @@ describe('pacer (fake clock)', () => {
     const done = pacer.call('CB', POST, async () => t.now());
     await t.advance(29_999);
     let settled = false;
-    void done.then(() => { settled = true; });
+    void done.then(() => {
+      settled = true;
+    });
     await t.settle();
     assert.equal(settled, false);
     await t.advance(1);
@@ -87,20 +106,28 @@ describe('pacer (fake clock)', () => {
     const pacer = new Pacer(t, { postIntervalMs: 1000, updateIntervalMs: 1200 }, () => recovered++);
     const attempts: number[] = [];
     let down = true;
-    const call = () => pacer.call('CA', UPDATE, async () => {
-      attempts.push(t.now());
-      if (down) throw new SlackCallError(UPDATE, uncertain);
-      return 'ok';
-    }).catch(() => 'failed');
+    const call = () =>
+      pacer
+        .call('CA', UPDATE, async () => {
+          attempts.push(t.now());
+          if (down) throw new SlackCallError(UPDATE, uncertain);
+          return 'ok';
+        })
+        .catch(() => 'failed');
     // A caller that keeps trying, as the worker does.
     const loop = (async () => {
-      while ((await call()) === 'failed') { /* the pacer decides when */ }
+      while ((await call()) === 'failed') {
+        /* the pacer decides when */
+      }
     })();
     await t.advance(60_000);
     const during = attempts.length;
     assert.ok(during <= 12, `probes, not a hammering: ${during} calls in a minute`);
     const gaps = attempts.slice(OUTAGE_AFTER).map((a, i) => a - attempts[OUTAGE_AFTER - 1 + i]!);
-    assert.ok(gaps.every((g, i) => i === 0 || g >= gaps[i - 1]!), `growing probe delays: ${gaps}`);
+    assert.ok(
+      gaps.every((g, i) => i === 0 || g >= gaps[i - 1]!),
+      `growing probe delays: ${gaps}`,
+    );
     down = false;
     await t.advance(31_000);
     await loop;

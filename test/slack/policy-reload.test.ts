@@ -20,9 +20,15 @@ test('SIGHUP reloads the policy; an invalid file is refused and the old policy s
   fake.allow(remediatorRules(['staging']));
   fake.addDeployment({ namespace: 'staging', name: 'web', replicas: 1 });
   const kube = kubernetesSection(fake.writeKubeconfig(dir));
-  const policy = (maxRisk: string) => `${kube}policy:\n  max_risk: ${maxRisk}\n  namespaces: [staging]\n  requesters:\n    mutate: [U0ALICE]\n`;
+  const policy = (maxRisk: string) =>
+    `${kube}policy:\n  max_risk: ${maxRisk}\n  namespaces: [staging]\n  requesters:\n    mutate: [U0ALICE]\n`;
   const { emu, daemon } = await slackStack(t, { dir, config: policy('mutate') });
-  await postWebhook(daemon.url, webhookBody([{ fingerprint: 'a000000000000001', labels: { alertname: 'Stuck', namespace: 'staging', deployment: 'web' } }], { groupKey: 'stuck' }));
+  await postWebhook(
+    daemon.url,
+    webhookBody([{ fingerprint: 'a000000000000001', labels: { alertname: 'Stuck', namespace: 'staging', deployment: 'web' } }], {
+      groupKey: 'stuck',
+    }),
+  );
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 15_000 });
   const restart = emu.element(top.ts, 'chatops:remediate:rollout-restart');
   assert.ok(restart, 'restart offered under max_risk: mutate');
@@ -30,13 +36,19 @@ test('SIGHUP reloads the policy; an invalid file is refused and the old policy s
   // An invalid file: refused, logged, nothing changes.
   fs.writeFileSync(path.join(dir, 'chatops.yaml'), 'policy:\n  max_risk: yolo\n');
   daemon.child.kill('SIGHUP');
-  await waitFor(() => daemon.logs.some((l) => l.msg === 'reload refused; the previous policy stays in force'), { what: 'reload refused', timeoutMs: 10_000 });
+  await waitFor(() => daemon.logs.some((l) => l.msg === 'reload refused; the previous policy stays in force'), {
+    what: 'reload refused',
+    timeoutMs: 10_000,
+  });
   assert.equal((await fetch(`${daemon.url}/health`)).status, 200);
 
   // Tighten to read-only and reload: a click from the message Alice still sees is refused.
   writeSlackConfig(dir, policy('read'));
   daemon.child.kill('SIGHUP');
-  await waitFor(() => daemon.logs.some((l) => l.msg === 'policy reloaded' && l.maxRisk === 'read'), { what: 'policy reloaded', timeoutMs: 10_000 });
+  await waitFor(() => daemon.logs.some((l) => l.msg === 'policy reloaded' && l.maxRisk === 'read'), {
+    what: 'policy reloaded',
+    timeoutMs: 10_000,
+  });
   await emu.click({ ts: top.ts, actionId: 'chatops:remediate:rollout-restart', user: 'U0ALICE', staleElement: restart });
   const note = await waitFor(() => emu.ephemerals.find((e) => e.user === 'U0ALICE'), { what: 'refusal', timeoutMs: 15_000 });
   assert.match(note.text, /max_risk|read/);

@@ -15,7 +15,10 @@ import { FIXTURES, tempDir } from '../support/tmp.js';
 
 const FIXTURE = path.join(FIXTURES, 'alertmanager/02-firing-group-of-3.json');
 /** What differs between two renderings of the same state a moment apart: times. */
-const normalise = (blocks: unknown) => JSON.stringify(blocks).replace(/<!date\^\d+\^[^>]*>/g, '<date>').replace(/Open for [0-9a-z ]+/g, 'Open for …');
+const normalise = (blocks: unknown) =>
+  JSON.stringify(blocks)
+    .replace(/<!date\^\d+\^[^>]*>/g, '<date>')
+    .replace(/Open for [0-9a-z ]+/g, 'Open for …');
 const READS = ['chatops:remediate:pods', 'chatops:remediate:events', 'chatops:remediate:logs'];
 const controls = (blocks: unknown) => [...JSON.stringify(blocks).matchAll(/"action_id":"([^"]+)"/g)].map((m) => m[1]);
 
@@ -26,13 +29,35 @@ test('chatops render shows exactly what the daemon posts, and only controls the 
   const AM = { ALERTMANAGER_URL: 'http://127.0.0.1:9' };
   const cases: { name: string; config: string; env?: Record<string, string>; expect: string[] }[] = [
     { name: 'defaults: read only, no Alertmanager', config: '', expect: ['chatops:ack', 'chatops:runbook'] },
-    { name: 'silencing allowed but no Alertmanager to silence in', config: 'policy:\n  max_risk: low\n', expect: ['chatops:ack', 'chatops:runbook'] },
-    { name: 'silencing allowed, Alertmanager configured', config: 'policy:\n  max_risk: low\n', env: AM, expect: ['chatops:ack', 'chatops:silence', 'chatops:runbook'] },
-    { name: 'low, but nobody may request low actions', config: 'policy:\n  max_risk: low\n  requesters:\n    low: []\n', env: AM, expect: ['chatops:ack', 'chatops:runbook'] },
-    { name: 'mutate in prod with approvers', config: kube + twoPersonPolicy({ requesters: ['U0ALICE'], approvers: ['U0BOB'] }), env: AM,
-      expect: ['chatops:ack', 'chatops:silence', 'chatops:runbook', ...READS, 'chatops:remediate:rollout-restart'] },
-    { name: 'mutate in prod, nobody may approve: no restart button', config: kube + twoPersonPolicy({ requesters: ['U0ALICE'], approvers: [] }), env: AM,
-      expect: ['chatops:ack', 'chatops:silence', 'chatops:runbook', ...READS] },
+    {
+      name: 'silencing allowed but no Alertmanager to silence in',
+      config: 'policy:\n  max_risk: low\n',
+      expect: ['chatops:ack', 'chatops:runbook'],
+    },
+    {
+      name: 'silencing allowed, Alertmanager configured',
+      config: 'policy:\n  max_risk: low\n',
+      env: AM,
+      expect: ['chatops:ack', 'chatops:silence', 'chatops:runbook'],
+    },
+    {
+      name: 'low, but nobody may request low actions',
+      config: 'policy:\n  max_risk: low\n  requesters:\n    low: []\n',
+      env: AM,
+      expect: ['chatops:ack', 'chatops:runbook'],
+    },
+    {
+      name: 'mutate in prod with approvers',
+      config: kube + twoPersonPolicy({ requesters: ['U0ALICE'], approvers: ['U0BOB'] }),
+      env: AM,
+      expect: ['chatops:ack', 'chatops:silence', 'chatops:runbook', ...READS, 'chatops:remediate:rollout-restart'],
+    },
+    {
+      name: 'mutate in prod, nobody may approve: no restart button',
+      config: kube + twoPersonPolicy({ requesters: ['U0ALICE'], approvers: [] }),
+      env: AM,
+      expect: ['chatops:ack', 'chatops:silence', 'chatops:runbook', ...READS],
+    },
   ];
   for (const [k, c] of cases.entries()) {
     const dir = path.join(base, `case-${k}`);
@@ -40,7 +65,9 @@ test('chatops render shows exactly what the daemon posts, and only controls the 
     const { emu, daemon } = await slackStack(t, { dir, config: c.config, env: c.env });
     assert.equal((await postWebhook(daemon.url, JSON.parse(fs.readFileSync(FIXTURE, 'utf8')))).status, 200);
     const posted = await waitFor(() => emu.incidentMessages(1)[0], { what: `${c.name}: posted`, timeoutMs: 20_000 });
-    const cli = runCli(['render', FIXTURE, '--json'], { env: { CHATOPS_CONFIG: path.join(dir, 'chatops.yaml'), SLACK_CHANNEL: 'C0OPS', ...c.env } });
+    const cli = runCli(['render', FIXTURE, '--json'], {
+      env: { CHATOPS_CONFIG: path.join(dir, 'chatops.yaml'), SLACK_CHANNEL: 'C0OPS', ...c.env },
+    });
     assert.equal(cli.code, 0, cli.stderr);
     const rendered = JSON.parse(cli.stdout) as { channel: string; blocks: unknown[] }[];
     assert.equal(rendered.length, 1);
@@ -54,7 +81,10 @@ test('chatops render shows exactly what the daemon posts, and only controls the 
       writeSlackConfig(dir, 'policy:\n  max_risk: read\n');
       daemon.child.kill('SIGHUP');
       await waitFor(() => daemon.logs.some((l) => l.msg === 'policy reloaded'), { what: 'reloaded', timeoutMs: 10_000 });
-      await waitFor(() => controls(emu.incidentMessages(1)[0]!.blocks).join() === 'chatops:ack,chatops:runbook', { what: 'controls follow the reloaded policy', timeoutMs: 20_000 });
+      await waitFor(() => controls(emu.incidentMessages(1)[0]!.blocks).join() === 'chatops:ack,chatops:runbook', {
+        what: 'controls follow the reloaded policy',
+        timeoutMs: 20_000,
+      });
     }
   }
 });

@@ -25,10 +25,14 @@ test('a request cancelled on the terminal, and one that expires, lose their butt
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 15_000 });
   const env = (ttl: string) => {
     const file = path.join(dir, `cli-${ttl}.yaml`);
-    fs.writeFileSync(file, kube + twoPersonPolicy({ requesters: [me], approvers: ['U0BOB'] }).replace('policy:\n', `policy:\n  approval_ttl: ${ttl}\n`));
+    fs.writeFileSync(
+      file,
+      kube + twoPersonPolicy({ requesters: [me], approvers: ['U0BOB'] }).replace('policy:\n', `policy:\n  approval_ttl: ${ttl}\n`),
+    );
     return { CHATOPS_DB: path.join(dir, 'chatops.db'), CHATOPS_CONFIG: file };
   };
-  const requestMessage = (id: string) => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')?.value === id || m.text.includes(id));
+  const requestMessage = (id: string) =>
+    emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')?.value === id || m.text.includes(id));
 
   // Requested and then cancelled on the terminal.
   const r1 = await runCliAsync(['remediate', 'rollout-restart', 'prod/web', '--incident', '1'], env('15m'));
@@ -38,16 +42,23 @@ test('a request cancelled on the terminal, and one that expires, lose their butt
   assert.ok(emu.element(m1.ts, 'chatops:approve'));
   const cancel = await runCliAsync(['deny', id1, '--reason', 'not needed'], env('15m'));
   assert.equal(cancel.code, 0, cancel.stderr);
-  await waitFor(() => !emu.element(m1.ts, 'chatops:approve') && /Cancelled: \*rollout-restart\*/.test(emu.messages.find((m) => m.ts === m1.ts)!.text),
-    { what: 'the cancelled request\'s message updated in place, without buttons', timeoutMs: 20_000 });
+  await waitFor(
+    () => !emu.element(m1.ts, 'chatops:approve') && /Cancelled: \*rollout-restart\*/.test(emu.messages.find((m) => m.ts === m1.ts)!.text),
+    { what: "the cancelled request's message updated in place, without buttons", timeoutMs: 20_000 },
+  );
 
   // Requested with a 2 s approval_ttl: the daemon expires it.
   const r2 = await runCliAsync(['remediate', 'rollout-restart', 'prod/web', '--incident', '1'], env('2s'));
   assert.equal(r2.code, 3, r2.stderr);
   const id2 = r2.stdout.trim();
   const m2 = await waitFor(() => requestMessage(id2), { what: 'second request message', timeoutMs: 15_000 });
-  await waitFor(() => !emu.element(m2.ts, 'chatops:approve') && /Expired: \*rollout-restart\*/.test(emu.messages.find((m) => m.ts === m2.ts)!.text),
-    { what: 'the expired request\'s message updated in place, without buttons', timeoutMs: 30_000 });
-  await waitFor(() => emu.replies(top.ts).some((m) => /Expired: .*rollout-restart/.test(m.text) && m.ts !== m2.ts), { what: 'the expiry is also a reply in the thread', timeoutMs: 20_000 });
+  await waitFor(
+    () => !emu.element(m2.ts, 'chatops:approve') && /Expired: \*rollout-restart\*/.test(emu.messages.find((m) => m.ts === m2.ts)!.text),
+    { what: "the expired request's message updated in place, without buttons", timeoutMs: 30_000 },
+  );
+  await waitFor(() => emu.replies(top.ts).some((m) => /Expired: .*rollout-restart/.test(m.text) && m.ts !== m2.ts), {
+    what: 'the expiry is also a reply in the thread',
+    timeoutMs: 20_000,
+  });
   assert.equal(fake.writes().filter((w) => w.method === 'PATCH').length, 0, 'nothing ran');
 });

@@ -14,18 +14,44 @@ test('alert text cannot ping or forge links, and oversized alerts are cut, not r
   const { dir, emu, daemon } = await slackStack(t);
 
   const evil = '<!channel> <!here> <@U123> <https://evil.example|click here> &amp;';
-  const r1 = await postWebhook(daemon.url, webhookBody([{ fingerprint: 'e1', labels: { alertname: 'Evil', pod: '<!channel>' }, annotations: { summary: evil, description: evil, runbook_url: 'javascript:alert(1)' } }],
-    { groupKey: '{}:{alertname="Evil"}' }));
+  const r1 = await postWebhook(
+    daemon.url,
+    webhookBody(
+      [
+        {
+          fingerprint: 'e1',
+          labels: { alertname: 'Evil', pod: '<!channel>' },
+          annotations: { summary: evil, description: evil, runbook_url: 'javascript:alert(1)' },
+        },
+      ],
+      { groupKey: '{}:{alertname="Evil"}' },
+    ),
+  );
   assert.equal(r1.status, 200);
   // A joining alert with a hostile label: the thread reply is escaped too.
   await waitFor(() => emu.incidentMessages(1)[0], { what: 'evil incident posted', timeoutMs: 15_000 });
-  await postWebhook(daemon.url, webhookBody([{ fingerprint: 'e1', labels: { alertname: 'Evil', pod: '<!channel>' }, annotations: { summary: evil } }, { fingerprint: 'e2', labels: { alertname: 'Evil', pod: '<@U123>' } }],
-    { groupKey: '{}:{alertname="Evil"}' }));
+  await postWebhook(
+    daemon.url,
+    webhookBody(
+      [
+        { fingerprint: 'e1', labels: { alertname: 'Evil', pod: '<!channel>' }, annotations: { summary: evil } },
+        { fingerprint: 'e2', labels: { alertname: 'Evil', pod: '<@U123>' } },
+      ],
+      { groupKey: '{}:{alertname="Evil"}' },
+    ),
+  );
 
-  const labels = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`label_${String(i).padStart(2, '0')}`, `value ${i} ${'x'.repeat(50)}`]));
+  const labels = Object.fromEntries(
+    Array.from({ length: 60 }, (_, i) => [`label_${String(i).padStart(2, '0')}`, `value ${i} ${'x'.repeat(50)}`]),
+  );
   const big = 'Ünïcödé & <b> '.repeat(800); // ~11 KB
-  const r2 = await postWebhook(daemon.url, webhookBody([{ fingerprint: 'b1', labels: { ...labels, alertname: 'A'.repeat(300) }, annotations: { description: big, summary: big } }],
-    { groupKey: '{}:{alertname="big"}' }));
+  const r2 = await postWebhook(
+    daemon.url,
+    webhookBody(
+      [{ fingerprint: 'b1', labels: { ...labels, alertname: 'A'.repeat(300) }, annotations: { description: big, summary: big } }],
+      { groupKey: '{}:{alertname="big"}' },
+    ),
+  );
   assert.equal(r2.status, 200);
 
   const evilTop = emu.incidentMessages(1)[0]!;
@@ -34,10 +60,15 @@ test('alert text cannot ping or forge links, and oversized alerts are cut, not r
 
   for (const m of [evilTop, ...emu.replies(evilTop.ts), bigTop]) {
     const s = parsed(m);
-    for (const bad of ['<!channel>', '<!here>', '<@U123>', '<https://evil']) assert.ok(!s.includes(bad), `${bad} must not reach Slack unescaped: ${s.slice(0, 200)}`);
+    for (const bad of ['<!channel>', '<!here>', '<@U123>', '<https://evil'])
+      assert.ok(!s.includes(bad), `${bad} must not reach Slack unescaped: ${s.slice(0, 200)}`);
   }
   assert.ok(!JSON.stringify(evilTop.blocks).includes('javascript:'), 'a non-http runbook is not linked');
   assert.match(parsed(bigTop), /truncated: chatops incidents show 2/);
   const refused = emu.calls.filter((c) => c.method.startsWith('chat.') && !c.ok && c.status !== 429);
-  assert.deepEqual(refused.map((c) => `${c.method}: ${c.error}`), [], 'Slack (the emulator) refused nothing');
+  assert.deepEqual(
+    refused.map((c) => `${c.method}: ${c.error}`),
+    [],
+    'Slack (the emulator) refused nothing',
+  );
 });

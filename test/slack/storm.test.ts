@@ -16,13 +16,16 @@ const PER_INCIDENT = 10;
 
 function delivery(i: number, status: 'firing' | 'resolved') {
   const startsAt = Date.parse('2026-11-26T10:00:00Z');
-  return webhookBody(Array.from({ length: PER_INCIDENT }, (_, k) => ({
-    fingerprint: (i * 100 + k).toString(16).padStart(16, '0'),
-    status,
-    startsAt,
-    endsAt: status === 'resolved' ? startsAt + 60_000 : null,
-    labels: { alertname: `Storm${i}`, namespace: 'prod', pod: `pod-${k}`, severity: 'critical' },
-  })), { groupKey: `{}:{alertname="Storm${i}"}` });
+  return webhookBody(
+    Array.from({ length: PER_INCIDENT }, (_, k) => ({
+      fingerprint: (i * 100 + k).toString(16).padStart(16, '0'),
+      status,
+      startsAt,
+      endsAt: status === 'resolved' ? startsAt + 60_000 : null,
+      labels: { alertname: `Storm${i}`, namespace: 'prod', pod: `pod-${k}`, severity: 'critical' },
+    })),
+    { groupKey: `{}:{alertname="Storm${i}"}` },
+  );
 }
 
 async function postAll(url: string, status: 'firing' | 'resolved'): Promise<void> {
@@ -33,7 +36,12 @@ async function postAll(url: string, status: 'firing' | 'resolved'): Promise<void
   }
 }
 
-const digestText = (emu: SlackEmulator): string => emu.topMessages().filter((m) => m.metadata?.event_type === 'chatops_digest').map((m) => JSON.stringify(m.blocks)).join('\n');
+const digestText = (emu: SlackEmulator): string =>
+  emu
+    .topMessages()
+    .filter((m) => m.metadata?.event_type === 'chatops_digest')
+    .map((m) => JSON.stringify(m.blocks))
+    .join('\n');
 
 function visible(emu: SlackEmulator, id: number, digest: string): boolean {
   return emu.incidentMessages(id).length === 1 || digest.includes(`*#${id}*`);
@@ -43,16 +51,24 @@ test('2,000 alerts / 200 incidents: every incident visible, none lost, bounded c
   const dir = tempDir(t);
   const emu = await SlackEmulator.start({ postRate: { perSecond: 1, burst: 3 }, updateRate: { perSecond: 1, burst: 3 } });
   t.after(() => emu.stop());
-  const daemon = await spawnSlackDaemon({ dir, emulator: emu, slack: { post_interval: '1s' }, config: 'incidents:\n  reopen_window: 1h\n' });
+  const daemon = await spawnSlackDaemon({
+    dir,
+    emulator: emu,
+    slack: { post_interval: '1s' },
+    config: 'incidents:\n  reopen_window: 1h\n',
+  });
   t.after(() => stopDaemon(daemon));
   await waitFor(async () => (await ready(daemon.url)).status === 200, { what: 'ready', timeoutMs: 20_000 });
 
   const started = Date.now();
   await postAll(daemon.url, 'firing');
-  await waitFor(() => {
-    const digest = digestText(emu);
-    return Array.from({ length: INCIDENTS }, (_, k) => k + 1).every((id) => visible(emu, id, digest));
-  }, { what: 'every incident visible in Slack', timeoutMs: 90_000, intervalMs: 250 });
+  await waitFor(
+    () => {
+      const digest = digestText(emu);
+      return Array.from({ length: INCIDENTS }, (_, k) => k + 1).every((id) => visible(emu, id, digest));
+    },
+    { what: 'every incident visible in Slack', timeoutMs: 90_000, intervalMs: 250 },
+  );
   t.diagnostic(`all ${INCIDENTS} incidents visible after ${Date.now() - started} ms`);
 
   const own = emu.topMessages().filter((m: StoredMessage) => m.metadata?.event_type === 'chatops_incident');
@@ -63,9 +79,16 @@ test('2,000 alerts / 200 incidents: every incident visible, none lost, bounded c
 
   // Resolve the storm: own messages flip in place, the digest shows every incident resolved.
   await postAll(daemon.url, 'resolved');
-  await waitFor(() => digestText(emu).includes(`(0 open)`) && own.every((m) => emu.incidentMessages(Number(m.metadata!.event_payload.incident_id))[0]!.text.startsWith('[RESOLVED]')),
-    { what: 'storm resolved in Slack', timeoutMs: 90_000, intervalMs: 250 });
-  await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), { what: 'outbox drained', timeoutMs: 30_000 });
+  await waitFor(
+    () =>
+      digestText(emu).includes(`(0 open)`) &&
+      own.every((m) => emu.incidentMessages(Number(m.metadata!.event_payload.incident_id))[0]!.text.startsWith('[RESOLVED]')),
+    { what: 'storm resolved in Slack', timeoutMs: 90_000, intervalMs: 250 },
+  );
+  await waitFor(async () => /chatops_outbox_depth 0\b/.test(await (await fetch(`${daemon.url}/metrics`)).text()), {
+    what: 'outbox drained',
+    timeoutMs: 30_000,
+  });
   t.diagnostic(`storm delivered and resolved after ${Date.now() - started} ms`);
 
   const writes = emu.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
@@ -74,5 +97,8 @@ test('2,000 alerts / 200 incidents: every incident visible, none lost, bounded c
   // 10 top posts + 10 updates + 10 replies + a digest post and its updates: far below one call per alert.
   assert.ok(writes.length - limited <= 80, `bounded Slack calls: ${writes.length - limited}`);
   const refused = emu.calls.filter((c) => !c.ok && c.status !== 429);
-  assert.deepEqual(refused.map((c) => `${c.method}: ${c.error}`), []);
+  assert.deepEqual(
+    refused.map((c) => `${c.method}: ${c.error}`),
+    [],
+  );
 });

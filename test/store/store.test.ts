@@ -24,7 +24,7 @@ describe('SqliteStore', () => {
     assert.throws(() => new SqliteStore({ path: file }), /newer than this chatops knows.*upgrade chatops/);
   });
 
-  it('an upgrade applies the timestamp rule to incidents opened before it (openedAt from the alerts\' startsAt)', (t) => {
+  it("an upgrade applies the timestamp rule to incidents opened before it (openedAt from the alerts' startsAt)", (t) => {
     const file = path.join(tempDir(t), 'old.db');
     const step = MIGRATIONS.findIndex((m) => m.includes('one timestamp rule'));
     assert.ok(step > 0);
@@ -50,7 +50,13 @@ describe('SqliteStore', () => {
     new SqliteStore({ path: file, mode: 0o660, group: 'daemon' }).close();
     const st = fs.statSync(file);
     assert.equal(st.mode & 0o777, 0o660);
-    const gid = Number(fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith('daemon:'))!.split(':')[2]);
+    const gid = Number(
+      fs
+        .readFileSync('/etc/group', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('daemon:'))!
+        .split(':')[2],
+    );
     assert.equal(st.gid, gid);
     assert.throws(() => new SqliteStore({ path: path.join(dir, 'h.db'), group: 'no-such-group-xyz' }), /no group "no-such-group-xyz"/);
   });
@@ -68,15 +74,30 @@ describe('SqliteStore', () => {
     const db = path.join(dir, 'shared.db');
     const payloads = Array.from({ length: 12 }, (_, i) => {
       const f = path.join(dir, `p${i}.json`);
-      fs.writeFileSync(f, JSON.stringify(webhookBody([{ fingerprint: `a${i.toString().padStart(15, '0')}`, labels: { alertname: `Multi${i}` } }], { groupKey: `{}:{alertname="Multi${i}"}` })));
+      fs.writeFileSync(
+        f,
+        JSON.stringify(
+          webhookBody([{ fingerprint: `a${i.toString().padStart(15, '0')}`, labels: { alertname: `Multi${i}` } }], {
+            groupKey: `{}:{alertname="Multi${i}"}`,
+          }),
+        ),
+      );
       return f;
     });
     // 12 CLI processes ingest concurrently into one database file.
-    const codes = await Promise.all(payloads.map((f) => new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'alerts', 'ingest', f], { env: testEnv({ CHATOPS_DB: db }), stdio: 'ignore' });
-      child.on('exit', (code) => resolve(code ?? -1));
-    })));
-    assert.deepEqual(codes, payloads.map(() => 0));
+    const codes = await Promise.all(
+      payloads.map(
+        (f) =>
+          new Promise<number>((resolve) => {
+            const child = spawn(process.execPath, [BIN, 'alerts', 'ingest', f], { env: testEnv({ CHATOPS_DB: db }), stdio: 'ignore' });
+            child.on('exit', (code) => resolve(code ?? -1));
+          }),
+      ),
+    );
+    assert.deepEqual(
+      codes,
+      payloads.map(() => 0),
+    );
     const list = JSON.parse(runCli(['incidents', 'list', '--json'], { env: { CHATOPS_DB: db } }).stdout) as unknown[];
     assert.equal(list.length, 12);
     assert.equal(runCli(['audit', 'verify'], { env: { CHATOPS_DB: db } }).code, 0);
@@ -87,7 +108,15 @@ describe('SqliteStore', () => {
     const day = 86_400_000;
     const now = Date.parse('2026-11-26T00:00:00Z');
     for (let i = 0; i < 12; i++) {
-      s.recordDelivery({ receivedAt: now - i * day, source: 'webhook', groupKey: `g${i}`, status: 'firing', alertCount: 1, contentHash: 'h', raw: '{}' });
+      s.recordDelivery({
+        receivedAt: now - i * day,
+        source: 'webhook',
+        groupKey: `g${i}`,
+        status: 'firing',
+        alertCount: 1,
+        contentHash: 'h',
+        raw: '{}',
+      });
       s.enqueue({ kind: 'incident.updated', incidentId: null, payload: {} }, now - i * day);
     }
     s.db.prepare('UPDATE outbox SET done_at = created_at WHERE id % 2 = 0').run();
@@ -105,11 +134,23 @@ describe('SqliteStore', () => {
     const { loadConfig } = await import('../../src/config/load.js');
     const { startDaemon } = await import('../../src/daemon/daemon.js');
     const { silentLogger } = await import('../../src/logger.js');
-    for (const [retention, left] of [['7d', 1], ['0', 2]] as const) {
+    for (const [retention, left] of [
+      ['7d', 1],
+      ['0', 2],
+    ] as const) {
       const dir = tempDir(t);
       const db = path.join(dir, 'r.db');
       const s = new SqliteStore({ path: db });
-      for (const age of [1, 30]) s.recordDelivery({ receivedAt: Date.now() - age * 86_400_000, source: 'webhook', groupKey: 'g', status: 'firing', alertCount: 1, contentHash: 'h', raw: '{}' });
+      for (const age of [1, 30])
+        s.recordDelivery({
+          receivedAt: Date.now() - age * 86_400_000,
+          source: 'webhook',
+          groupKey: 'g',
+          status: 'firing',
+          alertCount: 1,
+          contentHash: 'h',
+          raw: '{}',
+        });
       s.close();
       fs.mkdirSync(path.join(dir, 'config'));
       fs.writeFileSync(path.join(dir, 'config/chatops.yaml'), `store:\n  retention: "${retention}"\n`);

@@ -48,7 +48,8 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}
 }
 
 /** sudo and runuser get a minimal environment, as from a login: nothing of the test's leaks in. */
-const exec = (argv: string[], cwd: string): Promise<CliResult> => runCollecting(argv, { cwd, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: 'UTC' } });
+const exec = (argv: string[], cwd: string): Promise<CliResult> =>
+  runCollecting(argv, { cwd, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', TZ: 'UTC' } });
 
 /** Sets up the bastion; `config(b)` returns the system configuration's YAML. */
 export function createBastion(engineers: string[], config: (b: Pick<Bastion, 'etc' | 'state' | 'users' | 'tag'>) => string): Bastion {
@@ -98,12 +99,18 @@ export function createBastion(engineers: string[], config: (b: Pick<Bastion, 'et
     // chatops as installed: the system configuration and the service account fixed at build time.
     const buildDir = path.join(ROOT, `dist-test-${tag}`);
     cleanups.push(() => fs.rmSync(buildDir, { recursive: true, force: true }));
-    run(process.execPath, ['scripts/build.mjs'], { env: { ...process.env, CHATOPS_BUILD_DIR: buildDir, CHATOPS_SYSTEM_CONFIG: systemConfig, CHATOPS_SERVICE_USER: service.user } });
+    run(process.execPath, ['scripts/build.mjs'], {
+      env: { ...process.env, CHATOPS_BUILD_DIR: buildDir, CHATOPS_SYSTEM_CONFIG: systemConfig, CHATOPS_SERVICE_USER: service.user },
+    });
     const bin = path.join(buildDir, 'chatops');
-    fs.writeFileSync(bin, "#!/usr/bin/env node\nimport { main } from './cli/main.js';\n\nprocess.exitCode = await main(process.argv);\n", { mode: 0o755 });
+    fs.writeFileSync(bin, "#!/usr/bin/env node\nimport { main } from './cli/main.js';\n\nprocess.exitCode = await main(process.argv);\n", {
+      mode: 0o755,
+    });
 
     const sudoersFiles: string[] = [];
-    cleanups.push(() => { for (const f of sudoersFiles) fs.rmSync(f, { force: true }); });
+    cleanups.push(() => {
+      for (const f of sudoersFiles) fs.rmSync(f, { force: true });
+    });
     const addSudoers = (name: string, text: string) => {
       const file = `/etc/sudoers.d/chatops-test-${tag}-${name}`;
       fs.writeFileSync(file, text, { mode: 0o440 });
@@ -111,16 +118,62 @@ export function createBastion(engineers: string[], config: (b: Pick<Bastion, 'et
       run('visudo', ['-cf', file]);
     };
     // The shipped rule, with this bastion's names.
-    const shipped = fs.readFileSync(path.join(ROOT, 'config/sudoers'), 'utf8')
-      .replaceAll('/opt/chatops/bin/chatops', bin).replace('%oncall', `%${oncall}`).replace('(chatops)', `(${service.user})`);
+    const shipped = fs
+      .readFileSync(path.join(ROOT, 'config/sudoers'), 'utf8')
+      .replaceAll('/opt/chatops/bin/chatops', bin)
+      .replace('%oncall', `%${oncall}`)
+      .replace('(chatops)', `(${service.user})`);
     addSudoers('rule', shipped);
 
     return {
-      tag, root, etc, state, systemConfig, service, oncall, users, bin, home, writeRootFile, addSudoers,
-      sudo: (user, args, opts = {}) => exec(['runuser', '-u', users[user]!.user, '--', 'sudo', '-n', ...(opts.sudoFlags ?? []), '-u', service.user,
-        ...Object.entries(opts.vars ?? {}).map(([k, v]) => `${k}=${v}`), bin, ...args], opts.cwd ?? home(user)),
-      direct: (user, args, opts = {}) => exec(['runuser', '-u', users[user]!.user, '--', 'env', ...Object.entries(opts.vars ?? {}).map(([k, v]) => `${k}=${v}`), process.execPath, bin, ...args], opts.cwd ?? home(user)),
-      remove: () => { for (const c of cleanups.reverse()) c(); },
+      tag,
+      root,
+      etc,
+      state,
+      systemConfig,
+      service,
+      oncall,
+      users,
+      bin,
+      home,
+      writeRootFile,
+      addSudoers,
+      sudo: (user, args, opts = {}) =>
+        exec(
+          [
+            'runuser',
+            '-u',
+            users[user]!.user,
+            '--',
+            'sudo',
+            '-n',
+            ...(opts.sudoFlags ?? []),
+            '-u',
+            service.user,
+            ...Object.entries(opts.vars ?? {}).map(([k, v]) => `${k}=${v}`),
+            bin,
+            ...args,
+          ],
+          opts.cwd ?? home(user),
+        ),
+      direct: (user, args, opts = {}) =>
+        exec(
+          [
+            'runuser',
+            '-u',
+            users[user]!.user,
+            '--',
+            'env',
+            ...Object.entries(opts.vars ?? {}).map(([k, v]) => `${k}=${v}`),
+            process.execPath,
+            bin,
+            ...args,
+          ],
+          opts.cwd ?? home(user),
+        ),
+      remove: () => {
+        for (const c of cleanups.reverse()) c();
+      },
     };
   } catch (e) {
     for (const c of cleanups.reverse()) c();

@@ -32,7 +32,10 @@ export function delivery(alerts: AlertEvent[], over: Partial<Delivery> = {}): De
 }
 
 /** A webhook JSON body as Alertmanager sends it. */
-export function webhookBody(alerts: Array<Partial<AlertEvent> & { labels?: Record<string, string> }>, over: Record<string, unknown> = {}): Record<string, unknown> {
+export function webhookBody(
+  alerts: Array<Partial<AlertEvent> & { labels?: Record<string, string> }>,
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
   const list = alerts.map((a) => alert(a));
   return {
     receiver: 'chatops',

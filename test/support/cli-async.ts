@@ -5,7 +5,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { BIN, ROOT, testEnv, type CliResult } from './daemon.js';
 
-export function runCliAsync(args: string[], opts: { env?: Record<string, string | undefined>; user?: string; cwd?: string } = {}): Promise<CliResult> {
+export function runCliAsync(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; user?: string; cwd?: string } = {},
+): Promise<CliResult> {
   const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
   return runCollecting(argv, { env: testEnv(opts.env), cwd: opts.cwd ?? ROOT });
 }
@@ -31,7 +34,10 @@ export function runCollecting(argv: string[], opts: { env: NodeJS.ProcessEnv; cw
  * A throwaway OS group and user (tests run as root here); removed by the returned function.
  * `groups`: supplementary groups to join. Names are unique per call (tests run in parallel).
  */
-export function createOsUser(prefix = 'chatops', opts: { groups?: string[] } = {}): { user: string; group: string; uid: number; gid: number; remove(): void } {
+export function createOsUser(
+  prefix = 'chatops',
+  opts: { groups?: string[] } = {},
+): { user: string; group: string; uid: number; gid: number; remove(): void } {
   const tag = Math.random().toString(36).slice(2, 8);
   const group = `${prefix}g${tag}`;
   const user = `${prefix}u${tag}`;

@@ -21,7 +21,13 @@ export interface CliResult {
 
 /** Runs one CLI command to completion. */
 export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: testEnv(opts.env), cwd: opts.cwd ?? ROOT, input: opts.input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: testEnv(opts.env),
+    cwd: opts.cwd ?? ROOT,
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -38,7 +44,10 @@ export interface SpawnedDaemon {
  * Starts `chatops daemon` on 127.0.0.1:0 and resolves when it logs its URL.
  * Pass CHATOPS_DB (and anything else) in env.
  */
-export async function spawnDaemon(env: Record<string, string | undefined>, opts: { cwd?: string; args?: string[] } = {}): Promise<SpawnedDaemon> {
+export async function spawnDaemon(
+  env: Record<string, string | undefined>,
+  opts: { cwd?: string; args?: string[] } = {},
+): Promise<SpawnedDaemon> {
   const child = spawn(process.execPath, [BIN, ...(opts.args ?? []), 'daemon'], {
     env: testEnv({ CHATOPS_LISTEN: '127.0.0.1:0', ...env }),
     cwd: opts.cwd ?? ROOT,
@@ -85,7 +94,10 @@ export async function spawnDaemon(env: Record<string, string | undefined>, opts:
 }
 
 /** Polls until fn returns a truthy value (or throws after the timeout with the last error). */
-export async function waitFor<T>(fn: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
   const end = Date.now() + (opts.timeoutMs ?? 15_000);
   let last: unknown;
   for (;;) {

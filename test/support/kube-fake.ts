@@ -79,7 +79,11 @@ const isObject = (v: unknown): v is Record<string, Json> => v !== null && typeof
 function canonical(v: unknown): string {
   if (!isObject(v) && !Array.isArray(v)) return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  return `{${Object.keys(v).filter((k) => v[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return `{${Object.keys(v)
+    .filter((k) => v[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+    .join(',')}}`;
 }
 
 function templateHash(tpl: Json): string {
@@ -126,7 +130,10 @@ function jsonPatch(target: Json, ops: Json[]): Json {
   const doc = clone(target);
   for (const op of ops) {
     if (!isObject(op) || typeof op.op !== 'string' || typeof op.path !== 'string') throw new PatchError('invalid JSON Patch operation');
-    const parts = op.path.split('/').slice(1).map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = op.path
+      .split('/')
+      .slice(1)
+      .map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop();
     if (last === undefined) throw new PatchError('empty path');
     let node = doc;
@@ -136,8 +143,10 @@ function jsonPatch(target: Json, ops: Json[]): Json {
     }
     if (!isObject(node) && !Array.isArray(node)) throw new PatchError(`path ${op.path} does not exist`);
     switch (op.op) {
-      case 'add': case 'replace':
-        if (op.op === 'replace' && !(last in (node as Json))) throw new PatchError(`replace operation does not apply: doc is missing key: ${op.path}`);
+      case 'add':
+      case 'replace':
+        if (op.op === 'replace' && !(last in (node as Json)))
+          throw new PatchError(`replace operation does not apply: doc is missing key: ${op.path}`);
         (node as Json)[last] = clone(op.value);
         break;
       case 'remove':
@@ -156,18 +165,40 @@ function jsonPatch(target: Json, ops: Json[]): Json {
 
 function matchesSelector(selector: string | undefined, labels: Record<string, string> = {}): boolean {
   if (!selector) return true;
-  return selector.split(',').filter(Boolean).every((req) => {
-    const [k, v] = req.split('=');
-    return labels[k!] === v;
-  });
+  return selector
+    .split(',')
+    .filter(Boolean)
+    .every((req) => {
+      const [k, v] = req.split('=');
+      return labels[k!] === v;
+    });
 }
 
 /** A throwaway self-signed certificate for 127.0.0.1 (docs/protocols.md §6.3). */
 function selfSignedCert(): { key: string; cert: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-fake-tls-'));
   try {
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-      '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`openssl could not make a test certificate: ${r.stderr || r.error?.message}`);
     return { key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
   } finally {
@@ -248,26 +279,84 @@ export class KubeFake {
     const tplOf = (image: string) => ({ metadata: { labels: { app: name } }, spec: { containers: [{ name, image, resources: {} }] } });
     const current = tplOf(revisions.at(-1)!);
     const dep: Json = {
-      kind: 'Deployment', apiVersion: 'apps/v1',
-      metadata: { name, namespace, uid, resourceVersion: this.nextRv(), generation: 1, labels, annotations: { 'deployment.kubernetes.io/revision': String(revisions.length) }, creationTimestamp: '2026-11-26T10:00:00Z' },
-      spec: { replicas, selector: { matchLabels: { app: name } }, template: current, strategy: { type: 'RollingUpdate' }, ...(seed.paused ? { paused: true } : {}) },
-      status: { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, conditions: [{ type: 'Available', status: 'True' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] },
+      kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      metadata: {
+        name,
+        namespace,
+        uid,
+        resourceVersion: this.nextRv(),
+        generation: 1,
+        labels,
+        annotations: { 'deployment.kubernetes.io/revision': String(revisions.length) },
+        creationTimestamp: '2026-11-26T10:00:00Z',
+      },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: current,
+        strategy: { type: 'RollingUpdate' },
+        ...(seed.paused ? { paused: true } : {}),
+      },
+      status: {
+        observedGeneration: 1,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        conditions: [
+          { type: 'Available', status: 'True' },
+          { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+        ],
+      },
     };
     this.deployments.set(`${namespace}/${name}`, dep);
     revisions.forEach((image, i) => this.addReplicaSet(dep, tplOf(image), i + 1, i === revisions.length - 1 ? replicas : 0));
     const hash = templateHash(current);
     for (let i = 0; i < replicas; i++) {
       const pod = `${name}-${hash}-${i}`;
-      this.pods.push({ kind: 'Pod', apiVersion: 'v1', metadata: { name: pod, namespace, labels: { app: name, 'pod-template-hash': hash } },
-        spec: { containers: [{ name, image: revisions.at(-1) }] }, status: { phase: 'Running', containerStatuses: [{ name, ready: true, restartCount: i, image: revisions.at(-1) }] } });
+      this.pods.push({
+        kind: 'Pod',
+        apiVersion: 'v1',
+        metadata: { name: pod, namespace, labels: { app: name, 'pod-template-hash': hash } },
+        spec: { containers: [{ name, image: revisions.at(-1) }] },
+        status: { phase: 'Running', containerStatuses: [{ name, ready: true, restartCount: i, image: revisions.at(-1) }] },
+      });
       this.logs.set(`${namespace}/${pod}`, Array.from({ length: 80 }, (_, j) => `${pod} line ${j + 1}`).join('\n') + '\n');
     }
-    this.events.push({ kind: 'Event', apiVersion: 'v1', metadata: { name: `${name}.1`, namespace, creationTimestamp: '2026-11-26T10:00:00Z' }, type: 'Normal', reason: 'ScalingReplicaSet',
-      message: `Scaled up replica set ${name}-${hash} to ${replicas}`, involvedObject: { kind: 'Deployment', name, namespace }, lastTimestamp: '2026-11-26T10:00:00Z', count: 1 });
-    this.events.push({ kind: 'Event', apiVersion: 'v1', metadata: { name: `${name}.2`, namespace, creationTimestamp: '2026-11-26T10:01:00Z' }, type: 'Warning', reason: 'BackOff',
-      message: 'Back-off restarting failed container', involvedObject: { kind: 'Pod', name: `${name}-${hash}-0`, namespace }, lastTimestamp: '2026-11-26T10:01:00Z', count: 3 });
-    this.events.push({ kind: 'Event', apiVersion: 'v1', metadata: { name: 'other.1', namespace, creationTimestamp: '2026-11-26T10:02:00Z' }, type: 'Normal', reason: 'Pulled',
-      message: 'not ours', involvedObject: { kind: 'Pod', name: 'unrelated-1', namespace }, lastTimestamp: '2026-11-26T10:02:00Z', count: 1 });
+    this.events.push({
+      kind: 'Event',
+      apiVersion: 'v1',
+      metadata: { name: `${name}.1`, namespace, creationTimestamp: '2026-11-26T10:00:00Z' },
+      type: 'Normal',
+      reason: 'ScalingReplicaSet',
+      message: `Scaled up replica set ${name}-${hash} to ${replicas}`,
+      involvedObject: { kind: 'Deployment', name, namespace },
+      lastTimestamp: '2026-11-26T10:00:00Z',
+      count: 1,
+    });
+    this.events.push({
+      kind: 'Event',
+      apiVersion: 'v1',
+      metadata: { name: `${name}.2`, namespace, creationTimestamp: '2026-11-26T10:01:00Z' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container',
+      involvedObject: { kind: 'Pod', name: `${name}-${hash}-0`, namespace },
+      lastTimestamp: '2026-11-26T10:01:00Z',
+      count: 3,
+    });
+    this.events.push({
+      kind: 'Event',
+      apiVersion: 'v1',
+      metadata: { name: 'other.1', namespace, creationTimestamp: '2026-11-26T10:02:00Z' },
+      type: 'Normal',
+      reason: 'Pulled',
+      message: 'not ours',
+      involvedObject: { kind: 'Pod', name: 'unrelated-1', namespace },
+      lastTimestamp: '2026-11-26T10:02:00Z',
+      count: 1,
+    });
     return dep;
   }
 
@@ -276,11 +365,25 @@ export class KubeFake {
     const tpl = clone(template);
     tpl.metadata.labels = { ...tpl.metadata.labels, 'pod-template-hash': hash };
     const rs = {
-      kind: 'ReplicaSet', apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      apiVersion: 'apps/v1',
       metadata: {
-        name: `${dep.metadata.name}-${hash}`, namespace: dep.metadata.namespace, uid: randomUUID(), resourceVersion: this.nextRv(),
-        labels: { ...tpl.metadata.labels }, annotations: { 'deployment.kubernetes.io/revision': String(revision) },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: dep.metadata.name, uid: dep.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        name: `${dep.metadata.name}-${hash}`,
+        namespace: dep.metadata.namespace,
+        uid: randomUUID(),
+        resourceVersion: this.nextRv(),
+        labels: { ...tpl.metadata.labels },
+        annotations: { 'deployment.kubernetes.io/revision': String(revision) },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: dep.metadata.name,
+            uid: dep.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
       spec: { replicas, selector: { matchLabels: { ...dep.spec.selector.matchLabels, 'pod-template-hash': hash } }, template: tpl },
       status: { replicas },
@@ -342,8 +445,13 @@ export class KubeFake {
 
   private can(user: FakeUser, a: Access): boolean {
     const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-    return user.rules.some((r) => (r.namespace === '*' || r.namespace === a.namespace) && (r.group === '*' || r.group === a.group)
-      && (r.resource === '*' || r.resource === res) && (r.verbs.includes('*') || r.verbs.includes(a.verb)));
+    return user.rules.some(
+      (r) =>
+        (r.namespace === '*' || r.namespace === a.namespace) &&
+        (r.group === '*' || r.group === a.group) &&
+        (r.resource === '*' || r.resource === res) &&
+        (r.verbs.includes('*') || r.verbs.includes(a.verb)),
+    );
   }
 
   private forbidden(user: FakeUser, a: Access): Json {
@@ -351,8 +459,12 @@ export class KubeFake {
     const qualified = a.group ? `${a.resource}.${a.group}` : a.resource;
     const subject = a.name ? `${qualified} "${a.name}"` : qualified;
     const where = a.namespace ? ` in the namespace "${a.namespace}"` : ' at the cluster scope';
-    return status(403, 'Forbidden', `${subject} is forbidden: User "${user.username}" cannot ${a.verb} resource "${res}" in API group "${a.group}"${where}`,
-      { ...(a.name ? { name: a.name } : {}), group: a.group, kind: a.resource });
+    return status(
+      403,
+      'Forbidden',
+      `${subject} is forbidden: User "${user.username}" cannot ${a.verb} resource "${res}" in API group "${a.group}"${where}`,
+      { ...(a.name ? { name: a.name } : {}), group: a.group, kind: a.resource },
+    );
   }
 
   /** Logs each request to stderr (the dev entry point). */
@@ -365,7 +477,15 @@ export class KubeFake {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const u = new URL(req.url ?? '/', 'http://fake');
-        const rec: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', pathname: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body, status: 0 };
+        const rec: RecordedRequest = {
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          pathname: u.pathname,
+          query: Object.fromEntries(u.searchParams),
+          headers: req.headers,
+          body,
+          status: 0,
+        };
         this.requests.push(rec);
         if (this.hang) return; // status stays 0: never answered (close() ends the connection)
         let code = 200;
@@ -400,8 +520,12 @@ export class KubeFake {
    */
   writeKubeconfig(dir: string, token = FAKE_TOKEN, name = 'kubeconfig'): string {
     const file = path.join(dir, name);
-    const trust = this.certPem ? `certificate-authority-data: ${Buffer.from(this.certPem).toString('base64')}` : 'insecure-skip-tls-verify: true';
-    fs.writeFileSync(file, `apiVersion: v1
+    const trust = this.certPem
+      ? `certificate-authority-data: ${Buffer.from(this.certPem).toString('base64')}`
+      : 'insecure-skip-tls-verify: true';
+    fs.writeFileSync(
+      file,
+      `apiVersion: v1
 kind: Config
 clusters:
 - name: fake
@@ -416,7 +540,9 @@ contexts:
 - name: fake
   context: {cluster: fake, user: remediator, namespace: prod}
 current-context: fake
-`, { mode: 0o640 });
+`,
+      { mode: 0o640 },
+    );
     return file;
   }
 
@@ -424,17 +550,34 @@ current-context: fake
     const auth = r.headers.authorization;
     const token = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : null;
     const user = token ? this.users.get(token) : undefined;
-    if (!user) return [401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }];
+    if (!user)
+      return [
+        401,
+        { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 },
+      ];
     const p = r.pathname.split('/').filter(Boolean);
     const m = r.method;
     // Discovery needs no RBAC (system:discovery).
     if (m === 'GET' && r.pathname === '/version') return [200, { major: '1', minor: '32', gitVersion: 'v1.32.4-fake' }];
-    if (m === 'GET' && r.pathname === '/api') return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: new URL(this.url).host }] }];
+    if (m === 'GET' && r.pathname === '/api')
+      return [
+        200,
+        {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: new URL(this.url).host }],
+        },
+      ];
     if (m === 'GET' && r.pathname === '/apis') {
-      const g = (name: string, v = 'v1') => ({ name, versions: [{ groupVersion: `${name}/${v}`, version: v }], preferredVersion: { groupVersion: `${name}/${v}`, version: v } });
+      const g = (name: string, v = 'v1') => ({
+        name,
+        versions: [{ groupVersion: `${name}/${v}`, version: v }],
+        preferredVersion: { groupVersion: `${name}/${v}`, version: v },
+      });
       return [200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [g('apps'), g('authorization.k8s.io'), g('authentication.k8s.io')] }];
     }
-    const resList = (gv: string, resources: Json[]) => [200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources }] as [number, Json];
+    const resList = (gv: string, resources: Json[]) =>
+      [200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources }] as [number, Json];
     if (m === 'GET' && r.pathname === '/api/v1') {
       return resList('v1', [
         { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'] },
@@ -446,26 +589,66 @@ current-context: fake
     if (m === 'GET' && r.pathname === '/apis/apps/v1') {
       return resList('apps/v1', [
         { name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['get', 'list', 'patch'] },
-        { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch'] },
+        {
+          name: 'deployments/scale',
+          singularName: '',
+          namespaced: true,
+          group: 'autoscaling',
+          version: 'v1',
+          kind: 'Scale',
+          verbs: ['get', 'patch'],
+        },
         { name: 'replicasets', singularName: 'replicaset', namespaced: true, kind: 'ReplicaSet', verbs: ['get', 'list'] },
       ]);
     }
     if (m === 'GET' && r.pathname === '/apis/authorization.k8s.io/v1') {
-      return resList('authorization.k8s.io/v1', [{ name: 'selfsubjectaccessreviews', singularName: '', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }]);
+      return resList('authorization.k8s.io/v1', [
+        { name: 'selfsubjectaccessreviews', singularName: '', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
+      ]);
     }
     // Reviews about oneself are allowed to everyone (system:basic-user).
     if (r.pathname === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
       if (m !== 'POST') return [405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')];
       const ct = String(r.headers['content-type'] ?? '');
-      if (!ct.startsWith('application/json')) return [415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`)];
+      if (!ct.startsWith('application/json'))
+        return [
+          415,
+          status(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json`,
+          ),
+        ];
       const review = JSON.parse(r.body);
       const a = review?.spec?.resourceAttributes;
       if (!a) return [400, status(400, 'BadRequest', 'spec.resourceAttributes is required in this fake')];
-      const allowed = this.can(user, { verb: a.verb, group: a.group ?? '', resource: a.resource, subresource: a.subresource || undefined, namespace: a.namespace, name: a.name });
-      return [201, { ...review, metadata: { creationTimestamp: null }, status: allowed ? { allowed: true, reason: 'RBAC: allowed by the fake role' } : { allowed: false } }];
+      const allowed = this.can(user, {
+        verb: a.verb,
+        group: a.group ?? '',
+        resource: a.resource,
+        subresource: a.subresource || undefined,
+        namespace: a.namespace,
+        name: a.name,
+      });
+      return [
+        201,
+        {
+          ...review,
+          metadata: { creationTimestamp: null },
+          status: allowed ? { allowed: true, reason: 'RBAC: allowed by the fake role' } : { allowed: false },
+        },
+      ];
     }
     if (r.pathname === '/apis/authentication.k8s.io/v1/selfsubjectreviews' && m === 'POST') {
-      return [201, { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: { username: user.username, groups: ['system:serviceaccounts', 'system:authenticated'] } } }];
+      return [
+        201,
+        {
+          kind: 'SelfSubjectReview',
+          apiVersion: 'authentication.k8s.io/v1',
+          metadata: { creationTimestamp: null },
+          status: { userInfo: { username: user.username, groups: ['system:serviceaccounts', 'system:authenticated'] } },
+        },
+      ];
     }
 
     const guard = (a: Access): [number, Json] | null => (this.can(user, a) ? null : [403, this.forbidden(user, a)]);
@@ -477,7 +660,8 @@ current-context: fake
         if (m !== 'GET') return [405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')];
         const denied = guard({ verb: 'get', group: '', resource: 'namespaces', name: ns });
         if (denied) return denied;
-        if (!this.namespaces.has(ns)) return [404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' })];
+        if (!this.namespaces.has(ns))
+          return [404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' })];
         return [200, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: ns }, status: { phase: 'Active' } }];
       }
       const resource = p[4];
@@ -501,7 +685,15 @@ current-context: fake
       if (resource === 'events' && p.length === 5) {
         const denied = guard({ verb: 'list', group: '', resource: 'events', namespace: ns });
         if (denied) return denied;
-        return [200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items: this.events.filter((e) => e.metadata.namespace === ns) }];
+        return [
+          200,
+          {
+            kind: 'EventList',
+            apiVersion: 'v1',
+            metadata: { resourceVersion: String(this.rv) },
+            items: this.events.filter((e) => e.metadata.namespace === ns),
+          },
+        ];
       }
     }
 
@@ -518,14 +710,18 @@ current-context: fake
         if (m !== 'GET') return [405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')];
         const denied = guard({ verb: 'list', group: 'apps', resource: 'replicasets', namespace: ns });
         if (denied) return denied;
-        const items = this.replicasets.filter((x) => x.metadata.namespace === ns && matchesSelector(r.query.labelSelector, x.metadata.labels));
+        const items = this.replicasets.filter(
+          (x) => x.metadata.namespace === ns && matchesSelector(r.query.labelSelector, x.metadata.labels),
+        );
         return [200, { kind: 'ReplicaSetList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(this.rv) }, items }];
       }
       if (resource === 'deployments' && !name) {
         if (m !== 'GET') return [405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')];
         const denied = guard({ verb: 'list', group: 'apps', resource: 'deployments', namespace: ns });
         if (denied) return denied;
-        const items = [...this.deployments.values()].filter((d) => d.metadata.namespace === ns && matchesSelector(r.query.labelSelector, d.metadata.labels));
+        const items = [...this.deployments.values()].filter(
+          (d) => d.metadata.namespace === ns && matchesSelector(r.query.labelSelector, d.metadata.labels),
+        );
         return [200, { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(this.rv) }, items }];
       }
       if (resource === 'deployments' && name && (sub === undefined || sub === 'scale') && p.length <= 8) {
@@ -534,7 +730,8 @@ current-context: fake
         const denied = guard({ verb, group: 'apps', resource: 'deployments', subresource: sub, namespace: ns, name });
         if (denied) return denied;
         const dep = this.deployments.get(`${ns}/${name}`);
-        if (!dep) return [404, status(404, 'NotFound', `deployments.apps "${name}" not found`, { name, group: 'apps', kind: 'deployments' })];
+        if (!dep)
+          return [404, status(404, 'NotFound', `deployments.apps "${name}" not found`, { name, group: 'apps', kind: 'deployments' })];
         if (verb === 'get') {
           this.advance(dep);
           return [200, sub ? this.scaleOf(dep) : dep];
@@ -547,17 +744,33 @@ current-context: fake
 
   private scaleOf(dep: Json): Json {
     return {
-      kind: 'Scale', apiVersion: 'autoscaling/v1',
-      metadata: { name: dep.metadata.name, namespace: dep.metadata.namespace, uid: dep.metadata.uid, resourceVersion: dep.metadata.resourceVersion },
-      spec: { replicas: dep.spec.replicas }, status: { replicas: dep.status.replicas, selector: `app=${dep.metadata.name}` },
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: dep.metadata.name,
+        namespace: dep.metadata.namespace,
+        uid: dep.metadata.uid,
+        resourceVersion: dep.metadata.resourceVersion,
+      },
+      spec: { replicas: dep.spec.replicas },
+      status: { replicas: dep.status.replicas, selector: `app=${dep.metadata.name}` },
     };
   }
 
   private patch(r: RecordedRequest, dep: Json, scale: boolean): [number, Json] {
-    const ct = String(r.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const ct = String(r.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     const kinds = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
     if (!kinds.includes(ct)) {
-      return [415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${kinds.join(', ')}, application/apply-patch+yaml`)];
+      return [
+        415,
+        status(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: ${kinds.join(', ')}, application/apply-patch+yaml`,
+        ),
+      ];
     }
     let body: unknown;
     try {
@@ -569,33 +782,81 @@ current-context: fake
       return [400, status(400, 'BadRequest', 'error decoding patch: json: cannot unmarshal object into Go value of type jsonpatch.Patch')];
     }
     if (ct !== 'application/json-patch+json' && !isObject(body)) {
-      return [400, status(400, 'BadRequest', `error decoding patch: json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`)];
+      return [
+        400,
+        status(
+          400,
+          'BadRequest',
+          `error decoding patch: json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`,
+        ),
+      ];
     }
     if (this.conflictOnPatch) {
-      return [409, status(409, 'Conflict', `Operation cannot be fulfilled on deployments.apps "${dep.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: dep.metadata.name, group: 'apps', kind: 'deployments' })];
+      return [
+        409,
+        status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on deployments.apps "${dep.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+          { name: dep.metadata.name, group: 'apps', kind: 'deployments' },
+        ),
+      ];
     }
     const before = scale ? this.scaleOf(dep) : dep;
     let after: Json;
     try {
-      after = ct === 'application/json-patch+json' ? jsonPatch(before, body as Json[]) : ct === 'application/merge-patch+json' ? mergePatch(before, body) : strategicPatch(before, body);
+      after =
+        ct === 'application/json-patch+json'
+          ? jsonPatch(before, body as Json[])
+          : ct === 'application/merge-patch+json'
+            ? mergePatch(before, body)
+            : strategicPatch(before, body);
     } catch (e) {
       return [422, status(422, 'Invalid', `the server rejected our request due to an error in our request: ${(e as Error).message}`)];
     }
     const sentRv = after?.metadata?.resourceVersion;
     if (sentRv !== undefined && sentRv !== before.metadata.resourceVersion) {
-      return [409, status(409, 'Conflict', `Operation cannot be fulfilled on deployments.apps "${dep.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: dep.metadata.name, group: 'apps', kind: 'deployments' })];
+      return [
+        409,
+        status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on deployments.apps "${dep.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+          { name: dep.metadata.name, group: 'apps', kind: 'deployments' },
+        ),
+      ];
     }
     const next: Json = scale ? { ...clone(dep), spec: { ...clone(dep.spec), replicas: after.spec?.replicas } } : after;
     const replicas = next.spec?.replicas;
     if (!Number.isInteger(replicas) || replicas < 0) {
-      return [422, status(422, 'Invalid', `Deployment.apps "${dep.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, { name: dep.metadata.name, group: 'apps', kind: 'Deployment' })];
+      return [
+        422,
+        status(
+          422,
+          'Invalid',
+          `Deployment.apps "${dep.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+          { name: dep.metadata.name, group: 'apps', kind: 'Deployment' },
+        ),
+      ];
     }
     if (!Array.isArray(next.spec?.template?.spec?.containers) || next.spec.template.spec.containers.length === 0) {
-      return [422, status(422, 'Invalid', `Deployment.apps "${dep.metadata.name}" is invalid: spec.template.spec.containers: Required value`, { name: dep.metadata.name, group: 'apps', kind: 'Deployment' })];
+      return [
+        422,
+        status(422, 'Invalid', `Deployment.apps "${dep.metadata.name}" is invalid: spec.template.spec.containers: Required value`, {
+          name: dep.metadata.name,
+          group: 'apps',
+          kind: 'Deployment',
+        }),
+      ];
     }
     const templateChanged = canonical(next.spec.template) !== canonical(dep.spec.template);
     const specChanged = canonical(next.spec) !== canonical(dep.spec);
-    next.metadata = { ...next.metadata, resourceVersion: dep.metadata.resourceVersion, uid: dep.metadata.uid, generation: dep.metadata.generation + (specChanged ? 1 : 0) };
+    next.metadata = {
+      ...next.metadata,
+      resourceVersion: dep.metadata.resourceVersion,
+      uid: dep.metadata.uid,
+      generation: dep.metadata.generation + (specChanged ? 1 : 0),
+    };
     next.status = clone(dep.status);
     if (r.query.dryRun === 'All') {
       next.metadata.resourceVersion = dep.metadata.resourceVersion;
@@ -612,7 +873,11 @@ current-context: fake
  * A started fake with the remediator's RBAC in `namespaces` and these deployments, closed after
  * the test.
  */
-export async function startKubeFake(t: { after(fn: () => unknown): void }, namespaces: string[], deployments: DeploymentSeed[]): Promise<KubeFake> {
+export async function startKubeFake(
+  t: { after(fn: () => unknown): void },
+  namespaces: string[],
+  deployments: DeploymentSeed[],
+): Promise<KubeFake> {
   const fake = await KubeFake.start();
   t.after(() => fake.close());
   fake.allow(remediatorRules(namespaces));
@@ -640,7 +905,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   fake.verbose = true;
   fake.allow(remediatorRules(['prod', 'staging']));
   for (const namespace of ['prod', 'staging']) {
-    fake.addDeployment({ namespace, name: 'checkout', replicas: namespace === 'prod' ? 3 : 1, revisions: ['shop/checkout:1.4.1', 'shop/checkout:1.4.2'] });
+    fake.addDeployment({
+      namespace,
+      name: 'checkout',
+      replicas: namespace === 'prod' ? 3 : 1,
+      revisions: ['shop/checkout:1.4.1', 'shop/checkout:1.4.2'],
+    });
   }
   const kubeconfig = path.resolve(process.env.KUBE_FAKE_KUBECONFIG ?? 'data/kube-fake.kubeconfig');
   fs.mkdirSync(path.dirname(kubeconfig), { recursive: true });

@@ -18,14 +18,19 @@ const ROOT = process.cwd();
 /** @param {string | undefined} file */
 const rel = (file) => (file ? path.relative(ROOT, file) : '?');
 /** @param {number} ms */
-const seconds = (ms) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
+const seconds = (ms) =>
+  ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 
 /** @param {any} error */
 function describeError(error) {
   const e = error;
   // The runner wraps the test's own error in `cause`; show that one, without the runner's frames.
   const inner = e?.cause ?? e;
-  return inspect(inner, { depth: 4, colors: false }).split('\n').filter((l) => !/\(node:|at node:|node_modules\//.test(l)).slice(0, 40).join('\n');
+  return inspect(inner, { depth: 4, colors: false })
+    .split('\n')
+    .filter((l) => !/\(node:|at node:|node_modules\//.test(l))
+    .slice(0, 40)
+    .join('\n');
 }
 
 /** @param {AsyncIterable<TestEvent>} source */
@@ -40,7 +45,8 @@ export default async function* progressReporter(source) {
   const stderr = new Map();
   for await (const event of source) {
     const d = event.data;
-    const isFile = typeof d.file === 'string' && typeof d.name === 'string' && d.nesting === 0 && path.resolve(d.name) === path.resolve(d.file);
+    const isFile =
+      typeof d.file === 'string' && typeof d.name === 'string' && d.nesting === 0 && path.resolve(d.name) === path.resolve(d.file);
     const error = /** @type {any} */ (d.details?.error);
     switch (event.type) {
       case 'test:enqueue':

@@ -81,10 +81,14 @@ export interface AlertmanagerOptions {
 /** Starts Alertmanager with one webhook receiver; HA gossip off (it would bind 0.0.0.0:9094). */
 export async function startAlertmanager(dir: string, opts: AlertmanagerOptions): Promise<Service> {
   const bin = requireBinary('prometheus-alertmanager');
-  const port = opts.port ?? await freePort();
+  const port = opts.port ?? (await freePort());
   fs.mkdirSync(path.join(dir, 'am-data'), { recursive: true });
-  const auth = opts.token ? `\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: ${JSON.stringify(opts.token)}` : '';
-  fs.writeFileSync(path.join(dir, 'alertmanager.yml'), `route:
+  const auth = opts.token
+    ? `\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: ${JSON.stringify(opts.token)}`
+    : '';
+  fs.writeFileSync(
+    path.join(dir, 'alertmanager.yml'),
+    `route:
   receiver: chatops
   group_by: ${JSON.stringify(opts.groupBy ?? ['alertname', 'namespace'])}
   group_wait: ${opts.groupWait ?? '1s'}
@@ -95,51 +99,88 @@ receivers:
     webhook_configs:
       - url: ${JSON.stringify(opts.webhookUrl)}
         send_resolved: true${opts.maxAlerts ? `\n        max_alerts: ${opts.maxAlerts}` : ''}${auth}
-`);
-  return startService(bin, [
-    `--config.file=${path.join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${path.join(dir, 'am-data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--web.external-url=http://127.0.0.1:${port}`,
-    '--cluster.listen-address=',
-  ], dir, 'alertmanager', port);
+`,
+  );
+  return startService(
+    bin,
+    [
+      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(dir, 'am-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.external-url=http://127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
+    dir,
+    'alertmanager',
+    port,
+  );
 }
 
 /**
  * Starts Prometheus scraping itself every second (so `up` has data). `externalLabels`: the
  * labels it adds to every alert it sends (a cluster's `external_labels: {cluster: …}`).
  */
-export async function startPrometheus(dir: string, opts: { alertmanagerPort?: number; rulesFile?: string; externalLabels?: Record<string, string> } = {}): Promise<Service> {
+export async function startPrometheus(
+  dir: string,
+  opts: { alertmanagerPort?: number; rulesFile?: string; externalLabels?: Record<string, string> } = {},
+): Promise<Service> {
   const bin = requireBinary('prometheus');
   const port = await freePort();
   fs.mkdirSync(path.join(dir, 'prom-data'), { recursive: true });
   const external = opts.externalLabels ? `, external_labels: ${JSON.stringify(opts.externalLabels)}` : '';
-  fs.writeFileSync(path.join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s${external} }
+  fs.writeFileSync(
+    path.join(dir, 'prometheus.yml'),
+    `global: { scrape_interval: 1s, evaluation_interval: 1s${external} }
 ${opts.alertmanagerPort ? `alerting:\n  alertmanagers: [ { static_configs: [ { targets: ['127.0.0.1:${opts.alertmanagerPort}'] } ] } ]` : ''}
 rule_files: [ ${opts.rulesFile ? JSON.stringify(opts.rulesFile) : ''} ]
 scrape_configs:
   - job_name: prometheus
     static_configs: [ { targets: ['127.0.0.1:${port}'] } ]
-`);
-  return startService(bin, [
-    `--config.file=${path.join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${path.join(dir, 'prom-data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--web.external-url=http://127.0.0.1:${port}`,
-    '--rules.alert.resend-delay=1s',
-  ], dir, 'prometheus', port);
+`,
+  );
+  return startService(
+    bin,
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'prom-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.external-url=http://127.0.0.1:${port}`,
+      '--rules.alert.resend-delay=1s',
+    ],
+    dir,
+    'prometheus',
+    port,
+  );
 }
 
 /** Posts alerts to Alertmanager's API v2 (what Prometheus would do). */
-export async function postAlerts(am: Service, alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; endsAt?: string; generatorURL?: string }>): Promise<void> {
-  const res = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+export async function postAlerts(
+  am: Service,
+  alerts: Array<{
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+    startsAt?: string;
+    endsAt?: string;
+    generatorURL?: string;
+  }>,
+): Promise<void> {
+  const res = await fetch(`${am.url}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(alerts),
+  });
   if (!res.ok) throw new Error(`Alertmanager refused alerts: ${res.status} ${await res.text()}`);
 }
 
 /** Waits until Prometheus has scraped itself `n` times (a range over the last minute then holds samples). */
 export async function waitForScrapes(prom: Service, n = 3): Promise<void> {
-  await waitFor(async () => {
-    const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as { data: { result: { value: [number, string] }[] } };
-    return Number(r.data.result[0]?.value[1] ?? 0) >= n;
-  }, { what: `Prometheus scraped itself ${n} times`, timeoutMs: 30_000 });
+  await waitFor(
+    async () => {
+      const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      return Number(r.data.result[0]?.value[1] ?? 0) >= n;
+    },
+    { what: `Prometheus scraped itself ${n} times`, timeoutMs: 30_000 },
+  );
 }

@@ -13,7 +13,10 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-async function listen(handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void, state: { down: boolean; requests: number }): Promise<{ url: string; close(): Promise<void> }> {
+async function listen(
+  handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void,
+  state: { down: boolean; requests: number },
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -28,7 +31,14 @@ async function listen(handler: (req: http.IncomingMessage, body: string, res: ht
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 export interface LokiEntry {
@@ -96,18 +106,34 @@ export interface FakeElasticsearch extends FakeServer {
 }
 
 export async function startFakeElasticsearch(): Promise<FakeElasticsearch> {
-  const state = { down: false, requests: 0, failItems: 0, docs: new Map<string, { source: Record<string, unknown>; version: number }>(), order: [] as string[] };
+  const state = {
+    down: false,
+    requests: 0,
+    failItems: 0,
+    docs: new Map<string, { source: Record<string, unknown>; version: number }>(),
+    order: [] as string[],
+  };
   const srv = await listen((req, body, res) => {
     if (req.method !== 'POST' || req.url !== '/_bulk') {
       res.writeHead(404).end();
       return;
     }
-    if (!String(req.headers['content-type']).startsWith('application/x-ndjson') && !String(req.headers['content-type']).startsWith('application/json')) {
-      res.writeHead(406, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Content-Type header is not supported', status: 406 }));
+    if (
+      !String(req.headers['content-type']).startsWith('application/x-ndjson') &&
+      !String(req.headers['content-type']).startsWith('application/json')
+    ) {
+      res
+        .writeHead(406, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'Content-Type header is not supported', status: 406 }));
       return;
     }
     if (!body.endsWith('\n')) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'illegal_argument_exception', reason: 'The bulk request must be terminated by a newline [\\n]' }, status: 400 }));
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: { type: 'illegal_argument_exception', reason: 'The bulk request must be terminated by a newline [\\n]' },
+          status: 400,
+        }),
+      );
       return;
     }
     const lines = body.split('\n').filter(Boolean);
@@ -124,13 +150,22 @@ export async function startFakeElasticsearch(): Promise<FakeElasticsearch> {
       if (state.failItems > 0) {
         state.failItems--;
         errors = true;
-        items.push({ index: { _index: action.index._index, _id: action.index._id, status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse' } } });
+        items.push({
+          index: {
+            _index: action.index._index,
+            _id: action.index._id,
+            status: 400,
+            error: { type: 'mapper_parsing_exception', reason: 'failed to parse' },
+          },
+        });
         continue;
       }
       const prev = state.docs.get(key);
       state.docs.set(key, { source, version: (prev?.version ?? 0) + 1 });
       if (!prev) state.order.push(key);
-      items.push({ index: { _index: action.index._index, _id: action.index._id, status: prev ? 200 : 201, result: prev ? 'updated' : 'created' } });
+      items.push({
+        index: { _index: action.index._index, _id: action.index._id, status: prev ? 200 : 201, result: prev ? 'updated' : 'created' },
+      });
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ took: 1, errors, items }));
   }, state);

@@ -40,7 +40,14 @@ export interface FilesReply {
   body: Record<string, unknown>;
 }
 
-const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', txt: 'text/plain', svg: 'image/svg+xml' };
+const MIME: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  txt: 'text/plain',
+  svg: 'image/svg+xml',
+};
 
 /** Parses the `files` argument of completeUploadExternal (a JSON string in a form body, or an array in JSON). */
 function parseFiles(value: unknown): { id: string; title?: string }[] | null {
@@ -53,7 +60,9 @@ function parseFiles(value: unknown): { id: string; title?: string }[] | null {
     }
   }
   if (!Array.isArray(v) || v.length === 0) return null;
-  return v.every((f) => f && typeof f === 'object' && typeof (f as { id?: unknown }).id === 'string') ? (v as { id: string; title?: string }[]) : null;
+  return v.every((f) => f && typeof f === 'object' && typeof (f as { id?: unknown }).id === 'string')
+    ? (v as { id: string; title?: string }[])
+    : null;
 }
 
 export class FileUploads {
@@ -65,7 +74,8 @@ export class FileUploads {
 
   /** files.getUploadURLExternal. */
   getUploadURL(args: Record<string, unknown>, scopes: readonly string[], baseUrl: string): FilesReply {
-    if (!scopes.includes('files:write')) return { status: 200, body: { ok: false, error: 'missing_scope', needed: 'files:write', provided: scopes.join(',') } };
+    if (!scopes.includes('files:write'))
+      return { status: 200, body: { ok: false, error: 'missing_scope', needed: 'files:write', provided: scopes.join(',') } };
     const filename = typeof args.filename === 'string' ? args.filename : '';
     const length = Number(args.length);
     if (!filename || !Number.isInteger(length) || length <= 0) return { status: 200, body: { ok: false, error: 'invalid_arguments' } };
@@ -73,7 +83,15 @@ export class FileUploads {
     if (length > this.opts.maxFileBytes) return { status: 200, body: { ok: false, error: 'file_too_large' } };
     const id = `F0EMU${String(++this.counter).padStart(5, '0')}`;
     const ticket = randomBytes(9).toString('hex');
-    const p: Pending = { id, ticket, filename, altText: typeof args.alt_text === 'string' ? args.alt_text : '', length, data: null, completed: false };
+    const p: Pending = {
+      id,
+      ticket,
+      filename,
+      altText: typeof args.alt_text === 'string' ? args.alt_text : '',
+      length,
+      data: null,
+      completed: false,
+    };
     this.pending.set(id, p);
     this.byTicket.set(ticket, p);
     return { status: 200, body: { ok: true, upload_url: `${baseUrl}/upload/v1/${ticket}`, file_id: id } };
@@ -101,7 +119,11 @@ export class FileUploads {
    * files.completeUploadExternal. `threadOk` says whether `thread_ts` names a top-level message
    * of `channel_id`; the caller stores the message and answers.
    */
-  complete(args: Record<string, unknown>, channelOk: boolean, threadOk: (channel: string, ts: string) => boolean): FilesReply & { files?: UploadedFile[] } {
+  complete(
+    args: Record<string, unknown>,
+    channelOk: boolean,
+    threadOk: (channel: string, ts: string) => boolean,
+  ): FilesReply & { files?: UploadedFile[] } {
     const list = parseFiles(args.files);
     if (!list) return { status: 200, body: { ok: false, error: 'invalid_arguments' } };
     const channel = typeof args.channel_id === 'string' ? args.channel_id : '';
@@ -121,14 +143,30 @@ export class FileUploads {
       const p = this.pending.get(f.id)!;
       p.completed = true;
       const ext = p.filename.split('.').pop()?.toLowerCase() ?? '';
-      files.push({ id: p.id, filename: p.filename, title: f.title ?? p.filename, altText: p.altText, length: p.length, mimetype: MIME[ext] ?? 'application/octet-stream', data: p.data! });
+      files.push({
+        id: p.id,
+        filename: p.filename,
+        title: f.title ?? p.filename,
+        altText: p.altText,
+        length: p.length,
+        mimetype: MIME[ext] ?? 'application/octet-stream',
+        data: p.data!,
+      });
     }
     return {
       status: 200,
       files,
       body: {
         ok: true,
-        files: files.map((f) => ({ id: f.id, name: f.filename, title: f.title, mimetype: f.mimetype, size: f.length, alt_txt: f.altText, permalink: `https://emulator.slack.test/files/${f.id}` })),
+        files: files.map((f) => ({
+          id: f.id,
+          name: f.filename,
+          title: f.title,
+          mimetype: f.mimetype,
+          size: f.length,
+          alt_txt: f.altText,
+          permalink: `https://emulator.slack.test/files/${f.id}`,
+        })),
       },
     };
   }

@@ -120,7 +120,10 @@ export function validateBlocks(blocks: unknown): string[] | 'format' {
     if (len(o?.value) < 1 || len(o?.value) > 150) errs.push(`must be less than 151 characters [json-pointer:${q}/value]`);
   };
   const options = (opts: unknown, q: string, min: number, max: number) => {
-    if (!Array.isArray(opts) || opts.length < min || opts.length > max) errs.push(`${opts && Array.isArray(opts) && opts.length < min ? `must provide at least ${min} items` : `no more than ${max} items allowed`} [json-pointer:${q}]`);
+    if (!Array.isArray(opts) || opts.length < min || opts.length > max)
+      errs.push(
+        `${opts && Array.isArray(opts) && opts.length < min ? `must provide at least ${min} items` : `no more than ${max} items allowed`} [json-pointer:${q}]`,
+      );
     else opts.forEach((o, k) => option(o as Record<string, unknown>, `${q}/${k}`));
   };
   // Interactive elements (buttons, menus); action_ids must be unique within the message.
@@ -138,8 +141,10 @@ export function validateBlocks(blocks: unknown): string[] | 'format' {
     if (e.type === 'button') {
       text(e.text, `${q}/text`, 75, ['plain_text']);
       if (e.value !== undefined && len(e.value) > 2000) errs.push(`must be less than 2001 characters [json-pointer:${q}/value]`);
-      if (e.url !== undefined && (len(e.url) > 3000 || !/^https?:\/\//.test(e.url as string))) errs.push(`must be a valid URL of less than 3001 characters [json-pointer:${q}/url]`);
-      if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger') errs.push(`must be one of primary, danger [json-pointer:${q}/style]`);
+      if (e.url !== undefined && (len(e.url) > 3000 || !/^https?:\/\//.test(e.url as string)))
+        errs.push(`must be a valid URL of less than 3001 characters [json-pointer:${q}/url]`);
+      if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger')
+        errs.push(`must be one of primary, danger [json-pointer:${q}/style]`);
     } else if (e.type === 'static_select') {
       if (e.placeholder !== undefined) text(e.placeholder, `${q}/placeholder`, 150, ['plain_text']);
       if ((e.options === undefined) === (e.option_groups === undefined)) {
@@ -148,11 +153,13 @@ export function validateBlocks(blocks: unknown): string[] | 'format' {
         options(e.options, `${q}/options`, 1, 100);
       } else {
         const groups = e.option_groups as Record<string, unknown>[];
-        if (!Array.isArray(groups) || groups.length < 1 || groups.length > 100) errs.push(`no more than 100 items allowed [json-pointer:${q}/option_groups]`);
-        else groups.forEach((g, k) => {
-          text(g?.label, `${q}/option_groups/${k}/label`, 75, ['plain_text']);
-          options(g?.options, `${q}/option_groups/${k}/options`, 1, 100);
-        });
+        if (!Array.isArray(groups) || groups.length < 1 || groups.length > 100)
+          errs.push(`no more than 100 items allowed [json-pointer:${q}/option_groups]`);
+        else
+          groups.forEach((g, k) => {
+            text(g?.label, `${q}/option_groups/${k}/label`, 75, ['plain_text']);
+            options(g?.options, `${q}/option_groups/${k}/options`, 1, 100);
+          });
       }
     } else if (e.type === 'overflow') {
       options(e.options, `${q}/options`, 1, 5);
@@ -167,8 +174,10 @@ export function validateBlocks(blocks: unknown): string[] | 'format' {
       errs.push(`failed to match all allowed schemas [json-pointer:${p}]`);
       return;
     }
-    if (b.block_id !== undefined && (len(b.block_id) < 1 || len(b.block_id) > 255)) errs.push(`must be less than 256 characters [json-pointer:${p}/block_id]`);
-    else if (b.block_id !== undefined && blockIds.has(b.block_id as string)) errs.push(`duplicate block_id ${String(b.block_id)} [json-pointer:${p}/block_id]`);
+    if (b.block_id !== undefined && (len(b.block_id) < 1 || len(b.block_id) > 255))
+      errs.push(`must be less than 256 characters [json-pointer:${p}/block_id]`);
+    else if (b.block_id !== undefined && blockIds.has(b.block_id as string))
+      errs.push(`duplicate block_id ${String(b.block_id)} [json-pointer:${p}/block_id]`);
     else if (b.block_id !== undefined) blockIds.add(b.block_id as string);
     switch (b.type) {
       case 'header':
@@ -181,11 +190,13 @@ export function validateBlocks(blocks: unknown): string[] | 'format' {
           if (!Array.isArray(b.fields) || b.fields.length > 10) errs.push(`no more than 10 items allowed [json-pointer:${p}/fields]`);
           else b.fields.forEach((f, j) => text(f, `${p}/fields/${j}`, 2000));
         }
-        if (b.accessory !== undefined) element(b.accessory as Record<string, unknown>, `${p}/accessory`, ['button', 'static_select', 'overflow']);
+        if (b.accessory !== undefined)
+          element(b.accessory as Record<string, unknown>, `${p}/accessory`, ['button', 'static_select', 'overflow']);
         break;
       case 'context': {
         const els = b.elements as unknown[];
-        if (!Array.isArray(els) || els.length < 1 || els.length > 10) errs.push(`no more than 10 items allowed [json-pointer:${p}/elements]`);
+        if (!Array.isArray(els) || els.length < 1 || els.length > 10)
+          errs.push(`no more than 10 items allowed [json-pointer:${p}/elements]`);
         else els.forEach((e, j) => text(e, `${p}/elements/${j}`, 3000));
         break;
       }
@@ -230,7 +241,8 @@ export class SlackEmulator {
   readonly now: () => number;
   private ticket = 0;
   private readonly files: FileUploads;
-  readonly opts: Required<Omit<EmulatorOptions, 'port' | 'channels' | 'postRate' | 'updateRate' | 'clock'>> & Pick<EmulatorOptions, 'channels' | 'postRate' | 'updateRate'>;
+  readonly opts: Required<Omit<EmulatorOptions, 'port' | 'channels' | 'postRate' | 'updateRate' | 'clock'>> &
+    Pick<EmulatorOptions, 'channels' | 'postRate' | 'updateRate'>;
 
   private constructor(opts: EmulatorOptions) {
     this.now = opts.clock ?? Date.now;
@@ -307,7 +319,9 @@ export class SlackEmulator {
 
   /** The top message carrying chatops' metadata for an incident. */
   incidentMessages(incidentId: number): StoredMessage[] {
-    return this.topMessages().filter((m) => m.metadata?.event_type === 'chatops_incident' && Number(m.metadata.event_payload.incident_id) === incidentId);
+    return this.topMessages().filter(
+      (m) => m.metadata?.event_type === 'chatops_incident' && Number(m.metadata.event_payload.incident_id) === incidentId,
+    );
   }
 
   /** Open sockets that got their hello. */
@@ -334,7 +348,10 @@ export class SlackEmulator {
   element(ts: string, actionId: string): Record<string, unknown> | null {
     const m = this.messages.find((x) => x.ts === ts);
     for (const b of m?.blocks ?? []) {
-      const els = [...((b.elements as Record<string, unknown>[] | undefined) ?? []), ...(b.accessory ? [b.accessory as Record<string, unknown>] : [])];
+      const els = [
+        ...((b.elements as Record<string, unknown>[] | undefined) ?? []),
+        ...(b.accessory ? [b.accessory as Record<string, unknown>] : []),
+      ];
       for (const e of els) if (e.action_id === actionId) return e;
     }
     return null;
@@ -351,7 +368,13 @@ export class SlackEmulator {
    * Clicks a button (or picks a menu option) on a stored message as a user, over Socket Mode,
    * and resolves when the app acks (or the 3 s deadline passes: acked false).
    */
-  async click(opts: { ts: string; actionId: string; user: string; option?: string; staleElement?: Record<string, unknown> }): Promise<ClickResult> {
+  async click(opts: {
+    ts: string;
+    actionId: string;
+    user: string;
+    option?: string;
+    staleElement?: Record<string, unknown>;
+  }): Promise<ClickResult> {
     const m = this.messages.find((x) => x.ts === opts.ts);
     if (!m) throw new Error(`no message ${opts.ts}`);
     // staleElement: a user clicking a button from an older rendering still on their screen.
@@ -376,7 +399,15 @@ export class SlackEmulator {
       trigger_id: `${this.now()}.1.abc`,
       container: { type: 'message', message_ts: m.ts, channel_id: m.channel, is_ephemeral: false },
       channel: { id: m.channel, name: m.channel.toLowerCase() },
-      message: { type: 'message', ts: m.ts, text: m.text, bot_id: m.botId, user: 'U0BOT', blocks: m.blocks, ...(m.threadTs ? { thread_ts: m.threadTs } : {}) },
+      message: {
+        type: 'message',
+        ts: m.ts,
+        text: m.text,
+        bot_id: m.botId,
+        user: 'U0BOT',
+        blocks: m.blocks,
+        ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      },
       state: { values: {} },
       response_url: `${this.url}/response_url/${envelopeId}`,
       actions: [action],
@@ -441,7 +472,14 @@ export class SlackEmulator {
       }
     });
     if (!this.sendHello) return;
-    ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'emulator', build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: 'A0TEST' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.sockets.size,
+        debug_info: { host: 'emulator', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: 'A0TEST' },
+      }),
+    );
   }
 
   /**
@@ -449,7 +487,8 @@ export class SlackEmulator {
    * POST /_emulator/click {"ts","action_id","user","option"?}.
    */
   private async devEndpoint(pathname: string, raw: string, res: http.ServerResponse): Promise<void> {
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body, null, 2)}\n`);
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body, null, 2)}\n`);
     try {
       if (pathname === '/_emulator/messages') return void json(200, { messages: this.messages, ephemerals: this.ephemerals });
       if (pathname === '/_emulator/calls') return void json(200, this.calls);
@@ -491,8 +530,11 @@ export class SlackEmulator {
     const upload = /^\/upload\/v1\/([0-9a-f]+)$/.exec(url.pathname);
     if (upload && req.method === 'POST') {
       const fault = this.faults.get('upload')?.shift();
-      const failing = fault?.type === 'status' ? fault.status ?? 500 : this.outageStatus;
-      const r = failing !== null ? { status: failing, text: 'upload failed' } : await this.files.receive(upload[1]!, bytes, req.headers['content-type'] ?? '');
+      const failing = fault?.type === 'status' ? (fault.status ?? 500) : this.outageStatus;
+      const r =
+        failing !== null
+          ? { status: failing, text: 'upload failed' }
+          : await this.files.receive(upload[1]!, bytes, req.headers['content-type'] ?? '');
       this.uploads.push({ ticket: upload[1]!, bytes: bytes.length, status: r.status });
       res.writeHead(r.status, { 'content-type': 'text/plain' }).end(r.text);
       return;
@@ -528,7 +570,10 @@ export class SlackEmulator {
       }
     }
     const r = this.dispatch(m[1]!, args, req.headers.authorization ?? null, contentType);
-    if (this.opts.verbose) process.stderr.write(`${new Date(this.now()).toISOString()} ${m[1]} ${r.status} ${r.body?.ok === false ? String(r.body.error) : ''}\n`);
+    if (this.opts.verbose)
+      process.stderr.write(
+        `${new Date(this.now()).toISOString()} ${m[1]} ${r.status} ${r.body?.ok === false ? String(r.body.error) : ''}\n`,
+      );
     if (r.after === 'drop') {
       res.socket?.destroy();
       return;
@@ -549,9 +594,22 @@ export class SlackEmulator {
    * outage, tokens, channel, rate limits and Block Kit checks, then the method's effect.
    */
   dispatch(method: string, args: Record<string, unknown>, auth: string | null, contentType = 'application/json'): ApiReply {
-    const record: CallRecord = { method, at: this.now(), auth: auth ? `${auth.slice(0, 12)}…` : null, contentType, args, status: 200, ok: true };
+    const record: CallRecord = {
+      method,
+      at: this.now(),
+      auth: auth ? `${auth.slice(0, 12)}…` : null,
+      contentType,
+      args,
+      status: 200,
+      ok: true,
+    };
     this.calls.push(record);
-    const reply = (status: number, body: Record<string, unknown> | null, headers: Record<string, string> = {}, after?: ApiReply['after']): ApiReply => {
+    const reply = (
+      status: number,
+      body: Record<string, unknown> | null,
+      headers: Record<string, string> = {},
+      after?: ApiReply['after'],
+    ): ApiReply => {
       record.status = after ? 0 : status;
       record.ok = !after && status === 200 && body?.ok === true;
       if (body?.error) record.error = String(body.error);
@@ -562,7 +620,12 @@ export class SlackEmulator {
 
     const fault = this.faults.get(method)?.shift();
     if (fault?.type === 'status') {
-      if (fault.status === 429) return reply(429, { ok: false, error: 'ratelimited' }, fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) });
+      if (fault.status === 429)
+        return reply(
+          429,
+          { ok: false, error: 'ratelimited' },
+          fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) },
+        );
       return reply(fault.status ?? 500, null);
     }
     if (fault?.type === 'error') return reply(200, { ok: false, error: fault.error ?? 'internal_error' });
@@ -573,7 +636,10 @@ export class SlackEmulator {
       if (!token?.startsWith('xapp-')) return reply(200, { ok: false, error: 'not_allowed_token_type' });
       if (token !== this.opts.appToken) return reply(200, { ok: false, error: 'invalid_auth' });
       this.connectionsOpened++;
-      return reply(200, { ok: true, url: `ws://127.0.0.1:${(this.server.address() as AddressInfo | null)?.port ?? 0}/link/?ticket=t${++this.ticket}&app_id=A0TEST` });
+      return reply(200, {
+        ok: true,
+        url: `ws://127.0.0.1:${(this.server.address() as AddressInfo | null)?.port ?? 0}/link/?ticket=t${++this.ticket}&app_id=A0TEST`,
+      });
     }
     if (!token) return reply(200, { ok: false, error: 'not_authed' });
     if (token.startsWith('xapp-')) return reply(200, { ok: false, error: 'not_allowed_token_type' });
@@ -591,18 +657,43 @@ export class SlackEmulator {
 
     switch (method) {
       case 'auth.test':
-        return reply(200, { ok: true, url: 'https://emulator.slack.test/', team: 'Emulator', user: 'chatops', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT', is_enterprise_install: false }, { 'x-oauth-scopes': this.opts.scopes.join(',') });
+        return reply(
+          200,
+          {
+            ok: true,
+            url: 'https://emulator.slack.test/',
+            team: 'Emulator',
+            user: 'chatops',
+            team_id: 'T0TEST',
+            user_id: 'U0BOT',
+            bot_id: 'B0BOT',
+            is_enterprise_install: false,
+          },
+          { 'x-oauth-scopes': this.opts.scopes.join(',') },
+        );
       case 'files.getUploadURLExternal': {
         const r = this.files.getUploadURL(args, this.opts.scopes, this.url);
         return reply(r.status, r.body);
       }
       case 'files.completeUploadExternal': {
         const sharedTo = typeof args.channel_id === 'string' ? args.channel_id : '';
-        const r = this.files.complete(args, this.opts.channels == null || this.opts.channels.includes(sharedTo), (ch, ts) => this.messages.some((x) => x.ts === ts && x.channel === ch && x.threadTs === null));
+        const r = this.files.complete(args, this.opts.channels == null || this.opts.channels.includes(sharedTo), (ch, ts) =>
+          this.messages.some((x) => x.ts === ts && x.channel === ch && x.threadTs === null),
+        );
         if (r.files) {
           const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : null;
           const comment = typeof args.initial_comment === 'string' ? args.initial_comment : '';
-          this.messages.push({ channel: String(args.channel_id), ts: this.nextTs(), threadTs, text: comment, blocks: [], metadata: null, botId: 'B0BOT', updates: 0, files: r.files });
+          this.messages.push({
+            channel: String(args.channel_id),
+            ts: this.nextTs(),
+            threadTs,
+            text: comment,
+            blocks: [],
+            metadata: null,
+            botId: 'B0BOT',
+            updates: 0,
+            files: r.files,
+          });
         }
         return reply(r.status, r.body);
       }
@@ -615,12 +706,27 @@ export class SlackEmulator {
         const text = typeof args.text === 'string' ? args.text : '';
         if (!text && !Array.isArray(args.blocks)) return reply(200, { ok: false, error: 'no_text' });
         const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : null;
-        if (threadTs && !this.messages.some((x) => x.ts === threadTs && x.channel === channel && x.threadTs === null)) return reply(200, { ok: false, error: 'thread_not_found' });
+        if (threadTs && !this.messages.some((x) => x.ts === threadTs && x.channel === channel && x.threadTs === null))
+          return reply(200, { ok: false, error: 'thread_not_found' });
         const meta = args.metadata as StoredMessage['metadata'] | undefined;
-        const msg: StoredMessage = { channel, ts: this.nextTs(), threadTs, text: text.slice(0, 40_000), blocks: (args.blocks as Record<string, unknown>[]) ?? [], metadata: meta && typeof meta === 'object' && 'event_type' in meta ? meta : null, botId: 'B0BOT', updates: 0 };
+        const msg: StoredMessage = {
+          channel,
+          ts: this.nextTs(),
+          threadTs,
+          text: text.slice(0, 40_000),
+          blocks: (args.blocks as Record<string, unknown>[]) ?? [],
+          metadata: meta && typeof meta === 'object' && 'event_type' in meta ? meta : null,
+          botId: 'B0BOT',
+          updates: 0,
+        };
         this.messages.push(msg);
         if (fault?.type === 'drop' || fault?.type === 'hang') return reply(200, null, {}, fault.type);
-        return reply(200, { ok: true, channel, ts: msg.ts, message: { type: 'message', subtype: 'bot_message', text: msg.text, ts: msg.ts, bot_id: 'B0BOT' } });
+        return reply(200, {
+          ok: true,
+          channel,
+          ts: msg.ts,
+          message: { type: 'message', subtype: 'bot_message', text: msg.text, ts: msg.ts, bot_id: 'B0BOT' },
+        });
       }
       case 'chat.update': {
         if (!channelOk()) return reply(200, { ok: false, error: 'channel_not_found' });
@@ -642,7 +748,12 @@ export class SlackEmulator {
         if (typeof args.user !== 'string' || !args.user) return reply(200, { ok: false, error: 'user_not_in_channel' });
         const bad = checkBlocks();
         if (bad) return reply(200, bad);
-        this.ephemerals.push({ channel, user: args.user, text: String(args.text ?? ''), threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : null });
+        this.ephemerals.push({
+          channel,
+          user: args.user,
+          text: String(args.text ?? ''),
+          threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : null,
+        });
         return reply(200, { ok: true, message_ts: this.nextTs() });
       }
       case 'conversations.info': {
@@ -658,20 +769,45 @@ export class SlackEmulator {
         const limit = Math.min(1000, Number(args.limit ?? 100) || 100);
         const all = [parent, ...this.replies(parent.ts)];
         const start = Number(args.cursor ?? 0) || 0;
-        const page = all.slice(start, start + limit).map((x) => ({ type: 'message', ts: x.ts, thread_ts: parent.ts, text: x.text, bot_id: x.botId, ...(withMeta && x.metadata ? { metadata: x.metadata } : {}) }));
+        const page = all.slice(start, start + limit).map((x) => ({
+          type: 'message',
+          ts: x.ts,
+          thread_ts: parent.ts,
+          text: x.text,
+          bot_id: x.botId,
+          ...(withMeta && x.metadata ? { metadata: x.metadata } : {}),
+        }));
         const more = start + limit < all.length;
-        return reply(200, { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? String(start + limit) : '' } });
+        return reply(200, {
+          ok: true,
+          messages: page,
+          has_more: more,
+          response_metadata: { next_cursor: more ? String(start + limit) : '' },
+        });
       }
       case 'conversations.history': {
         if (!channelOk()) return reply(200, { ok: false, error: 'channel_not_found' });
         const oldest = Number(args.oldest ?? 0);
         const limit = Math.min(1000, Number(args.limit ?? 100) || 100);
         const withMeta = args.include_all_metadata === true || args.include_all_metadata === 'true';
-        const all = this.topMessages(channel).filter((x) => Number(x.ts) >= oldest).reverse();
+        const all = this.topMessages(channel)
+          .filter((x) => Number(x.ts) >= oldest)
+          .reverse();
         const start = Number(args.cursor ?? 0) || 0;
-        const page = all.slice(start, start + limit).map((x) => ({ type: 'message', ts: x.ts, text: x.text, bot_id: x.botId, ...(withMeta && x.metadata ? { metadata: x.metadata } : {}) }));
+        const page = all.slice(start, start + limit).map((x) => ({
+          type: 'message',
+          ts: x.ts,
+          text: x.text,
+          bot_id: x.botId,
+          ...(withMeta && x.metadata ? { metadata: x.metadata } : {}),
+        }));
         const more = start + limit < all.length;
-        return reply(200, { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? String(start + limit) : '' } });
+        return reply(200, {
+          ok: true,
+          messages: page,
+          has_more: more,
+          response_metadata: { next_cursor: more ? String(start + limit) : '' },
+        });
       }
       default:
         return reply(200, { ok: false, error: 'unknown_method' });

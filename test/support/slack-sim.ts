@@ -29,7 +29,10 @@ export function emulatorFetch(emu: SlackEmulator): typeof fetch {
     const headers = new Headers(init?.headers);
     const r = emu.dispatch(method, args, headers.get('authorization'), headers.get('content-type') ?? '');
     if (r.after) throw new TypeError('fetch failed', { cause: { code: r.after === 'drop' ? 'ECONNRESET' : 'UND_ERR_HEADERS_TIMEOUT' } });
-    return new Response(r.body === null ? '<html>error</html>' : JSON.stringify(r.body), { status: r.status, headers: { 'content-type': r.body === null ? 'text/html' : 'application/json', ...r.headers } });
+    return new Response(r.body === null ? '<html>error</html>' : JSON.stringify(r.body), {
+      status: r.status,
+      headers: { 'content-type': r.body === null ? 'text/html' : 'application/json', ...r.headers },
+    });
   }) as typeof fetch;
 }
 
@@ -43,7 +46,10 @@ export interface Sim {
   stop(): Promise<void>;
 }
 
-export function startSim(dir: string, opts: { emulator?: EmulatorOptions; slack?: Record<string, unknown>; config?: Partial<OutboxConfig> } = {}): Sim {
+export function startSim(
+  dir: string,
+  opts: { emulator?: EmulatorOptions; slack?: Record<string, unknown>; config?: Partial<OutboxConfig> } = {},
+): Sim {
   const timers = new FakeTimers();
   const emu = SlackEmulator.inProcess({ clock: timers.now, ...opts.emulator });
   const store = new SqliteStore({ path: path.join(dir, 'sim.db'), synchronous: 'normal' });
@@ -51,26 +57,47 @@ export function startSim(dir: string, opts: { emulator?: EmulatorOptions; slack?
   const parsed = parseConfig({ slack: { channel: 'C0OPS', ...opts.slack } });
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
   const c = parsed.config;
-  const api = new SlackWebApi({ token: 'xoxb-test', apiUrl: 'http://slack.sim/api/', timeoutMs: c.slack.request_timeout, logger: silentLogger(), fetch: emulatorFetch(emu) });
+  const api = new SlackWebApi({
+    token: 'xoxb-test',
+    apiUrl: 'http://slack.sim/api/',
+    timeoutMs: c.slack.request_timeout,
+    logger: silentLogger(),
+    fetch: emulatorFetch(emu),
+  });
   const worker = new OutboxWorker({
-    store, slack, api, timers, logger: silentLogger(),
+    store,
+    slack,
+    api,
+    timers,
+    logger: silentLogger(),
     config: {
-      defaultChannel: 'C0OPS', routes: c.slack.routes, stormThreshold: c.slack.storm.threshold, stormWindowMs: c.slack.storm.window,
-      intervalMs: 5 * c.slack.update_interval, postIntervalMs: c.slack.post_interval, updateIntervalMs: c.slack.update_interval,
-      prometheusOf: () => null, messages: () => messageSettings(policyFromConfig(c.policy), c), ...opts.config,
+      defaultChannel: 'C0OPS',
+      routes: c.slack.routes,
+      stormThreshold: c.slack.storm.threshold,
+      stormWindowMs: c.slack.storm.window,
+      intervalMs: 5 * c.slack.update_interval,
+      postIntervalMs: c.slack.post_interval,
+      updateIntervalMs: c.slack.update_interval,
+      prometheusOf: () => null,
+      messages: () => messageSettings(policyFromConfig(c.policy), c),
+      ...opts.config,
     },
   });
   const ctx = { store, clock: { now: timers.now }, notify: true, lifecycle: { keyLabels: [], reopenWindowMs: 3_600_000 } };
   worker.start();
   return {
-    timers, emu, store, slack, worker,
+    timers,
+    emu,
+    store,
+    slack,
+    worker,
     ingest: (d) => {
       ingestDelivery(ctx, d, JSON.stringify(d), { source: 'webhook', actor: 'alertmanager:sim', auditSource: 'alertmanager' });
       worker.nudge();
     },
     async stop() {
       const stopping = worker.stop();
-      while (await Promise.race([stopping.then(() => true), timers.advance(1000).then(() => false)]) === false);
+      while ((await Promise.race([stopping.then(() => true), timers.advance(1000).then(() => false)])) === false);
       store.close();
     },
   };

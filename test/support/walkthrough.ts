@@ -77,7 +77,12 @@ export function parseWalkthrough(markdown: string): Step[] {
     const line = i + 1;
     const [verb, ...options] = m[1]!.split(';').map((s) => s.trim());
     const [kind, name] = verb!.split(/\s+/);
-    const option = (key: string) => options.find((o) => o === key || o.startsWith(`${key} `) || o.startsWith(`${key}:`))?.slice(key.length).replace(/^:/, '').trim();
+    const option = (key: string) =>
+      options
+        .find((o) => o === key || o.startsWith(`${key} `) || o.startsWith(`${key}:`))
+        ?.slice(key.length)
+        .replace(/^:/, '')
+        .trim();
     if (kind === 'stop') {
       if (!name) throw new Error(`README line ${line}: "stop" needs a name`);
       steps.push({ kind, name, line, section });
@@ -104,8 +109,13 @@ export function parseWalkthrough(markdown: string): Step[] {
       }
       case 'output':
         steps.push({
-          kind, expected: body.split('\n'), contains: option('contains') !== undefined, any: (option('any') ?? '').split(/\s+/).filter(Boolean),
-          retryMs: durationMs(option('retry')), line, section,
+          kind,
+          expected: body.split('\n'),
+          contains: option('contains') !== undefined,
+          any: (option('any') ?? '').split(/\s+/).filter(Boolean),
+          retryMs: durationMs(option('retry')),
+          line,
+          section,
         });
         break;
       default:
@@ -140,7 +150,9 @@ export function compareOutput(step: Extract<Step, { kind: 'output' }>, actual: s
 
 /** Free loopback ports for every port the marked blocks name, and the text with them swapped in. */
 export async function mapPorts(steps: Step[]): Promise<(text: string) => string> {
-  const texts = steps.flatMap((s) => (s.kind === 'run' ? s.commands.map((c) => c.text) : s.kind === 'start' ? [s.script] : s.kind === 'output' ? s.expected : []));
+  const texts = steps.flatMap((s) =>
+    s.kind === 'run' ? s.commands.map((c) => c.text) : s.kind === 'start' ? [s.script] : s.kind === 'output' ? s.expected : [],
+  );
   const found = new Set<string>();
   for (const t of texts) for (const m of t.matchAll(/(?:127\.0\.0\.1:|_PORT=)(\d{4,5})\b/g)) found.add(m[1]!);
   const map = new Map<string, string>();
@@ -150,7 +162,10 @@ export async function mapPorts(steps: Step[]): Promise<(text: string) => string>
     map.set(port, String((srv.address() as net.AddressInfo).port));
     await new Promise<void>((resolve) => srv.close(() => resolve()));
   }
-  return (text) => text.replace(/(127\.0\.0\.1:|_PORT=)(\d{4,5})\b/g, (all, prefix: string, port: string) => (map.has(port) ? `${prefix}${map.get(port)}` : all));
+  return (text) =>
+    text.replace(/(127\.0\.0\.1:|_PORT=)(\d{4,5})\b/g, (all, prefix: string, port: string) =>
+      map.has(port) ? `${prefix}${map.get(port)}` : all,
+    );
 }
 
 export interface CommandResult {
@@ -194,7 +209,11 @@ export class ShellSession {
       this.waiter = check;
       check();
     });
-    return { code: Number(fs.readFileSync(f('rc'), 'utf8')), stdout: fs.readFileSync(f('out'), 'utf8'), stderr: fs.readFileSync(f('err'), 'utf8') };
+    return {
+      code: Number(fs.readFileSync(f('rc'), 'utf8')),
+      stdout: fs.readFileSync(f('out'), 'utf8'),
+      stderr: fs.readFileSync(f('err'), 'utf8'),
+    };
   }
 
   close(): void {
@@ -207,11 +226,21 @@ export class ShellSession {
 export class Background {
   output = '';
   readonly exited: Promise<number | null>;
-  private constructor(readonly name: string, readonly child: ChildProcess) {
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async start(name: string, script: string, ready: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Background> {
+  static async start(
+    name: string,
+    script: string,
+    ready: string,
+    cwd: string,
+    env: NodeJS.ProcessEnv,
+    timeoutMs = 60_000,
+  ): Promise<Background> {
     const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const bg = new Background(name, child);
     const collect = (d: Buffer) => {

@@ -124,7 +124,10 @@ describe('incidents UI: silence', () => {
     await frameWith(ui.lastFrame, '"until resolved"): 90m');
     ui.stdin.write(KEY.enter);
     const f = await frameWith(ui.lastFrame, '[y/N]');
-    assert.match(oneLine(f), /Create an Alertmanager silence for 1h30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./);
+    assert.match(
+      oneLine(f),
+      /Create an Alertmanager silence for 1h30m matching alertname="CrashLoop", .*namespace="prod".* \(the 2 alert\(s\) of #1 CrashLoop prod\/checkout\), as cli:alice\./,
+    );
     assert.equal(calls.length, 0);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Silence s-123 created for incident #1');
@@ -138,7 +141,10 @@ describe('incidents UI: silence', () => {
     assert.match(oneLine(f), /Create an Alertmanager silence until #1 resolves \(at most 7d\) matching alertname="CrashLoop"/);
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '✓ Silence s-123 created');
-    assert.deepEqual(calls.map((c) => c.length), [{ untilResolved: true }]);
+    assert.deepEqual(
+      calls.map((c) => c.length),
+      [{ untilResolved: true }],
+    );
   });
 
   it('refuses, with the reason, a silence longer than the bound before asking to confirm', async (t) => {
@@ -152,17 +158,25 @@ describe('incidents UI: silence', () => {
     // One incident whose two alerts share no label: no silence would match only them.
     const store = openStore(t);
     const clock = manualClock();
-    ingest(store, clock, [
-      { fingerprint: 'abcd000000000001', labels: { alertname: 'A', namespace: 'x', deployment: 'p', severity: 'critical' } },
-      { fingerprint: 'abcd000000000002', labels: { alertname: 'B', namespace: 'y', deployment: 'q', severity: 'warning' } },
-    ], '{}:{}');
+    ingest(
+      store,
+      clock,
+      [
+        { fingerprint: 'abcd000000000001', labels: { alertname: 'A', namespace: 'x', deployment: 'p', severity: 'critical' } },
+        { fingerprint: 'abcd000000000002', labels: { alertname: 'B', namespace: 'y', deployment: 'q', severity: 'warning' } },
+      ],
+      '{}:{}',
+    );
     const ui = render(<App deps={depsFor(store, clock, { silenceUnavailable: null })} size={size} />);
     t.after(() => ui.unmount());
     await frameWith(ui.lastFrame, '1 of 1');
     ui.stdin.write('s');
     await frameWith(ui.lastFrame, 'Silence the alerts');
     ui.stdin.write(KEY.enter);
-    await frameWith(ui.lastFrame, "✗ refused: incident 1's alerts share no label, so no silence would match only them. Silence them in Alertmanager by hand.");
+    await frameWith(
+      ui.lastFrame,
+      "✗ refused: incident 1's alerts share no label, so no silence would match only them. Silence them in Alertmanager by hand.",
+    );
   });
 
   it('rejects a duration that is not one', async (t) => {
@@ -178,7 +192,13 @@ describe('incidents UI: silence', () => {
   });
 });
 
-const secondPerson: Decision = { kind: 'needs-approval', risk: 'mutate', approvers: ['cli:bob'], from: [], reason: 'prod is a production namespace: a second person must approve' };
+const secondPerson: Decision = {
+  kind: 'needs-approval',
+  risk: 'mutate',
+  approvers: ['cli:bob'],
+  from: [],
+  reason: 'prod is a production namespace: a second person must approve',
+};
 const prodCheckout = { action: 'rollout-restart', target: { namespace: 'prod', deployment: 'checkout' } };
 
 /**
@@ -190,7 +210,10 @@ function fakeRemediation(log: string[], refuseApprove?: string): Partial<TuiOper
   return {
     actionsFor: (target) =>
       target.namespace === 'prod'
-        ? [{ action: 'rollout-restart', title: 'Rollout restart', risk: 'mutate', decision: secondPerson }, { action: 'scale', title: 'Scale', risk: 'mutate', decision: secondPerson }]
+        ? [
+            { action: 'rollout-restart', title: 'Rollout restart', risk: 'mutate', decision: secondPerson },
+            { action: 'scale', title: 'Scale', risk: 'mutate', decision: secondPerson },
+          ]
         : [],
     request: async (r, actor) => {
       log.push(`request ${r.action} ${r.target.namespace}/${r.target.deployment} ${JSON.stringify(r.params)} by ${actor.id}`);
@@ -198,7 +221,9 @@ function fakeRemediation(log: string[], refuseApprove?: string): Partial<TuiOper
     },
     approve: async (id, actor) => {
       log.push(`approve ${id} by ${actor.id}`);
-      return refuseApprove ? fakeRequestOutcome('refused', refuseApprove, prodCheckout) : fakeRequestOutcome('done', `Request ${id} approved by ${actor.id} and executed.`, prodCheckout);
+      return refuseApprove
+        ? fakeRequestOutcome('refused', refuseApprove, prodCheckout)
+        : fakeRequestOutcome('done', `Request ${id} approved by ${actor.id} and executed.`, prodCheckout);
     },
     deny: async (id, actor, opts) => {
       log.push(`deny ${id} by ${actor.id}: ${opts?.reason}`);
@@ -208,8 +233,15 @@ function fakeRemediation(log: string[], refuseApprove?: string): Partial<TuiOper
 }
 
 const request: PendingRequest = {
-  id: 'r-7', incidentId: 1, action: 'rollout-restart', target: 'prod/checkout', params: {}, requestedBy: 'U0BOB',
-  requestedAt: T0 + 5 * 60_000, expiresAt: T0 + 20 * 60_000, preview: 'dry-run: admitted by the API server',
+  id: 'r-7',
+  incidentId: 1,
+  action: 'rollout-restart',
+  target: 'prod/checkout',
+  params: {},
+  requestedBy: 'U0BOB',
+  requestedAt: T0 + 5 * 60_000,
+  expiresAt: T0 + 20 * 60_000,
+  preview: 'dry-run: admitted by the API server',
 };
 const pendingOnOne: PendingApprovals = { countFor: (id) => (id === 1 ? 1 : 0), list: (id) => (id === 1 ? [request] : []) };
 
@@ -217,10 +249,22 @@ describe('incidents UI: an incident no configured cluster claims', () => {
   const why = 'incident #1 belongs to no configured cluster (eu-1, us-1): its alerts have no `cluster` label';
   const problem = (i: { id: number }) => (i.id === 1 ? why : null);
 
-  for (const [key, what] of [['s', 'silence'], ['u', 'unsilence'], ['r', 'remediation']] as const) {
+  for (const [key, what] of [
+    ['s', 'silence'],
+    ['u', 'unsilence'],
+    ['r', 'remediation'],
+  ] as const) {
     it(`refuses ${what} with the missing label before asking anything, and calls nothing`, async (t) => {
       const log: string[] = [];
-      const { ui } = setup(t, { clusterProblem: problem, silenceUnavailable: null, operator: { ...fakeRemediation(log), silence: async () => assert.fail('no silence'), unsilence: async () => assert.fail('no unsilence') } });
+      const { ui } = setup(t, {
+        clusterProblem: problem,
+        silenceUnavailable: null,
+        operator: {
+          ...fakeRemediation(log),
+          silence: async () => assert.fail('no silence'),
+          unsilence: async () => assert.fail('no unsilence'),
+        },
+      });
       await select(ui, 'CrashLoop');
       ui.stdin.write(key);
       await frameWhere(ui.lastFrame, (f) => oneLine(f).includes(`✗ refused: ${why}.`), 'the refusal naming the label');
@@ -269,7 +313,10 @@ describe('incidents UI: remediation', () => {
     ui.stdin.write(KEY.enter);
     f = await frameWith(ui.lastFrame, '[y/N]');
     // The chooser's preview is written before the replica count is known; the confirmation says what runs.
-    assert.match(oneLine(f), /Request scale \(replicas=5\) on prod\/checkout for incident #1 as cli:alice: scale deployment prod\/checkout to 5 replicas — it waits for a second approver\./);
+    assert.match(
+      oneLine(f),
+      /Request scale \(replicas=5\) on prod\/checkout for incident #1 as cli:alice: scale deployment prod\/checkout to 5 replicas — it waits for a second approver\./,
+    );
     ui.stdin.write('y');
     await frameWith(ui.lastFrame, '… Request r-9 for scale waits for a second approver.');
     assert.deepEqual(log, ['request scale prod/checkout {"replicas":5} by cli:alice']);
@@ -309,7 +356,10 @@ describe('incidents UI: remediation', () => {
 
   it('shows the policy refusal of an approval (e.g. the requester approving their own request)', async (t) => {
     const log: string[] = [];
-    const { ui } = setup(t, { pending: pendingOnOne, operator: fakeRemediation(log, 'you requested this action; a different person must approve it.') });
+    const { ui } = setup(t, {
+      pending: pendingOnOne,
+      operator: fakeRemediation(log, 'you requested this action; a different person must approve it.'),
+    });
     await select(ui, 'CrashLoop');
     ui.stdin.write('A');
     await frameWith(ui.lastFrame, '[y/N]');
@@ -334,7 +384,10 @@ describe('incidents UI: remediation', () => {
 
   it('shows a failed run as failed, with what failed', async (t) => {
     const log: string[] = [];
-    const port: Partial<TuiOperator> = { ...fakeRemediation(log), approve: async () => fakeRequestOutcome('failed', 'rollout did not finish in 5m: 1/3 pods available', prodCheckout) };
+    const port: Partial<TuiOperator> = {
+      ...fakeRemediation(log),
+      approve: async () => fakeRequestOutcome('failed', 'rollout did not finish in 5m: 1/3 pods available', prodCheckout),
+    };
     const { ui } = setup(t, { pending: pendingOnOne, operator: port });
     await select(ui, 'CrashLoop');
     ui.stdin.write('A');
@@ -346,7 +399,10 @@ describe('incidents UI: remediation', () => {
   it('Tab selects the next pending request and brings it on screen, marked', async (t) => {
     const second: PendingRequest = { ...request, id: 'r-8', action: 'scale', params: { replicas: 5 }, requestedBy: 'U0CAROL' };
     const log: string[] = [];
-    const { ui } = setup(t, { pending: { countFor: (id) => (id === 1 ? 2 : 0), list: (id) => (id === 1 ? [request, second] : []) }, operator: fakeRemediation(log) });
+    const { ui } = setup(t, {
+      pending: { countFor: (id) => (id === 1 ? 2 : 0), list: (id) => (id === 1 ? [request, second] : []) },
+      operator: fakeRemediation(log),
+    });
     await select(ui, 'CrashLoop');
     ui.stdin.write(KEY.enter);
     let f = await frameWith(ui.lastFrame, 'Labels');

@@ -17,12 +17,17 @@ import { depsFor, frameWith, ingest, KEY, manualClock, openStore, T0 } from './s
 const base = { alertname: 'PodNotReady', namespace: 'shop', deployment: 'api', severity: 'warning' };
 const GROUP = '{}:{alertname="PodNotReady"}';
 const pod = (k: number) => ({
-  fingerprint: `a00000000000000${k}`, startsAt: T0 + k * 1000,
-  labels: { ...base, pod: `api-${k}` }, annotations: { summary: `api-${k} not ready for 5m`, promql_query: k % 2 ? 'vector(7)' : 'up' },
+  fingerprint: `a00000000000000${k}`,
+  startsAt: T0 + k * 1000,
+  labels: { ...base, pod: `api-${k}` },
+  annotations: { summary: `api-${k} not ready for 5m`, promql_query: k % 2 ? 'vector(7)' : 'up' },
 });
 
 /** The open incident's view on a terminal tall enough to show the whole alert list. */
-async function openIncident(t: Parameters<typeof openStore>[0], seed: (store: ReturnType<typeof openStore>, clock: ReturnType<typeof manualClock>) => void) {
+async function openIncident(
+  t: Parameters<typeof openStore>[0],
+  seed: (store: ReturnType<typeof openStore>, clock: ReturnType<typeof manualClock>) => void,
+) {
   const store = openStore(t);
   const clock = manualClock();
   seed(store, clock);
@@ -43,19 +48,32 @@ describe('incident view: the alert list', () => {
     const incident = store.getIncident(1)!;
     const alerts = store.alertsOf(1);
     const model = alertList(incident, alerts);
-    assert.deepEqual(model.entries.map((e) => e.labels.pod), ['api-1', 'api-2', 'api-0'], 'firing first, then oldest');
+    assert.deepEqual(
+      model.entries.map((e) => e.labels.pod),
+      ['api-1', 'api-2', 'api-0'],
+      'firing first, then oldest',
+    );
 
     assert.match(frame, /Alerts \(2 firing of 3 \+ 3 not sent by Alertmanager\)/);
     const lines = frame.split('\n');
     const at = model.entries.map((e) => lines.findIndex((l) => l.includes(`${labelText(e.labels)} since`) && l.includes(`— ${e.summary}`)));
-    assert.ok(at.every((n) => n >= 0), `each alert with its labels and summary:\n${frame}`);
-    assert.deepEqual([...at].sort((a, b) => a - b), at, 'in the list\'s order');
+    assert.ok(
+      at.every((n) => n >= 0),
+      `each alert with its labels and summary:\n${frame}`,
+    );
+    assert.deepEqual(
+      [...at].sort((a, b) => a - b),
+      at,
+      "in the list's order",
+    );
     assert.match(lines[at[2]!]!, /✓ resolved a000000000000000/);
     assert.match(frame, /promql_query: vector\(7\)/, 'its own query');
     assert.match(frame, /… 3 more not sent by Alertmanager \(max_alerts\)/);
 
     // The same entries in the Slack top message and in `chatops incidents show`.
-    const slack = JSON.stringify(renderIncident({ incident, alerts, silence: null, enrichment: null, links: {}, extraActions: [], now: clock.now() }).blocks);
+    const slack = JSON.stringify(
+      renderIncident({ incident, alerts, silence: null, enrichment: null, links: {}, extraActions: [], now: clock.now() }).blocks,
+    );
     const cli = incidentDetail(incident, alerts, [], clock.now());
     for (const e of model.entries) {
       assert.ok(slack.includes(labelText(e.labels)) && slack.includes(e.summary!), `Slack lists ${labelText(e.labels)}`);
@@ -67,23 +85,62 @@ describe('incident view: the alert list', () => {
 
   it('says how many are stored but not read here and how many Alertmanager did not send', () => {
     const incident = {
-      id: 1, key: 'k', status: 'firing' as const, alertname: 'PodNotReady', severity: 'warning', namespace: 'shop', target: 'api', labels: base, annotations: {},
-      groupKey: GROUP, externalURL: '', firing: 10, total: 10, truncatedAlerts: 4, openedAt: T0, updatedAt: T0, resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null,
+      id: 1,
+      key: 'k',
+      status: 'firing' as const,
+      alertname: 'PodNotReady',
+      severity: 'warning',
+      namespace: 'shop',
+      target: 'api',
+      labels: base,
+      annotations: {},
+      groupKey: GROUP,
+      externalURL: '',
+      firing: 10,
+      total: 10,
+      truncatedAlerts: 4,
+      openedAt: T0,
+      updatedAt: T0,
+      resolvedAt: null,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
     };
-    const read = [0, 1, 2].map((k) => ({ ...pod(k), incidentId: 1, status: 'firing' as const, endsAt: null, generatorURL: '', updatedAt: T0 }));
-    const text = detailLines({ incident, alerts: read, timeline: [], pending: [], selectedRequest: 0, now: T0, width: 200 }).map((l) => l.text).join('\n');
+    const read = [0, 1, 2].map((k) => ({
+      ...pod(k),
+      incidentId: 1,
+      status: 'firing' as const,
+      endsAt: null,
+      generatorURL: '',
+      updatedAt: T0,
+    }));
+    const text = detailLines({ incident, alerts: read, timeline: [], pending: [], selectedRequest: 0, now: T0, width: 200 })
+      .map((l) => l.text)
+      .join('\n');
     assert.match(text, /Alerts \(10 firing of 10 \+ 4 not sent by Alertmanager; the first 3 here\)/);
     assert.match(text, /… 11 more \(7 stored; 4 not sent by Alertmanager \(max_alerts\)\): chatops incidents show 1/);
   });
 
-  it('never lets an alert\'s labels or summary drive the terminal', async (t) => {
+  it("never lets an alert's labels or summary drive the terminal", async (t) => {
     const { frame } = await openIncident(t, (store, clock) => {
-      ingest(store, clock, [
-        { ...pod(1), labels: { ...base, pod: 'api-\u001b]0;pwned\u0007x\u202eevil' }, annotations: { summary: '\u001b[2Jclear\u200bme\u0085now' } },
-        pod(2),
-      ], GROUP);
+      ingest(
+        store,
+        clock,
+        [
+          {
+            ...pod(1),
+            labels: { ...base, pod: 'api-\u001b]0;pwned\u0007x\u202eevil' },
+            annotations: { summary: '\u001b[2Jclear\u200bme\u0085now' },
+          },
+          pod(2),
+        ],
+        GROUP,
+      );
     });
     assert.ok(!/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B\u202E]/.test(frame), JSON.stringify(frame));
-    assert.match(frame, /pod=api-xevil since .* — clearme now/, 'escape sequences removed whole, invisible characters dropped, line breaks as spaces');
+    assert.match(
+      frame,
+      /pod=api-xevil since .* — clearme now/,
+      'escape sequences removed whole, invisible characters dropped, line breaks as spaces',
+    );
   });
 });

@@ -23,8 +23,13 @@ describe('incidents UI: list', () => {
     const { ui } = setup(t);
     const f = await frameWith(ui.lastFrame, 'DiskFull');
     const order = ['HighLatency', 'CrashLoop', 'DiskFull'].map((n) => f.indexOf(n));
-    assert.deepEqual([...order].sort((a, b) => a - b), order, f);
-    for (const title of ['ID', 'STATUS', 'SEVERITY', 'AGE', 'ALERTNAME', 'NAMESPACE/TARGET', 'FIRING', 'ACK BY', 'APPROVALS']) assert.ok(f.includes(title), title);
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      f,
+    );
+    for (const title of ['ID', 'STATUS', 'SEVERITY', 'AGE', 'ALERTNAME', 'NAMESPACE/TARGET', 'FIRING', 'ACK BY', 'APPROVALS'])
+      assert.ok(f.includes(title), title);
     const crash = rowOf(f, 'CrashLoop');
     assert.match(crash, /#1\s+● firing\s+critical\s+10m\s+CrashLoop\s+prod\/checkout\s+2\/2\s+-/);
     assert.match(rowOf(f, 'DiskFull'), /✓ resolved\s+warning/);
@@ -107,7 +112,11 @@ describe('incidents UI: list', () => {
     const { SqliteStore } = await import('../../src/adapters/store/sqlite-store.js');
     const daemon = new SqliteStore({ path: store.path }); // the daemon's own connection
     t.after(() => daemon.close());
-    daemon.setMeta('daemon.heartbeat', JSON.stringify({ pid: 4242, startedAt: clock.now() - 60_000, url: 'http://127.0.0.1:9095' }), clock.now());
+    daemon.setMeta(
+      'daemon.heartbeat',
+      JSON.stringify({ pid: 4242, startedAt: clock.now() - 60_000, url: 'http://127.0.0.1:9095' }),
+      clock.now(),
+    );
     daemon.setMeta('slack.socket', JSON.stringify({ state: 'connected' }), clock.now());
     await frameWith(ui.lastFrame, 'daemon ✓ up (pid 4242) · slack ✓ connected');
     clock.set(clock.now() + 10_000);
@@ -125,7 +134,10 @@ describe('incidents UI: list', () => {
     ui.rerender(<App deps={deps} size={{ columns: 60, rows: 8 }} />);
     f = await frameWhere(ui.lastFrame, (x) => !x.includes('APPROVALS'), 'narrow layout');
     const lines = f.split('\n');
-    assert.ok(lines.every((l) => [...l].length <= 60), f);
+    assert.ok(
+      lines.every((l) => [...l].length <= 60),
+      f,
+    );
     assert.ok(lines.length <= 7, `taller than the terminal less one row:\n${f}`);
     assert.ok(f.includes('HighLatency') && f.includes('CrashLoop'), f);
     ui.rerender(<App deps={deps} size={{ columns: 120, rows: 20 }} />);
@@ -139,9 +151,25 @@ describe('incidents UI: list', () => {
     const name = (k: number) => `Bulk${String(k).padStart(5, '0')}`;
     store.transaction(() => {
       for (let k = 1; k <= N; k++) {
-        store.insertIncident({ key: `k${k}`, status: 'firing', alertname: name(k), severity: 'info', namespace: 'bulk', target: '',
-          labels: {}, annotations: {}, groupKey: `g${k}`, externalURL: '', firing: 1, total: 1, openedAt: T0, updatedAt: T0 + k,
-          resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null });
+        store.insertIncident({
+          key: `k${k}`,
+          status: 'firing',
+          alertname: name(k),
+          severity: 'info',
+          namespace: 'bulk',
+          target: '',
+          labels: {},
+          annotations: {},
+          groupKey: `g${k}`,
+          externalURL: '',
+          firing: 1,
+          total: 1,
+          openedAt: T0,
+          updatedAt: T0 + k,
+          resolvedAt: null,
+          acknowledgedBy: null,
+          acknowledgedAt: null,
+        });
       }
     });
     const ui = render(<App deps={depsFor(store, clock)} size={{ columns: 100, rows: 16 }} />);
@@ -179,7 +207,12 @@ describe('incidents UI: list', () => {
     const { ingest } = await import('./support.js');
     const other = new SqliteStore({ path: store.path });
     t.after(() => other.close());
-    ingest(other, clock, [{ fingerprint: 'dddd000000000001', labels: { alertname: 'BrandNewAlert', namespace: 'prod', deployment: 'cart' } }], '{}:{alertname="BrandNewAlert"}');
+    ingest(
+      other,
+      clock,
+      [{ fingerprint: 'dddd000000000001', labels: { alertname: 'BrandNewAlert', namespace: 'prod', deployment: 'cart' } }],
+      '{}:{alertname="BrandNewAlert"}',
+    );
     const f = await frameWith(ui.lastFrame, 'BrandNewAlert');
     assert.match(f, /● 3 firing/);
     // The cursor stays on the incident it was on, even though a row appeared above it.

@@ -26,12 +26,20 @@ test('approve from the TUI a restart requested in Slack by another user: runs on
     mutate: [tui]
 `,
   });
-  await postWebhook(daemon.url, webhookBody([{ fingerprint: 'e000000000000001', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'web' } }], { groupKey: 'web' }));
+  await postWebhook(
+    daemon.url,
+    webhookBody([{ fingerprint: 'e000000000000001', labels: { alertname: 'HighErrorRate', namespace: 'prod', deployment: 'web' } }], {
+      groupKey: 'web',
+    }),
+  );
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'incident posted', timeoutMs: 15_000 });
 
   // Alice requests the restart with the button on the incident message.
   await emu.click({ ts: top.ts, actionId: 'chatops:remediate:rollout-restart', user: 'U0ALICE' });
-  const approval = await waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')), { what: 'approval message in the thread', timeoutMs: 15_000 });
+  const approval = await waitFor(() => emu.replies(top.ts).find((m) => emu.element(m.ts, 'chatops:approve')), {
+    what: 'approval message in the thread',
+    timeoutMs: 15_000,
+  });
   const requestId = String(emu.element(approval.ts, 'chatops:approve')!.value);
 
   // Bob, at the terminal: the TUI process opens the same database and config.
@@ -50,6 +58,12 @@ test('approve from the TUI a restart requested in Slack by another user: runs on
   assert.equal(patches.length, 1, 'executed exactly once');
 
   // The daemon brings the thread up to date from the TUI process's outbox rows.
-  await waitFor(() => emu.replies(top.ts).some((m) => /cli:bob/.test(m.text) && /Approved/.test(m.text)), { what: 'approval by cli:bob in the thread', timeoutMs: 20_000 });
-  await waitFor(() => emu.replies(top.ts).some((m) => /Done: \*rollout-restart\*/.test(m.text)), { what: 'result in the thread', timeoutMs: 20_000 });
+  await waitFor(() => emu.replies(top.ts).some((m) => /cli:bob/.test(m.text) && /Approved/.test(m.text)), {
+    what: 'approval by cli:bob in the thread',
+    timeoutMs: 20_000,
+  });
+  await waitFor(() => emu.replies(top.ts).some((m) => /Done: \*rollout-restart\*/.test(m.text)), {
+    what: 'result in the thread',
+    timeoutMs: 20_000,
+  });
 });

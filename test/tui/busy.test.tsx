@@ -19,8 +19,18 @@ function slowRemediation(): { port: Partial<TuiOperator>; finish: (o: Outcome<Re
   return {
     finish: (o) => finish(o),
     port: {
-      actionsFor: () => [{ action: 'rollout-restart', title: 'Rollout restart', risk: 'mutate', decision: { kind: 'run', risk: 'mutate', reason: 'allowed' } }],
-      request: () => new Promise((resolve) => { finish = resolve; }),
+      actionsFor: () => [
+        {
+          action: 'rollout-restart',
+          title: 'Rollout restart',
+          risk: 'mutate',
+          decision: { kind: 'run', risk: 'mutate', reason: 'allowed' },
+        },
+      ],
+      request: () =>
+        new Promise((resolve) => {
+          finish = resolve;
+        }),
     },
   };
 }
@@ -59,7 +69,12 @@ it('keeps navigation keys working while an action runs, and holds only the actio
   // A second action waits for the first.
   ui.stdin.write('a');
   await frameWith(ui.lastFrame, 'Requesting rollout-restart… wait for it to finish.');
-  slow.finish(fakeRequestOutcome('done', 'Restarted prod/checkout.', { action: 'rollout-restart', target: { namespace: 'prod', deployment: 'checkout' } }));
+  slow.finish(
+    fakeRequestOutcome('done', 'Restarted prod/checkout.', {
+      action: 'rollout-restart',
+      target: { namespace: 'prod', deployment: 'checkout' },
+    }),
+  );
   await frameWith(ui.lastFrame, '✓ Restarted prod/checkout.');
   ui.stdin.write('a');
   await frameWith(ui.lastFrame, '[y/N]');

@@ -21,7 +21,11 @@ import { runFlow } from '../support/tui-flow.js';
 import { depsFor, operatorFor } from './support.js';
 
 const policy: Policy = {
-  maxRisk: 'mutate', namespaces: ['prod'], deploymentSelector: null, production: ['prod'], approvalTtlMs: 15 * 60_000,
+  maxRisk: 'mutate',
+  namespaces: ['prod'],
+  deploymentSelector: null,
+  production: ['prod'],
+  approvalTtlMs: 15 * 60_000,
   scale: { min: 1, max: 5 },
   requesters: { read: ['*'], mutate: ['cli:alice'] },
   approvers: { mutate: ['cli:alice', 'cli:bob'] },
@@ -39,12 +43,43 @@ describe('TUI flows on the operator service', () => {
   before(async () => {
     fake = await KubeFake.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatops-tui-core-'));
-    const executor = new KubeExecutor({ kubeconfig: fake.writeKubeconfig(dir), requestTimeoutMs: 5000, rolloutTimeoutMs: 60_000, pollIntervalMs: 1 });
+    const executor = new KubeExecutor({
+      kubeconfig: fake.writeKubeconfig(dir),
+      requestTimeoutMs: 5000,
+      rolloutTimeoutMs: 60_000,
+      pollIntervalMs: 1,
+    });
     store = new SqliteStore({ path: path.join(dir, 't.db') });
     const clock = { now: () => Date.now() };
     fake.allow(remediatorRules(['prod']));
-    const a = { fingerprint: 'f000000000000001', status: 'firing' as const, labels: { alertname: 'Down', namespace: 'prod', deployment: 'web' }, annotations: {}, startsAt: Date.now(), endsAt: null, generatorURL: '' };
-    const id = store.insertIncident({ key: 'k', status: 'firing', alertname: 'Down', severity: 'critical', namespace: 'prod', target: 'web', labels: a.labels, annotations: {}, groupKey: 'k', externalURL: '', firing: 1, total: 1, openedAt: Date.now(), updatedAt: Date.now(), resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null });
+    const a = {
+      fingerprint: 'f000000000000001',
+      status: 'firing' as const,
+      labels: { alertname: 'Down', namespace: 'prod', deployment: 'web' },
+      annotations: {},
+      startsAt: Date.now(),
+      endsAt: null,
+      generatorURL: '',
+    };
+    const id = store.insertIncident({
+      key: 'k',
+      status: 'firing',
+      alertname: 'Down',
+      severity: 'critical',
+      namespace: 'prod',
+      target: 'web',
+      labels: a.labels,
+      annotations: {},
+      groupKey: 'k',
+      externalURL: '',
+      firing: 1,
+      total: 1,
+      openedAt: Date.now(),
+      updatedAt: Date.now(),
+      resolvedAt: null,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+    });
     incident = store.getIncident(id)!;
     fake.addDeployment({ namespace: 'prod', name: 'web', replicas: 2, revisions: ['web:1', 'web:2'] });
     const operator = operatorFor(store, clock, { policy, executor: async () => executor });
@@ -60,10 +95,19 @@ describe('TUI flows on the operator service', () => {
     const offer = await runFlow(deps(alice), (kit) => startRemediation(kit, incident));
     const names = offer.options.map((o) => o.split(' ')[0]);
     assert.ok(names.includes('rollout-restart') && names.includes('scale') && !names.includes('rollout-undo'), names.join(','));
-    assert.match(offer.options.find((o) => o.startsWith('rollout-restart'))!, /\[mutate, needs a second approver\]/);
-    assert.match(offer.options.find((o) => o.startsWith('scale'))!, /asks for the desired number of replicas/);
+    assert.match(
+      offer.options.find((o) => o.startsWith('rollout-restart'))!,
+      /\[mutate, needs a second approver\]/,
+    );
+    assert.match(
+      offer.options.find((o) => o.startsWith('scale'))!,
+      /asks for the desired number of replicas/,
+    );
     const mallory = await runFlow(deps({ id: 'cli:mallory', source: 'tui' }), (kit) => startRemediation(kit, incident));
-    assert.ok(mallory.options.length > 0 && mallory.options.every((o) => o.includes('[read')), `a stranger is offered reads only: ${mallory.options.join(' | ')}`);
+    assert.ok(
+      mallory.options.length > 0 && mallory.options.every((o) => o.includes('[read')),
+      `a stranger is offered reads only: ${mallory.options.join(' | ')}`,
+    );
 
     const req = await runFlow(deps(alice), (kit) => startRemediation(kit, incident), { pick: 'rollout-restart' });
     assert.equal(req.status?.tone, 'pending', JSON.stringify(req.status));

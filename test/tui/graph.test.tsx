@@ -18,7 +18,19 @@ const clock = { now: () => Date.now() };
 
 function seed(t: import('node:test').TestContext) {
   const store = openStore(t);
-  ingest(store, clock, [{ fingerprint: 'ab00000000000001', startsAt: Date.now() - 20_000, labels: { alertname: 'TargetUp', namespace: 'prod' }, annotations: { summary: 's', promql_query: 'up == 1' } }], 'g');
+  ingest(
+    store,
+    clock,
+    [
+      {
+        fingerprint: 'ab00000000000001',
+        startsAt: Date.now() - 20_000,
+        labels: { alertname: 'TargetUp', namespace: 'prod' },
+        annotations: { summary: 's', promql_query: 'up == 1' },
+      },
+    ],
+    'g',
+  );
   return store;
 }
 
@@ -32,7 +44,10 @@ describe('TUI detail: the graph', () => {
     assert.ok(parsed.ok);
     const config = parsed.config;
     const store = seed(t);
-    const deps = depsFor(store, clock, { graph: (incident, alerts, width) => incidentGraph(config.graphs, { url: prom.url }, incident, alerts, { width, height: 6, now: Date.now() }) });
+    const deps = depsFor(store, clock, {
+      graph: (incident, alerts, width) =>
+        incidentGraph(config.graphs, { url: prom.url }, incident, alerts, { width, height: 6, now: Date.now() }),
+    });
     const ui = render(<App deps={deps} size={size} />);
     t.after(() => ui.unmount());
     await frameWith(ui.lastFrame, 'TargetUp');
@@ -43,7 +58,10 @@ describe('TUI detail: the graph', () => {
     assert.ok(heading > 0, f);
     assert.equal(lines[heading + 1]!.trim(), 'up');
     assert.match(lines[heading + 2]!, /UTC · threshold == 1/);
-    assert.ok(lines.every((l) => l.length <= size.columns), 'every row fits the terminal');
+    assert.ok(
+      lines.every((l) => l.length <= size.columns),
+      'every row fits the terminal',
+    );
   });
 
   it('no fetcher: no Graph section', async (t) => {

@@ -13,10 +13,23 @@ function bulk(store: SqliteStore, n: number): void {
       const status: IncidentStatus = INCIDENT_STATUSES[k % 3]!;
       const ns = k % 10 === 0 ? 'payments' : 'prod';
       store.insertIncident({
-        key: `k${k}`, status, alertname: `Alert${k % 7}`, severity: 'warning', namespace: ns, target: `app${k % 50}`,
-        labels: { alertname: `Alert${k % 7}`, namespace: ns, team: k % 4 === 0 ? 'sre' : 'web' }, annotations: {},
-        groupKey: `g${k}`, externalURL: '', firing: 1, total: 1, openedAt: T0 + k, updatedAt: T0 + ((k * 7919) % n),
-        resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null,
+        key: `k${k}`,
+        status,
+        alertname: `Alert${k % 7}`,
+        severity: 'warning',
+        namespace: ns,
+        target: `app${k % 50}`,
+        labels: { alertname: `Alert${k % 7}`, namespace: ns, team: k % 4 === 0 ? 'sre' : 'web' },
+        annotations: {},
+        groupKey: `g${k}`,
+        externalURL: '',
+        firing: 1,
+        total: 1,
+        openedAt: T0 + k,
+        updatedAt: T0 + ((k * 7919) % n),
+        resolvedAt: null,
+        acknowledgedBy: null,
+        acknowledgedAt: null,
       });
     }
   });
@@ -33,7 +46,11 @@ describe('SqliteIncidentBrowser', () => {
     for (const offset of [0, 37, 3333, 3334, 6660, 9990]) {
       const p = b.page({}, offset, 40);
       assert.equal(p.total, 10_000);
-      assert.deepEqual(p.rows.map((r) => r.id), all.slice(offset, offset + 40).map((r) => r.id), `offset ${offset}`);
+      assert.deepEqual(
+        p.rows.map((r) => r.id),
+        all.slice(offset, offset + 40).map((r) => r.id),
+        `offset ${offset}`,
+      );
     }
     assert.deepEqual(b.page({}, 0, 0).counts, { firing: 3334, acknowledged: 3333, resolved: 3333 });
     // positionOf agrees with the order, for rows in every status
@@ -42,7 +59,9 @@ describe('SqliteIncidentBrowser', () => {
 
   it('uses the status index rather than sorting the table', (t) => {
     const store = openStore(t);
-    const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM incidents WHERE status = ? AND 1 ORDER BY updated_at DESC, id DESC LIMIT 40 OFFSET 0`).all('firing') as { detail: string }[];
+    const plan = store.db
+      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM incidents WHERE status = ? AND 1 ORDER BY updated_at DESC, id DESC LIMIT 40 OFFSET 0`)
+      .all('firing') as { detail: string }[];
     const text = plan.map((r) => r.detail).join('\n');
     assert.match(text, /incidents_status_updated/);
     assert.doesNotMatch(text, /TEMP B-TREE/);
@@ -83,7 +102,8 @@ describe('SqlitePendingApprovals', () => {
     const store = openStore(t);
     const p = new SqlitePendingApprovals(store.db, { now: () => T0 + 60_000 });
     assert.equal(p.countFor(1), 0);
-    const ins = store.db.prepare(`INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, source, incident_id,
+    const ins = store.db
+      .prepare(`INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, source, incident_id,
       dry_run, state, created_at, expires_at, updated_at) VALUES (?, ?, 'mutate', ?, ?, ?, ?, 'slack', ?, ?, ?, ?, ?, ?)`);
     const dry = JSON.stringify({ ok: true, summary: 'the API server would admit it', changes: ['spec.replicas: 3 → 5'] });
     ins.run('r1', 'scale', 'prod', 'checkout', '{"replicas":5}', 'U0BOB', 1, dry, 'pending', T0, T0 + 900_000, T0);
@@ -92,9 +112,18 @@ describe('SqlitePendingApprovals', () => {
     ins.run('r4', 'rollout-restart', 'prod', 'api', '{}', 'U0CAROL', 2, null, 'pending', T0, T0 + 900_000, T0);
     assert.equal(p.countFor(1), 1);
     assert.equal(p.countFor(2), 1);
-    assert.deepEqual(p.list(1), [{
-      id: 'r1', incidentId: 1, action: 'scale', target: 'prod/checkout', params: { replicas: 5 }, requestedBy: 'U0BOB',
-      requestedAt: T0, expiresAt: T0 + 900_000, preview: 'dry-run admitted: the API server would admit it (spec.replicas: 3 → 5)',
-    }]);
+    assert.deepEqual(p.list(1), [
+      {
+        id: 'r1',
+        incidentId: 1,
+        action: 'scale',
+        target: 'prod/checkout',
+        params: { replicas: 5 },
+        requestedBy: 'U0BOB',
+        requestedAt: T0,
+        expiresAt: T0 + 900_000,
+        preview: 'dry-run admitted: the API server would admit it (spec.replicas: 3 → 5)',
+      },
+    ]);
   });
 });

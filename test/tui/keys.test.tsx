@@ -8,12 +8,43 @@ import { commandFor, helpRows, hintsFor, KEY_TABLE, type KeyContext } from '../.
 import { depsFor, frameWith, KEY, manualClock, openStore, seedThree } from './support.js';
 
 const NO_KEY: Key = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false,
-  hyper: false, capsLock: false, numLock: false,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
 };
 const CONTEXTS: KeyContext[] = ['list', 'detail', 'pane'];
-const SPECIAL = ['upArrow', 'downArrow', 'leftArrow', 'rightArrow', 'pageUp', 'pageDown', 'home', 'end', 'return', 'escape', 'tab', 'backspace', 'delete'] as const;
+const SPECIAL = [
+  'upArrow',
+  'downArrow',
+  'leftArrow',
+  'rightArrow',
+  'pageUp',
+  'pageDown',
+  'home',
+  'end',
+  'return',
+  'escape',
+  'tab',
+  'backspace',
+  'delete',
+] as const;
 /** Every key a person can press here: special keys (Ink gives them an empty input) and printable characters. */
 const PRESSES: [string, Key][] = [
   ...SPECIAL.map((k): [string, Key] => ['', { ...NO_KEY, [k]: true }]),
@@ -35,18 +66,34 @@ describe('key table', () => {
     for (const context of CONTEXTS) {
       for (const [input, key] of PRESSES) {
         const rows = KEY_TABLE.filter((r) => r.contexts.includes(context) && r.keys.some(([m]) => m(input, key)));
-        assert.ok(rows.length <= 1, `${JSON.stringify(input)} ${JSON.stringify(Object.keys(key).filter((k) => key[k as keyof Key]))} in ${context}: ${rows.map((r) => r.help).join(' / ')}`);
+        assert.ok(
+          rows.length <= 1,
+          `${JSON.stringify(input)} ${JSON.stringify(Object.keys(key).filter((k) => key[k as keyof Key]))} in ${context}: ${rows.map((r) => r.help).join(' / ')}`,
+        );
       }
     }
   });
 
   it('derives footer hints and help from the rows', () => {
-    assert.equal(hintsFor('list'), '? keys · q quit · Enter open · / filter · 1 2 3 4 0 status · a ack · s silence · r remediate · A D approve/deny');
-    assert.equal(hintsFor('detail'), '? keys · q quit · Esc back · ↑↓ scroll · a ack · s silence · r remediate · Tab next request · A D approve/deny');
+    assert.equal(
+      hintsFor('list'),
+      '? keys · q quit · Enter open · / filter · 1 2 3 4 0 status · a ack · s silence · r remediate · A D approve/deny',
+    );
+    assert.equal(
+      hintsFor('detail'),
+      '? keys · q quit · Esc back · ↑↓ scroll · a ack · s silence · r remediate · Tab next request · A D approve/deny',
+    );
     assert.equal(hintsFor('pane'), '? keys · q quit · Esc close · ↑↓ scroll');
     const help = helpRows();
-    for (const row of KEY_TABLE) assert.ok(help.some((h) => h.keys === row.label && h.text.includes(row.help)), row.help);
-    assert.deepEqual(help.find((h) => h.keys === 'Esc'), { keys: 'Esc', text: 'back to the list (incident); close the result (result); clear the text filter (list)' });
+    for (const row of KEY_TABLE)
+      assert.ok(
+        help.some((h) => h.keys === row.label && h.text.includes(row.help)),
+        row.help,
+      );
+    assert.deepEqual(
+      help.find((h) => h.keys === 'Esc'),
+      { keys: 'Esc', text: 'back to the list (incident); close the result (result); clear the text filter (list)' },
+    );
   });
 
   it('shows in the footer the hints of the view on screen', async (t) => {

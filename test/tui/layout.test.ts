@@ -18,9 +18,18 @@ describe('list layout', () => {
   });
 
   it('drops the least important columns first and gives spare room to the text columns', () => {
-    assert.deepEqual(layoutColumns(60).map((c) => c.key), ['id', 'status', 'severity', 'age', 'alertname', 'where']);
-    assert.deepEqual(layoutColumns(58).map((c) => c.key), ['id', 'status', 'age', 'alertname', 'where']);
-    assert.deepEqual(layoutColumns(30).map((c) => c.key), ['status', 'alertname']);
+    assert.deepEqual(
+      layoutColumns(60).map((c) => c.key),
+      ['id', 'status', 'severity', 'age', 'alertname', 'where'],
+    );
+    assert.deepEqual(
+      layoutColumns(58).map((c) => c.key),
+      ['id', 'status', 'age', 'alertname', 'where'],
+    );
+    assert.deepEqual(
+      layoutColumns(30).map((c) => c.key),
+      ['status', 'alertname'],
+    );
     const wide = layoutColumns(140);
     assert.equal(wide.length, 9);
     assert.ok(wide.find((c) => c.key === 'alertname')!.width > 20);

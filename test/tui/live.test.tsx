@@ -55,7 +55,12 @@ describe('change detection', () => {
     assert.notEqual(browser.dataVersion(), version, 'the daemon committed');
     assert.equal(browser.changes(), before, 'but nothing the UI shows changed');
 
-    ingest(daemon, clock, [{ fingerprint: 'ffff000000000001', labels: { alertname: 'Fresh', namespace: 'prod' } }], '{}:{alertname="Fresh"}');
+    ingest(
+      daemon,
+      clock,
+      [{ fingerprint: 'ffff000000000001', labels: { alertname: 'Fresh', namespace: 'prod' } }],
+      '{}:{alertname="Fresh"}',
+    );
     const afterIngest = browser.changes();
     assert.notEqual(afterIngest, before, 'an alert from the daemon is a change');
 
@@ -87,7 +92,8 @@ describe('the UI on a live database', () => {
     t.after(() => ui.unmount());
     const daemon = new SqliteStore({ path: store.path });
     t.after(() => daemon.close());
-    const beat = () => daemon.setMeta('daemon.heartbeat', JSON.stringify({ pid: 4242, startedAt: T0, url: 'http://127.0.0.1:9' }), clock.now());
+    const beat = () =>
+      daemon.setMeta('daemon.heartbeat', JSON.stringify({ pid: 4242, startedAt: T0, url: 'http://127.0.0.1:9' }), clock.now());
     beat();
     await frameWith(ui.lastFrame, 'daemon ✓ up (pid 4242)');
     await settle();
@@ -100,7 +106,12 @@ describe('the UI on a live database', () => {
     assert.equal(reads.pages.length, pages, 'heartbeats re-read the list');
     assert.equal(ui.frames.length, frames, 'heartbeats redrew the screen');
 
-    ingest(daemon, clock, [{ fingerprint: 'dddd000000000009', labels: { alertname: 'LiveArrival', namespace: 'shop' } }], '{}:{alertname="LiveArrival"}');
+    ingest(
+      daemon,
+      clock,
+      [{ fingerprint: 'dddd000000000009', labels: { alertname: 'LiveArrival', namespace: 'shop' } }],
+      '{}:{alertname="LiveArrival"}',
+    );
     await frameWith(ui.lastFrame, 'LiveArrival');
     assert.ok(reads.pages.length > pages);
   });
@@ -109,9 +120,25 @@ describe('the UI on a live database', () => {
     const store = openStore(t);
     store.transaction(() => {
       for (let k = 1; k <= 5000; k++) {
-        store.insertIncident({ key: `k${k}`, status: k % 3 ? 'resolved' : 'firing', alertname: `Bulk${k}`, severity: 'info', namespace: 'bulk', target: '',
-          labels: {}, annotations: {}, groupKey: `g${k}`, externalURL: '', firing: 1, total: 1, openedAt: T0, updatedAt: T0 + k,
-          resolvedAt: null, acknowledgedBy: null, acknowledgedAt: null });
+        store.insertIncident({
+          key: `k${k}`,
+          status: k % 3 ? 'resolved' : 'firing',
+          alertname: `Bulk${k}`,
+          severity: 'info',
+          namespace: 'bulk',
+          target: '',
+          labels: {},
+          annotations: {},
+          groupKey: `g${k}`,
+          externalURL: '',
+          firing: 1,
+          total: 1,
+          openedAt: T0,
+          updatedAt: T0 + k,
+          resolvedAt: null,
+          acknowledgedBy: null,
+          acknowledgedAt: null,
+        });
       }
     });
     const { source, reads } = countingSource(store);
@@ -121,7 +148,11 @@ describe('the UI on a live database', () => {
     for (const key of [KEY.pageDown, 'G', KEY.pageUp, 'g', '3', '0']) {
       const frames = ui.frames.length;
       ui.stdin.write(key);
-      await frameWhere(() => (ui.frames.length > frames ? 'moved' : ''), (f) => f === 'moved', `a frame after ${JSON.stringify(key)}`);
+      await frameWhere(
+        () => (ui.frames.length > frames ? 'moved' : ''),
+        (f) => f === 'moved',
+        `a frame after ${JSON.stringify(key)}`,
+      );
     }
     await settle();
     assert.ok(Math.max(...reads.pages) <= 10, `largest read ${Math.max(...reads.pages)} rows for a 10-row body`);
@@ -132,12 +163,27 @@ describe('the UI on a live database', () => {
     const store = openStore(t);
     const clock = manualClock();
     for (let batch = 0; batch < 3; batch++) {
-      ingest(store, clock, Array.from({ length: 100 }, (_, k) => ({
-        fingerprint: (0x5000 + batch * 100 + k).toString(16).padStart(16, '0'),
-        labels: { alertname: 'Storm', namespace: 'prod', pod: `p-${batch * 100 + k}` },
-      })), '{}:{alertname="Storm"}');
+      ingest(
+        store,
+        clock,
+        Array.from({ length: 100 }, (_, k) => ({
+          fingerprint: (0x5000 + batch * 100 + k).toString(16).padStart(16, '0'),
+          labels: { alertname: 'Storm', namespace: 'prod', pod: `p-${batch * 100 + k}` },
+        })),
+        '{}:{alertname="Storm"}',
+      );
     }
-    for (let n = 0; n < 250; n++) store.appendAudit({ ts: clock.now(), actor: 'cli:bob', source: 'cli', action: 'incident.note', target: null, incidentId: 1, result: 'ok', detail: { n } });
+    for (let n = 0; n < 250; n++)
+      store.appendAudit({
+        ts: clock.now(),
+        actor: 'cli:bob',
+        source: 'cli',
+        action: 'incident.note',
+        target: null,
+        incidentId: 1,
+        result: 'ok',
+        detail: { n },
+      });
     const { source, reads } = countingSource(store);
     const ui = render(<App deps={depsFor(store, clock, { source })} size={{ columns: 120, rows: 30 }} />);
     t.after(() => ui.unmount());
@@ -158,7 +204,10 @@ describe('the UI on a live database', () => {
     assert.match(all, /Alerts \(300 firing of 300; the first 200 here\)/);
     assert.match(all, /… 100 more: chatops incidents show 1/);
     assert.match(all, /… \d+ earlier entries: chatops incidents show 1/);
-    assert.ok(reads.alerts.every((limit) => limit <= 200), reads.alerts.join(','));
+    assert.ok(
+      reads.alerts.every((limit) => limit <= 200),
+      reads.alerts.join(','),
+    );
   });
 
   it('redraws for the clock only when the time shown changes', async (t) => {

@@ -9,25 +9,43 @@ it('reads without colour: no escape codes, status by symbol and word, selection 
   const store = openStore(t);
   const clock = manualClock();
   seedThree(store, clock);
-  store.transaction(() => store.updateIncident({ ...store.getIncident(3)!, status: 'acknowledged', acknowledgedBy: 'cli:bob', acknowledgedAt: clock.now() }));
+  store.transaction(() =>
+    store.updateIncident({ ...store.getIncident(3)!, status: 'acknowledged', acknowledgedBy: 'cli:bob', acknowledgedAt: clock.now() }),
+  );
   const ui = render(<App deps={depsFor(store, clock)} size={{ columns: 120, rows: 16 }} />);
   t.after(() => ui.unmount());
   const f = await frameWith(ui.lastFrame, 'DiskFull');
   assert.ok(!f.includes('\u001B['), `escape codes in:\n${JSON.stringify(f)}`);
   const rows = f.split('\n');
-  assert.match(rows.find((l) => l.includes('CrashLoop'))!, /^› #1\s+● firing/);
-  assert.match(rows.find((l) => l.includes('HighLatency'))!, /^ {2}#3\s+◐ acked\s.*cli:bob/);
-  assert.match(rows.find((l) => l.includes('DiskFull'))!, /^ {2}#2\s+✓ resolved/);
+  assert.match(
+    rows.find((l) => l.includes('CrashLoop'))!,
+    /^› #1\s+● firing/,
+  );
+  assert.match(
+    rows.find((l) => l.includes('HighLatency'))!,
+    /^ {2}#3\s+◐ acked\s.*cli:bob/,
+  );
+  assert.match(
+    rows.find((l) => l.includes('DiskFull'))!,
+    /^ {2}#2\s+✓ resolved/,
+  );
 });
 
 it('never lets alert text drive the terminal: control characters in labels and annotations are blanked', async (t) => {
   const store = openStore(t);
   const clock = manualClock();
-  ingest(store, clock, [{
-    fingerprint: 'eeee000000000001',
-    labels: { alertname: 'Evil\u001B[2JName', namespace: 'prod\u0007', deployment: 'x\u009B31m' },
-    annotations: { summary: 'clear\u001B[2J\u001B[Hscreen', description: 'title\u001B]0;pwned\u0007 bell' },
-  }], '{}:{alertname="Evil"}');
+  ingest(
+    store,
+    clock,
+    [
+      {
+        fingerprint: 'eeee000000000001',
+        labels: { alertname: 'Evil\u001B[2JName', namespace: 'prod\u0007', deployment: 'x\u009B31m' },
+        annotations: { summary: 'clear\u001B[2J\u001B[Hscreen', description: 'title\u001B]0;pwned\u0007 bell' },
+      },
+    ],
+    '{}:{alertname="Evil"}',
+  );
   const ui = render(<App deps={depsFor(store, clock)} size={{ columns: 120, rows: 30 }} />);
   t.after(() => ui.unmount());
   let f = await frameWith(ui.lastFrame, 'Evil');

@@ -14,7 +14,11 @@ import { tempDir } from '../support/tmp.js';
 import { depsFor, frameWhere, frameWith, KEY, manualClock, openStore, operatorFor, seedThree, tick } from './support.js';
 
 const policy: Policy = {
-  maxRisk: 'mutate', namespaces: ['prod'], deploymentSelector: null, production: [], approvalTtlMs: 15 * 60_000,
+  maxRisk: 'mutate',
+  namespaces: ['prod'],
+  deploymentSelector: null,
+  production: [],
+  approvalTtlMs: 15 * 60_000,
   scale: { min: 1, max: 10 },
   requesters: { read: ['*'], mutate: ['cli:alice'] },
   approvers: { mutate: ['cli:alice', 'cli:bob'] },
@@ -28,7 +32,12 @@ async function setup(t: TestContext, rules: RbacRule[]) {
   t.after(() => fake.close());
   fake.allow(rules);
   fake.addDeployment({ namespace: 'prod', name: 'checkout', replicas: 2, revisions: ['checkout:1', 'checkout:2'] });
-  const executor = new KubeExecutor({ kubeconfig: fake.writeKubeconfig(tempDir(t, 'chatops-tui-kube-')), requestTimeoutMs: 5000, rolloutTimeoutMs: 60_000, pollIntervalMs: 1 });
+  const executor = new KubeExecutor({
+    kubeconfig: fake.writeKubeconfig(tempDir(t, 'chatops-tui-kube-')),
+    requestTimeoutMs: 5000,
+    rolloutTimeoutMs: 60_000,
+    pollIntervalMs: 1,
+  });
   const store = openStore(t);
   const clock = manualClock();
   seedThree(store, clock);
@@ -57,7 +66,10 @@ it('offers scale without "undefined", and confirms with the replica count typed'
   }
   ui.stdin.write(KEY.enter);
   f = await frameWith(ui.lastFrame, '[y/N]');
-  assert.match(oneLine(f), /Request scale \(replicas=4\) on prod\/checkout for incident #1 as cli:alice: scale deployment prod\/checkout to 4 replicas — policy lets it run now\./);
+  assert.match(
+    oneLine(f),
+    /Request scale \(replicas=4\) on prod\/checkout for incident #1 as cli:alice: scale deployment prod\/checkout to 4 replicas — policy lets it run now\./,
+  );
   assert.doesNotMatch(f, /undefined/);
   ui.stdin.write('n');
   await frameWith(ui.lastFrame, 'Cancelled: nothing was done.');
@@ -77,5 +89,3 @@ it('says "refused" once when the core refuses, with the refusal\'s own lead (it 
   assert.equal(done.match(/refused/gi)?.length, 1, done);
   assert.equal(fake.writes().filter((r) => r.method === 'PATCH').length, 0);
 });
-
-

@@ -13,7 +13,9 @@ const LOG = Array.from({ length: 60 }, (_, n) => `checkout-1 ${String(n + 1).pad
 
 /** A service that reads: what the operator service answers for `logs` (a done outcome with the read's lines). */
 const reading: Partial<TuiOperator> = {
-  actionsFor: () => [{ action: 'logs', title: 'Recent log lines', risk: 'read', decision: { kind: 'run', risk: 'read', reason: 'allowed' } }],
+  actionsFor: () => [
+    { action: 'logs', title: 'Recent log lines', risk: 'read', decision: { kind: 'run', risk: 'read', reason: 'allowed' } },
+  ],
   request: async (input) => fakeRequestOutcome('done', LOG.slice(0, 3).join(' · '), input, { read: { lines: LOG, data: null } }),
 };
 

@@ -22,7 +22,13 @@ function staticGraph(entry: string): Set<string> {
     if (!file.startsWith('/')) continue; // a package: recorded, not followed
     for (const m of fs.readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
       const spec = (m[1] ?? m[2])!;
-      todo.push(spec.startsWith('.') ? path.resolve(path.dirname(file), spec) : spec.split('/')[0]!.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      todo.push(
+        spec.startsWith('.')
+          ? path.resolve(path.dirname(file), spec)
+          : spec.split('/')[0]!.startsWith('@')
+            ? spec.split('/').slice(0, 2).join('/')
+            : spec.split('/')[0]!,
+      );
     }
   }
   return seen;
@@ -54,6 +60,11 @@ it('keeps configuration, SQLite and display widths out of the CLI entry (--help 
   assert.ok(!graph.includes('string-width'), 'string-width is loaded eagerly (its Intl.Segmenter costs ~20 ms)');
   for (const file of graph.filter((f) => f.startsWith('/'))) {
     const code = fs.readFileSync(file, 'utf8');
-    for (const inner of ['zod', 'better-sqlite3', 'yaml']) assert.doesNotMatch(code, new RegExp(`^// node_modules/${inner}/`, 'm'), `${path.basename(file)} bundles ${inner} into the entry's static graph`);
+    for (const inner of ['zod', 'better-sqlite3', 'yaml'])
+      assert.doesNotMatch(
+        code,
+        new RegExp(`^// node_modules/${inner}/`, 'm'),
+        `${path.basename(file)} bundles ${inner} into the entry's static graph`,
+      );
   }
 });

@@ -21,7 +21,12 @@ export const T0 = Date.parse('2026-11-26T10:00:00Z');
 /** A clock the test moves by hand, so ages on screen are known. */
 export function manualClock(start = T0): Clock & { set(ms: number): void } {
   let t = start;
-  return { now: () => t, set: (ms) => { t = ms; } };
+  return {
+    now: () => t,
+    set: (ms) => {
+      t = ms;
+    },
+  };
 }
 
 export function openStore(t: TestContext): SqliteStore {
@@ -32,9 +37,22 @@ export function openStore(t: TestContext): SqliteStore {
 }
 
 /** Ingests one delivery (one incident per alertname/namespace) through the real core. */
-export function ingest(store: SqliteStore, clock: Clock, alerts: Array<Partial<AlertEvent> & { labels?: Record<string, string> }>, groupKey: string, over: Partial<Delivery> = {}): void {
-  const d = delivery(alerts.map((a) => alert(a)), { groupKey, ...over });
-  ingestDelivery({ store, clock, notify: false, lifecycle: { keyLabels: [], reopenWindowMs: 3_600_000 } }, d, JSON.stringify(d), { source: 'cli', actor: 'cli:test', auditSource: 'cli' });
+export function ingest(
+  store: SqliteStore,
+  clock: Clock,
+  alerts: Array<Partial<AlertEvent> & { labels?: Record<string, string> }>,
+  groupKey: string,
+  over: Partial<Delivery> = {},
+): void {
+  const d = delivery(
+    alerts.map((a) => alert(a)),
+    { groupKey, ...over },
+  );
+  ingestDelivery({ store, clock, notify: false, lifecycle: { keyLabels: [], reopenWindowMs: 3_600_000 } }, d, JSON.stringify(d), {
+    source: 'cli',
+    actor: 'cli:test',
+    auditSource: 'cli',
+  });
 }
 
 /**
@@ -43,18 +61,52 @@ export function ingest(store: SqliteStore, clock: Clock, alerts: Array<Partial<A
  */
 export function seedThree(store: SqliteStore, clock: Clock & { set(ms: number): void }): void {
   clock.set(T0);
-  ingest(store, clock, [
-    { fingerprint: 'aaaa000000000001', labels: { alertname: 'CrashLoop', namespace: 'prod', deployment: 'checkout', severity: 'critical', pod: 'checkout-1' },
-      annotations: { summary: 'checkout is crash looping', runbook_url: 'https://runbooks.example.com/CrashLoop' }, generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up' },
-    { fingerprint: 'aaaa000000000002', labels: { alertname: 'CrashLoop', namespace: 'prod', deployment: 'checkout', severity: 'critical', pod: 'checkout-2' },
-      annotations: { summary: 'checkout is crash looping', runbook_url: 'https://runbooks.example.com/CrashLoop' } },
-  ], '{}:{alertname="CrashLoop"}');
+  ingest(
+    store,
+    clock,
+    [
+      {
+        fingerprint: 'aaaa000000000001',
+        labels: { alertname: 'CrashLoop', namespace: 'prod', deployment: 'checkout', severity: 'critical', pod: 'checkout-1' },
+        annotations: { summary: 'checkout is crash looping', runbook_url: 'https://runbooks.example.com/CrashLoop' },
+        generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
+      },
+      {
+        fingerprint: 'aaaa000000000002',
+        labels: { alertname: 'CrashLoop', namespace: 'prod', deployment: 'checkout', severity: 'critical', pod: 'checkout-2' },
+        annotations: { summary: 'checkout is crash looping', runbook_url: 'https://runbooks.example.com/CrashLoop' },
+      },
+    ],
+    '{}:{alertname="CrashLoop"}',
+  );
   clock.set(T0 + 60_000);
-  ingest(store, clock, [{ fingerprint: 'bbbb000000000001', labels: { alertname: 'DiskFull', namespace: 'staging', deployment: 'db', severity: 'warning' } }], '{}:{alertname="DiskFull"}');
+  ingest(
+    store,
+    clock,
+    [{ fingerprint: 'bbbb000000000001', labels: { alertname: 'DiskFull', namespace: 'staging', deployment: 'db', severity: 'warning' } }],
+    '{}:{alertname="DiskFull"}',
+  );
   clock.set(T0 + 90_000);
-  ingest(store, clock, [{ fingerprint: 'bbbb000000000001', status: 'resolved', endsAt: T0 + 80_000, labels: { alertname: 'DiskFull', namespace: 'staging', deployment: 'db', severity: 'warning' } }], '{}:{alertname="DiskFull"}');
+  ingest(
+    store,
+    clock,
+    [
+      {
+        fingerprint: 'bbbb000000000001',
+        status: 'resolved',
+        endsAt: T0 + 80_000,
+        labels: { alertname: 'DiskFull', namespace: 'staging', deployment: 'db', severity: 'warning' },
+      },
+    ],
+    '{}:{alertname="DiskFull"}',
+  );
   clock.set(T0 + 120_000);
-  ingest(store, clock, [{ fingerprint: 'cccc000000000001', labels: { alertname: 'HighLatency', namespace: 'prod', deployment: 'api', severity: 'warning' } }], '{}:{alertname="HighLatency"}');
+  ingest(
+    store,
+    clock,
+    [{ fingerprint: 'cccc000000000001', labels: { alertname: 'HighLatency', namespace: 'prod', deployment: 'api', severity: 'warning' } }],
+    '{}:{alertname="HighLatency"}',
+  );
   clock.set(T0 + 10 * 60_000);
 }
 
@@ -63,8 +115,15 @@ const noPendingApprovals: PendingApprovals = { countFor: () => 0, list: () => []
 
 /** A policy that lets anyone acknowledge and silence (low) but enables no Kubernetes action (no namespace). */
 const NOTHING_ENABLED: Policy = {
-  maxRisk: 'low', namespaces: [], deploymentSelector: null, production: [], approvalTtlMs: 15 * 60_000,
-  scale: { min: 1, max: 1 }, requesters: {}, approvers: {}, approveFrom: {},
+  maxRisk: 'low',
+  namespaces: [],
+  deploymentSelector: null,
+  production: [],
+  approvalTtlMs: 15 * 60_000,
+  scale: { min: 1, max: 1 },
+  requesters: {},
+  approvers: {},
+  approveFrom: {},
 };
 
 /**
@@ -74,22 +133,50 @@ const NOTHING_ENABLED: Policy = {
  * test pins how the UI asks, confirms and shows each kind of outcome; the real calls behind the
  * UI are tested in real-core.test.tsx, flows-core.test.ts and test/operator/faces.test.ts.
  */
-export function operatorFor(store: SqliteStore, clock: Clock, ctx: Partial<OperatorContext> = {}, over: Partial<TuiOperator> = {}): TuiOperator {
+export function operatorFor(
+  store: SqliteStore,
+  clock: Clock,
+  ctx: Partial<OperatorContext> = {},
+  over: Partial<TuiOperator> = {},
+): TuiOperator {
   const real = operatorService({
-    store, clock, notify: false, policy: NOTHING_ENABLED, newId: newRequestId,
-    executor: async () => { throw new ChatopsError('config', 'Kubernetes is off in these tests.'); },
-    silencer: async () => { throw new ChatopsError('config', 'Alertmanager is not configured in these tests.'); },
+    store,
+    clock,
+    notify: false,
+    policy: NOTHING_ENABLED,
+    newId: newRequestId,
+    executor: async () => {
+      throw new ChatopsError('config', 'Kubernetes is off in these tests.');
+    },
+    silencer: async () => {
+      throw new ChatopsError('config', 'Alertmanager is not configured in these tests.');
+    },
     ...ctx,
   });
   return { ...real, ...over };
 }
 
 /** A request's outcome as the service shapes it, for calls a test replaces. */
-export function fakeRequestOutcome(kind: OutcomeKind, message: string, about: { action: string; target: DeploymentTarget }, over: Partial<RequestData> = {}, extra: { hint?: string; lead?: string } = {}): Outcome<RequestData> {
-  return outcome(kind, message, { action: about.action, target: about.target, request: null, decision: null, read: null, dryRun: null, result: null, ...over }, extra);
+export function fakeRequestOutcome(
+  kind: OutcomeKind,
+  message: string,
+  about: { action: string; target: DeploymentTarget },
+  over: Partial<RequestData> = {},
+  extra: { hint?: string; lead?: string } = {},
+): Outcome<RequestData> {
+  return outcome(
+    kind,
+    message,
+    { action: about.action, target: about.target, request: null, decision: null, read: null, dryRun: null, result: null, ...over },
+    extra,
+  );
 }
 
-export function depsFor(store: SqliteStore, clock: Clock, over: Partial<Omit<TuiDeps, 'operator'>> & { operator?: Partial<TuiOperator> } = {}): TuiDeps {
+export function depsFor(
+  store: SqliteStore,
+  clock: Clock,
+  over: Partial<Omit<TuiDeps, 'operator'>> & { operator?: Partial<TuiOperator> } = {},
+): TuiDeps {
   const { operator, ...rest } = over;
   return {
     source: storeSource(store),
@@ -103,10 +190,24 @@ export function depsFor(store: SqliteStore, clock: Clock, over: Partial<Omit<Tui
   };
 }
 
-export const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', tab: '\t', pageDown: '\u001B[6~', pageUp: '\u001B[5~', backspace: '\u007F' };
+export const KEY = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  enter: '\r',
+  escape: '\u001B',
+  tab: '\t',
+  pageDown: '\u001B[6~',
+  pageUp: '\u001B[5~',
+  backspace: '\u007F',
+};
 
 /** Polls the last frame until `check` holds (frames before effects ran are not the answer). */
-export async function frameWhere(lastFrame: () => string | undefined, check: (f: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
+export async function frameWhere(
+  lastFrame: () => string | undefined,
+  check: (f: string) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<string> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const f = lastFrame() ?? '';

@@ -28,7 +28,9 @@ interface GettableAlert {
 }
 
 const stringRecord = (v: unknown): Record<string, string> =>
-  v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {};
+  v && typeof v === 'object' && !Array.isArray(v)
+    ? (Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>)
+    : {};
 
 /** An active alert from the API as a firing AlertEvent, or null when it lacks what identifies it. */
 export function toFiringEvent(a: GettableAlert): AlertEvent | null {
@@ -48,17 +50,27 @@ export function toFiringEvent(a: GettableAlert): AlertEvent | null {
 export class AlertmanagerAlerts {
   readonly name: string;
 
-  constructor(private readonly baseUrl: string, private readonly timeoutMs: number) {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {
     this.name = displayUrl(baseUrl);
   }
 
   private async getJson(path: string): Promise<unknown> {
     const res = await alertmanagerRequest(this.baseUrl, path, { headers: { accept: 'application/json' } }, this.timeoutMs);
-    if (!res.ok) throw new ChatopsError('unavailable', `Alertmanager at ${this.name} answered ${res.status} to ${path.split('?')[0]}: ${res.text.trim().slice(0, 200)}`);
+    if (!res.ok)
+      throw new ChatopsError(
+        'unavailable',
+        `Alertmanager at ${this.name} answered ${res.status} to ${path.split('?')[0]}: ${res.text.trim().slice(0, 200)}`,
+      );
     try {
       return JSON.parse(res.text) as unknown;
     } catch {
-      throw new ChatopsError('unavailable', `Alertmanager at ${this.name} answered ${path.split('?')[0]} with something that is not JSON: check ALERTMANAGER_URL points at Alertmanager itself.`);
+      throw new ChatopsError(
+        'unavailable',
+        `Alertmanager at ${this.name} answered ${path.split('?')[0]} with something that is not JSON: check ALERTMANAGER_URL points at Alertmanager itself.`,
+      );
     }
   }
 
@@ -78,7 +90,8 @@ export class AlertmanagerAlerts {
       const q = new URLSearchParams({ active: 'true', silenced: 'true', inhibited: 'true', unprocessed: 'true' });
       if (name !== null) q.append('filter', equalityMatcher('alertname', name));
       const list = await this.getJson(`api/v2/alerts?${q.toString()}`);
-      if (!Array.isArray(list)) throw new ChatopsError('unavailable', `Alertmanager at ${this.name} answered /api/v2/alerts with something that is not a list.`);
+      if (!Array.isArray(list))
+        throw new ChatopsError('unavailable', `Alertmanager at ${this.name} answered /api/v2/alerts with something that is not a list.`);
       for (const a of list as GettableAlert[]) {
         const event = toFiringEvent(a);
         if (event && wanted.has(event.labels.alertname ?? '')) found.set(event.fingerprint, event);

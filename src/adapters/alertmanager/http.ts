@@ -29,7 +29,10 @@ export async function alertmanagerRequest(baseUrl: string, path: string, init: R
   const base = new URL(baseUrl);
   const headers = new Headers(init.headers);
   if (base.username || base.password) {
-    headers.set('authorization', `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`);
+    headers.set(
+      'authorization',
+      `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`,
+    );
   }
   const url = `${displayUrl(baseUrl)}/${path}`;
   try {
@@ -37,7 +40,10 @@ export async function alertmanagerRequest(baseUrl: string, path: string, init: R
     return { status: res.status, ok: res.ok, text: await res.text() };
   } catch (e) {
     const err = e as { name?: string; cause?: { code?: string } };
-    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : err.cause?.code ?? (e as Error).message;
-    throw new ChatopsError('unavailable', `Alertmanager at ${displayUrl(baseUrl)} is unreachable (${why}): check ALERTMANAGER_URL / alertmanager.url.`);
+    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err.cause?.code ?? (e as Error).message);
+    throw new ChatopsError(
+      'unavailable',
+      `Alertmanager at ${displayUrl(baseUrl)} is unreachable (${why}): check ALERTMANAGER_URL / alertmanager.url.`,
+    );
   }
 }

@@ -13,7 +13,9 @@ parentPort!.on('message', (m: ParseRequest) => {
     reply = { id: m.id, ok: true, ...parseAndPrepare(m.body, m.now) };
   } catch (e) {
     // ChatopsError does not survive structured clone as itself: send its kind and message.
-    reply = isChatopsError(e) ? { id: m.id, ok: false, kind: e.kind, message: e.message } : { id: m.id, ok: false, kind: null, message: String((e as Error)?.stack ?? e) };
+    reply = isChatopsError(e)
+      ? { id: m.id, ok: false, kind: e.kind, message: e.message }
+      : { id: m.id, ok: false, kind: null, message: String((e as Error)?.stack ?? e) };
   }
   parentPort!.postMessage(reply);
 });

@@ -17,7 +17,10 @@ interface GettableSilence {
 }
 
 export class AlertmanagerSilencer implements Silencer {
-  constructor(private readonly baseUrls: readonly string[], private readonly timeoutMs: number) {}
+  constructor(
+    private readonly baseUrls: readonly string[],
+    private readonly timeoutMs: number,
+  ) {}
 
   /** The first instance's answer; an unreachable instance passes the request to the next. */
   private async call(method: string, path: string, body?: unknown): Promise<AlertmanagerReply> {
@@ -41,9 +44,14 @@ export class AlertmanagerSilencer implements Silencer {
   async createSilence(s: NewSilence): Promise<string> {
     const res = await this.call('POST', '/silences', {
       ...(s.id ? { id: s.id } : {}),
-      matchers: s.matchers, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString(), createdBy: s.createdBy, comment: s.comment,
+      matchers: s.matchers,
+      startsAt: s.startsAt.toISOString(),
+      endsAt: s.endsAt.toISOString(),
+      createdBy: s.createdBy,
+      comment: s.comment,
     });
-    if (!res.ok) throw new ChatopsError('unavailable', `Alertmanager refused the silence (${res.status}): ${res.text.trim().slice(0, 300)}`);
+    if (!res.ok)
+      throw new ChatopsError('unavailable', `Alertmanager refused the silence (${res.status}): ${res.text.trim().slice(0, 300)}`);
     const id = (JSON.parse(res.text) as { silenceID?: string }).silenceID;
     if (!id) throw new ChatopsError('unavailable', 'Alertmanager answered without a silence id.');
     return id;
@@ -52,9 +60,18 @@ export class AlertmanagerSilencer implements Silencer {
   async getSilence(id: string): Promise<SilenceState | null> {
     const res = await this.call('GET', `/silence/${encodeURIComponent(id)}`);
     if (res.status === 404) return null;
-    if (!res.ok) throw new ChatopsError('unavailable', `Alertmanager did not return silence ${id} (${res.status}): ${res.text.trim().slice(0, 300)}`);
+    if (!res.ok)
+      throw new ChatopsError('unavailable', `Alertmanager did not return silence ${id} (${res.status}): ${res.text.trim().slice(0, 300)}`);
     const s = JSON.parse(res.text) as GettableSilence;
-    return { id: s.id, state: s.status.state, matchers: s.matchers, startsAt: Date.parse(s.startsAt), endsAt: Date.parse(s.endsAt), createdBy: s.createdBy, comment: s.comment };
+    return {
+      id: s.id,
+      state: s.status.state,
+      matchers: s.matchers,
+      startsAt: Date.parse(s.startsAt),
+      endsAt: Date.parse(s.endsAt),
+      createdBy: s.createdBy,
+      comment: s.comment,
+    };
   }
 
   async expireSilence(id: string): Promise<void> {

@@ -19,7 +19,8 @@ export interface ParseRequest {
   now: number;
 }
 
-export type ParseReply = { id: number; ok: true; raw: PreparedBody; wire: WireDelivery } | { id: number; ok: false; kind: ErrorKind | null; message: string };
+export type ParseReply =
+  { id: number; ok: true; raw: PreparedBody; wire: WireDelivery } | { id: number; ok: false; kind: ErrorKind | null; message: string };
 
 export interface ParsedBody {
   /** The body as text (parsed inline), or hashed and encoded for storage (parsed in the thread). */
@@ -95,7 +96,9 @@ function toWire(d: Delivery): WireDelivery {
 }
 
 export function fromWire(w: WireDelivery): Delivery {
-  const alerts: AlertEvent[] = w.fingerprints.map((fp, i) => new WireAlert(fp, w.statuses[i]!, w.startsAt[i]!, w.endsAt[i]!, w.generatorURLs[i]!, w.labels[i]!, w.annotations[i]!));
+  const alerts: AlertEvent[] = w.fingerprints.map(
+    (fp, i) => new WireAlert(fp, w.statuses[i]!, w.startsAt[i]!, w.endsAt[i]!, w.generatorURLs[i]!, w.labels[i]!, w.annotations[i]!),
+  );
   return { ...w.head, alerts };
 }
 
@@ -142,7 +145,11 @@ export function startWebhookParser(onError: (e: unknown) => void): WebhookParser
   const parsePendingInline = () => {
     for (const p of pending.values()) {
       try {
-        if (!p.body) throw new ChatopsError('unavailable', 'the webhook parser thread stopped while parsing this delivery; Alertmanager will retry it');
+        if (!p.body)
+          throw new ChatopsError(
+            'unavailable',
+            'the webhook parser thread stopped while parsing this delivery; Alertmanager will retry it',
+          );
         p.resolve(parseInline(p.body, p.now));
       } catch (e) {
         p.reject(e);

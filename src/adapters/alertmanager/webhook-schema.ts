@@ -53,7 +53,8 @@ function parseTime(text: string, where: string, now: number, zeroIsNull: boolean
     throw new ChatopsError('usage', `${where} is not an RFC 3339 time: ${JSON.stringify(text.slice(0, 40))}.`);
   }
   if (ms < 0) throw new ChatopsError('usage', `${where} lies before 1970 (${text}): check the sender's clock.`);
-  if (ms > now + MAX_FUTURE_MS) throw new ChatopsError('usage', `${where} lies more than 24h in the future (${text}): check the sender's clock.`);
+  if (ms > now + MAX_FUTURE_MS)
+    throw new ChatopsError('usage', `${where} lies more than 24h in the future (${text}): check the sender's clock.`);
   return ms;
 }
 
@@ -85,7 +86,10 @@ export function parseWebhookPayload(body: unknown, now: number): Delivery {
     const startsAt = parseTime(a.startsAt, `${at}.startsAt`, now, false)!;
     const endsAt = parseTime(a.endsAt, `${at}.endsAt`, Number.MAX_SAFE_INTEGER, true);
     if (seen.has(a.fingerprint)) {
-      throw new ChatopsError('usage', `${at}.fingerprint repeats alerts[${seen.get(a.fingerprint)}].fingerprint (${a.fingerprint}): one delivery reports each alert once.`);
+      throw new ChatopsError(
+        'usage',
+        `${at}.fingerprint repeats alerts[${seen.get(a.fingerprint)}].fingerprint (${a.fingerprint}): one delivery reports each alert once.`,
+      );
     }
     seen.set(a.fingerprint, i);
     return {
@@ -130,7 +134,11 @@ function checkReservedNames(body: Record<string, unknown>): void {
   const check = (set: unknown, where: string) => {
     if (set === null || typeof set !== 'object') return;
     for (const key of Object.keys(set)) {
-      if (key.startsWith('__')) throw new ChatopsError('usage', `${where}: ${JSON.stringify(key)} is a reserved name (names starting with "__" are Prometheus-internal).`);
+      if (key.startsWith('__'))
+        throw new ChatopsError(
+          'usage',
+          `${where}: ${JSON.stringify(key)} is a reserved name (names starting with "__" are Prometheus-internal).`,
+        );
     }
   };
   for (const k of ['groupLabels', 'commonLabels', 'commonAnnotations']) check(body[k], k);
@@ -163,7 +171,11 @@ function refuseLoneSurrogates(body: unknown): void {
   while (stack.length) {
     const node = stack.pop();
     if (typeof node === 'string') {
-      if (!node.isWellFormed()) throw new ChatopsError('usage', `The body holds a lone UTF-16 surrogate (${JSON.stringify(node.slice(0, 40))}): send Unicode text.`);
+      if (!node.isWellFormed())
+        throw new ChatopsError(
+          'usage',
+          `The body holds a lone UTF-16 surrogate (${JSON.stringify(node.slice(0, 40))}): send Unicode text.`,
+        );
     } else if (node !== null && typeof node === 'object') {
       for (const [k, v] of Object.entries(node)) {
         stack.push(k, v);

@@ -5,7 +5,11 @@ import { expectOk, type AuditSink } from './sink.js';
 
 export class ElasticsearchSink implements AuditSink {
   readonly name: string;
-  constructor(private readonly url: string, private readonly index: string, private readonly timeoutMs = 10_000) {
+  constructor(
+    private readonly url: string,
+    private readonly index: string,
+    private readonly timeoutMs = 10_000,
+  ) {
     this.name = `elasticsearch:${new URL(url).host}/${index}`;
   }
 
@@ -27,7 +31,10 @@ export class ElasticsearchSink implements AuditSink {
     });
     await expectOk(res, 'Elasticsearch _bulk');
     // _bulk answers 200 even when items fail; any failed item fails the batch (resent whole, idempotent by _id).
-    const result = (await res.json()) as { errors?: boolean; items?: Array<Record<string, { status?: number; error?: { reason?: string } }>> };
+    const result = (await res.json()) as {
+      errors?: boolean;
+      items?: Array<Record<string, { status?: number; error?: { reason?: string } }>>;
+    };
     if (result.errors) {
       const bad = result.items?.map((i) => Object.values(i)[0]).find((i) => (i?.status ?? 200) >= 300);
       throw new Error(`Elasticsearch _bulk rejected rows: ${bad?.error?.reason ?? 'unknown reason'}`);

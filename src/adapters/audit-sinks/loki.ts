@@ -5,7 +5,11 @@ import { expectOk, type AuditSink } from './sink.js';
 
 export class LokiSink implements AuditSink {
   readonly name: string;
-  constructor(private readonly url: string, private readonly labels: Record<string, string>, private readonly timeoutMs = 10_000) {
+  constructor(
+    private readonly url: string,
+    private readonly labels: Record<string, string>,
+    private readonly timeoutMs = 10_000,
+  ) {
     this.name = `loki:${new URL(url).host}`;
   }
 

@@ -48,11 +48,23 @@ interface Palette {
  */
 const PALETTES: Record<ChartTheme, Palette> = {
   light: {
-    background: '#ffffff', text: '#1d1c1d', muted: '#5e5d60', grid: '#e3e3e3', threshold: '#c62828', firing: '#e36209', resolved: '#1b7f4b',
+    background: '#ffffff',
+    text: '#1d1c1d',
+    muted: '#5e5d60',
+    grid: '#e3e3e3',
+    threshold: '#c62828',
+    firing: '#e36209',
+    resolved: '#1b7f4b',
     series: ['#0072b2', '#009e73', '#cc79a7', '#8a6d00', '#56b4e9', '#6a3d9a', '#6b6b6b', '#1d1c1d'],
   },
   dark: {
-    background: '#1a1d21', text: '#e8e8e8', muted: '#a5a6a9', grid: '#363a3f', threshold: '#ff6b6b', firing: '#ffa94d', resolved: '#51cf66',
+    background: '#1a1d21',
+    text: '#e8e8e8',
+    muted: '#a5a6a9',
+    grid: '#363a3f',
+    threshold: '#ff6b6b',
+    firing: '#ffa94d',
+    resolved: '#51cf66',
     series: ['#56b4e9', '#3ddc97', '#e58bc6', '#f0e442', '#9ecbff', '#c8a2ff', '#b0b0b0', '#ffffff'],
   },
 };
@@ -129,7 +141,16 @@ export function chartOption(spec: ChartSpec, opts: PngOptions): Record<string, u
       itemGap: 6,
     },
     legend: legend
-      ? { data: names, bottom: 6, left: 12, right: 12, itemWidth: 18, itemHeight: 4, icon: 'rect', textStyle: { fontSize: 12, color: p.text, fontFamily: FONT_FAMILY } }
+      ? {
+          data: names,
+          bottom: 6,
+          left: 12,
+          right: 12,
+          itemWidth: 18,
+          itemHeight: 4,
+          icon: 'rect',
+          textStyle: { fontSize: 12, color: p.text, fontFamily: FONT_FAMILY },
+        }
       : { show: false },
     grid: { left: 56, right: 28, top: 78, bottom: 34 + rows * 20 },
     xAxis: {
@@ -150,18 +171,22 @@ export function chartOption(spec: ChartSpec, opts: PngOptions): Record<string, u
       axisLabel: { color: p.muted, fontSize: 13, fontFamily: FONT_FAMILY, formatter: (v: number) => formatValue(v) },
       splitLine: { lineStyle: { color: p.grid } },
     },
-    series: [...spec.lines.map((l, i) => ({
-      type: 'line',
-      name: l.name,
-      showSymbol: false,
-      connectNulls: false,
-      lineStyle: { width: 2.5 },
-      emphasis: { disabled: true },
-      data: l.points.map(([t, v]) => [t, Number.isFinite(v) ? v : null]),
-      ...(i === 0 && markLines.length ? { markLine: { symbol: 'none', silent: true, animation: false, data: markLines } } : {}),
-    })),
-    // An invisible point at the threshold, so the value axis (and its round ticks) reaches it.
-    ...(threshold ? [{ type: 'line', name: '', silent: true, showSymbol: false, lineStyle: { opacity: 0 }, data: [[spec.start, threshold.value]] }] : [])],
+    series: [
+      ...spec.lines.map((l, i) => ({
+        type: 'line',
+        name: l.name,
+        showSymbol: false,
+        connectNulls: false,
+        lineStyle: { width: 2.5 },
+        emphasis: { disabled: true },
+        data: l.points.map(([t, v]) => [t, Number.isFinite(v) ? v : null]),
+        ...(i === 0 && markLines.length ? { markLine: { symbol: 'none', silent: true, animation: false, data: markLines } } : {}),
+      })),
+      // An invisible point at the threshold, so the value axis (and its round ticks) reaches it.
+      ...(threshold
+        ? [{ type: 'line', name: '', silent: true, showSymbol: false, lineStyle: { opacity: 0 }, data: [[spec.start, threshold.value]] }]
+        : []),
+    ],
   };
 }
 

@@ -24,18 +24,30 @@ export class KubeTimeout extends Error {}
 
 /** One sentence for a failed call about `what` (e.g. "deployment prod/web"). */
 export function describeKubeError(e: unknown, what: string, server: string): string {
-  if (e instanceof KubeTimeout) return `the Kubernetes API at ${server} did not answer within ${e.message} while working on ${what}: check the API server and kubernetes.request_timeout`;
+  if (e instanceof KubeTimeout)
+    return `the Kubernetes API at ${server} did not answer within ${e.message} while working on ${what}: check the API server and kubernetes.request_timeout`;
   if (e instanceof ApiException) {
     const status = statusOf(e);
     const msg = status?.message;
     switch (e.code) {
-      case 401: return `the Kubernetes API at ${server} rejected the credentials (401 Unauthorized): renew the token in the kubeconfig`;
-      case 403: return `the Kubernetes API forbade it (403): ${msg ?? 'forbidden'}: grant that permission to chatops' service account with a Role and RoleBinding`;
-      case 404: return `${what} was not found (404${msg ? `: ${msg}` : ''}): check the namespace and the name`;
-      case 409: return `${what} was changed by someone else at the same moment (409 Conflict${msg ? `: ${msg}` : ''}): look at its state and request again`;
-      case 400: case 422: return `the Kubernetes API rejected the change to ${what} (${e.code} ${status?.reason ?? ''}): ${msg ?? 'invalid'}`.replace(' )', ')');
-      case 415: return `the Kubernetes API does not accept this patch type (415 UnsupportedMediaType): ${msg ?? ''}`;
-      default: return `the Kubernetes API answered ${e.code} for ${what}${msg ? `: ${msg}` : ''}`;
+      case 401:
+        return `the Kubernetes API at ${server} rejected the credentials (401 Unauthorized): renew the token in the kubeconfig`;
+      case 403:
+        return `the Kubernetes API forbade it (403): ${msg ?? 'forbidden'}: grant that permission to chatops' service account with a Role and RoleBinding`;
+      case 404:
+        return `${what} was not found (404${msg ? `: ${msg}` : ''}): check the namespace and the name`;
+      case 409:
+        return `${what} was changed by someone else at the same moment (409 Conflict${msg ? `: ${msg}` : ''}): look at its state and request again`;
+      case 400:
+      case 422:
+        return `the Kubernetes API rejected the change to ${what} (${e.code} ${status?.reason ?? ''}): ${msg ?? 'invalid'}`.replace(
+          ' )',
+          ')',
+        );
+      case 415:
+        return `the Kubernetes API does not accept this patch type (415 UnsupportedMediaType): ${msg ?? ''}`;
+      default:
+        return `the Kubernetes API answered ${e.code} for ${what}${msg ? `: ${msg}` : ''}`;
     }
   }
   const err = e as { code?: string; message?: string; type?: string; name?: string };

@@ -1,9 +1,7 @@
 /** Prometheus HTTP API queries (instant and range), bounded in time and, for ranges, in size. */
 import type { Series } from '../../core/chart.js';
 
-export type QueryOutcome =
-  | { ok: true; data: { resultType: string; result: unknown } }
-  | { ok: false; errorType: string; error: string };
+export type QueryOutcome = { ok: true; data: { resultType: string; result: unknown } } | { ok: false; errorType: string; error: string };
 
 export type RangeOutcome = { ok: true; series: Series[] } | { ok: false; errorType: string; error: string };
 
@@ -36,9 +34,18 @@ async function boundedText(res: Response, maxBytes: number): Promise<string | nu
 /** One API call: never throws; a failure is an outcome with Prometheus' own errorType where it gave one. */
 async function apiCall(url: URL, init: RequestInit, timeoutMs: number, maxBytes: number): Promise<QueryOutcome> {
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json', ...init.headers } });
+    const res = await fetch(url, {
+      ...init,
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json', ...init.headers },
+    });
     const text = await boundedText(res, maxBytes);
-    if (text === null) return { ok: false, errorType: 'too_large', error: `the answer is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB (too many series)` };
+    if (text === null)
+      return {
+        ok: false,
+        errorType: 'too_large',
+        error: `the answer is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB (too many series)`,
+      };
     let body: { status?: string; data?: { resultType: string; result: unknown }; errorType?: string; error?: string };
     try {
       body = JSON.parse(text) as typeof body;
@@ -49,7 +56,8 @@ async function apiCall(url: URL, init: RequestInit, timeoutMs: number, maxBytes:
     return { ok: false, errorType: body.errorType ?? `http_${res.status}`, error: body.error ?? 'query failed' };
   } catch (e) {
     const name = (e as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, errorType: 'timeout', error: `no answer within ${timeoutMs} ms` };
+    if (name === 'TimeoutError' || name === 'AbortError')
+      return { ok: false, errorType: 'timeout', error: `no answer within ${timeoutMs} ms` };
     const cause = (e as { cause?: { code?: string } }).cause?.code;
     return { ok: false, errorType: 'unavailable', error: cause ? `cannot reach Prometheus (${cause})` : (e as Error).message };
   }
@@ -83,7 +91,12 @@ export async function rangeQuery(
     step: String(window.stepMs / 1000),
     timeout: serverTimeout(timeoutMs),
   });
-  const r = await apiCall(apiUrl(baseUrl, 'api/v1/query_range'), { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, timeoutMs, maxBytes);
+  const r = await apiCall(
+    apiUrl(baseUrl, 'api/v1/query_range'),
+    { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    timeoutMs,
+    maxBytes,
+  );
   if (!r.ok) return r;
   if (r.data.resultType !== 'matrix' || !Array.isArray(r.data.result)) {
     return { ok: false, errorType: 'bad_data', error: `expected a matrix, got ${r.data.resultType}` };

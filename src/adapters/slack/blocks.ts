@@ -39,7 +39,8 @@ export const ACTION = {
 
 /** The Silence menu: durations, and "until the incident resolves" (values the core's parseSilenceLength reads). */
 export const SILENCE_CHOICES = ['1h', '4h', '24h', 'resolved'] as const;
-export const silenceChoiceText = (c: (typeof SILENCE_CHOICES)[number]): string => (c === 'resolved' ? 'Silence until resolved' : `Silence ${c}`);
+export const silenceChoiceText = (c: (typeof SILENCE_CHOICES)[number]): string =>
+  c === 'resolved' ? 'Silence until resolved' : `Silence ${c}`;
 
 /** A Slack user id is shown as a mention; anything else (cli:alice) as escaped text. */
 export function who(actor: string): string {
@@ -55,7 +56,10 @@ export function when(ms: number): string {
 export const plainText = (text: string, max: number): PlainTextElement => ({ type: 'plain_text', text: plain(text, max) });
 export const mrkdwn = (text: string, max: number = LIMITS.section): MrkdwnElement => ({ type: 'mrkdwn', text: cut(text, max) });
 export const section = (text: string): SectionBlock => ({ type: 'section', text: mrkdwn(text) });
-export const option = (text: string, value: string): PlainTextOption => ({ text: plainText(text, LIMITS.optionText), value: cut(value, 150) });
+export const option = (text: string, value: string): PlainTextOption => ({
+  text: plainText(text, LIMITS.optionText),
+  value: cut(value, 150),
+});
 
 export function button(b: ActionButton): Button {
   const out: Button = {

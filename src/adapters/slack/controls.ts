@@ -70,7 +70,10 @@ function remediationButtons(ctx: ControlContext, where: IncidentCluster, inciden
       confirm: spec.mutates
         ? {
             title: spec.title,
-            text: cut(`${spec.preview(target, {})}. ${approval ? 'A second person must approve before it runs.' : 'It runs at once.'}`, 300),
+            text: cut(
+              `${spec.preview(target, {})}. ${approval ? 'A second person must approve before it runs.' : 'It runs at once.'}`,
+              300,
+            ),
             confirm: approval ? 'Request' : 'Run',
             deny: 'Cancel',
           }
@@ -83,12 +86,17 @@ function remediationButtons(ctx: ControlContext, where: IncidentCluster, inciden
 /** The settings of incident messages under a policy and configuration. */
 export function messageSettings(policy: Policy, config: Config): MessageSettings {
   const set = clusterSet(config);
-  const byName = new Map(clusterConfigs(config).map((c) => [c.name, {
-    shown: set.multi ? { name: c.name } : null,
-    alertmanager: c.alertmanager.urls.length > 0,
-    kubernetes: c.kubernetes !== null,
-    links: { dashboard: c.links.dashboard, logs: c.links.logs },
-  } satisfies IncidentCluster]));
+  const byName = new Map(
+    clusterConfigs(config).map((c) => [
+      c.name,
+      {
+        shown: set.multi ? { name: c.name } : null,
+        alertmanager: c.alertmanager.urls.length > 0,
+        kubernetes: c.kubernetes !== null,
+        links: { dashboard: c.links.dashboard, logs: c.links.logs },
+      } satisfies IncidentCluster,
+    ]),
+  );
   const top = { dashboard: config.links.dashboard, logs: config.links.logs };
   return {
     policy,
@@ -97,7 +105,10 @@ export function messageSettings(policy: Policy, config: Config): MessageSettings
       const known = name === null ? undefined : byName.get(name);
       if (known) return known;
       // No configured cluster claims it: it can be acknowledged, nothing else.
-      const unknown = name === null ? unknownClusterReason(set, incident) : `incident #${incident.id} belongs to cluster ${name}, which is no longer configured`;
+      const unknown =
+        name === null
+          ? unknownClusterReason(set, incident)
+          : `incident #${incident.id} belongs to cluster ${name}, which is no longer configured`;
       return { shown: { unknown }, alertmanager: false, kubernetes: false, links: top };
     },
   };

@@ -31,9 +31,11 @@ export function graphCaption(titles: readonly string[], window: string, recovery
 /** The SLO lines of the top message (a context block), each with its dashboard link. */
 export function sloBlock(lines: readonly SloLine[]): ContextBlock | null {
   if (lines.length === 0) return null;
-  const text = lines.map((l) => {
-    const url = httpUrl(l.dashboard);
-    return `🎯 ${safe(l.text, 400)}${url ? ` · ${link(url, 'SLO dashboard')}` : ''}`;
-  }).join('\n');
+  const text = lines
+    .map((l) => {
+      const url = httpUrl(l.dashboard);
+      return `🎯 ${safe(l.text, 400)}${url ? ` · ${link(url, 'SLO dashboard')}` : ''}`;
+    })
+    .join('\n');
   return { type: 'context', elements: [mrkdwn(text, LIMITS.contextText)] };
 }

@@ -30,9 +30,20 @@ export interface RequestNote {
 /** The note for a request as it stands now (the message in place shows this, never an older row). */
 export function noteOf(r: ActionRequest, preview: string): RequestNote {
   return {
-    requestId: r.id, action: r.action, risk: r.risk, target: `${r.target.namespace}/${r.target.deployment}`, requester: r.requester, reason: r.reason,
-    state: r.state, expiresAt: new Date(r.expiresAt).toISOString(), preview, dryRun: r.dryRun, by: r.decidedBy ?? undefined,
-    decisionReason: r.decisionReason, ok: r.result?.ok, summary: r.result?.summary,
+    requestId: r.id,
+    action: r.action,
+    risk: r.risk,
+    target: `${r.target.namespace}/${r.target.deployment}`,
+    requester: r.requester,
+    reason: r.reason,
+    state: r.state,
+    expiresAt: new Date(r.expiresAt).toISOString(),
+    preview,
+    dryRun: r.dryRun,
+    by: r.decidedBy ?? undefined,
+    decisionReason: r.decisionReason,
+    ok: r.result?.ok,
+    summary: r.result?.summary,
   };
 }
 
@@ -74,15 +85,24 @@ export function renderRequestMessage(r: RequestNote): SlackMessage {
   if (r.preview) lines.push(`Preview: ${safe(r.preview, 500)}`);
   if (r.dryRun?.summary) lines.push(`Dry run: ${safe(r.dryRun.summary, 500)}`);
   if (r.reason) lines.push(`Reason: ${safe(r.reason, 500)}`);
-  if (pending && r.expiresAt) lines.push(`Waiting for a second person until ${when(Date.parse(r.expiresAt))} (\`chatops approve ${safe(r.requestId, 60)}\`).`);
+  if (pending && r.expiresAt)
+    lines.push(`Waiting for a second person until ${when(Date.parse(r.expiresAt))} (\`chatops approve ${safe(r.requestId, 60)}\`).`);
   const status = stateLine(r);
   const blocks: KnownBlock[] = [];
   if (status) blocks.push({ type: 'section', text: mrkdwn(status) } satisfies SectionBlock);
   blocks.push({ type: 'section', text: mrkdwn(lines.join('\n')) });
   if (pending) {
     const actions: ActionsBlock = {
-      type: 'actions', block_id: cut(`request:${r.requestId}`, 255), elements: [
-        button({ actionId: ACTION.approve, text: 'Approve', value: r.requestId, style: 'primary', confirm: { title: 'Approve this action?', text: `${r.action} on ${r.target}`, confirm: 'Approve', deny: 'Cancel' } }),
+      type: 'actions',
+      block_id: cut(`request:${r.requestId}`, 255),
+      elements: [
+        button({
+          actionId: ACTION.approve,
+          text: 'Approve',
+          value: r.requestId,
+          style: 'primary',
+          confirm: { title: 'Approve this action?', text: `${r.action} on ${r.target}`, confirm: 'Approve', deny: 'Cancel' },
+        }),
         button({ actionId: ACTION.deny, text: 'Deny', value: r.requestId, style: 'danger' }),
       ],
     };
@@ -99,7 +119,16 @@ export function renderRequestReply(kind: 'request.created' | 'request.decided' |
   if (kind === 'request.created') return renderRequestMessage(r);
   let text: string;
   if (kind === 'request.decided') {
-    const verb = r.decision === 'approved' ? '✅ Approved' : r.decision === 'denied' ? '❌ Denied' : r.decision === 'expired' ? '⌛ Expired' : r.decision === 'cancelled' ? 'Cancelled' : `${safe(r.decision ?? 'decided', 30)}`;
+    const verb =
+      r.decision === 'approved'
+        ? '✅ Approved'
+        : r.decision === 'denied'
+          ? '❌ Denied'
+          : r.decision === 'expired'
+            ? '⌛ Expired'
+            : r.decision === 'cancelled'
+              ? 'Cancelled'
+              : `${safe(r.decision ?? 'decided', 30)}`;
     text = `${verb}: ${what(r)}${r.by && r.decision !== 'expired' ? ` by ${who(r.by)}` : ''}${because(r.decisionReason)}`;
   } else {
     text = `${r.ok ? '✅ Done' : '⚠️ Failed'}: ${what(r)}${because(r.summary, 2000)}`;

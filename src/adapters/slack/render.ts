@@ -7,7 +7,21 @@ import type { ActionsBlock, ActionsBlockElement, ContextBlock, SectionBlock } fr
 import { alertList, labelText, type AlertList } from '../../core/alert-list.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Incident, Labels, StoredAlert } from '../../core/types.js';
-import { ACTION, button, mrkdwn, option, plainText, section, SILENCE_CHOICES, silenceChoiceText, when, who, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
+import {
+  ACTION,
+  button,
+  mrkdwn,
+  option,
+  plainText,
+  section,
+  SILENCE_CHOICES,
+  silenceChoiceText,
+  when,
+  who,
+  type ActionButton,
+  type KnownBlock,
+  type SlackMessage,
+} from './blocks.js';
 import type { SloLine } from '../../core/slo.js';
 import { sloBlock } from './render-extras.js';
 import { cut, escapeMrkdwn, fillTemplate, httpUrl, LIMITS, link, plain, safe } from './text.js';
@@ -67,11 +81,18 @@ function description(incident: Incident): string | null {
  * among them), so the link shows exactly the incident's alerts — the same matchers a Silence uses.
  */
 function alertmanagerFilter(labels: Labels): string {
-  return `{${Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+  return `{${Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',')}}`;
 }
 
 /** Links of an incident: runbook, dashboard, logs, Alertmanager, source (only http(s)). */
-export function incidentLinks(incident: Incident, alerts: readonly StoredAlert[], templates: LinkTemplates): { label: string; url: string }[] {
+export function incidentLinks(
+  incident: Incident,
+  alerts: readonly StoredAlert[],
+  templates: LinkTemplates,
+): { label: string; url: string }[] {
   const out: { label: string; url: string }[] = [];
   const add = (label: string, url: string | null) => {
     if (url) out.push({ label, url });
@@ -96,7 +117,10 @@ export function incidentLinks(incident: Incident, alerts: readonly StoredAlert[]
 const clusterName = (cluster: NonNullable<IncidentView['cluster']>): string => ('name' in cluster ? cluster.name : 'unknown');
 
 function headerText(incident: Incident, cluster: IncidentView['cluster']): string {
-  return plain(`${STATUS_LABEL[incident.status]}: ${incident.alertname || 'alert'}${cluster ? ` · ${clusterName(cluster)}` : ''}`, LIMITS.header);
+  return plain(
+    `${STATUS_LABEL[incident.status]}: ${incident.alertname || 'alert'}${cluster ? ` · ${clusterName(cluster)}` : ''}`,
+    LIMITS.header,
+  );
 }
 
 /** "3 of 5 alerts", and how many Alertmanager did not send. */
@@ -123,7 +147,8 @@ function renderAlertList(list: AlertList, incidentId: number): string | null {
   return `${cut(`${head}\n${lines.join('\n')}`, LIMITS.section - tail.length)}${tail}`;
 }
 
-const enrichmentsOf = (e: IncidentView['enrichment']): readonly Enrichment[] => (e === null ? [] : Array.isArray(e) ? e : [e as Enrichment]);
+const enrichmentsOf = (e: IncidentView['enrichment']): readonly Enrichment[] =>
+  e === null ? [] : Array.isArray(e) ? e : [e as Enrichment];
 
 /** The incident's top message. */
 export function renderIncident(view: IncidentView): SlackMessage {
@@ -143,7 +168,8 @@ export function renderIncident(view: IncidentView): SlackMessage {
   blocks.push({ type: 'section', fields: fields.slice(0, LIMITS.fields) });
 
   const desc = description(incident);
-  if (desc) blocks.push({ type: 'section', text: mrkdwn(safe(desc, LIMITS.section, `… (truncated: chatops incidents show ${incident.id})`)) });
+  if (desc)
+    blocks.push({ type: 'section', text: mrkdwn(safe(desc, LIMITS.section, `… (truncated: chatops incidents show ${incident.id})`)) });
 
   const list = renderAlertList(alertList(incident, alerts), incident.id);
   if (list) blocks.push(section(list));
@@ -154,9 +180,14 @@ export function renderIncident(view: IncidentView): SlackMessage {
 
   const state: string[] = [];
   if (cluster && 'unknown' in cluster) state.push(`⚠️ ${safe(cluster.unknown, 1200)}`);
-  if (incident.acknowledgedBy && incident.acknowledgedAt !== null) state.push(`Acknowledged by ${who(incident.acknowledgedBy)} ${when(incident.acknowledgedAt)}`);
-  if (silence && incident.status !== 'resolved') state.push(`🔕 Silenced until ${silence.untilResolved ? 'it resolves' : when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`);
-  if (incident.status === 'resolved' && incident.resolvedAt !== null) state.push(`Resolved ${when(incident.resolvedAt)} after ${formatDuration(incident.resolvedAt - incident.openedAt)}`);
+  if (incident.acknowledgedBy && incident.acknowledgedAt !== null)
+    state.push(`Acknowledged by ${who(incident.acknowledgedBy)} ${when(incident.acknowledgedAt)}`);
+  if (silence && incident.status !== 'resolved')
+    state.push(
+      `🔕 Silenced until ${silence.untilResolved ? 'it resolves' : when(silence.endsAt)} by ${who(silence.createdBy)} (silence \`${escapeMrkdwn(silence.id)}\`)`,
+    );
+  if (incident.status === 'resolved' && incident.resolvedAt !== null)
+    state.push(`Resolved ${when(incident.resolvedAt)} after ${formatDuration(incident.resolvedAt - incident.openedAt)}`);
   else state.push(`Open for ${formatDuration(now - incident.openedAt)}`);
   const context: ContextBlock = { type: 'context', elements: [mrkdwn(state.join(' · '), LIMITS.contextText)] };
   blocks.push(context);
@@ -181,10 +212,15 @@ export function renderIncident(view: IncidentView): SlackMessage {
       }
     }
     const runbook = links.find((l) => l.label === 'Runbook');
-    if (runbook) elements.push({ type: 'button', action_id: ACTION.runbook, text: plainText('Runbook', LIMITS.buttonText), url: runbook.url, value });
+    if (runbook)
+      elements.push({ type: 'button', action_id: ACTION.runbook, text: plainText('Runbook', LIMITS.buttonText), url: runbook.url, value });
     for (const extra of view.extraActions) elements.push(button(extra));
     if (elements.length) {
-      const actions: ActionsBlock = { type: 'actions', block_id: `incident:${incident.id}`, elements: elements.slice(0, LIMITS.actionsElements) };
+      const actions: ActionsBlock = {
+        type: 'actions',
+        block_id: `incident:${incident.id}`,
+        elements: elements.slice(0, LIMITS.actionsElements),
+      };
       blocks.push(actions);
     }
   }
@@ -195,7 +231,10 @@ export function renderIncident(view: IncidentView): SlackMessage {
 /** Notification text (push, screen readers): status, alertname, cluster, summary. */
 function fallbackText(incident: Incident, cluster: IncidentView['cluster']): string {
   const summary = incident.annotations.summary ?? '';
-  return safe(`[${incident.status.toUpperCase()}] #${incident.id} ${incident.alertname}${cluster ? ` (${clusterName(cluster)})` : ''}${summary ? ` — ${summary}` : ''}`, 300);
+  return safe(
+    `[${incident.status.toUpperCase()}] #${incident.id} ${incident.alertname}${cluster ? ` (${clusterName(cluster)})` : ''}${summary ? ` — ${summary}` : ''}`,
+    300,
+  );
 }
 
 export function renderEnrichment(e: Enrichment): string {
@@ -206,11 +245,15 @@ export function renderEnrichment(e: Enrichment): string {
 }
 
 function alertLine(a: StoredAlert, common: Labels): string {
-  const own = Object.entries(a.labels).filter(([k, v]) => common[k] !== v && k !== 'alertname').map(([k, v]) => `${k}=${v}`).join(', ');
+  const own = Object.entries(a.labels)
+    .filter(([k, v]) => common[k] !== v && k !== 'alertname')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return `• ${safe(a.labels.alertname ?? 'alert', 200)}${own ? ` (${safe(own, 400)})` : ''}`;
 }
 
-export type ReplyKind = 'alert.joined' | 'alert.refired' | 'incident.reopened' | 'incident.resolved' | 'incident.silenced' | 'incident.unsilenced';
+export type ReplyKind =
+  'alert.joined' | 'alert.refired' | 'incident.reopened' | 'incident.resolved' | 'incident.silenced' | 'incident.unsilenced';
 
 /** A thread reply. `fingerprints` are the alerts the reply is about (joined/refired). */
 export interface ReplyExtra {
@@ -245,14 +288,17 @@ export function renderReply(kind: ReplyKind, incident: Incident, alerts: readonl
       text = `✅ Resolved after ${formatDuration((incident.resolvedAt ?? incident.updatedAt) - incident.openedAt)}.`;
       break;
     case 'incident.silenced': {
-      const until = extra.untilResolved ? `until the incident resolves (at most ${when(extra.endsAt ?? 0)})` : `until ${when(extra.endsAt ?? 0)}`;
+      const until = extra.untilResolved
+        ? `until the incident resolves (at most ${when(extra.endsAt ?? 0)})`
+        : `until ${when(extra.endsAt ?? 0)}`;
       text = `🔕 ${extra.extended ? 'Silence extended' : 'Silenced in Alertmanager'} ${until} by ${who(extra.actor ?? '?')} (silence \`${escapeMrkdwn(extra.silenceId ?? '')}\`).`;
       break;
     }
     case 'incident.unsilenced':
-      text = extra.reason === 'resolved'
-        ? `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired: the incident resolved.`
-        : `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired by ${who(extra.actor ?? '?')}.`;
+      text =
+        extra.reason === 'resolved'
+          ? `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired: the incident resolved.`
+          : `🔔 Silence \`${escapeMrkdwn(extra.silenceId ?? '')}\` expired by ${who(extra.actor ?? '?')}.`;
       break;
   }
   const body = cut(text, LIMITS.section);
@@ -296,7 +342,10 @@ export function formatQueryResult(query: string, result: { resultType: string; r
   const common = series.length > 1 ? commonOf(series.map((s) => s.metric)) : {};
   const lines = series.slice(0, max).map((s) => {
     const v = s.value?.[1] ?? s.values?.at(-1)?.[1] ?? '?';
-    const labels = Object.entries(s.metric).filter(([k, val]) => k !== '__name__' && common[k] !== val).map(([k, val]) => `${k}="${val}"`).join(', ');
+    const labels = Object.entries(s.metric)
+      .filter(([k, val]) => k !== '__name__' && common[k] !== val)
+      .map(([k, val]) => `${k}="${val}"`)
+      .join(', ');
     return labels ? `{${labels}} ${v}` : String(v);
   });
   return { query, outcome: 'ok', lines, more: series.length > max ? series.length - max : undefined };

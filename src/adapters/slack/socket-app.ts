@@ -51,7 +51,10 @@ const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
 function disconnectFrameReason(data: unknown, isBinary: boolean): string | null {
   if (isBinary) return null;
   try {
-    const frame = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data as Uint8Array)) as { type?: unknown; reason?: unknown };
+    const frame = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data as Uint8Array)) as {
+      type?: unknown;
+      reason?: unknown;
+    };
     return frame.type === 'disconnect' ? String(frame.reason ?? 'disconnect') : null;
   } catch {
     return null;
@@ -123,12 +126,19 @@ export class SlackSocketApp {
     this.built = null;
     const generation = ++this.generation;
     this.enter('starting', this.generation > 1 ? `client rebuilt after ${this.disconnectReason ?? 'no connection'}` : null);
-    if (old) await timeout(old.app.stop().catch(() => undefined), 5000);
+    if (old)
+      await timeout(
+        old.app.stop().catch(() => undefined),
+        5000,
+      );
     if (this.stopped || this.refused) return;
     try {
       const built = await this.build(generation);
       if (this.stopped || generation !== this.generation) {
-        await timeout(built.app.stop().catch(() => undefined), 5000);
+        await timeout(
+          built.app.stop().catch(() => undefined),
+          5000,
+        );
         return;
       }
       this.built = built;
@@ -146,7 +156,10 @@ export class SlackSocketApp {
       // A superseded client's start() rejects (with undefined, even) when it is stopped: ignore it.
       if (generation !== this.generation || this.stopped) return;
       const err = e as { message?: string; code?: string; data?: { error?: string } } | undefined;
-      this.opts.logger.error({ err: { message: err?.message ?? String(e), code: err?.code } }, 'slack socket could not start; the watchdog will rebuild it');
+      this.opts.logger.error(
+        { err: { message: err?.message ?? String(e), code: err?.code } },
+        'slack socket could not start; the watchdog will rebuild it',
+      );
       this.disconnectReason = err?.data?.error ?? err?.message ?? 'could not start';
       this.setState('disconnected', generation, this.disconnectReason);
     }
@@ -201,7 +214,9 @@ export class SlackSocketApp {
       for (const listener of onFrame) {
         void Promise.resolve()
           .then(() => listener(data, isBinary))
-          .catch((err: unknown) => this.opts.logger.warn({ err: (err as Error)?.message ?? String(err) }, 'slack socket frame ignored: malformed envelope'));
+          .catch((err: unknown) =>
+            this.opts.logger.warn({ err: (err as Error)?.message ?? String(err) }, 'slack socket frame ignored: malformed envelope'),
+          );
       }
     });
     // The SDK retries a lost connection through delayReconnectAttempt and never observes the
@@ -210,12 +225,17 @@ export class SlackSocketApp {
     // the process (node-slack-sdk #2656). Observe it: log it and leave the client to the watchdog.
     const sdk = client as unknown as { delayReconnectAttempt(cb: (...args: unknown[]) => Promise<unknown>): Promise<unknown> };
     const delayReconnect = sdk.delayReconnectAttempt.bind(client);
-    sdk.delayReconnectAttempt = (cb) => delayReconnect(function (this: unknown, ...args: unknown[]) {
-      return cb.apply(this, args).catch((e: unknown) => {
-        if (generation === self.generation && !self.stopped) self.opts.logger.warn({ err: (e as Error | undefined)?.message ?? String(e) }, 'slack socket reconnect failed; the watchdog will rebuild the client');
-        return new Promise<never>(() => {});
+    sdk.delayReconnectAttempt = (cb) =>
+      delayReconnect(function (this: unknown, ...args: unknown[]) {
+        return cb.apply(this, args).catch((e: unknown) => {
+          if (generation === self.generation && !self.stopped)
+            self.opts.logger.warn(
+              { err: (e as Error | undefined)?.message ?? String(e) },
+              'slack socket reconnect failed; the watchdog will rebuild the client',
+            );
+          return new Promise<never>(() => {});
+        });
       });
-    });
     client.on('connected', () => this.setState('connected', generation));
     const down = () => this.setState('disconnected', generation, this.disconnectReason ?? 'socket closed');
     client.on('reconnecting', down);
@@ -225,7 +245,12 @@ export class SlackSocketApp {
     app.action(/^chatops:/, async ({ ack, body, action }) => {
       // Ack first (Slack's deadline is 3 s); the work happens after and answers through the outbox.
       await ack();
-      const b = body as { user?: { id?: string }; channel?: { id?: string }; container?: { message_ts?: string; thread_ts?: string }; message?: { ts?: string; thread_ts?: string } };
+      const b = body as {
+        user?: { id?: string };
+        channel?: { id?: string };
+        container?: { message_ts?: string; thread_ts?: string };
+        message?: { ts?: string; thread_ts?: string };
+      };
       const a = action as { action_id: string; value?: string; selected_option?: { value?: string } };
       const click: Click = {
         actionId: a.action_id,
@@ -249,6 +274,10 @@ export class SlackSocketApp {
     this.stopped = true;
     const built = this.built;
     this.built = null;
-    if (built) await timeout(built.app.stop().catch(() => undefined), 5000);
+    if (built)
+      await timeout(
+        built.app.stop().catch(() => undefined),
+        5000,
+      );
   }
 }

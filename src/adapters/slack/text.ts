@@ -84,6 +84,7 @@ export function link(url: string, label: string): string {
  */
 export function fillTemplate(template: string, labels: Record<string, string>): string | null {
   const filled = template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_m, name: string) =>
-    encodeURIComponent(Object.hasOwn(labels, name) ? labels[name]! : ''));
+    encodeURIComponent(Object.hasOwn(labels, name) ? labels[name]! : ''),
+  );
   return httpUrl(filled);
 }

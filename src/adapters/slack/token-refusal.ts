@@ -4,13 +4,27 @@
  */
 
 /** Slack errors that refuse the token itself, whatever the call. */
-const REFUSED = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type', 'team_disabled', 'user_removed_from_team']);
+const REFUSED = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'not_allowed_token_type',
+  'team_disabled',
+  'user_removed_from_team',
+]);
 
 export type TokenKind = 'bot' | 'app';
 
 /** The Slack error code when `e` (a web-api error, or its `error` string) refuses the token; else null. */
 export function refusedToken(e: unknown): string | null {
-  const code = typeof e === 'string' ? e : (e as { code?: string; data?: { error?: string } } | undefined)?.code === 'slack_webapi_platform_error' ? (e as { data?: { error?: string } }).data?.error : undefined;
+  const code =
+    typeof e === 'string'
+      ? e
+      : (e as { code?: string; data?: { error?: string } } | undefined)?.code === 'slack_webapi_platform_error'
+        ? (e as { data?: { error?: string } }).data?.error
+        : undefined;
   return code && REFUSED.has(code) ? code : null;
 }
 

@@ -16,7 +16,10 @@ export type CallFailure =
   | { kind: 'permanent'; error: string };
 
 export class SlackCallError extends Error {
-  constructor(readonly method: string, readonly failure: CallFailure) {
+  constructor(
+    readonly method: string,
+    readonly failure: CallFailure,
+  ) {
     super(`${method}: ${failure.error}`);
     this.name = 'SlackCallError';
   }
@@ -37,12 +40,15 @@ export function classifyError(e: unknown): CallFailure {
       return { kind: 'permanent', error: code };
     }
     case ErrorCode.HTTPError:
-      return (err.statusCode ?? 500) >= 500 ? { kind: 'uncertain', error: `HTTP ${err.statusCode}` } : { kind: 'permanent', error: `HTTP ${err.statusCode}` };
+      return (err.statusCode ?? 500) >= 500
+        ? { kind: 'uncertain', error: `HTTP ${err.statusCode}` }
+        : { kind: 'permanent', error: `HTTP ${err.statusCode}` };
     case ErrorCode.RequestError:
       return { kind: 'uncertain', error: `request failed: ${err.message ?? 'network error'}` };
     default:
       // A 429 without Retry-After arrives as a plain Error; treat it as a short rate limit.
-      if (/rate limit|Retry header/i.test(err?.message ?? '')) return { kind: 'rate_limited', retryAfterMs: 1000, error: err.message ?? 'rate limited' };
+      if (/rate limit|Retry header/i.test(err?.message ?? ''))
+        return { kind: 'rate_limited', retryAfterMs: 1000, error: err.message ?? 'rate limited' };
       return { kind: 'uncertain', error: err?.message ?? String(e) };
   }
 }
@@ -56,7 +62,9 @@ export function slackLogger(logger: Logger, name = 'slack'): SlackLogger {
     info: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
     warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
     error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
-    setLevel: (l: LogLevel) => { level = l; },
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
     getLevel: () => level,
     setName: () => {},
   };
@@ -98,7 +106,13 @@ export interface MessageMetadata {
  * (rate limited, uncertain, permanent); SlackWebApi is the implementation over @slack/web-api.
  */
 export interface SlackApi {
-  post(args: { channel: string; text: string; blocks: KnownBlock[]; threadTs?: string; metadata?: MessageMetadata }): Promise<{ ts: string; channel: string }>;
+  post(args: {
+    channel: string;
+    text: string;
+    blocks: KnownBlock[];
+    threadTs?: string;
+    metadata?: MessageMetadata;
+  }): Promise<{ ts: string; channel: string }>;
   update(args: { channel: string; ts: string; text: string; blocks: KnownBlock[] }): Promise<void>;
   ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void>;
   /** The ts of an earlier top-level message carrying this metadata, posted at or after `sinceMs`, or null. */
@@ -107,7 +121,8 @@ export interface SlackApi {
   findReply(channel: string, threadTs: string, eventType: string, key: string, value: string | number): Promise<string | null>;
 }
 
-const sameValue = (stored: unknown, wanted: string | number) => (typeof wanted === 'number' ? Number(stored) === wanted : String(stored) === wanted);
+const sameValue = (stored: unknown, wanted: string | number) =>
+  typeof wanted === 'number' ? Number(stored) === wanted : String(stored) === wanted;
 
 export class SlackWebApi implements SlackApi {
   readonly client: WebClient;
@@ -137,25 +152,37 @@ export class SlackWebApi implements SlackApi {
     }
   }
 
-  async post(args: { channel: string; text: string; blocks: KnownBlock[]; threadTs?: string; metadata?: MessageMetadata }): Promise<{ ts: string; channel: string }> {
-    const r = await this.call('chat.postMessage', () => this.client.chat.postMessage({
-      channel: args.channel,
-      text: args.text,
-      blocks: args.blocks,
-      thread_ts: args.threadTs,
-      metadata: args.metadata,
-      unfurl_links: false,
-      unfurl_media: false,
-    }));
+  async post(args: {
+    channel: string;
+    text: string;
+    blocks: KnownBlock[];
+    threadTs?: string;
+    metadata?: MessageMetadata;
+  }): Promise<{ ts: string; channel: string }> {
+    const r = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: args.channel,
+        text: args.text,
+        blocks: args.blocks,
+        thread_ts: args.threadTs,
+        metadata: args.metadata,
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
     return { ts: r.ts as string, channel: (r.channel as string) ?? args.channel };
   }
 
   async update(args: { channel: string; ts: string; text: string; blocks: KnownBlock[] }): Promise<void> {
-    await this.call('chat.update', () => this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks }));
+    await this.call('chat.update', () =>
+      this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks }),
+    );
   }
 
   async ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
-    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text, thread_ts: args.threadTs }));
+    await this.call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text, thread_ts: args.threadTs }),
+    );
   }
 
   /**
@@ -163,13 +190,20 @@ export class SlackWebApi implements SlackApi {
    * files.getUploadURLExternal per file, the bytes to each upload URL, then one
    * files.completeUploadExternal that binds them to the channel and thread). Needs `files:write`.
    */
-  async uploadFiles(args: { channel: string; threadTs: string; comment?: string; files: readonly FileToShare[] }): Promise<{ fileIds: string[] }> {
-    const r = await this.call('files.uploadV2', () => this.client.filesUploadV2({
-      channel_id: args.channel,
-      thread_ts: args.threadTs,
-      initial_comment: args.comment,
-      file_uploads: args.files.map((f) => ({ file: f.data, filename: f.filename, title: f.title, alt_text: f.altText })),
-    }));
+  async uploadFiles(args: {
+    channel: string;
+    threadTs: string;
+    comment?: string;
+    files: readonly FileToShare[];
+  }): Promise<{ fileIds: string[] }> {
+    const r = await this.call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: args.channel,
+        thread_ts: args.threadTs,
+        initial_comment: args.comment,
+        file_uploads: args.files.map((f) => ({ file: f.data, filename: f.filename, title: f.title, alt_text: f.altText })),
+      }),
+    );
     const completed = (r.files ?? []) as { files?: { id?: string }[] }[];
     return { fileIds: completed.flatMap((c) => (c.files ?? []).map((f) => f.id ?? '')).filter(Boolean) };
   }
@@ -177,9 +211,15 @@ export class SlackWebApi implements SlackApi {
   async findByMetadata(channel: string, eventType: string, key: string, value: string | number, sinceMs: number): Promise<string | null> {
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const r = await this.call('conversations.history', () => this.client.conversations.history({
-        channel, oldest: String(Math.floor(sinceMs / 1000) - 60), include_all_metadata: true, limit: 200, cursor,
-      }));
+      const r = await this.call('conversations.history', () =>
+        this.client.conversations.history({
+          channel,
+          oldest: String(Math.floor(sinceMs / 1000) - 60),
+          include_all_metadata: true,
+          limit: 200,
+          cursor,
+        }),
+      );
       for (const m of r.messages ?? []) {
         const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
         if (meta?.event_type === eventType && sameValue(meta.event_payload?.[key], value) && m.ts) return m.ts;
@@ -193,7 +233,9 @@ export class SlackWebApi implements SlackApi {
   async findReply(channel: string, threadTs: string, eventType: string, key: string, value: string | number): Promise<string | null> {
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const r = await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, cursor }));
+      const r = await this.call('conversations.replies', () =>
+        this.client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, cursor }),
+      );
       for (const m of r.messages ?? []) {
         const meta = (m as { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }).metadata;
         if (m.ts !== threadTs && meta?.event_type === eventType && sameValue(meta.event_payload?.[key], value)) return m.ts ?? null;

@@ -46,11 +46,21 @@ export interface Checkpointer {
 /** Pages the daemon's own connection lets the WAL reach before it checkpoints itself. */
 const FALLBACK_PAGES = 16_000;
 
-export function startCheckpointer(store: SqliteStore, logger: Logger, options: { intervalMs?: number; synchronous: 'full' | 'normal'; busyTimeoutMs: number }): Checkpointer {
+export function startCheckpointer(
+  store: SqliteStore,
+  logger: Logger,
+  options: { intervalMs?: number; synchronous: 'full' | 'normal'; busyTimeoutMs: number },
+): Checkpointer {
   const driver = createRequire(import.meta.url).resolve(DRIVER_PACKAGE);
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { driver, path: store.path, intervalMs: options.intervalMs ?? 250, synchronous: options.synchronous === 'normal' ? 'NORMAL' : 'FULL', busyTimeoutMs: options.busyTimeoutMs },
+    workerData: {
+      driver,
+      path: store.path,
+      intervalMs: options.intervalMs ?? 250,
+      synchronous: options.synchronous === 'normal' ? 'NORMAL' : 'FULL',
+      busyTimeoutMs: options.busyTimeoutMs,
+    },
   });
   worker.unref();
   store.db.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);

@@ -40,7 +40,10 @@ export class DaemonLease {
   private lockInode: number | null = null;
   private readonly host = os.hostname();
 
-  constructor(private readonly store: SqliteStore, private readonly mode = 0o600) {
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly mode = 0o600,
+  ) {
     this.lockPath = store.path === ':memory:' ? null : `${store.path}-lease`;
   }
 
@@ -96,7 +99,11 @@ export class DaemonLease {
 
   /** Writes the holder's record (call at once after acquiring, then every few seconds). */
   heartbeat(url: string, startedAt: number, now: number, stoppedAt?: number): void {
-    this.store.setMeta(HEARTBEAT_META, JSON.stringify({ pid: process.pid, host: this.host, url, startedAt, ...(stoppedAt === undefined ? {} : { stoppedAt }) }), now);
+    this.store.setMeta(
+      HEARTBEAT_META,
+      JSON.stringify({ pid: process.pid, host: this.host, url, startedAt, ...(stoppedAt === undefined ? {} : { stoppedAt }) }),
+      now,
+    );
   }
 
   /** The last recorded holder, from the database. */
@@ -105,7 +112,14 @@ export class DaemonLease {
     if (!meta) return null;
     try {
       const v = JSON.parse(meta.value) as Partial<LeaseHolder>;
-      return { pid: Number(v.pid), host: String(v.host ?? 'unknown host'), url: String(v.url ?? ''), startedAt: Number(v.startedAt), heartbeatAt: meta.updatedAt, stoppedAt: v.stoppedAt };
+      return {
+        pid: Number(v.pid),
+        host: String(v.host ?? 'unknown host'),
+        url: String(v.url ?? ''),
+        startedAt: Number(v.startedAt),
+        heartbeatAt: meta.updatedAt,
+        stoppedAt: v.stoppedAt,
+      };
     } catch {
       return null;
     }

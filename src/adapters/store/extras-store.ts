@@ -46,17 +46,22 @@ export class ExtrasStore {
     return this.store.transaction(() => {
       const row = this.get(incidentId, kind);
       if (!row) {
-        this.store.stmt("INSERT INTO incident_extras (incident_id, kind, state, attempts, updated_at) VALUES (?, ?, 'running', 1, ?)").run(incidentId, kind, now);
+        this.store
+          .stmt("INSERT INTO incident_extras (incident_id, kind, state, attempts, updated_at) VALUES (?, ?, 'running', 1, ?)")
+          .run(incidentId, kind, now);
         return true;
       }
       if (row.state !== 'running' || row.attempts >= maxAttempts) return false;
-      this.store.stmt('UPDATE incident_extras SET attempts = attempts + 1, updated_at = ? WHERE incident_id = ? AND kind = ?').run(now, incidentId, kind);
+      this.store
+        .stmt('UPDATE incident_extras SET attempts = attempts + 1, updated_at = ? WHERE incident_id = ? AND kind = ?')
+        .run(now, incidentId, kind);
       return true;
     });
   }
 
   finish(incidentId: number, kind: ExtraKind, state: Exclude<ExtraState, 'running'>, data: unknown, now: number): void {
-    this.store.stmt('UPDATE incident_extras SET state = ?, data = ?, updated_at = ? WHERE incident_id = ? AND kind = ?')
+    this.store
+      .stmt('UPDATE incident_extras SET state = ?, data = ?, updated_at = ? WHERE incident_id = ? AND kind = ?')
       .run(state, data === undefined ? null : JSON.stringify(data), now, incidentId, kind);
   }
 

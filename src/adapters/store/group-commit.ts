@@ -10,7 +10,14 @@
  * No timer: a batch is what queued up during the previous commit (or in the same turn of the
  * event loop), so a lone delivery waits for nothing and a busy writer commits in bulk.
  */
-import { ingestDelivery, type IngestContext, type IngestOrigin, type IngestPort, type IngestResult, type PreparedBody } from '../../core/ingest.js';
+import {
+  ingestDelivery,
+  type IngestContext,
+  type IngestOrigin,
+  type IngestPort,
+  type IngestResult,
+  type PreparedBody,
+} from '../../core/ingest.js';
 import type { Delivery } from '../../core/types.js';
 import { isStoreUnavailable, type SqliteStore } from './sqlite-store.js';
 
@@ -35,7 +42,11 @@ export class GroupCommitIngest implements IngestPort {
   private readonly maxBatchAlerts: number;
 
   /** `ctx.store` must be `store` (the daemon's one writing connection). */
-  constructor(private readonly store: SqliteStore, private readonly ctx: IngestContext, private readonly options: GroupCommitOptions = {}) {
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly ctx: IngestContext,
+    private readonly options: GroupCommitOptions = {},
+  ) {
     this.maxBatchAlerts = options.maxBatchAlerts ?? 5000;
   }
 

@@ -45,7 +45,9 @@ function textClause(text: string | undefined): { sql: string; params: string[] }
       }
     } else {
       const p = `%${likeEscape(w)}%`;
-      parts.push(`(alertname LIKE ? ESCAPE '\\' OR namespace LIKE ? ESCAPE '\\' OR target LIKE ? ESCAPE '\\' OR labels LIKE ? ESCAPE '\\' OR cluster LIKE ? ESCAPE '\\')`);
+      parts.push(
+        `(alertname LIKE ? ESCAPE '\\' OR namespace LIKE ? ESCAPE '\\' OR target LIKE ? ESCAPE '\\' OR labels LIKE ? ESCAPE '\\' OR cluster LIKE ? ESCAPE '\\')`,
+      );
       params.push(p, p, p, p, p);
     }
   }
@@ -114,7 +116,10 @@ export class SqliteIncidentBrowser {
     if (cached) return cached;
     const t = textClause(text);
     const out: Record<IncidentStatus, number> = { firing: 0, acknowledged: 0, resolved: 0 };
-    const rows = this.prepare(`SELECT status, count(*) AS n FROM incidents WHERE ${t.sql} GROUP BY status`).all(...t.params) as { status: IncidentStatus; n: number }[];
+    const rows = this.prepare(`SELECT status, count(*) AS n FROM incidents WHERE ${t.sql} GROUP BY status`).all(...t.params) as {
+      status: IncidentStatus;
+      n: number;
+    }[];
     for (const r of rows) out[r.status] = r.n;
     if (this.counted.byText.size > 50) this.counted.byText.clear(); // one filter typed a letter at a time
     this.counted.byText.set(text, out);
@@ -135,9 +140,9 @@ export class SqliteIncidentBrowser {
       const n = counts[status];
       if (want > 0 && from < base + n) {
         const skip = from - base;
-        const got = this
-          .prepare(`SELECT * FROM incidents WHERE status = ? AND ${t.sql} ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?`)
-          .all(status, ...t.params, want, skip) as Row[];
+        const got = this.prepare(
+          `SELECT * FROM incidents WHERE status = ? AND ${t.sql} ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?`,
+        ).all(status, ...t.params, want, skip) as Row[];
         rows.push(...got.map(toIncident));
         want -= got.length;
         from += got.length;
@@ -153,13 +158,23 @@ export class SqliteIncidentBrowser {
    * incident in a storm holds thousands.
    */
   alerts(incidentId: number, limit: number): StoredAlert[] {
-    return (this.prepare("SELECT * FROM alerts WHERE incident_id = ? ORDER BY status = 'firing' DESC, starts_at, fingerprint LIMIT ?").all(incidentId, limit) as Row[]).map(toAlert);
+    return (
+      this.prepare("SELECT * FROM alerts WHERE incident_id = ? ORDER BY status = 'firing' DESC, starts_at, fingerprint LIMIT ?").all(
+        incidentId,
+        limit,
+      ) as Row[]
+    ).map(toAlert);
   }
 
   /** The newest `limit` audit rows of an incident, oldest first, and how many it has in all. */
   timeline(incidentId: number, limit: number): { rows: AuditRecord[]; total: number } {
-    const rows = (this.prepare('SELECT * FROM audit WHERE incident_id = ? ORDER BY seq DESC LIMIT ?').all(incidentId, limit) as Row[]).map(toAudit).reverse();
-    const total = rows.length < limit ? rows.length : (this.prepare('SELECT count(*) FROM audit WHERE incident_id = ?').pluck().get(incidentId) as number);
+    const rows = (this.prepare('SELECT * FROM audit WHERE incident_id = ? ORDER BY seq DESC LIMIT ?').all(incidentId, limit) as Row[])
+      .map(toAudit)
+      .reverse();
+    const total =
+      rows.length < limit
+        ? rows.length
+        : (this.prepare('SELECT count(*) FROM audit WHERE incident_id = ?').pluck().get(incidentId) as number);
     return { rows, total };
   }
 
@@ -167,8 +182,7 @@ export class SqliteIncidentBrowser {
   positionOf(id: number, q: IncidentQuery): number | null {
     const t = textClause(q.text);
     const me = this.prepare(`SELECT status, updated_at FROM incidents WHERE id = ? AND ${t.sql}`).get(id, ...t.params) as
-      | { status: IncidentStatus; updated_at: number }
-      | undefined;
+      { status: IncidentStatus; updated_at: number } | undefined;
     const statuses = this.visibleStatuses(q);
     if (!me || !statuses.includes(me.status)) return null;
     const counts = this.counts(q);
@@ -177,9 +191,9 @@ export class SqliteIncidentBrowser {
       if (s === me.status) break;
       base += counts[s];
     }
-    const before = this
-      .prepare(`SELECT count(*) AS n FROM incidents WHERE status = ? AND ${t.sql} AND (updated_at > ? OR (updated_at = ? AND id > ?))`)
-      .get(me.status, ...t.params, me.updated_at, me.updated_at, id) as { n: number };
+    const before = this.prepare(
+      `SELECT count(*) AS n FROM incidents WHERE status = ? AND ${t.sql} AND (updated_at > ? OR (updated_at = ? AND id > ?))`,
+    ).get(me.status, ...t.params, me.updated_at, me.updated_at, id) as { n: number };
     return base + before.n;
   }
 }

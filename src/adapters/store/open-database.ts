@@ -42,7 +42,11 @@ function readOnlyReason(file: string): string {
       return false;
     }
   };
-  const what = !writable(dir) ? `${who()} cannot create files in ${dir}` : !writable(file) ? `${who()} may not write it` : 'the file system is read-only';
+  const what = !writable(dir)
+    ? `${who()} cannot create files in ${dir}`
+    : !writable(file)
+      ? `${who()} may not write it`
+      : 'the file system is read-only';
   return `The database ${file} is read-only here (${what}): reading works, but changing state needs write access. Run the command as the account that owns the database (sudo -u chatops chatops …), or make ${dir} and the database writable for this user.`;
 }
 
@@ -56,7 +60,10 @@ function isCannotWrite(e: unknown): boolean {
  * cannot write there, and reports why in `readOnly`. `setup` runs the first statements (the
  * journal mode), which is where SQLite finds out.
  */
-export function openDatabase(file: string, opts: { timeoutMs: number; allowReadOnly?: boolean; setup(db: Sqlite.Database): void }): OpenedDatabase {
+export function openDatabase(
+  file: string,
+  opts: { timeoutMs: number; allowReadOnly?: boolean; setup(db: Sqlite.Database): void },
+): OpenedDatabase {
   const db = new Database(file, { timeout: opts.timeoutMs });
   try {
     opts.setup(db);
@@ -86,7 +93,10 @@ export function openDatabase(file: string, opts: { timeoutMs: number; allowReadO
     if (!isCannotWrite(e)) throw e;
   }
   if (fs.existsSync(`${file}-wal`)) {
-    throw new ChatopsError('unavailable', `The database ${file} cannot be read here: its ${file}-wal and ${file}-shm files must be readable and writable by ${who()} while a daemon has it open. Run the command as the account that owns the database (sudo -u chatops chatops …).`);
+    throw new ChatopsError(
+      'unavailable',
+      `The database ${file} cannot be read here: its ${file}-wal and ${file}-shm files must be readable and writable by ${who()} while a daemon has it open. Run the command as the account that owns the database (sudo -u chatops chatops …).`,
+    );
   }
   const image = fs.readFileSync(file);
   image[18] = 1; // file format write version: legacy (not WAL)

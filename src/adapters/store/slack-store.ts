@@ -98,7 +98,9 @@ export class SlackStore {
 
   /** Undelivered rows due now, oldest first. */
   dueOutbox(now: number, limit = 1000): OutboxRow[] {
-    return (this.stmt('SELECT * FROM outbox WHERE done_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?').all(now, limit) as Row[]).map((r) => ({
+    return (
+      this.stmt('SELECT * FROM outbox WHERE done_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?').all(now, limit) as Row[]
+    ).map((r) => ({
       id: r.id as number,
       kind: r.kind as string,
       incidentId: (r.incident_id as number | null) ?? null,
@@ -165,9 +167,15 @@ export class SlackStore {
   coalesceUpdates(incidentId: number, upto: number, updateOnly: readonly string[], replyKinds: readonly string[], now: number): void {
     const isReply = `(kind IN (${replyKinds.map(() => '?').join(',')}) OR (kind = 'incident.updated' AND coalesce(json_extract(payload, '$.reason'), '') = 'silence'))`;
     this.transaction(() => {
-      this.db.prepare(`UPDATE outbox SET done_at = ? WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND kind IN (${updateOnly.map(() => '?').join(',')}) AND NOT ${isReply}`)
+      this.db
+        .prepare(
+          `UPDATE outbox SET done_at = ? WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND kind IN (${updateOnly.map(() => '?').join(',')}) AND NOT ${isReply}`,
+        )
         .run(now, incidentId, upto, ...updateOnly, ...replyKinds);
-      this.db.prepare(`UPDATE outbox SET payload = json_set(payload, '$.topUpdated', 1) WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND ${isReply}`)
+      this.db
+        .prepare(
+          `UPDATE outbox SET payload = json_set(payload, '$.topUpdated', 1) WHERE incident_id = ? AND id <= ? AND done_at IS NULL AND ${isReply}`,
+        )
         .run(incidentId, upto, ...replyKinds);
     });
   }
@@ -181,13 +189,15 @@ export class SlackStore {
 
   /** The incident whose top message this is, if any. */
   incidentOfMessage(channel: string, ts: string): number | null {
-    const r = this.stmt('SELECT incident_id FROM slack_messages WHERE channel = ? AND ts = ?').get(channel, ts) as { incident_id: number } | undefined;
+    const r = this.stmt('SELECT incident_id FROM slack_messages WHERE channel = ? AND ts = ?').get(channel, ts) as
+      { incident_id: number } | undefined;
     return r?.incident_id ?? null;
   }
 
   createMessage(incidentId: number, channel: string, digestId: number | null, now: number): void {
-    this.stmt('INSERT INTO slack_messages (incident_id, channel, digest_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(incidentId, channel, digestId, now, now);
+    this.stmt(
+      'INSERT INTO slack_messages (incident_id, channel, digest_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(incidentId, channel, digestId, now, now);
   }
 
   markPostStarted(incidentId: number, now: number): void {
@@ -196,35 +206,58 @@ export class SlackStore {
 
   /** The top message is posted: the incident is visible (if it was not already, as a digest line). */
   setTs(incidentId: number, ts: string, now: number): void {
-    this.stmt('UPDATE slack_messages SET ts = ?, visible_at = coalesce(visible_at, ?), updated_at = ? WHERE incident_id = ?').run(ts, now, now, incidentId);
+    this.stmt('UPDATE slack_messages SET ts = ?, visible_at = coalesce(visible_at, ?), updated_at = ? WHERE incident_id = ?').run(
+      ts,
+      now,
+      now,
+      incidentId,
+    );
   }
 
   /** Asked for from the digest: the incident gets its own message (and thread) as well as its line. */
   promote(incidentId: number, now: number): boolean {
-    return this.stmt('UPDATE slack_messages SET promoted_at = ?, updated_at = ? WHERE incident_id = ? AND digest_id IS NOT NULL AND promoted_at IS NULL').run(now, now, incidentId).changes > 0;
+    return (
+      this.stmt(
+        'UPDATE slack_messages SET promoted_at = ?, updated_at = ? WHERE incident_id = ? AND digest_id IS NOT NULL AND promoted_at IS NULL',
+      ).run(now, now, incidentId).changes > 0
+    );
   }
 
   markGaveUp(incidentId: number, now: number): void {
-    this.stmt('UPDATE slack_messages SET gave_up_at = ?, updated_at = ? WHERE incident_id = ? AND visible_at IS NULL').run(now, now, incidentId);
+    this.stmt('UPDATE slack_messages SET gave_up_at = ?, updated_at = ? WHERE incident_id = ? AND visible_at IS NULL').run(
+      now,
+      now,
+      incidentId,
+    );
   }
 
   /** Open incidents with no Slack message or digest line yet (they opened while Slack was off), oldest first. */
   openIncidentsWithoutMessage(limit: number): number[] {
-    return (this.stmt(`SELECT i.id FROM incidents i LEFT JOIN slack_messages m ON m.incident_id = i.id
+    return (
+      this.stmt(
+        `SELECT i.id FROM incidents i LEFT JOIN slack_messages m ON m.incident_id = i.id
       WHERE i.status != 'resolved' AND m.incident_id IS NULL
         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.incident_id = i.id AND o.done_at IS NULL)
-      ORDER BY i.id LIMIT ?`).all(limit) as { id: number }[]).map((r) => r.id);
+      ORDER BY i.id LIMIT ?`,
+      ).all(limit) as { id: number }[]
+    ).map((r) => r.id);
   }
 
   /** Open incidents whose own message is posted (re-rendered when the policy changes). */
   postedOpenIncidents(): number[] {
-    return (this.stmt(`SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id
-      WHERE m.ts IS NOT NULL AND i.status != 'resolved' ORDER BY m.incident_id`).all() as { incident_id: number }[]).map((r) => r.incident_id);
+    return (
+      this.stmt(
+        `SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id
+      WHERE m.ts IS NOT NULL AND i.status != 'resolved' ORDER BY m.incident_id`,
+      ).all() as { incident_id: number }[]
+    ).map((r) => r.incident_id);
   }
 
   /** The incident waiting longest to become visible in Slack, if any. */
   oldestInvisible(): { incidentId: number; since: number } | null {
-    const r = this.stmt('SELECT incident_id, created_at FROM slack_messages WHERE visible_at IS NULL AND gave_up_at IS NULL ORDER BY created_at LIMIT 1').get() as { incident_id: number; created_at: number } | undefined;
+    const r = this.stmt(
+      'SELECT incident_id, created_at FROM slack_messages WHERE visible_at IS NULL AND gave_up_at IS NULL ORDER BY created_at LIMIT 1',
+    ).get() as { incident_id: number; created_at: number } | undefined;
     return r ? { incidentId: r.incident_id, since: r.created_at } : null;
   }
 
@@ -233,8 +266,12 @@ export class SlackStore {
    * rows): a digest opened after them must not be posted above them.
    */
   ownPostsPendingBefore(channel: string, at: number): number {
-    return (this.stmt(`SELECT count(*) AS n FROM slack_messages m WHERE m.channel = ? AND m.digest_id IS NULL AND m.ts IS NULL AND m.created_at <= ?
-      AND EXISTS (SELECT 1 FROM outbox o WHERE o.incident_id = m.incident_id AND o.done_at IS NULL)`).get(channel, at) as { n: number }).n;
+    return (
+      this.stmt(
+        `SELECT count(*) AS n FROM slack_messages m WHERE m.channel = ? AND m.digest_id IS NULL AND m.ts IS NULL AND m.created_at <= ?
+      AND EXISTS (SELECT 1 FROM outbox o WHERE o.incident_id = m.incident_id AND o.done_at IS NULL)`,
+      ).get(channel, at) as { n: number }
+    ).n;
   }
 
   setEnrichment(incidentId: number, text: string, now: number): void {
@@ -243,14 +280,22 @@ export class SlackStore {
 
   /** Incidents given their own top message in a channel since a time (for the storm decision). */
   ownMessagesSince(channel: string, since: number): number {
-    return (this.stmt('SELECT count(*) AS n FROM slack_messages WHERE channel = ? AND created_at >= ? AND digest_id IS NULL').get(channel, since) as { n: number }).n;
+    return (
+      this.stmt('SELECT count(*) AS n FROM slack_messages WHERE channel = ? AND created_at >= ? AND digest_id IS NULL').get(
+        channel,
+        since,
+      ) as { n: number }
+    ).n;
   }
 
   // --- digests ------------------------------------------------------------------------------
 
   /** The channel's digest still collecting (its last addition within the window), if any. */
   openDigest(channel: string, since: number): DigestRow | null {
-    const r = this.stmt('SELECT * FROM slack_digests WHERE channel = ? AND last_added_at >= ? ORDER BY id DESC LIMIT 1').get(channel, since) as Row | undefined;
+    const r = this.stmt('SELECT * FROM slack_digests WHERE channel = ? AND last_added_at >= ? ORDER BY id DESC LIMIT 1').get(
+      channel,
+      since,
+    ) as Row | undefined;
     return r ? toDigest(r) : null;
   }
 
@@ -267,18 +312,31 @@ export class SlackStore {
   markDigestSynced(id: number, shown: readonly number[], now: number): void {
     this.transaction(() => {
       this.stmt('UPDATE slack_digests SET synced_at = ?, updated_at = ? WHERE id = ?').run(now, now, id);
-      const s = this.stmt('UPDATE slack_messages SET visible_at = ?, updated_at = ? WHERE incident_id = ? AND digest_id = ? AND visible_at IS NULL');
+      const s = this.stmt(
+        'UPDATE slack_messages SET visible_at = ?, updated_at = ? WHERE incident_id = ? AND digest_id = ? AND visible_at IS NULL',
+      );
       for (const i of shown) s.run(now, now, i, id);
     });
   }
 
   /** Incidents of a digest promoted to their own message. */
   digestPromoted(id: number): number[] {
-    return (this.stmt('SELECT incident_id FROM slack_messages WHERE digest_id = ? AND promoted_at IS NOT NULL').all(id) as { incident_id: number }[]).map((r) => r.incident_id);
+    return (
+      this.stmt('SELECT incident_id FROM slack_messages WHERE digest_id = ? AND promoted_at IS NOT NULL').all(id) as {
+        incident_id: number;
+      }[]
+    ).map((r) => r.incident_id);
   }
 
   createDigest(channel: string, now: number): number {
-    return Number(this.stmt('INSERT INTO slack_digests (channel, opened_at, last_added_at, dirty, updated_at) VALUES (?, ?, ?, 1, ?)').run(channel, now, now, now).lastInsertRowid);
+    return Number(
+      this.stmt('INSERT INTO slack_digests (channel, opened_at, last_added_at, dirty, updated_at) VALUES (?, ?, ?, 1, ?)').run(
+        channel,
+        now,
+        now,
+        now,
+      ).lastInsertRowid,
+    );
   }
 
   touchDigest(id: number, now: number, added: boolean): void {
@@ -308,20 +366,32 @@ export class SlackStore {
   }
 
   digestIncidentIds(id: number): number[] {
-    return (this.stmt('SELECT incident_id FROM slack_messages WHERE digest_id = ? ORDER BY incident_id').all(id) as { incident_id: number }[]).map((r) => r.incident_id);
+    return (
+      this.stmt('SELECT incident_id FROM slack_messages WHERE digest_id = ? ORDER BY incident_id').all(id) as { incident_id: number }[]
+    ).map((r) => r.incident_id);
   }
 
   // --- request messages ---------------------------------------------------------------------
 
   requestMessage(requestId: string): RequestMessageRow | null {
     const r = this.stmt('SELECT * FROM slack_request_messages WHERE request_id = ?').get(requestId) as Row | undefined;
-    return r ? { requestId: r.request_id as string, channel: r.channel as string, threadTs: (r.thread_ts as string | null) ?? null, ts: (r.ts as string | null) ?? null, postStartedAt: (r.post_started_at as number | null) ?? null } : null;
+    return r
+      ? {
+          requestId: r.request_id as string,
+          channel: r.channel as string,
+          threadTs: (r.thread_ts as string | null) ?? null,
+          ts: (r.ts as string | null) ?? null,
+          postStartedAt: (r.post_started_at as number | null) ?? null,
+        }
+      : null;
   }
 
   /** Records where a request's message goes and that its post starts now (looked up after an uncertain outcome). */
   startRequestPost(requestId: string, channel: string, threadTs: string | null, now: number): void {
-    this.stmt(`INSERT INTO slack_request_messages (request_id, channel, thread_ts, post_started_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (request_id) DO UPDATE SET post_started_at = excluded.post_started_at, updated_at = excluded.updated_at`).run(requestId, channel, threadTs, now, now, now);
+    this.stmt(
+      `INSERT INTO slack_request_messages (request_id, channel, thread_ts, post_started_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (request_id) DO UPDATE SET post_started_at = excluded.post_started_at, updated_at = excluded.updated_at`,
+    ).run(requestId, channel, threadTs, now, now, now);
   }
 
   setRequestTs(requestId: string, ts: string, now: number): void {

@@ -14,7 +14,8 @@ import Sqlite12 from 'better-sqlite3';
 
 const major = Number(process.versions.node.split('.')[0]);
 
-export const Database: typeof Sqlite12 = major >= 22 ? (createRequire(import.meta.url)('better-sqlite3-napi') as typeof Sqlite12) : Sqlite12;
+export const Database: typeof Sqlite12 =
+  major >= 22 ? (createRequire(import.meta.url)('better-sqlite3-napi') as typeof Sqlite12) : Sqlite12;
 
 /** The package to require() in a worker thread for the same driver. */
 export const DRIVER_PACKAGE = major >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3';

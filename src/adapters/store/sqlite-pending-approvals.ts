@@ -62,13 +62,15 @@ export class SqlitePendingApprovals implements PendingApprovals {
   ) {}
 
   countFor(incidentId: number): number {
-    const r = this.db.prepare("SELECT count(*) AS n FROM action_requests WHERE incident_id = ? AND state = 'pending' AND expires_at > ?")
+    const r = this.db
+      .prepare("SELECT count(*) AS n FROM action_requests WHERE incident_id = ? AND state = 'pending' AND expires_at > ?")
       .get(incidentId, this.clock.now()) as { n: number };
     return r.n;
   }
 
   list(incidentId: number): PendingRequest[] {
-    const rows = this.db.prepare("SELECT * FROM action_requests WHERE incident_id = ? AND state = 'pending' AND expires_at > ? ORDER BY created_at, id")
+    const rows = this.db
+      .prepare("SELECT * FROM action_requests WHERE incident_id = ? AND state = 'pending' AND expires_at > ? ORDER BY created_at, id")
       .all(incidentId, this.clock.now()) as Row[];
     return rows.map((r) => ({
       id: String(r.id),

@@ -8,7 +8,16 @@ import { ChatopsError } from '../../core/errors.js';
 import type { IncidentNew, IncidentSnapshot } from '../../core/incidents.js';
 import type { DeliveryRecord, IncidentFilter, IncidentStore } from '../../core/ports.js';
 import type { TrackedAlert } from '../../core/reconcile.js';
-import type { AlertEvent, AuditEntry, AuditRecord, AuditSource, Incident, IncidentStatus, OutboxEntry, StoredAlert } from '../../core/types.js';
+import type {
+  AlertEvent,
+  AuditEntry,
+  AuditRecord,
+  AuditSource,
+  Incident,
+  IncidentStatus,
+  OutboxEntry,
+  StoredAlert,
+} from '../../core/types.js';
 import type { ActionRequest, ApprovalRecord, RequestFilter, RequestState, RequestStore, TransitionFields } from '../../core/requests.js';
 import { MIGRATIONS } from './migrations.js';
 import { openDatabase } from './open-database.js';
@@ -110,9 +119,13 @@ export function* rows(stmt: Database.Statement, params: readonly unknown[]): Gen
 /** Resolves a group name (or numeric gid) through /etc/group; Node has no getgrnam. */
 function groupId(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
-  const line = fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[0] === group);
+  const line = fs
+    .readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[0] === group);
   const gid = line ? Number(line.split(':')[2]) : NaN;
-  if (!Number.isInteger(gid)) throw new ChatopsError('config', `store.group: there is no group ${JSON.stringify(group)} on this host: create it or fix store.group.`);
+  if (!Number.isInteger(gid))
+    throw new ChatopsError('config', `store.group: there is no group ${JSON.stringify(group)} on this host: create it or fix store.group.`);
   return gid;
 }
 
@@ -122,9 +135,10 @@ function toRequest(r: Row): ActionRequest {
     action: r.action as ActionRequest['action'],
     risk: r.risk as ActionRequest['risk'],
     // The single cluster's requests keep the target they always had (no cluster named).
-    target: r.cluster === undefined || r.cluster === DEFAULT_CLUSTER
-      ? { namespace: r.namespace as string, deployment: r.deployment as string }
-      : { cluster: r.cluster as string, namespace: r.namespace as string, deployment: r.deployment as string },
+    target:
+      r.cluster === undefined || r.cluster === DEFAULT_CLUSTER
+        ? { namespace: r.namespace as string, deployment: r.deployment as string }
+        : { cluster: r.cluster as string, namespace: r.namespace as string, deployment: r.deployment as string },
     params: JSON.parse(r.params as string) as ActionRequest['params'],
     requester: r.requester as string,
     requesterGroups: JSON.parse((r.requester_groups as string | null) ?? '[]') as string[],
@@ -165,7 +179,10 @@ export class SqliteStore implements IncidentStore, RequestStore {
     if (options.path !== ':memory:') {
       const exists = fs.existsSync(options.path);
       if (!exists && options.mustExist) {
-        throw new ChatopsError('not_found', `No database at ${options.path}: start 'chatops daemon' first, or point --config / CHATOPS_DB at the daemon's database.`);
+        throw new ChatopsError(
+          'not_found',
+          `No database at ${options.path}: start 'chatops daemon' first, or point --config / CHATOPS_DB at the daemon's database.`,
+        );
       }
       fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true, mode: 0o750 });
       if (!exists) {
@@ -196,17 +213,23 @@ export class SqliteStore implements IncidentStore, RequestStore {
     const known = MIGRATIONS.length;
     const current = this.db.pragma('user_version', { simple: true }) as number;
     if (current > known) {
-      throw new ChatopsError('config', `The database ${this.path} has schema version ${current}, newer than this chatops knows (${known}): upgrade chatops.`);
+      throw new ChatopsError(
+        'config',
+        `The database ${this.path} has schema version ${current}, newer than this chatops knows (${known}): upgrade chatops.`,
+      );
     }
     if (current === known) return;
-    if (this.readOnly) throw new ChatopsError('unavailable', `${this.readOnly} (It also needs its schema upgraded, which only a writer can do.)`);
-    this.db.transaction(() => {
-      const now = this.db.pragma('user_version', { simple: true }) as number; // re-read under the write lock
-      for (let v = now; v < known; v++) {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      }
-    }).immediate();
+    if (this.readOnly)
+      throw new ChatopsError('unavailable', `${this.readOnly} (It also needs its schema upgraded, which only a writer can do.)`);
+    this.db
+      .transaction(() => {
+        const now = this.db.pragma('user_version', { simple: true }) as number; // re-read under the write lock
+        for (let v = now; v < known; v++) {
+          this.db.exec(MIGRATIONS[v]!);
+          this.db.pragma(`user_version = ${v + 1}`);
+        }
+      })
+      .immediate();
   }
 
   /** A prepared statement, cached by its text (shared with the stores that extend this database). */
@@ -245,7 +268,8 @@ export class SqliteStore implements IncidentStore, RequestStore {
 
   /** The body of a stored delivery exactly as received, or null (unknown or pruned). */
   deliveryBody(id: number): string | null {
-    const r = this.stmt('SELECT raw, raw_encoding FROM deliveries WHERE id = ?').get(id) as { raw: string | Uint8Array; raw_encoding: string } | undefined;
+    const r = this.stmt('SELECT raw, raw_encoding FROM deliveries WHERE id = ?').get(id) as
+      { raw: string | Uint8Array; raw_encoding: string } | undefined;
     return r ? decodeRaw(r.raw_encoding, r.raw) : null;
   }
 
@@ -261,12 +285,22 @@ export class SqliteStore implements IncidentStore, RequestStore {
     let deliveries = 0;
     let outbox = 0;
     for (;;) {
-      const n = this.transaction(() => this.stmt('DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE received_at < ? LIMIT ?)').run(cutoff, batch).changes);
+      const n = this.transaction(
+        () =>
+          this.stmt('DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE received_at < ? LIMIT ?)').run(cutoff, batch)
+            .changes,
+      );
       deliveries += n;
       if (n < batch) break;
     }
     for (;;) {
-      const n = this.transaction(() => this.stmt('DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE done_at IS NOT NULL AND done_at < ? LIMIT ?)').run(cutoff, batch).changes);
+      const n = this.transaction(
+        () =>
+          this.stmt('DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE done_at IS NOT NULL AND done_at < ? LIMIT ?)').run(
+            cutoff,
+            batch,
+          ).changes,
+      );
       outbox += n;
       if (n < batch) break;
     }
@@ -284,8 +318,10 @@ export class SqliteStore implements IncidentStore, RequestStore {
     // Only the alerts this delivery names, by primary key in one statement: ingest cost stays
     // flat as an incident grows.
     const alerts = new Map<string, StoredAlert>();
-    const rows = this.stmt('SELECT * FROM alerts WHERE incident_id = ? AND fingerprint IN (SELECT value FROM json_each(?))')
-      .all(incident.id, JSON.stringify(fingerprints)) as Row[];
+    const rows = this.stmt('SELECT * FROM alerts WHERE incident_id = ? AND fingerprint IN (SELECT value FROM json_each(?))').all(
+      incident.id,
+      JSON.stringify(fingerprints),
+    ) as Row[];
     for (const r of rows) alerts.set(r.fingerprint as string, toAlert(r));
     return { incident, alerts };
   }
@@ -295,9 +331,27 @@ export class SqliteStore implements IncidentStore, RequestStore {
       `INSERT INTO incidents (key, status, alertname, severity, namespace, target, labels, annotations, group_key, external_url,
          firing, total, opened_at, updated_at, resolved_at, acknowledged_by, acknowledged_at, truncated_alerts, cluster)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(i.key, i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
-      i.groupKey, i.externalURL, i.firing, i.total, i.openedAt, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.truncatedAlerts ?? 0,
-      i.cluster === undefined ? DEFAULT_CLUSTER : i.cluster);
+    ).run(
+      i.key,
+      i.status,
+      i.alertname,
+      i.severity,
+      i.namespace,
+      i.target,
+      JSON.stringify(i.labels),
+      JSON.stringify(i.annotations),
+      i.groupKey,
+      i.externalURL,
+      i.firing,
+      i.total,
+      i.openedAt,
+      i.updatedAt,
+      i.resolvedAt,
+      i.acknowledgedBy,
+      i.acknowledgedAt,
+      i.truncatedAlerts ?? 0,
+      i.cluster === undefined ? DEFAULT_CLUSTER : i.cluster,
+    );
     return Number(r.lastInsertRowid);
   }
 
@@ -307,8 +361,25 @@ export class SqliteStore implements IncidentStore, RequestStore {
          group_key = ?, external_url = ?, firing = ?, total = ?, updated_at = ?, resolved_at = ?, acknowledged_by = ?, acknowledged_at = ?,
          truncated_alerts = ?
        WHERE id = ?`,
-    ).run(i.status, i.alertname, i.severity, i.namespace, i.target, JSON.stringify(i.labels), JSON.stringify(i.annotations),
-      i.groupKey, i.externalURL, i.firing, i.total, i.updatedAt, i.resolvedAt, i.acknowledgedBy, i.acknowledgedAt, i.truncatedAlerts ?? 0, i.id);
+    ).run(
+      i.status,
+      i.alertname,
+      i.severity,
+      i.namespace,
+      i.target,
+      JSON.stringify(i.labels),
+      JSON.stringify(i.annotations),
+      i.groupKey,
+      i.externalURL,
+      i.firing,
+      i.total,
+      i.updatedAt,
+      i.resolvedAt,
+      i.acknowledgedBy,
+      i.acknowledgedAt,
+      i.truncatedAlerts ?? 0,
+      i.id,
+    );
   }
 
   upsertAlerts(incidentId: number, alerts: readonly AlertEvent[], now: number): void {
@@ -320,7 +391,17 @@ export class SqliteStore implements IncidentStore, RequestStore {
          generator_url = excluded.generator_url, updated_at = excluded.updated_at, reconciled = 0`,
     );
     for (const a of alerts) {
-      s.run(incidentId, a.fingerprint, a.status, a.labelsJson ?? JSON.stringify(a.labels), a.annotationsJson ?? JSON.stringify(a.annotations), a.startsAt, a.endsAt, a.generatorURL, now);
+      s.run(
+        incidentId,
+        a.fingerprint,
+        a.status,
+        a.labelsJson ?? JSON.stringify(a.labels),
+        a.annotationsJson ?? JSON.stringify(a.annotations),
+        a.startsAt,
+        a.endsAt,
+        a.generatorURL,
+        now,
+      );
     }
   }
 
@@ -333,7 +414,11 @@ export class SqliteStore implements IncidentStore, RequestStore {
       `SELECT a.*, i.key AS incident_key, i.cluster AS incident_cluster FROM alerts a JOIN incidents i ON i.id = a.incident_id
        WHERE a.reconciled = 1 AND a.status = 'resolved' AND a.updated_at >= ?`,
     ).all(resolvedSince) as Row[];
-    return [...firing, ...reconciled].map((r) => ({ ...toAlert(r), incidentKey: r.incident_key as string, cluster: (r.incident_cluster as string | null) ?? null }));
+    return [...firing, ...reconciled].map((r) => ({
+      ...toAlert(r),
+      incidentKey: r.incident_key as string,
+      cluster: (r.incident_cluster as string | null) ?? null,
+    }));
   }
 
   markReconciled(incidentId: number, fingerprints: readonly string[]): void {
@@ -367,7 +452,10 @@ export class SqliteStore implements IncidentStore, RequestStore {
 
   countIncidentsByStatus(): Record<IncidentStatus, number> {
     const out: Record<IncidentStatus, number> = { firing: 0, acknowledged: 0, resolved: 0 };
-    for (const r of this.stmt('SELECT status, count(*) AS n FROM incidents GROUP BY status').all() as { status: IncidentStatus; n: number }[]) {
+    for (const r of this.stmt('SELECT status, count(*) AS n FROM incidents GROUP BY status').all() as {
+      status: IncidentStatus;
+      n: number;
+    }[]) {
       out[r.status] = r.n;
     }
     return out;
@@ -375,7 +463,11 @@ export class SqliteStore implements IncidentStore, RequestStore {
 
   /** Incidents per cluster and status (cluster null: no configured cluster claims them), for /metrics. */
   countIncidentsByCluster(): { cluster: string | null; status: IncidentStatus; n: number }[] {
-    return this.stmt('SELECT cluster, status, count(*) AS n FROM incidents GROUP BY cluster, status').all() as { cluster: string | null; status: IncidentStatus; n: number }[];
+    return this.stmt('SELECT cluster, status, count(*) AS n FROM incidents GROUP BY cluster, status').all() as {
+      cluster: string | null;
+      status: IncidentStatus;
+      n: number;
+    }[];
   }
 
   alertsOf(incidentId: number): StoredAlert[] {
@@ -408,8 +500,14 @@ export class SqliteStore implements IncidentStore, RequestStore {
   *auditRows(filter: { sinceTs?: number; incidentId?: number } = {}): Generator<AuditRecord> {
     const clauses: string[] = [];
     const params: unknown[] = [];
-    if (filter.sinceTs !== undefined) { clauses.push('ts >= ?'); params.push(filter.sinceTs); }
-    if (filter.incidentId !== undefined) { clauses.push('incident_id = ?'); params.push(filter.incidentId); }
+    if (filter.sinceTs !== undefined) {
+      clauses.push('ts >= ?');
+      params.push(filter.sinceTs);
+    }
+    if (filter.incidentId !== undefined) {
+      clauses.push('incident_id = ?');
+      params.push(filter.incidentId);
+    }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     for (const r of this.db.prepare(`SELECT * FROM audit ${where} ORDER BY seq`).iterate(...params)) yield toAudit(r as Row);
   }
@@ -434,19 +532,28 @@ export class SqliteStore implements IncidentStore, RequestStore {
   }
 
   enqueue(entry: OutboxEntry, now: number): void {
-    this.stmt('INSERT INTO outbox (kind, incident_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)')
-      .run(entry.kind, entry.incidentId, JSON.stringify(entry.payload), now, now);
+    this.stmt('INSERT INTO outbox (kind, incident_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(
+      entry.kind,
+      entry.incidentId,
+      JSON.stringify(entry.payload),
+      now,
+      now,
+    );
   }
 
   /** Pending outbox rows and the age of the oldest, for /metrics. */
   outboxDepth(now: number): { depth: number; oldestAgeMs: number } {
-    const r = this.stmt('SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE done_at IS NULL').get() as { n: number; oldest: number | null };
+    const r = this.stmt('SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE done_at IS NULL').get() as {
+      n: number;
+      oldest: number | null;
+    };
     return { depth: r.n, oldestAgeMs: r.oldest === null ? 0 : Math.max(0, now - r.oldest) };
   }
 
   setMeta(key: string, value: string, now: number): void {
-    this.stmt('INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-      .run(key, value, now);
+    this.stmt(
+      'INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    ).run(key, value, now);
   }
 
   getMeta(key: string): { value: string; updatedAt: number } | null {
@@ -459,9 +566,30 @@ export class SqliteStore implements IncidentStore, RequestStore {
       `INSERT INTO action_requests (id, action, risk, namespace, deployment, params, requester, requester_groups, source, incident_id, reason, dry_run, state,
          created_at, expires_at, updated_at, decided_by, decided_source, decided_at, decision_reason, result, cluster)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(r.id, r.action, r.risk, r.target.namespace, r.target.deployment, JSON.stringify(r.params), r.requester, JSON.stringify(r.requesterGroups), r.source, r.incidentId, r.reason,
-      r.dryRun ? JSON.stringify(r.dryRun) : null, r.state, r.createdAt, r.expiresAt, r.updatedAt, r.decidedBy, r.decidedSource, r.decidedAt,
-      r.decisionReason, r.result ? JSON.stringify(r.result) : null, r.target.cluster ?? DEFAULT_CLUSTER);
+    ).run(
+      r.id,
+      r.action,
+      r.risk,
+      r.target.namespace,
+      r.target.deployment,
+      JSON.stringify(r.params),
+      r.requester,
+      JSON.stringify(r.requesterGroups),
+      r.source,
+      r.incidentId,
+      r.reason,
+      r.dryRun ? JSON.stringify(r.dryRun) : null,
+      r.state,
+      r.createdAt,
+      r.expiresAt,
+      r.updatedAt,
+      r.decidedBy,
+      r.decidedSource,
+      r.decidedAt,
+      r.decisionReason,
+      r.result ? JSON.stringify(r.result) : null,
+      r.target.cluster ?? DEFAULT_CLUSTER,
+    );
   }
 
   getRequest(id: string): ActionRequest | null {
@@ -476,33 +604,68 @@ export class SqliteStore implements IncidentStore, RequestStore {
       clauses.push(`state IN (${filter.states.map(() => '?').join(',')})`);
       params.push(...filter.states);
     }
-    if (filter.incidentId !== undefined) { clauses.push('incident_id = ?'); params.push(filter.incidentId); }
+    if (filter.incidentId !== undefined) {
+      clauses.push('incident_id = ?');
+      params.push(filter.incidentId);
+    }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const limit = filter.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
-    return (this.db.prepare(`SELECT * FROM action_requests ${where} ORDER BY created_at, id ${limit}`).all(...params) as Row[]).map(toRequest);
+    return (this.db.prepare(`SELECT * FROM action_requests ${where} ORDER BY created_at, id ${limit}`).all(...params) as Row[]).map(
+      toRequest,
+    );
   }
 
-  transitionRequest(id: string, from: RequestState, to: RequestState, now: number, f: TransitionFields = {}, notExpiredAt?: number): boolean {
+  transitionRequest(
+    id: string,
+    from: RequestState,
+    to: RequestState,
+    now: number,
+    f: TransitionFields = {},
+    notExpiredAt?: number,
+  ): boolean {
     // One guarded UPDATE: whoever changes the row first wins, in any process; the rest see 0 changes.
     const r = this.stmt(
       `UPDATE action_requests SET state = ?, updated_at = ?,
          decided_by = coalesce(?, decided_by), decided_source = coalesce(?, decided_source), decided_at = coalesce(?, decided_at),
          decision_reason = coalesce(?, decision_reason), result = coalesce(?, result)
        WHERE id = ? AND state = ? AND (? IS NULL OR expires_at > ?)`,
-    ).run(to, now, f.decidedBy ?? null, f.decidedSource ?? null, f.decidedAt ?? null, f.decisionReason ?? null,
-      f.result ? JSON.stringify(f.result) : null, id, from, notExpiredAt ?? null, notExpiredAt ?? null);
+    ).run(
+      to,
+      now,
+      f.decidedBy ?? null,
+      f.decidedSource ?? null,
+      f.decidedAt ?? null,
+      f.decisionReason ?? null,
+      f.result ? JSON.stringify(f.result) : null,
+      id,
+      from,
+      notExpiredAt ?? null,
+      notExpiredAt ?? null,
+    );
     return r.changes === 1;
   }
 
   recordApproval(a: ApprovalRecord): void {
-    this.stmt('INSERT INTO approvals (request_id, actor, source, decision, outcome, reason, ts) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(a.requestId, a.actor, a.source, a.decision, a.outcome, a.reason, a.ts);
+    this.stmt('INSERT INTO approvals (request_id, actor, source, decision, outcome, reason, ts) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      a.requestId,
+      a.actor,
+      a.source,
+      a.decision,
+      a.outcome,
+      a.reason,
+      a.ts,
+    );
   }
 
   approvalsOf(requestId: string): ApprovalRecord[] {
     return (this.stmt('SELECT * FROM approvals WHERE request_id = ? ORDER BY id').all(requestId) as Row[]).map((r) => ({
-      requestId: r.request_id as string, actor: r.actor as string, source: r.source as AuditSource, decision: r.decision as 'approve' | 'deny',
-      outcome: r.outcome as 'accepted' | 'refused', reason: (r.reason as string | null) ?? null, ts: r.ts as number,
+      requestId: r.request_id as string,
+      actor: r.actor as string,
+      source: r.source as AuditSource,
+      decision: r.decision as 'approve' | 'deny',
+      outcome: r.outcome as 'accepted' | 'refused',
+      reason: (r.reason as string | null) ?? null,
+      ts: r.ts as number,
     }));
   }
 }

@@ -18,9 +18,16 @@ export async function ingestFile(globals: GlobalOptions, file: string, opts: { j
   try {
     const who = terminalIdentity(loaded.config.users);
     const result = ingestDelivery(rt.ingest, delivery, raw, { source: 'cli', actor: who.actor, auditSource: 'cli' });
-    logOf(globals).debug({ deliveryId: result.deliveryId, outcome: result.outcome, incidents: result.incidents.length }, 'delivery ingested');
+    logOf(globals).debug(
+      { deliveryId: result.deliveryId, outcome: result.outcome, incidents: result.incidents.length },
+      'delivery ingested',
+    );
     out.result(opts, result, () => {
-      const parts = result.incidents.map((i) => (i.id === null ? `no incident (${i.action})` : `incident ${i.id} ${i.action === 'none' ? 'unchanged' : i.action === 'open' ? 'opened' : i.action === 'reopen' ? 'reopened' : 'updated'} (${i.status})`));
+      const parts = result.incidents.map((i) =>
+        i.id === null
+          ? `no incident (${i.action})`
+          : `incident ${i.id} ${i.action === 'none' ? 'unchanged' : i.action === 'open' ? 'opened' : i.action === 'reopen' ? 'reopened' : 'updated'} (${i.status})`,
+      );
       return `Delivery ${result.deliveryId}: ${result.alerts.firing} firing, ${result.alerts.resolved} resolved; ${parts.join(', ') || 'no alerts'}.`;
     });
   } finally {

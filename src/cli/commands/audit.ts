@@ -18,11 +18,16 @@ export function parseSince(text: string | undefined, now: number): number | unde
   const ago = parseDuration(text);
   if (ago !== null) return now - ago;
   const at = ISO_TIME.test(text.trim()) ? Date.parse(text.trim()) : NaN;
-  if (Number.isNaN(at)) throw new ChatopsError('usage', `--since ${JSON.stringify(text)} is neither a time (2026-11-26T03:00:00Z) nor a duration (2h).`);
+  if (Number.isNaN(at))
+    throw new ChatopsError('usage', `--since ${JSON.stringify(text)} is neither a time (2026-11-26T03:00:00Z) nor a duration (2h).`);
   return at;
 }
 
-export function listAudit(globals: GlobalOptions, opts: { since?: string; incident?: number; json?: boolean; limit?: number }, out: Output): void {
+export function listAudit(
+  globals: GlobalOptions,
+  opts: { since?: string; incident?: number; json?: boolean; limit?: number },
+  out: Output,
+): void {
   const rt = openExisting(globals);
   try {
     const sinceTs = parseSince(opts.since, rt.clock.now());
@@ -39,7 +44,9 @@ export function listAudit(globals: GlobalOptions, opts: { since?: string; incide
     }
     for (const r of rows) {
       if (out.closed) return;
-      out.text(`${r.seq}\t${new Date(r.ts).toISOString()}\t${clean(r.actor)}\t${r.source}\t${r.action}\t${r.result}\t${r.incidentId ?? '-'}\t${clean(r.target ?? '-')}`);
+      out.text(
+        `${r.seq}\t${new Date(r.ts).toISOString()}\t${clean(r.actor)}\t${r.source}\t${r.action}\t${r.result}\t${r.incidentId ?? '-'}\t${clean(r.target ?? '-')}`,
+      );
     }
   } finally {
     rt.close();
@@ -55,14 +62,20 @@ export function verifyAudit(globals: GlobalOptions, opts: { json?: boolean }, ou
     try {
       anchor = readAnchor(where);
     } catch (e) {
-      throw new ChatopsError('unavailable', `The audit anchor ${where} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): fix its permissions, or move it aside to verify without it.`);
+      throw new ChatopsError(
+        'unavailable',
+        `The audit anchor ${where} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): fix its permissions, or move it aside to verify without it.`,
+      );
     }
     const verdict = checkAnchor(verifyChain(rt.store.auditRows()), anchor, (seq) => rt.store.auditHash(seq));
     logOf(globals).debug({ verdict, anchor: where }, 'audit chain verified');
     // With --json the verdict is the document, broken or not; the sentence still goes to stderr.
-    if (opts.json) out.json({ ...verdict, anchor: anchor ? { path: where, seq: anchor.seq, hash: anchor.hash, writtenAt: anchor.writtenAt } : null });
+    if (opts.json)
+      out.json({ ...verdict, anchor: anchor ? { path: where, seq: anchor.seq, hash: anchor.hash, writtenAt: anchor.writtenAt } : null });
     if (verdict.ok) {
-      const anchored = anchor ? `; it holds row ${anchor.seq} as anchored in ${where}` : `; no anchor at ${where} yet (the chatops account writes it)`;
+      const anchored = anchor
+        ? `; it holds row ${anchor.seq} as anchored in ${where}`
+        : `; no anchor at ${where} yet (the chatops account writes it)`;
       if (!opts.json) out.text(`Audit chain intact: ${verdict.rows} rows, head ${verdict.head.slice(0, 16)}${anchored}.`);
       return EXIT.ok;
     }

@@ -68,12 +68,20 @@ export const checkDatabase: Check = async ({ config }) => {
       store.transaction(() => store.setMeta('config.check', new Date().toISOString(), Date.now()));
       const mode = fs.statSync(file).mode & 0o777;
       if (mode & 0o007) return { name, ok: false, detail: `${file} is readable by everyone (mode ${mode.toString(8)}): chmod 600 it` };
-      return { name, ok: true, detail: `${file} (mode ${mode.toString(8).padStart(4, '0')}, schema ${store.db.pragma('user_version', { simple: true })})` };
+      return {
+        name,
+        ok: true,
+        detail: `${file} (mode ${mode.toString(8).padStart(4, '0')}, schema ${store.db.pragma('user_version', { simple: true })})`,
+      };
     } finally {
       store.close();
     }
   } catch (e) {
-    return { name, ok: false, detail: `cannot write ${file} (${(e as { code?: string }).code ?? reason(e)}): run as the chatops account or fix store.path` };
+    return {
+      name,
+      ok: false,
+      detail: `cannot write ${file} (${(e as { code?: string }).code ?? reason(e)}): run as the chatops account or fix store.path`,
+    };
   }
 };
 
@@ -113,9 +121,19 @@ export const checkWebhookPort: Check = async ({ config }) => {
         return;
       }
       const daemon = runningDaemonOn(config.store.path, port);
-      resolve(daemon
-        ? { name, ok: true, detail: `${host}:${port} is held by the running chatops daemon${Number.isNaN(daemon.pid) ? '' : ` (pid ${daemon.pid})`} on this database, as expected` }
-        : { name, ok: false, detail: `${host}:${port} is in use by another program (no chatops daemon on ${config.store.path} holds it): stop that program or set webhook.listen / CHATOPS_LISTEN` });
+      resolve(
+        daemon
+          ? {
+              name,
+              ok: true,
+              detail: `${host}:${port} is held by the running chatops daemon${Number.isNaN(daemon.pid) ? '' : ` (pid ${daemon.pid})`} on this database, as expected`,
+            }
+          : {
+              name,
+              ok: false,
+              detail: `${host}:${port} is in use by another program (no chatops daemon on ${config.store.path} holds it): stop that program or set webhook.listen / CHATOPS_LISTEN`,
+            },
+      );
     });
     srv.listen(port, host, () => srv.close(() => resolve({ name, ok: true, detail: `${host}:${port} is free` })));
   });
@@ -138,49 +156,89 @@ function scopeCheck(granted: string | null): CheckResult | null {
   const have = new Set(granted.split(',').map((s) => s.trim()));
   const missing = BOT_SCOPES.filter((s) => !have.has(s));
   return missing.length
-    ? { name: 'slack scopes', ok: false, detail: `the bot token lacks ${missing.join(', ')}${missing.includes('files:write') ? ' (graphs cannot be posted)' : ''}: add them under OAuth & Permissions (or re-create the app from config/slack-app-manifest.yaml) and reinstall` }
+    ? {
+        name: 'slack scopes',
+        ok: false,
+        detail: `the bot token lacks ${missing.join(', ')}${missing.includes('files:write') ? ' (graphs cannot be posted)' : ''}: add them under OAuth & Permissions (or re-create the app from config/slack-app-manifest.yaml) and reinstall`,
+      }
     : { name: 'slack scopes', ok: true, detail: BOT_SCOPES.join(', ') };
 }
 
 export const checkSlack: Check = async ({ config, secrets }) => {
   const bot = secrets.slackBotToken;
   const app = secrets.slackAppToken;
-  if (!bot && !app) return { name: 'slack', ok: true, skipped: true, detail: 'off (set SLACK_BOT_TOKEN and SLACK_APP_TOKEN to post incidents)' };
+  if (!bot && !app)
+    return { name: 'slack', ok: true, skipped: true, detail: 'off (set SLACK_BOT_TOKEN and SLACK_APP_TOKEN to post incidents)' };
   const apiUrl = config.slack.api_url ?? 'https://slack.com/api/';
   const results: CheckResult[] = [];
-  if (!bot?.startsWith('xoxb-')) results.push({ name: 'slack bot token', ok: false, detail: 'SLACK_BOT_TOKEN is missing or not a bot token (xoxb-…): copy it from OAuth & Permissions' });
+  if (!bot?.startsWith('xoxb-'))
+    results.push({
+      name: 'slack bot token',
+      ok: false,
+      detail: 'SLACK_BOT_TOKEN is missing or not a bot token (xoxb-…): copy it from OAuth & Permissions',
+    });
   else {
     try {
       const r = await slackCall(apiUrl, 'auth.test', bot);
-      results.push(r.ok
-        ? { name: 'slack bot token', ok: true, detail: `auth.test: bot ${r.user ?? r.user_id} in ${r.team ?? r.team_id}` }
-        : { name: 'slack bot token', ok: false, detail: `auth.test says ${r.error}: reinstall the app and update SLACK_BOT_TOKEN` });
+      results.push(
+        r.ok
+          ? { name: 'slack bot token', ok: true, detail: `auth.test: bot ${r.user ?? r.user_id} in ${r.team ?? r.team_id}` }
+          : { name: 'slack bot token', ok: false, detail: `auth.test says ${r.error}: reinstall the app and update SLACK_BOT_TOKEN` },
+      );
       const scopes = r.ok ? scopeCheck(r.scopes) : null;
       if (scopes) results.push(scopes);
     } catch (e) {
       results.push({ name: 'slack bot token', ok: false, detail: `auth.test failed (${reason(e)}): check network access to ${apiUrl}` });
     }
   }
-  if (!app?.startsWith('xapp-')) results.push({ name: 'slack app token', ok: false, detail: 'SLACK_APP_TOKEN is missing or not an app-level token (xapp-…): create one with connections:write under Basic Information' });
+  if (!app?.startsWith('xapp-'))
+    results.push({
+      name: 'slack app token',
+      ok: false,
+      detail: 'SLACK_APP_TOKEN is missing or not an app-level token (xapp-…): create one with connections:write under Basic Information',
+    });
   else {
     try {
       const r = await slackCall(apiUrl, 'apps.connections.open', app);
-      results.push(r.ok
-        ? { name: 'slack app token', ok: true, detail: 'apps.connections.open: Socket Mode available' }
-        : { name: 'slack app token', ok: false, detail: `apps.connections.open says ${r.error}: enable Socket Mode and give the app token connections:write` });
+      results.push(
+        r.ok
+          ? { name: 'slack app token', ok: true, detail: 'apps.connections.open: Socket Mode available' }
+          : {
+              name: 'slack app token',
+              ok: false,
+              detail: `apps.connections.open says ${r.error}: enable Socket Mode and give the app token connections:write`,
+            },
+      );
     } catch (e) {
       results.push({ name: 'slack app token', ok: false, detail: `apps.connections.open failed (${reason(e)})` });
     }
   }
-  const channels = [...new Set([config.slack.channel, ...config.slack.routes.map((r) => r.channel)].filter((c): c is string => Boolean(c)))];
-  if (channels.length === 0) results.push({ name: 'slack channels', ok: false, detail: 'no channel: set SLACK_CHANNEL (or slack.channel) to the channel id incidents go to' });
+  const channels = [
+    ...new Set([config.slack.channel, ...config.slack.routes.map((r) => r.channel)].filter((c): c is string => Boolean(c))),
+  ];
+  if (channels.length === 0)
+    results.push({
+      name: 'slack channels',
+      ok: false,
+      detail: 'no channel: set SLACK_CHANNEL (or slack.channel) to the channel id incidents go to',
+    });
   for (const channel of bot?.startsWith('xoxb-') ? channels : []) {
     if (!bot) break;
     try {
       const r = await slackCall(apiUrl, 'conversations.info', bot, { channel });
-      results.push(r.ok
-        ? { name: `slack channel ${channel}`, ok: true, detail: `#${r.channel?.name ?? channel}${r.channel?.is_member === false ? ' (not a member yet: /invite the app)' : ''}` }
-        : { name: `slack channel ${channel}`, ok: false, detail: `conversations.info says ${r.error}: check the channel id and invite the app` });
+      results.push(
+        r.ok
+          ? {
+              name: `slack channel ${channel}`,
+              ok: true,
+              detail: `#${r.channel?.name ?? channel}${r.channel?.is_member === false ? ' (not a member yet: /invite the app)' : ''}`,
+            }
+          : {
+              name: `slack channel ${channel}`,
+              ok: false,
+              detail: `conversations.info says ${r.error}: check the channel id and invite the app`,
+            },
+      );
     } catch (e) {
       results.push({ name: `slack channel ${channel}`, ok: false, detail: `conversations.info failed (${reason(e)})` });
     }
@@ -192,7 +250,11 @@ export const checkSlack: Check = async ({ config, secrets }) => {
 function keysOf(cluster: ClusterConfig): { prometheus: string; alertmanager: string; kubernetes: string } {
   return cluster.name === DEFAULT_CLUSTER
     ? { prometheus: 'PROMETHEUS_URL', alertmanager: 'ALERTMANAGER_URL', kubernetes: 'kubernetes.enabled: true' }
-    : { prometheus: `clusters[${cluster.name}].prometheus.url`, alertmanager: `clusters[${cluster.name}].alertmanager.url`, kubernetes: `clusters[${cluster.name}].kubernetes` };
+    : {
+        prometheus: `clusters[${cluster.name}].prometheus.url`,
+        alertmanager: `clusters[${cluster.name}].alertmanager.url`,
+        kubernetes: `clusters[${cluster.name}].kubernetes`,
+      };
 }
 
 async function checkPrometheus(cluster: ClusterConfig): Promise<CheckResult> {
@@ -202,7 +264,8 @@ async function checkPrometheus(cluster: ClusterConfig): Promise<CheckResult> {
   if (!url) return { name, ok: true, skipped: true, detail: `not configured (set ${key} to enrich alerts)` };
   try {
     const r = await getJson(new URL('api/v1/status/buildinfo', url.endsWith('/') ? url : `${url}/`).toString());
-    if (r.status === 200 && r.body?.status === 'success') return { name, ok: true, detail: `${url} (Prometheus ${r.body.data?.version ?? '?'})` };
+    if (r.status === 200 && r.body?.status === 'success')
+      return { name, ok: true, detail: `${url} (Prometheus ${r.body.data?.version ?? '?'})` };
     return { name, ok: false, detail: `${url} answered ${r.status} to /api/v1/status/buildinfo: check ${key} points at Prometheus itself` };
   } catch (e) {
     return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ${key} and that Prometheus runs` };
@@ -215,15 +278,22 @@ async function checkAlertmanager(cluster: ClusterConfig): Promise<CheckResult[]>
   const key = keysOf(cluster).alertmanager;
   if (urls.length === 0) return [{ name, ok: true, skipped: true, detail: `not configured (set ${key} for silences and reconciliation)` }];
   // Every instance of an HA pair: reconciliation asks each.
-  return Promise.all(urls.map(async (url): Promise<CheckResult> => {
-    try {
-      const r = await getJson(new URL('api/v2/status', url.endsWith('/') ? url : `${url}/`).toString());
-      if (r.status === 200 && r.body?.versionInfo) return { name, ok: true, detail: `${url} (Alertmanager ${r.body.versionInfo.version ?? '?'}, cluster ${r.body.cluster?.status ?? '?'})` };
-      return { name, ok: false, detail: `${url} answered ${r.status} to /api/v2/status: check ${key}` };
-    } catch (e) {
-      return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ${key} and that Alertmanager runs` };
-    }
-  }));
+  return Promise.all(
+    urls.map(async (url): Promise<CheckResult> => {
+      try {
+        const r = await getJson(new URL('api/v2/status', url.endsWith('/') ? url : `${url}/`).toString());
+        if (r.status === 200 && r.body?.versionInfo)
+          return {
+            name,
+            ok: true,
+            detail: `${url} (Alertmanager ${r.body.versionInfo.version ?? '?'}, cluster ${r.body.cluster?.status ?? '?'})`,
+          };
+        return { name, ok: false, detail: `${url} answered ${r.status} to /api/v2/status: check ${key}` };
+      } catch (e) {
+        return { name, ok: false, detail: `${url} unreachable (${reason(e)}): check ${key} and that Alertmanager runs` };
+      }
+    }),
+  );
 }
 
 /**
@@ -233,13 +303,15 @@ async function checkAlertmanager(cluster: ClusterConfig): Promise<CheckResult[]>
  */
 async function checkKubernetes(loaded: LoadedConfig, cluster: ClusterConfig): Promise<CheckResult[]> {
   const { config } = loaded;
-  if (!cluster.kubernetes) return [{ name: 'kubernetes', ok: true, skipped: true, detail: `off (set ${keysOf(cluster).kubernetes} to run remediation)` }];
+  if (!cluster.kubernetes)
+    return [{ name: 'kubernetes', ok: true, skipped: true, detail: `off (set ${keysOf(cluster).kubernetes} to run remediation)` }];
   const { lazyExecutor } = await import('../../app.js');
   const { CATALOGUE, riskRank } = await import('../../core/actions.js');
   const { policyFor, policyFromConfig } = await import('../../core/policy.js');
   const policy = policyFor(policyFromConfig(config.policy, config.clusters), cluster.name);
   const where = cluster.name === DEFAULT_CLUSTER ? 'policy.namespaces' : `cluster ${cluster.name}'s policy.namespaces`;
-  if (policy.namespaces.length === 0) return [{ name: 'kubernetes', ok: true, skipped: true, detail: `${where} is empty: no action may touch any namespace` }];
+  if (policy.namespaces.length === 0)
+    return [{ name: 'kubernetes', ok: true, skipped: true, detail: `${where} is empty: no action may touch any namespace` }];
   let executor;
   try {
     executor = await lazyExecutor(loaded, cluster)();
@@ -249,19 +321,27 @@ async function checkKubernetes(loaded: LoadedConfig, cluster: ClusterConfig): Pr
   const actions = Object.values(CATALOGUE).filter((a) => a.targetKind === 'deployment' && riskRank(a.risk) <= riskRank(policy.maxRisk));
   const permissions = actions.flatMap((a) => a.permissions);
   // Every namespace at once: a cluster whose API hangs costs one request timeout, not one per namespace.
-  return Promise.all(policy.namespaces.map(async (namespace): Promise<CheckResult> => {
-    const pre = await executor.checkPermissions(permissions, { namespace, deployment: '' });
-    return pre.allowed
-      ? { name: `kubernetes ${namespace}`, ok: true, detail: `may run ${actions.map((a) => a.name).join(', ')} (policy.max_risk ${policy.maxRisk})` }
-      : { name: `kubernetes ${namespace}`, ok: false, detail: pre.reason };
-  }));
+  return Promise.all(
+    policy.namespaces.map(async (namespace): Promise<CheckResult> => {
+      const pre = await executor.checkPermissions(permissions, { namespace, deployment: '' });
+      return pre.allowed
+        ? {
+            name: `kubernetes ${namespace}`,
+            ok: true,
+            detail: `may run ${actions.map((a) => a.name).join(', ')} (policy.max_risk ${policy.maxRisk})`,
+          }
+        : { name: `kubernetes ${namespace}`, ok: false, detail: pre.reason };
+    }),
+  );
 }
 
 /** How a cluster recognises its incidents, for the head of its block. */
 function recognised(cluster: ClusterConfig): string {
   const labels = Object.entries(cluster.match.labels).map(([k, v]) => `${k}="${v}"`);
   const urls = cluster.match.externalURLs;
-  return [labels.length ? `alerts labelled ${labels.join(', ')}` : '', urls.length ? `from Alertmanager ${urls.join(' or ')}` : ''].filter(Boolean).join(' ');
+  return [labels.length ? `alerts labelled ${labels.join(', ')}` : '', urls.length ? `from Alertmanager ${urls.join(' or ')}` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 /**
@@ -271,10 +351,12 @@ function recognised(cluster: ClusterConfig): string {
  */
 export const checkClusters: Check = async (loaded) => {
   const all = clusterConfigs(loaded.config);
-  const blocks = await Promise.all(all.map(async (cluster) => {
-    const results = [await checkPrometheus(cluster), ...(await checkAlertmanager(cluster)), ...(await checkKubernetes(loaded, cluster))];
-    return loaded.config.clusters ? results.map((r) => ({ ...r, cluster: cluster.name, recognised: recognised(cluster) })) : results;
-  }));
+  const blocks = await Promise.all(
+    all.map(async (cluster) => {
+      const results = [await checkPrometheus(cluster), ...(await checkAlertmanager(cluster)), ...(await checkKubernetes(loaded, cluster))];
+      return loaded.config.clusters ? results.map((r) => ({ ...r, cluster: cluster.name, recognised: recognised(cluster) })) : results;
+    }),
+  );
   return blocks.flat();
 };
 
@@ -304,7 +386,10 @@ export async function configCheck(globals: GlobalOptions, opts: { json?: boolean
     io.result(opts, { ok: false, checks: [result] }, () => `✗ ${result.name}: ${result.detail}`);
     return EXIT.usage;
   }
-  const results: CheckResult[] = [{ name: 'configuration', ok: true, detail: loaded.file ? `${loaded.file} is valid` : 'embedded defaults (no config file)' }, ...(await runChecks(loaded))];
+  const results: CheckResult[] = [
+    { name: 'configuration', ok: true, detail: loaded.file ? `${loaded.file} is valid` : 'embedded defaults (no config file)' },
+    ...(await runChecks(loaded)),
+  ];
   const ok = results.every((r) => r.ok);
   logOf(globals).debug({ checks: results.length, failed: results.filter((r) => !r.ok).map((r) => r.name) }, 'checks done');
   io.result(opts, { ok, checks: results }, () => checkText(results));

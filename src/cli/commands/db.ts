@@ -17,7 +17,10 @@ function entryAt(p: string): string | null {
     st = fs.lstatSync(p);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new ChatopsError('usage', `Cannot check ${p} (${(e as NodeJS.ErrnoException).code}): choose a backup path in a directory you may read.`);
+    throw new ChatopsError(
+      'usage',
+      `Cannot check ${p} (${(e as NodeJS.ErrnoException).code}): choose a backup path in a directory you may read.`,
+    );
   }
   if (!st.isSymbolicLink()) return 'a file';
   const to = fs.readlinkSync(p);
@@ -30,11 +33,20 @@ function entryAt(p: string): string | null {
  * planted at `<file>-journal` would otherwise make SQLite create a file wherever it points).
  */
 function refuseExisting(file: string, target: string): void {
-  for (const [p, what] of [[target, 'the backup path'], [`${target}-journal`, "the backup's journal path"], [`${target}-wal`, "the backup's WAL path"], [`${target}-shm`, "the backup's shared-memory path"]] as const) {
+  for (const [p, what] of [
+    [target, 'the backup path'],
+    [`${target}-journal`, "the backup's journal path"],
+    [`${target}-wal`, "the backup's WAL path"],
+    [`${target}-shm`, "the backup's shared-memory path"],
+  ] as const) {
     const there = entryAt(p);
     if (!there) continue;
-    if (p === target && there === 'a file') throw new ChatopsError('usage', `${file} already exists: choose a new file name (a backup never overwrites).`);
-    throw new ChatopsError('usage', `${what} ${p} is already taken by ${there}: a backup never overwrites nor writes through a link; remove it or choose another file name.`);
+    if (p === target && there === 'a file')
+      throw new ChatopsError('usage', `${file} already exists: choose a new file name (a backup never overwrites).`);
+    throw new ChatopsError(
+      'usage',
+      `${what} ${p} is already taken by ${there}: a backup never overwrites nor writes through a link; remove it or choose another file name.`,
+    );
   }
 }
 
@@ -54,13 +66,20 @@ export async function backupDatabase(globals: GlobalOptions, file: string, io: O
     try {
       fs.closeSync(fs.openSync(target, 'wx', 0o600));
     } catch (e) {
-      throw new ChatopsError('usage', `Cannot create ${file} (${(e as NodeJS.ErrnoException).code}): choose a new file name in a directory you may write.`);
+      throw new ChatopsError(
+        'usage',
+        `Cannot create ${file} (${(e as NodeJS.ErrnoException).code}): choose a new file name in a directory you may write.`,
+      );
     }
     try {
       await rt.store.db.backup(target);
     } catch (e) {
       fs.rmSync(target, { force: true });
-      throw new ChatopsError('unavailable', `The backup to ${file} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check free space and permissions there, then try again.`, { cause: e });
+      throw new ChatopsError(
+        'unavailable',
+        `The backup to ${file} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check free space and permissions there, then try again.`,
+        { cause: e },
+      );
     }
     logOf(globals).debug({ from: rt.store.path, to: target }, 'online backup written');
   } finally {
@@ -79,9 +98,13 @@ export async function backupDatabase(globals: GlobalOptions, file: string, io: O
   try {
     const verdict = verifyChain(copy.auditRows());
     const incidents = Object.values(copy.countIncidentsByStatus()).reduce((a, b) => a + b, 0);
-    io.text(`Backup written to ${file}: ${fs.statSync(target).size} bytes, ${incidents} incidents, audit chain ${verdict.ok ? `intact (${verdict.rows} rows)` : `BROKEN at row ${verdict.badSeq}`}.`);
+    io.text(
+      `Backup written to ${file}: ${fs.statSync(target).size} bytes, ${incidents} incidents, audit chain ${verdict.ok ? `intact (${verdict.rows} rows)` : `BROKEN at row ${verdict.badSeq}`}.`,
+    );
     if (!verdict.ok) {
-      io.error(`the backup's audit chain is broken at row ${verdict.badSeq} (${verdict.reason}), so the database's own chain is too: run 'chatops audit verify', find who changed the database, and keep older backups.`);
+      io.error(
+        `the backup's audit chain is broken at row ${verdict.badSeq} (${verdict.reason}), so the database's own chain is too: run 'chatops audit verify', find who changed the database, and keep older backups.`,
+      );
       return EXIT.failed;
     }
     return EXIT.ok;

@@ -16,7 +16,10 @@ import { requestJson, requestLine } from './remediate.js';
 export function parseStatuses(text: string | undefined): IncidentStatus[] | undefined {
   if (text === undefined) return undefined;
   const out = new Set<IncidentStatus>();
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (part === 'open') {
       out.add('firing');
       out.add('acknowledged');
@@ -30,19 +33,27 @@ export function parseStatuses(text: string | undefined): IncidentStatus[] | unde
 }
 
 export function parseIncidentId(text: string): number {
-  if (!/^\d+$/.test(text)) throw new ChatopsError('usage', `${JSON.stringify(text)} is not an incident id: ids are numbers, see 'chatops incidents list'.`);
+  if (!/^\d+$/.test(text))
+    throw new ChatopsError('usage', `${JSON.stringify(text)} is not an incident id: ids are numbers, see 'chatops incidents list'.`);
   return Number(text);
 }
 
 /** `--cluster a,b`: cluster names (any name: a cluster no longer configured still has its incidents). */
 export function parseClusters(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new ChatopsError('usage', '--cluster needs a cluster name (or several, comma-separated).');
   return names;
 }
 
-export function listIncidents(globals: GlobalOptions, opts: { status?: string; cluster?: string; json?: boolean; limit?: number }, out: Output): void {
+export function listIncidents(
+  globals: GlobalOptions,
+  opts: { status?: string; cluster?: string; json?: boolean; limit?: number },
+  out: Output,
+): void {
   const statuses = parseStatuses(opts.status);
   const clusters = parseClusters(opts.cluster);
   const rt = openExisting(globals);
@@ -66,7 +77,12 @@ function clusterLine(rt: Runtime, incident: Incident): string | null {
   return found.ok ? found.cluster.name : `unknown: ${found.reason}`;
 }
 
-export async function showIncident(globals: GlobalOptions, idText: string, opts: { json?: boolean; graph?: boolean }, out: Output): Promise<void> {
+export async function showIncident(
+  globals: GlobalOptions,
+  idText: string,
+  opts: { json?: boolean; graph?: boolean },
+  out: Output,
+): Promise<void> {
   const id = parseIncidentId(idText);
   const rt = openExisting(globals);
   try {
@@ -78,8 +94,15 @@ export async function showIncident(globals: GlobalOptions, idText: string, opts:
     const extras = opts.json ? [] : await incidentExtrasText(rt, incident, alerts, opts.graph !== false);
     out.result(
       opts,
-      { ...incidentJson(incident), alerts: alerts.map(alertJson), alertList: alertListJson(incident, alerts), timeline: timeline.map(auditJson), requests: requests.map(requestJson) },
-      () => `${incidentDetail(incident, alerts, timeline, rt.clock.now(), clusterLine(rt, incident))}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}${extras.length ? `\n${extras.join('\n')}` : ''}`,
+      {
+        ...incidentJson(incident),
+        alerts: alerts.map(alertJson),
+        alertList: alertListJson(incident, alerts),
+        timeline: timeline.map(auditJson),
+        requests: requests.map(requestJson),
+      },
+      () =>
+        `${incidentDetail(incident, alerts, timeline, rt.clock.now(), clusterLine(rt, incident))}${requests.length > 0 ? `\n\nRequests:\n${requests.map(requestLine).join('\n')}` : ''}${extras.length ? `\n${extras.join('\n')}` : ''}`,
     );
   } finally {
     rt.close();
@@ -90,11 +113,20 @@ export async function showIncident(globals: GlobalOptions, idText: string, opts:
 async function incidentExtrasText(rt: Runtime, incident: Incident, alerts: readonly StoredAlert[], graph: boolean): Promise<string[]> {
   const { ExtrasStore } = await import('../../adapters/store/extras-store.js');
   const slo = (new ExtrasStore(rt.store).get(incident.id, 'slo')?.data as { lines?: SloLine[] } | null)?.lines ?? [];
-  const out = slo.length ? ['', 'SLO at stake:', ...slo.map((l) => `  ${clean(l.text)}${l.dashboard ? `  ${clean(l.dashboard)}` : ''}`)] : [];
+  const out = slo.length
+    ? ['', 'SLO at stake:', ...slo.map((l) => `  ${clean(l.text)}${l.dashboard ? `  ${clean(l.dashboard)}` : ''}`)]
+    : [];
   if (!graph) return out;
   const { incidentGraph } = await import('../incident-graph.js');
   const width = Math.min(120, Math.max(40, process.stdout.columns ?? 80));
-  return [...out, ...(await incidentGraph(rt.loaded.config.graphs, rt.clusters.prometheusOf(incident), incident, alerts, { width, height: 8, now: rt.clock.now() }))];
+  return [
+    ...out,
+    ...(await incidentGraph(rt.loaded.config.graphs, rt.clusters.prometheusOf(incident), incident, alerts, {
+      width,
+      height: 8,
+      now: rt.clock.now(),
+    })),
+  ];
 }
 
 const incidentView: OutcomeView<IncidentData> = { json: (d) => ({ incident: incidentJson(d.incident) }) };

@@ -19,9 +19,25 @@ import { iso } from '../../core/time.js';
 
 export function requestJson(r: ActionRequest) {
   return {
-    id: r.id, action: r.action, risk: r.risk, target: targetText(r.target), cluster: r.target.cluster ?? DEFAULT_CLUSTER, params: r.params, requester: r.requester, source: r.source,
-    incidentId: r.incidentId, reason: r.reason, state: r.state, dryRun: r.dryRun, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt),
-    decidedBy: r.decidedBy, decidedSource: r.decidedSource, decidedAt: iso(r.decidedAt), decisionReason: r.decisionReason, result: r.result,
+    id: r.id,
+    action: r.action,
+    risk: r.risk,
+    target: targetText(r.target),
+    cluster: r.target.cluster ?? DEFAULT_CLUSTER,
+    params: r.params,
+    requester: r.requester,
+    source: r.source,
+    incidentId: r.incidentId,
+    reason: r.reason,
+    state: r.state,
+    dryRun: r.dryRun,
+    createdAt: iso(r.createdAt),
+    expiresAt: iso(r.expiresAt),
+    decidedBy: r.decidedBy,
+    decidedSource: r.decidedSource,
+    decidedAt: iso(r.decidedAt),
+    decisionReason: r.decisionReason,
+    result: r.result,
   };
 }
 
@@ -34,12 +50,20 @@ export function requestLine(r: ActionRequest): string {
 
 export function parseRequestId(text: string): string {
   const id = text.trim().toLowerCase();
-  if (!/^r-[a-z2-7]{16}$/.test(id)) throw new ChatopsError('usage', `${JSON.stringify(text)} is not a request id: ids look like r-abcdefghijklmnop, see 'chatops approvals'.`);
+  if (!/^r-[a-z2-7]{16}$/.test(id))
+    throw new ChatopsError(
+      'usage',
+      `${JSON.stringify(text)} is not a request id: ids look like r-abcdefghijklmnop, see 'chatops approvals'.`,
+    );
   return id;
 }
 
 /** Progress on a terminal: one line rewritten in place with a bar; otherwise plain lines. */
-function progressPrinter(io: Output, opts: { json?: boolean; wait?: boolean }, tty: boolean): { onProgress: (e: ProgressEvent) => void; done: () => void } {
+function progressPrinter(
+  io: Output,
+  opts: { json?: boolean; wait?: boolean },
+  tty: boolean,
+): { onProgress: (e: ProgressEvent) => void; done: () => void } {
   if (!opts.wait) return { onProgress: () => {}, done: () => {} };
   const write = (s: string) => (opts.json ? io.note(s) : io.raw(s));
   let open = false;
@@ -107,23 +131,40 @@ const requestView: OutcomeView<RequestData> = {
 export function targetWithCluster(text: string, cluster: string | undefined): DeploymentTarget {
   const target = parseDeploymentTarget(text);
   if (cluster === undefined) return target;
-  if (!CLUSTER_NAME.test(cluster)) throw new ChatopsError('usage', `--cluster ${JSON.stringify(cluster)} is not a cluster name: see clusters: in the configuration.`);
+  if (!CLUSTER_NAME.test(cluster))
+    throw new ChatopsError('usage', `--cluster ${JSON.stringify(cluster)} is not a cluster name: see clusters: in the configuration.`);
   if (target.cluster !== undefined && target.cluster !== cluster) {
     throw new ChatopsError('usage', `${text} names cluster ${target.cluster} but --cluster says ${cluster}: give the cluster once.`);
   }
   return { ...target, cluster };
 }
 
-export async function remediate(globals: GlobalOptions, action: string, targetTextArg: string, opts: RemediateOptions, io: Output): Promise<number> {
+export async function remediate(
+  globals: GlobalOptions,
+  action: string,
+  targetTextArg: string,
+  opts: RemediateOptions,
+  io: Output,
+): Promise<number> {
   const target = targetWithCluster(targetTextArg, opts.cluster);
   // A remediation may be the first thing that touches the database on this host.
   const rt = open(globals, load(globals));
   const progress = progressPrinter(io, opts, io.isTTY && !opts.json);
   try {
-    const out = await rt.operator.request({
-      action, target, incidentId: opts.incident ?? null, reason: opts.reason ?? null,
-      params: { ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}), ...(opts.tail !== undefined ? { tailLines: opts.tail } : {}) },
-    }, actorOf(rt), { dryRunOnly: opts.dryRun, onProgress: progress.onProgress });
+    const out = await rt.operator.request(
+      {
+        action,
+        target,
+        incidentId: opts.incident ?? null,
+        reason: opts.reason ?? null,
+        params: {
+          ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+          ...(opts.tail !== undefined ? { tailLines: opts.tail } : {}),
+        },
+      },
+      actorOf(rt),
+      { dryRunOnly: opts.dryRun, onProgress: progress.onProgress },
+    );
     progress.done();
     if (out.kind !== 'pending' || !opts.wait || !out.data.request) return printOutcome(out, requestView, opts, io);
     // --wait: say what it waits for (on stderr with --json: stdout holds only the final
@@ -172,7 +213,9 @@ export function listApprovals(globals: GlobalOptions, opts: { json?: boolean; al
     for (const r of shown) {
       const left = r.state === 'pending' ? `expires in ${formatDuration(r.expiresAt - now)}` : r.state;
       const params = r.params.replicas !== undefined ? ` replicas=${r.params.replicas}` : '';
-      io.text(`${r.id}  ${r.action} ${targetText(r.target)}${params}  by ${clean(r.requester)} (${r.source})  ${left}${r.incidentId ? `  incident ${r.incidentId}` : ''}`);
+      io.text(
+        `${r.id}  ${r.action} ${targetText(r.target)}${params}  by ${clean(r.requester)} (${r.source})  ${left}${r.incidentId ? `  incident ${r.incidentId}` : ''}`,
+      );
       if (r.reason) io.text(`    reason: ${clean(r.reason)}`);
       if (r.dryRun) io.raw(`    dry run: ${clean(r.dryRun.summary)}\n${r.dryRun.changes.map((c) => `      ${clean(c)}\n`).join('')}`);
     }
@@ -181,13 +224,20 @@ export function listApprovals(globals: GlobalOptions, opts: { json?: boolean; al
   }
 }
 
-export async function decideRequest(globals: GlobalOptions, verdict: 'approve' | 'deny', idText: string, opts: { reason?: string; json?: boolean; wait?: boolean }, io: Output): Promise<number> {
+export async function decideRequest(
+  globals: GlobalOptions,
+  verdict: 'approve' | 'deny',
+  idText: string,
+  opts: { reason?: string; json?: boolean; wait?: boolean },
+  io: Output,
+): Promise<number> {
   const id = parseRequestId(idText);
   const rt = openExisting(globals);
   const progress = progressPrinter(io, { json: opts.json, wait: opts.wait ?? true }, io.isTTY && !opts.json);
   try {
     const decideOpts = { reason: opts.reason, onProgress: progress.onProgress };
-    const out = verdict === 'approve' ? await rt.operator.approve(id, actorOf(rt), decideOpts) : await rt.operator.deny(id, actorOf(rt), decideOpts);
+    const out =
+      verdict === 'approve' ? await rt.operator.approve(id, actorOf(rt), decideOpts) : await rt.operator.deny(id, actorOf(rt), decideOpts);
     progress.done();
     return printOutcome(out, requestView, opts, io);
   } finally {

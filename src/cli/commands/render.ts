@@ -59,7 +59,12 @@ export async function renderPayload(globals: GlobalOptions, file: string, opts: 
     if (plan.action === 'none' || plan.incident.status === 'resolved') continue;
     const incident: Incident = { ...plan.incident, id: ++n };
     const alerts: StoredAlert[] = plan.upserts.map((a) => ({ ...a, incidentId: incident.id, updatedAt: now }));
-    const channel = routeChannel(incident.labels, config.slack.routes, config.slack.channel ?? '(SLACK_CHANNEL)', clusterOfIncident(incident));
+    const channel = routeChannel(
+      incident.labels,
+      config.slack.routes,
+      config.slack.channel ?? '(SLACK_CHANNEL)',
+      clusterOfIncident(incident),
+    );
     // The daemon's storm rule: the first storm.threshold incidents of a channel get their own message.
     if ((own.get(channel) ?? 0) >= config.slack.storm.threshold) {
       digested.set(channel, [...(digested.get(channel) ?? []), incident]);
@@ -68,10 +73,12 @@ export async function renderPayload(globals: GlobalOptions, file: string, opts: 
     own.set(channel, (own.get(channel) ?? 0) + 1);
     out.push({ key, channel, ...incidentMessage(settings, { incident, alerts, silence: null, enrichment: null }, now) });
   }
-  for (const [channel, incidents] of digested) out.push({ key: '(storm digest)', channel, ...renderDigest(incidents, now, { showCluster: clusterSet(config).multi }) });
+  for (const [channel, incidents] of digested)
+    out.push({ key: '(storm digest)', channel, ...renderDigest(incidents, now, { showCluster: clusterSet(config).multi }) });
   logOf(globals).debug({ alerts: delivery.alerts.length, messages: out.length }, 'payload rendered');
   io.result(opts, out, () =>
     out.length === 0
       ? 'Nothing would be posted: the payload opens no incident (only resolved alerts).'
-      : out.map((m) => `--- ${m.channel} (${m.key})\n${preview(m.blocks)}`).join('\n'));
+      : out.map((m) => `--- ${m.channel} (${m.key})\n${preview(m.blocks)}`).join('\n'),
+  );
 }

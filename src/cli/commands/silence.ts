@@ -12,8 +12,13 @@ import { parseIncidentId } from './incidents.js';
 
 const silenceView: OutcomeView<SilenceData> = {
   json: (d) => ({
-    incidentId: d.incident.id, silenceId: d.silenceId, endsAt: iso(d.endsAt), untilResolved: d.untilResolved,
-    createdBy: d.createdBy, matchers: d.matchers, extendedFrom: iso(d.extendedFrom),
+    incidentId: d.incident.id,
+    silenceId: d.silenceId,
+    endsAt: iso(d.endsAt),
+    untilResolved: d.untilResolved,
+    createdBy: d.createdBy,
+    matchers: d.matchers,
+    extendedFrom: iso(d.extendedFrom),
   }),
 };
 
@@ -22,17 +27,31 @@ function lengthOf(opts: { duration?: string; untilResolved?: boolean }): Silence
   if (opts.untilResolved) return { untilResolved: true };
   if (opts.duration === undefined) return undefined;
   const length = parseSilenceLength(opts.duration);
-  if (!length) throw new ChatopsError('usage', `--duration ${JSON.stringify(opts.duration)} is not a duration: write 30m, 2h or 1d (or use --until-resolved).`);
+  if (!length)
+    throw new ChatopsError(
+      'usage',
+      `--duration ${JSON.stringify(opts.duration)} is not a duration: write 30m, 2h or 1d (or use --until-resolved).`,
+    );
   return length;
 }
 
-export async function silenceCommand(globals: GlobalOptions, idText: string, opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean }, io: Output): Promise<number> {
+export async function silenceCommand(
+  globals: GlobalOptions,
+  idText: string,
+  opts: { duration?: string; untilResolved?: boolean; comment?: string; json?: boolean },
+  io: Output,
+): Promise<number> {
   const id = parseIncidentId(idText);
   const length = lengthOf(opts);
   const rt = openExisting(globals);
   try {
     const who = terminalIdentity(rt.loaded.config.users);
-    return printOutcome(await rt.operator.silence(id, { id: who.actor, source: 'cli' }, { length, comment: opts.comment }), silenceView, opts, io);
+    return printOutcome(
+      await rt.operator.silence(id, { id: who.actor, source: 'cli' }, { length, comment: opts.comment }),
+      silenceView,
+      opts,
+      io,
+    );
   } finally {
     rt.close();
   }

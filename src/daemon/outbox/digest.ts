@@ -56,7 +56,11 @@ export class Digests {
         if (slack.messageOf(incidentId)) return;
         const since = now - config.stormWindowMs;
         const open = slack.openDigest(channel, since);
-        const decision = stormDecision({ ownInWindow: slack.ownMessagesSince(channel, since), threshold: config.stormThreshold, openDigest: open !== null });
+        const decision = stormDecision({
+          ownInWindow: slack.ownMessagesSince(channel, since),
+          threshold: config.stormThreshold,
+          openDigest: open !== null,
+        });
         if (decision === 'digest') {
           const digestId = open && slack.digestSize(open.id) < DIGEST_CAPACITY ? open.id : slack.createDigest(channel, now);
           slack.createMessage(incidentId, channel, digestId, now);
@@ -95,16 +99,28 @@ export class Digests {
     slack.markDigestClean(digestId, now());
     let shown: number[] | null = null;
     const render = () => {
-      const incidents = slack.digestIncidentIds(digestId).map((id) => store.getIncident(id)).filter((i): i is Incident => i !== null);
+      const incidents = slack
+        .digestIncidentIds(digestId)
+        .map((id) => store.getIncident(id))
+        .filter((i): i is Incident => i !== null);
       shown = incidents.map((i) => i.id);
-      return renderDigest(incidents, digest.openedAt, { promoted: new Set(slack.digestPromoted(digestId)), showCluster: this.config.showCluster });
+      return renderDigest(incidents, digest.openedAt, {
+        promoted: new Set(slack.digestPromoted(digestId)),
+        showCluster: this.config.showCluster,
+      });
     };
     try {
       if (!digest.ts) {
-        await poster.postOnce({
-          channel: digest.channel, metadata: { event_type: DIGEST_EVENT, key: 'digest_id', value: digestId }, startedAt: digest.postStartedAt,
-          start: (at) => slack.markDigestPostStarted(digestId, at), done: (ts, at) => slack.setDigestTs(digestId, ts, at),
-        }, render);
+        await poster.postOnce(
+          {
+            channel: digest.channel,
+            metadata: { event_type: DIGEST_EVENT, key: 'digest_id', value: digestId },
+            startedAt: digest.postStartedAt,
+            start: (at) => slack.markDigestPostStarted(digestId, at),
+            done: (ts, at) => slack.setDigestTs(digestId, ts, at),
+          },
+          render,
+        );
       } else {
         await poster.update(digest.channel, digest.ts, render);
       }

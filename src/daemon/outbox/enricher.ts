@@ -63,7 +63,9 @@ export class Enricher {
   private async query(prometheus: PrometheusTarget, query: string): Promise<Enrichment> {
     if (this.stopped()) return { query, outcome: 'error', lines: ['stopped'] };
     const outcome = await instantQuery(prometheus.url, query, prometheus.timeoutMs);
-    return outcome.ok ? formatQueryResult(query, outcome.data) : { query, outcome: 'error', lines: [`${outcome.errorType}: ${outcome.error}`] };
+    return outcome.ok
+      ? formatQueryResult(query, outcome.data)
+      : { query, outcome: 'error', lines: [`${outcome.errorType}: ${outcome.error}`] };
   }
 
   private save(incidentId: number, results: Enrichment[]): void {

@@ -40,7 +40,8 @@ export class Pacer {
   /** When a call of this method in this channel may go (≤ now: at once). */
   readyAt(channel: string | null, method: string): number {
     let at = Math.max(this.methodNextAt.get(method) ?? 0, this.blockedUntil.get(method) ?? 0);
-    if (channel && method === POST) at = Math.max(at, this.channelNextAt.get(channel) ?? 0, this.blockedUntil.get(`${POST}#${channel}`) ?? 0);
+    if (channel && method === POST)
+      at = Math.max(at, this.channelNextAt.get(channel) ?? 0, this.blockedUntil.get(`${POST}#${channel}`) ?? 0);
     if (this.health.outage) at = Math.max(at, this.health.probeAt);
     return at;
   }

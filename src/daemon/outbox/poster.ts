@@ -38,8 +38,18 @@ export class Poster {
     const { channel, threadTs, metadata } = target;
     if (target.startedAt !== null) {
       const found = threadTs
-        ? await this.pacer.call(null, 'conversations.replies', () => this.api.findReply(channel, threadTs, metadata.event_type, metadata.key, metadata.value), this.stopped)
-        : await this.pacer.call(null, 'conversations.history', () => this.api.findByMetadata(channel, metadata.event_type, metadata.key, metadata.value, target.startedAt!), this.stopped);
+        ? await this.pacer.call(
+            null,
+            'conversations.replies',
+            () => this.api.findReply(channel, threadTs, metadata.event_type, metadata.key, metadata.value),
+            this.stopped,
+          )
+        : await this.pacer.call(
+            null,
+            'conversations.history',
+            () => this.api.findByMetadata(channel, metadata.event_type, metadata.key, metadata.value, target.startedAt!),
+            this.stopped,
+          );
       if (found) {
         this.logger.info({ channel, metadata, ts: found }, 'found the earlier post of uncertain outcome; not posting again');
         target.done(found, this.timers.now());
@@ -47,10 +57,15 @@ export class Poster {
       }
     }
     const meta: MessageMetadata = { event_type: metadata.event_type, event_payload: { [metadata.key]: metadata.value } };
-    const r = await this.pacer.call(channel, POST, () => {
-      target.start(this.timers.now());
-      return this.api.post({ channel, ...render(), threadTs: threadTs ?? undefined, metadata: meta });
-    }, this.stopped);
+    const r = await this.pacer.call(
+      channel,
+      POST,
+      () => {
+        target.start(this.timers.now());
+        return this.api.post({ channel, ...render(), threadTs: threadTs ?? undefined, metadata: meta });
+      },
+      this.stopped,
+    );
     target.done(r.ts, this.timers.now());
     return r.ts;
   }

@@ -24,9 +24,7 @@ export function rowBackoffMs(attempts: number): number {
 
 export type RetryDecision =
   /** 429: the rows stay due; the pacer holds the method. */
-  | { kind: 'rate-limited' }
-  | { kind: 'retry'; delayMs: number }
-  | { kind: 'give-up' };
+  { kind: 'rate-limited' } | { kind: 'retry'; delayMs: number } | { kind: 'give-up' };
 
 /** What to do with the rows of a failed call; `attempts` counts this one. */
 export function afterFailure(failure: CallFailure, attempts: number): RetryDecision {

@@ -16,9 +16,24 @@
  */
 import type { Logger } from 'pino';
 import { incidentMessage, type MessageSettings } from '../../adapters/slack/controls.js';
-import { renderReply, renderRequestMessage, renderRequestReply, type Enrichment, type ReplyKind, type RequestNote, type SlackMessage } from '../../adapters/slack/render.js';
+import {
+  renderReply,
+  renderRequestMessage,
+  renderRequestReply,
+  type Enrichment,
+  type ReplyKind,
+  type RequestNote,
+  type SlackMessage,
+} from '../../adapters/slack/render.js';
 import { noteOf } from '../../adapters/slack/render-request.js';
-import { INCIDENT_EVENT, REPLY_EVENT, REQUEST_EVENT, SlackCallError, type CallFailure, type SlackApi } from '../../adapters/slack/web-api.js';
+import {
+  INCIDENT_EVENT,
+  REPLY_EVENT,
+  REQUEST_EVENT,
+  SlackCallError,
+  type CallFailure,
+  type SlackApi,
+} from '../../adapters/slack/web-api.js';
 import { renderNote, renderWorkload } from '../../adapters/slack/render-extras.js';
 import type { ExtrasStore } from '../../adapters/store/extras-store.js';
 import type { OutboxRow, SlackStore } from '../../adapters/store/slack-store.js';
@@ -51,10 +66,30 @@ export interface OutboxDeps {
 }
 
 /** Kinds whose effect includes bringing the top message up to date. */
-const UPDATE_KINDS = new Set(['incident.opened', 'incident.updated', 'incident.reopened', 'incident.resolved', 'alert.joined', 'alert.refired',
-  'incident.silenced', 'incident.unsilenced', 'incident.enriched', 'incident.promoted', 'slack.rerender']);
+const UPDATE_KINDS = new Set([
+  'incident.opened',
+  'incident.updated',
+  'incident.reopened',
+  'incident.resolved',
+  'alert.joined',
+  'alert.refired',
+  'incident.silenced',
+  'incident.unsilenced',
+  'incident.enriched',
+  'incident.promoted',
+  'slack.rerender',
+]);
 /** Kinds that also reply in the incident's thread. */
-const REPLY_KINDS = new Set(['alert.joined', 'alert.refired', 'incident.reopened', 'incident.resolved', 'incident.silenced', 'incident.unsilenced', NOTE_EVENT, WORKLOAD_EVENT]);
+const REPLY_KINDS = new Set([
+  'alert.joined',
+  'alert.refired',
+  'incident.reopened',
+  'incident.resolved',
+  'incident.silenced',
+  'incident.unsilenced',
+  NOTE_EVENT,
+  WORKLOAD_EVENT,
+]);
 const REQUEST_KINDS = new Set(['request.created', 'request.decided', 'request.result']);
 const UPDATE_ONLY = [...UPDATE_KINDS].filter((k) => !REPLY_KINDS.has(k));
 const EPHEMERAL = 'slack.ephemeral';
@@ -217,7 +252,8 @@ export class OutboxWorker {
       if (this.busy.has(slack.messageOf(incidentId)?.channel ?? '')) continue; // its rows may be in flight
       let a = this.digests.assign(incidentId, now);
       // A request needs a thread to ask in: a digested incident gets its own message.
-      if (a.kind === 'digest' && rows.some((r) => REQUEST_KINDS.has(r.kind)) && slack.promote(incidentId, now)) a = { kind: 'own', channel: a.channel };
+      if (a.kind === 'digest' && rows.some((r) => REQUEST_KINDS.has(r.kind)) && slack.promote(incidentId, now))
+        a = { kind: 'own', channel: a.channel };
       if (a.kind === 'own') {
         items.push(...this.incidentItems(a.channel, incidentId, rows, now));
       } else {
@@ -232,8 +268,13 @@ export class OutboxWorker {
     for (const d of this.digests.due(now)) {
       const retry = this.digestRetryAt.get(d.digest.id);
       items.push({
-        channel: d.digest.channel, cls: d.visibility ? SOON : FRESH, age: d.digest.openedAt, method: d.digest.ts ? UPDATE : POST,
-        notBefore: Math.max(d.readyAt, retry?.at ?? 0), rows: [], digestId: d.digest.id,
+        channel: d.digest.channel,
+        cls: d.visibility ? SOON : FRESH,
+        age: d.digest.openedAt,
+        method: d.digest.ts ? UPDATE : POST,
+        notBefore: Math.max(d.readyAt, retry?.at ?? 0),
+        rows: [],
+        digestId: d.digest.id,
         run: async () => {
           await this.digests.sync(this.poster, d.digest.id, () => this.deps.timers.now());
           this.digestRetryAt.delete(d.digest.id);
@@ -268,7 +309,8 @@ export class OutboxWorker {
 
   private startItem(item: WorkItem): void {
     this.busy.add(item.channel);
-    const p = item.run()
+    const p = item
+      .run()
       .catch((e: unknown) => this.failed(item, e))
       .finally(() => {
         this.busy.delete(item.channel);
@@ -297,13 +339,17 @@ export class OutboxWorker {
     const now = timers.now();
     const stored = slack.messageOf(incidentId)?.enrichment ?? null;
     const slo = this.deps.extras?.store.get(incidentId, 'slo')?.data as { lines?: SloLine[] } | null | undefined;
-    return incidentMessage(config.messages(), {
-      incident,
-      alerts: store.alertsOf(incidentId),
-      silence: activeSilence(store.auditOf(incidentId), now),
-      enrichment: stored ? (JSON.parse(stored) as Enrichment | Enrichment[]) : null,
-      slo: slo?.lines ?? [],
-    }, now);
+    return incidentMessage(
+      config.messages(),
+      {
+        incident,
+        alerts: store.alertsOf(incidentId),
+        silence: activeSilence(store.auditOf(incidentId), now),
+        enrichment: stored ? (JSON.parse(stored) as Enrichment | Enrichment[]) : null,
+        slo: slo?.lines ?? [],
+      },
+      now,
+    );
   }
 
   private incidentItems(channel: string, incidentId: number, rows: OutboxRow[], now: number): WorkItem[] {
@@ -314,23 +360,37 @@ export class OutboxWorker {
       return [];
     }
     if (!msg.ts) {
-      return [{
-        channel, cls: VISIBLE, age: msg.promotedAt ?? msg.createdAt, method: POST, notBefore: 0, rows, postOf: incidentId,
-        run: async () => {
-          let upto = 0;
-          const posted = await this.poster.postOnce({
-            channel, metadata: { event_type: INCIDENT_EVENT, key: 'incident_id', value: incidentId }, startedAt: msg.postStartedAt,
-            start: (at) => slack.markPostStarted(incidentId, at), done: (ts, at) => slack.setTs(incidentId, ts, at),
-          }, () => {
-            upto = slack.maxOutboxId();
-            return this.message(incidentId);
-          });
-          // The post shows the state as of `upto`: it covers every pending update up to there.
-          if (upto > 0) slack.coalesceUpdates(incidentId, upto, UPDATE_ONLY, [...REPLY_KINDS], timers.now());
-          this.enricher.schedule(incidentId); // after the post, never before it
-          this.deps.extras?.runner.opened(incidentId, channel, posted); // graphs, workload state, SLO: likewise
+      return [
+        {
+          channel,
+          cls: VISIBLE,
+          age: msg.promotedAt ?? msg.createdAt,
+          method: POST,
+          notBefore: 0,
+          rows,
+          postOf: incidentId,
+          run: async () => {
+            let upto = 0;
+            const posted = await this.poster.postOnce(
+              {
+                channel,
+                metadata: { event_type: INCIDENT_EVENT, key: 'incident_id', value: incidentId },
+                startedAt: msg.postStartedAt,
+                start: (at) => slack.markPostStarted(incidentId, at),
+                done: (ts, at) => slack.setTs(incidentId, ts, at),
+              },
+              () => {
+                upto = slack.maxOutboxId();
+                return this.message(incidentId);
+              },
+            );
+            // The post shows the state as of `upto`: it covers every pending update up to there.
+            if (upto > 0) slack.coalesceUpdates(incidentId, upto, UPDATE_ONLY, [...REPLY_KINDS], timers.now());
+            this.enricher.schedule(incidentId); // after the post, never before it
+            this.deps.extras?.runner.opened(incidentId, channel, posted); // graphs, workload state, SLO: likewise
+          },
         },
-      }];
+      ];
     }
     const ts = msg.ts;
     const items: WorkItem[] = [];
@@ -339,7 +399,12 @@ export class OutboxWorker {
     const updates = rows.filter((r) => UPDATE_KINDS.has(r.kind) && !r.payload.topUpdated);
     if (updates.length) {
       items.push({
-        channel, cls: FRESH, age: updates[0]!.createdAt, method: UPDATE, notBefore: 0, rows: updates,
+        channel,
+        cls: FRESH,
+        age: updates[0]!.createdAt,
+        method: UPDATE,
+        notBefore: 0,
+        rows: updates,
         run: async () => {
           // Coalesced: however many changes are pending, one update rendered from the state as it
           // is when the call goes out; every row written before that render is covered by it.
@@ -367,22 +432,47 @@ export class OutboxWorker {
       const kind = group[0]!.kind as ReplyKind;
       const first = group[0]!.payload;
       if (group[0]!.kind === NOTE_EVENT || group[0]!.kind === WORKLOAD_EVENT) {
-        items.push(this.replyItem(channel, ts, group, () => (group[0]!.kind === NOTE_EVENT
-          ? renderNote(String(first.text ?? ''))
-          : renderWorkload(String(first.target ?? ''), (first.lines as string[] | undefined) ?? []))));
+        items.push(
+          this.replyItem(channel, ts, group, () =>
+            group[0]!.kind === NOTE_EVENT
+              ? renderNote(String(first.text ?? ''))
+              : renderWorkload(String(first.target ?? ''), (first.lines as string[] | undefined) ?? []),
+          ),
+        );
         continue;
       }
       // The recovery graph follows the thread's "resolved" reply.
       const after = kind === 'incident.resolved' ? () => this.deps.extras?.runner.resolved(incidentId, channel, ts) : undefined;
-      items.push(this.replyItem(channel, ts, group, () => {
-        const p = group[0]!.payload as { actor?: string; silenceId?: string; endsAt?: number; untilResolved?: boolean; extended?: boolean; reason?: string };
-        return renderReply(kind, store.getIncident(incidentId)!, store.alertsOf(incidentId), {
-          // A row names its delivery's alerts (`fingerprints`); rows written before that, one each.
-          fingerprints: group.flatMap((r) => (Array.isArray(r.payload.fingerprints) ? r.payload.fingerprints.map(String) : [String(r.payload.fingerprint ?? '')])),
-          actor: p.actor, silenceId: p.silenceId, endsAt: p.endsAt,
-          untilResolved: p.untilResolved, extended: p.extended, reason: p.reason,
-        });
-      }, after));
+      items.push(
+        this.replyItem(
+          channel,
+          ts,
+          group,
+          () => {
+            const p = group[0]!.payload as {
+              actor?: string;
+              silenceId?: string;
+              endsAt?: number;
+              untilResolved?: boolean;
+              extended?: boolean;
+              reason?: string;
+            };
+            return renderReply(kind, store.getIncident(incidentId)!, store.alertsOf(incidentId), {
+              // A row names its delivery's alerts (`fingerprints`); rows written before that, one each.
+              fingerprints: group.flatMap((r) =>
+                Array.isArray(r.payload.fingerprints) ? r.payload.fingerprints.map(String) : [String(r.payload.fingerprint ?? '')],
+              ),
+              actor: p.actor,
+              silenceId: p.silenceId,
+              endsAt: p.endsAt,
+              untilResolved: p.untilResolved,
+              extended: p.extended,
+              reason: p.reason,
+            });
+          },
+          after,
+        ),
+      );
     }
     return items;
   }
@@ -393,12 +483,24 @@ export class OutboxWorker {
     const sent = rows.find((r) => typeof r.payload.replyKey === 'number');
     const replyKey = (sent?.payload.replyKey as number | undefined) ?? Math.min(...ids(rows));
     return {
-      channel, cls: FRESH, age: rows[0]!.createdAt, method: POST, notBefore: 0, rows,
+      channel,
+      cls: FRESH,
+      age: rows[0]!.createdAt,
+      method: POST,
+      notBefore: 0,
+      rows,
       run: async () => {
-        await this.poster.postOnce({
-          channel, threadTs, metadata: { event_type: REPLY_EVENT, key: 'reply_key', value: replyKey }, startedAt: sent ? sent.createdAt : null,
-          start: () => slack.setReplyKey(ids(rows), replyKey), done: (_ts, at) => slack.markDone(ids(rows), at),
-        }, render);
+        await this.poster.postOnce(
+          {
+            channel,
+            threadTs,
+            metadata: { event_type: REPLY_EVENT, key: 'reply_key', value: replyKey },
+            startedAt: sent ? sent.createdAt : null,
+            start: () => slack.setReplyKey(ids(rows), replyKey),
+            done: (_ts, at) => slack.markDone(ids(rows), at),
+          },
+          render,
+        );
         after?.();
       },
     };
@@ -422,24 +524,38 @@ export class OutboxWorker {
     const created = rows.filter((r) => r.kind === 'request.created');
     const later = rows.filter((r) => r.kind !== 'request.created');
     if (!rm?.ts && (created.length > 0 || rm)) {
-      return [{
-        channel, cls: SOON, age: rows[0]!.createdAt, method: POST, notBefore: 0, rows,
-        run: async () => {
-          let rendered = false;
-          await this.poster.postOnce({
-            channel, threadTs, metadata: { event_type: REQUEST_EVENT, key: 'request_id', value: requestId }, startedAt: rm?.postStartedAt ?? null,
-            start: (at) => slack.startRequestPost(requestId, channel, threadTs, at), done: (ts, at) => slack.setRequestTs(requestId, ts, at),
-          }, () => {
-            rendered = true;
-            return renderRequestMessage(this.requestNote(requestId, rows[0]!));
-          });
-          slack.transaction(() => {
-            slack.markDone(ids(created), timers.now());
-            // Posted from the current state: the decisions so far need no update, only their replies.
-            if (rendered) slack.markTopUpdated(ids(later));
-          });
+      return [
+        {
+          channel,
+          cls: SOON,
+          age: rows[0]!.createdAt,
+          method: POST,
+          notBefore: 0,
+          rows,
+          run: async () => {
+            let rendered = false;
+            await this.poster.postOnce(
+              {
+                channel,
+                threadTs,
+                metadata: { event_type: REQUEST_EVENT, key: 'request_id', value: requestId },
+                startedAt: rm?.postStartedAt ?? null,
+                start: (at) => slack.startRequestPost(requestId, channel, threadTs, at),
+                done: (ts, at) => slack.setRequestTs(requestId, ts, at),
+              },
+              () => {
+                rendered = true;
+                return renderRequestMessage(this.requestNote(requestId, rows[0]!));
+              },
+            );
+            slack.transaction(() => {
+              slack.markDone(ids(created), timers.now());
+              // Posted from the current state: the decisions so far need no update, only their replies.
+              if (rendered) slack.markTopUpdated(ids(later));
+            });
+          },
         },
-      }];
+      ];
     }
     if (created.length) slack.markDone(ids(created), now);
     const items: WorkItem[] = [];
@@ -447,7 +563,12 @@ export class OutboxWorker {
     if (rm?.ts && pending.length) {
       const ts = rm.ts;
       items.push({
-        channel, cls: FRESH, age: pending[0]!.createdAt, method: UPDATE, notBefore: 0, rows: pending,
+        channel,
+        cls: FRESH,
+        age: pending[0]!.createdAt,
+        method: UPDATE,
+        notBefore: 0,
+        rows: pending,
         run: async () => {
           await this.poster.update(rm.channel, ts, () => renderRequestMessage(this.requestNote(requestId, pending[0]!)));
           slack.markTopUpdated(ids(pending));
@@ -457,7 +578,11 @@ export class OutboxWorker {
     const replyThread = threadTs ?? rm?.ts ?? null;
     for (const r of later) {
       if (rm?.ts && !r.payload.topUpdated) continue;
-      items.push(this.replyItem(channel, replyThread, [r], () => renderRequestReply(r.kind as 'request.decided', r.payload as unknown as RequestNote)));
+      items.push(
+        this.replyItem(channel, replyThread, [r], () =>
+          renderRequestReply(r.kind as 'request.decided', r.payload as unknown as RequestNote),
+        ),
+      );
     }
     return items;
   }
@@ -465,18 +590,31 @@ export class OutboxWorker {
   private startEphemerals(rows: OutboxRow[]): void {
     const { slack, api, timers } = this.deps;
     this.startItem({
-      channel: EPHEMERAL_LANE, cls: FRESH, age: 0, method: 'chat.postEphemeral', notBefore: 0, rows: [],
+      channel: EPHEMERAL_LANE,
+      cls: FRESH,
+      age: 0,
+      method: 'chat.postEphemeral',
+      notBefore: 0,
+      rows: [],
       run: async () => {
         for (const row of rows) {
           if (this.stopped) return;
           const p = row.payload as { channel?: string; user?: string; text?: string; threadTs?: string };
           try {
             if (p.channel && p.user && p.text) {
-              await this.pacer.call(null, 'chat.postEphemeral', () => api.ephemeral({ channel: p.channel!, user: p.user!, text: p.text!, threadTs: p.threadTs }), () => this.stopped);
+              await this.pacer.call(
+                null,
+                'chat.postEphemeral',
+                () => api.ephemeral({ channel: p.channel!, user: p.user!, text: p.text!, threadTs: p.threadTs }),
+                () => this.stopped,
+              );
             }
             slack.markDone([row.id], timers.now());
           } catch (e) {
-            this.failed({ channel: EPHEMERAL_LANE, cls: FRESH, age: 0, method: 'chat.postEphemeral', notBefore: 0, rows: [row], run: async () => {} }, e);
+            this.failed(
+              { channel: EPHEMERAL_LANE, cls: FRESH, age: 0, method: 'chat.postEphemeral', notBefore: 0, rows: [row], run: async () => {} },
+              e,
+            );
           }
         }
       },
@@ -516,7 +654,10 @@ export class OutboxWorker {
       });
       return;
     }
-    logger.warn({ error: failure.error, kind: failure.kind, attempts, retryInMs: decision.delayMs, rows: rowIds }, 'slack call failed; will retry');
+    logger.warn(
+      { error: failure.error, kind: failure.kind, attempts, retryInMs: decision.delayMs, rows: rowIds },
+      'slack call failed; will retry',
+    );
     slack.defer(rowIds, now + decision.delayMs, { error: failure.error });
     if (failure.kind === 'uncertain') for (const id of rowIds) this.troubled.add(id);
   }

@@ -5,7 +5,7 @@ import { TONE_COLOR, TONE_MARK, type Status } from '../outcome.js';
 import type { Overlay } from '../state.js';
 
 export const statusText = (status: Status | null): string =>
-  (status ? `${TONE_MARK[status.tone]} ${status.text}${status.hint ? ` ${status.hint}` : ''}` : ' ');
+  status ? `${TONE_MARK[status.tone]} ${status.text}${status.hint ? ` ${status.hint}` : ''}` : ' ';
 
 export function StatusLine(props: { status: Status | null }) {
   const { status } = props;
@@ -20,8 +20,27 @@ export function StatusLine(props: { status: Status | null }) {
 
 export function InputLine(props: { overlay: Overlay | null; filterText: string; context: KeyContext }) {
   const { overlay } = props;
-  if (overlay?.kind === 'filter') return <Text wrap="truncate-end">/{props.filterText}█ <Text dimColor>(Enter keeps, Esc undoes)</Text></Text>;
-  if (overlay?.kind === 'prompt') return <Text wrap="truncate-end">{overlay.label} {overlay.value}█ <Text dimColor>(Enter, Esc cancels)</Text></Text>;
-  if (overlay?.kind === 'confirm') return <Text wrap="wrap" color="yellow" bold>{overlay.text} [y/N]</Text>;
-  return <Text wrap="truncate-end" dimColor>{hintsFor(props.context)}</Text>;
+  if (overlay?.kind === 'filter')
+    return (
+      <Text wrap="truncate-end">
+        /{props.filterText}█ <Text dimColor>(Enter keeps, Esc undoes)</Text>
+      </Text>
+    );
+  if (overlay?.kind === 'prompt')
+    return (
+      <Text wrap="truncate-end">
+        {overlay.label} {overlay.value}█ <Text dimColor>(Enter, Esc cancels)</Text>
+      </Text>
+    );
+  if (overlay?.kind === 'confirm')
+    return (
+      <Text wrap="wrap" color="yellow" bold>
+        {overlay.text} [y/N]
+      </Text>
+    );
+  return (
+    <Text wrap="truncate-end" dimColor>
+      {hintsFor(props.context)}
+    </Text>
+  );
 }

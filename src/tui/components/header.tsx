@@ -7,7 +7,14 @@ import type { Health } from '../health.js';
 const statusesLabel = (s: readonly IncidentStatus[] | undefined): string =>
   !s || s.length === 0 ? 'all' : s.length === 2 && s.includes('firing') && s.includes('acknowledged') ? 'open' : s.join('+');
 
-export function Header(props: { health: Health; you: string; counts: Record<IncidentStatus, number>; query: IncidentQuery; total: number; cursor: number }) {
+export function Header(props: {
+  health: Health;
+  you: string;
+  counts: Record<IncidentStatus, number>;
+  query: IncidentQuery;
+  total: number;
+  cursor: number;
+}) {
   const { health, counts, query, total } = props;
   return (
     <Box flexDirection="column">

@@ -25,7 +25,14 @@ export function IncidentList(props: {
         <Text dimColor>{`  ${props.empty}`}</Text>
       ) : (
         props.rows.map((i, n) => (
-          <Row key={i.id} incident={i} selected={props.top + n === props.cursor} pending={props.pending.get(i.id) ?? 0} columns={columns} now={now} />
+          <Row
+            key={i.id}
+            incident={i}
+            selected={props.top + n === props.cursor}
+            pending={props.pending.get(i.id) ?? 0}
+            columns={columns}
+            now={now}
+          />
         ))
       )}
     </Box>
@@ -41,11 +48,17 @@ const Row = memo(function Row(props: { incident: Incident; selected: boolean; pe
   const { incident: i, selected, pending, columns } = props;
   return (
     <Box>
-      <Text inverse={selected} bold={selected}>{selected ? '› ' : '  '}</Text>
+      <Text inverse={selected} bold={selected}>
+        {selected ? '› ' : '  '}
+      </Text>
       {columns.map((c, k) => {
         const text = fit(cellText(c.key, i, props.now, pending), c.width) + (k < columns.length - 1 ? GAP_TEXT : '');
         const color = c.key === 'status' ? STATUS_COLOR[i.status] : c.key === 'pending' && pending > 0 ? 'magenta' : undefined;
-        return <Text key={c.key} wrap="truncate-end" inverse={selected} bold={selected} color={color}>{text}</Text>;
+        return (
+          <Text key={c.key} wrap="truncate-end" inverse={selected} bold={selected} color={color}>
+            {text}
+          </Text>
+        );
       })}
     </Box>
   );

@@ -13,7 +13,14 @@ export function useHealth(source: IncidentSource, clock: Clock, pollMs = 250): H
   useEffect(() => {
     const timer = setInterval(() => {
       const next = healthOf(source.meta('daemon.heartbeat'), source.meta('slack.socket'), clock.now());
-      setHealth((h) => (h.daemon.text === next.daemon.text && h.slack.text === next.slack.text && h.daemon.up === next.daemon.up && h.slack.up === next.slack.up ? h : next));
+      setHealth((h) =>
+        h.daemon.text === next.daemon.text &&
+        h.slack.text === next.slack.text &&
+        h.daemon.up === next.daemon.up &&
+        h.slack.up === next.slack.up
+          ? h
+          : next,
+      );
     }, pollMs);
     return () => clearInterval(timer);
   }, [source, clock, pollMs]);

@@ -25,8 +25,12 @@ export function useIncidentGraph(
     let live = true;
     const load = () => {
       fetchGraph(detail.incident, detail.alerts, width)
-        .then((lines) => { if (live) setGraph({ key, lines }); })
-        .catch((e: unknown) => { if (live) setGraph({ key, lines: [`Graph: ${(e as Error).message}`] }); });
+        .then((lines) => {
+          if (live) setGraph({ key, lines });
+        })
+        .catch((e: unknown) => {
+          if (live) setGraph({ key, lines: [`Graph: ${(e as Error).message}`] });
+        });
     };
     load();
     const timer = setInterval(load, refreshMs);
