@@ -93,6 +93,19 @@ describe('README walkthrough', () => {
     assert.match(setup, /jq/, 'the walkthrough below uses jq');
   });
 
+  it('the set-up is two commands: one installs and runs the daemon on its defaults, one runs the tests', () => {
+    const setup = README.slice(README.indexOf('## Set up'), README.indexOf('## See it work'));
+    const blocks = [...setup.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+    assert.equal(blocks.length, 1, 'one command block in the set-up');
+    const commands = blocks[0]
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, '').trim())
+      .filter(Boolean);
+    assert.deepEqual(commands, ['npm ci && npm start', 'npm test']);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.equal(pkg.scripts.start, 'node bin/chatops daemon', 'npm start runs the daemon with no flags: its embedded defaults');
+  });
+
   it('runs in the order written on a fresh database', async (t) => {
     const steps = parseWalkthrough(README);
     // The walkthrough covers the first run, Slack and remediation; losing a section's markers fails here.
