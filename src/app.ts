@@ -68,7 +68,7 @@ export interface Runtime {
   close(): void;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+const systemClock: Clock = { now: () => Date.now() };
 
 /** Meta key the daemon sets to '1' when it runs with Slack and '0' when it runs without. */
 export const SLACK_ENABLED_META = 'slack.enabled';
@@ -154,7 +154,7 @@ export function silencesUnavailable(loaded: LoadedConfig): string | null {
 }
 
 /** A cluster's Alertmanager silencer, or a configuration error naming the missing setting. */
-export function lazySilencer(cluster: ClusterConfig): () => Promise<Silencer> {
+function lazySilencer(cluster: ClusterConfig): () => Promise<Silencer> {
   return async () => {
     const am = cluster.alertmanager;
     if (am.urls.length === 0) {
@@ -171,7 +171,7 @@ export function lazySilencer(cluster: ClusterConfig): () => Promise<Silencer> {
 }
 
 /** Every configured cluster with its lazily built clients. */
-export function clusterRuntimes(loaded: LoadedConfig): ClusterRuntimes {
+function clusterRuntimes(loaded: LoadedConfig): ClusterRuntimes {
   const set = clusterSet(loaded.config);
   const all = clusterConfigs(loaded.config).map((config): ClusterRuntime => ({
     name: config.name,

@@ -5,7 +5,7 @@ import { clusterOfIncident } from '../core/clusters.js';
 import { formatDuration } from '../core/duration.js';
 import type { AuditRecord, Incident, StoredAlert } from '../core/types.js';
 import { iso } from '../core/time.js';
-import { clean, visible } from '../text/terminal.js';
+import { clean } from '../text/terminal.js';
 import { displayWidth, padCells, truncateCells } from '../text/cells.js';
 
 /** The terminal sanitiser, re-exported where the CLI and TUI have always imported it. */

@@ -111,7 +111,7 @@ export class Output {
  * A process stream as a Sink. EPIPE (the reader closed the pipe) and other write errors mark it
  * gone instead of crashing the process with an unhandled 'error' event.
  */
-export function streamSink(stream: NodeJS.WriteStream): Sink {
+function streamSink(stream: NodeJS.WriteStream): Sink {
   let failed = false;
   stream.on('error', () => {
     failed = true;

@@ -34,7 +34,7 @@ export interface LoadOptions {
 }
 
 /** Environment variables and the key each overrides. */
-export const ENV_KEYS: Record<string, string> = {
+const ENV_KEYS: Record<string, string> = {
   CHATOPS_LISTEN: 'webhook.listen',
   CHATOPS_DB: 'store.path',
   SLACK_CHANNEL: 'slack.channel',

@@ -27,7 +27,7 @@ declare const __CHATOPS_SERVICE_USER__: string | undefined;
 export const SYSTEM_CONFIG: string =
   typeof __CHATOPS_SYSTEM_CONFIG__ === 'string' ? __CHATOPS_SYSTEM_CONFIG__ : '/etc/chatops/chatops.yaml';
 /** The service account: baked in at build time (`CHATOPS_SERVICE_USER=… npm run build`). */
-export const SERVICE_USER: string = typeof __CHATOPS_SERVICE_USER__ === 'string' ? __CHATOPS_SERVICE_USER__ : 'chatops';
+const SERVICE_USER: string = typeof __CHATOPS_SERVICE_USER__ === 'string' ? __CHATOPS_SERVICE_USER__ : 'chatops';
 
 export interface Caller {
   user: string;
@@ -54,7 +54,7 @@ export interface PasswdEntry {
 }
 
 /** getpwnam through NSS (getent), falling back to /etc/passwd where getent is missing. */
-export function passwdEntry(name: string): PasswdEntry | null {
+function passwdEntry(name: string): PasswdEntry | null {
   if (!/^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/.test(name)) return null;
   let line: string | undefined;
   try {

@@ -151,7 +151,7 @@ export const CATALOGUE: Readonly<Record<ActionName, ActionSpec>> = {
   },
 };
 
-export const ACTION_NAMES = Object.keys(CATALOGUE) as ActionName[];
+const ACTION_NAMES = Object.keys(CATALOGUE) as ActionName[];
 
 export function actionSpec(name: string): ActionSpec {
   if (!Object.hasOwn(CATALOGUE, name)) {

@@ -6,9 +6,9 @@
 import type { Incident, Labels, StoredAlert } from './types.js';
 
 /** How many alerts a summary lists before it says "and N more". */
-export const ALERT_LIST_MAX = 10;
+const ALERT_LIST_MAX = 10;
 /** How many distinct `promql_query` annotations are queried per incident. */
-export const QUERY_MAX = 5;
+const QUERY_MAX = 5;
 
 export interface AlertListEntry {
   fingerprint: string;

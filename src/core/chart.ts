@@ -118,7 +118,7 @@ export function lastValue(points: readonly [number, number][]): number | null {
 }
 
 /** The latest value of each line, for alt text: `name: 1.2k`. */
-export function latestValues(spec: ChartSpec): string[] {
+function latestValues(spec: ChartSpec): string[] {
   return spec.lines.map((l) => {
     const last = lastValue(l.points);
     return `${l.name}: ${last === null ? 'no data' : formatValue(last)}`;

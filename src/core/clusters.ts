@@ -15,7 +15,7 @@ import type { Labels } from './types.js';
 export const DEFAULT_CLUSTER = 'default';
 
 /** The label the alerts of a cluster carry its name in, unless it says otherwise. */
-export const CLUSTER_LABEL = 'cluster';
+const CLUSTER_LABEL = 'cluster';
 
 /** Cluster names: they appear in targets (`<cluster>/<namespace>/<deployment>`), keys and metric labels. */
 export const CLUSTER_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;

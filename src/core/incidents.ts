@@ -63,7 +63,7 @@ export interface IncidentPlan {
 }
 
 /** Key of the incident an alert belongs to. */
-export function incidentKey(delivery: Delivery, alert: AlertEvent, keyLabels: readonly string[]): string {
+function incidentKey(delivery: Delivery, alert: AlertEvent, keyLabels: readonly string[]): string {
   if (keyLabels.length === 0) return delivery.groupKey;
   return keyLabels.map((l) => `${l}=${JSON.stringify(alert.labels[l] ?? '')}`).join(',');
 }
@@ -185,7 +185,7 @@ export interface SharedByAll {
 }
 
 /** Descriptive fields of an incident, derived from its alerts (`shared`: theirs in common, if known). */
-export function describe(
+function describe(
   alerts: readonly AlertEvent[],
   shared?: SharedByAll,
 ): Pick<Incident, 'alertname' | 'severity' | 'namespace' | 'target' | 'labels' | 'annotations'> {

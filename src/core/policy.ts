@@ -117,11 +117,11 @@ export function approversFor(policy: Policy, risk: Risk): readonly string[] {
   return policy.approvers[risk] ?? [];
 }
 
-export function approveFromFor(policy: Policy, risk: Risk): readonly ApprovalSource[] {
+function approveFromFor(policy: Policy, risk: Risk): readonly ApprovalSource[] {
   return policy.approveFrom[risk] ?? APPROVAL_SOURCES;
 }
 
-export function matchesPrincipal(principals: readonly string[], who: Principal): boolean {
+function matchesPrincipal(principals: readonly string[], who: Principal): boolean {
   return principals.some((p) => p === '*' || p === who.id || (who.groups?.includes(p) ?? false));
 }
 

@@ -92,7 +92,7 @@ export interface ReconcileResult {
 }
 
 export const RECONCILE_REASON = 'resolved by reconciliation';
-export const REFIRE_REASON = 'active again in Alertmanager (reconciliation)';
+const REFIRE_REASON = 'active again in Alertmanager (reconciliation)';
 
 /** Groups items by a key, keeping their order. */
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

@@ -344,7 +344,7 @@ export async function requestAction(
  * Runs an approved request: claims it (approved → running, guarded), executes, records the
  * outcome. Returns null when someone else already claimed it, so it runs at most once.
  */
-export async function execute(
+async function execute(
   ctx: RemediationContext,
   requestId: string,
   actor: Actor,

@@ -125,8 +125,8 @@ export type WorkloadOutcome =
   | { kind: 'failed'; reason: string };
 
 /** Who reads: the daemon, under the same policy as anyone (policy.requesters.read). */
-export const ENRICHMENT_ACTOR: Actor = { id: 'daemon', source: 'daemon' };
-export const WORKLOAD_AUDIT = 'enrichment.workload';
+const ENRICHMENT_ACTOR: Actor = { id: 'daemon', source: 'daemon' };
+const WORKLOAD_AUDIT = 'enrichment.workload';
 
 /**
  * Reads the deployment's pods and events for an incident, in the incident's cluster, if the

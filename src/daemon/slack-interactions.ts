@@ -13,7 +13,7 @@ import { actionSpec, targetText } from '../core/actions.js';
 import { ChatopsError, isChatopsError } from '../core/errors.js';
 import type { Actor } from '../core/incident-actions.js';
 import { isRequestData } from '../core/operator.js';
-import { leadOf, outcome, type Outcome } from '../core/outcome.js';
+import { leadOf, type Outcome } from '../core/outcome.js';
 import { parseSilenceLength } from '../core/silence.js';
 import type { AuditEntry } from '../core/types.js';
 
@@ -82,7 +82,7 @@ const ATTEMPT: Record<string, string> = {
  * incident's thread; a request without an incident is never on an incident's message). A click
  * that names something else (a crafted or mixed-up payload) does nothing, is audited and told.
  */
-export function misplacedClick(rt: Runtime, click: Click): { reason: string; audit: AuditEntry } | null {
+function misplacedClick(rt: Runtime, click: Click): { reason: string; audit: AuditEntry } | null {
   if (click.actionId === ACTION.runbook) return null; // a link: the browser already opened it
   const clicked = click.threadTs ?? click.messageTs;
   const now = rt.clock.now();

@@ -52,7 +52,7 @@ export function visible(s: string): string {
 }
 
 /** What chatops itself writes to redraw a progress line: carriage return, erase the line. */
-export const REDRAW_LINE = '\r\x1b[2K';
+const REDRAW_LINE = '\r\x1b[2K';
 
 /**
  * The last line of defence on the CLI's stdout and stderr: whatever a formatter missed is

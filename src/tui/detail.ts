@@ -24,7 +24,7 @@ export interface Line {
 /** Longest annotation shown in full; longer ones are cut with a note (a 15 KB description exists). */
 const MAX_ANNOTATION_CHARS = 600;
 
-export const stamp = (ms: number | null): string => (ms === null ? '-' : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`);
+const stamp = (ms: number | null): string => (ms === null ? '-' : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`);
 
 /** Wraps `text` to `width` after `indent`: at spaces where it can, inside a word (a URL) where it must. */
 export function wrap(text: string, width: number, indent = ''): string[] {

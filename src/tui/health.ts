@@ -10,7 +10,7 @@
 import { formatDuration } from '../core/duration.js';
 import { clean } from '../cli/format.js';
 
-export const HEARTBEAT_FRESH_MS = 6_000;
+const HEARTBEAT_FRESH_MS = 6_000;
 
 export interface MetaValue {
   value: string;

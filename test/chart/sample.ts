@@ -7,7 +7,7 @@ export const SAMPLE_ALERT = Date.UTC(2026, 10, 26, 19, 0, 0);
 export const SAMPLE_END = Date.UTC(2026, 10, 26, 19, 30, 0);
 
 /** Deterministic series: a smooth baseline per pod, one pod climbing past the threshold at the alert. */
-export function sampleSeries(): Series[] {
+function sampleSeries(): Series[] {
   const pods = ['web-7c9f6d5b8-2xkqp', 'web-7c9f6d5b8-9fzrt', 'web-7c9f6d5b8-lm4wd'];
   const step = 30_000;
   return pods.map((pod, p) => ({

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Database } from '../../src/adapters/store/sqlite-driver.js';
 import { tamperAudit } from '../support/audit-db.js';
 import { runCli } from '../support/daemon.js';
 import { FIXTURES, tempDir } from '../support/tmp.js';

@@ -97,7 +97,7 @@ describe('README walkthrough', () => {
     const setup = README.slice(README.indexOf('## Set up'), README.indexOf('## See it work'));
     const blocks = [...setup.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
     assert.equal(blocks.length, 1, 'one command block in the set-up');
-    const commands = blocks[0]
+    const commands = (blocks[0] ?? '')
       .split('\n')
       .map((line) => line.replace(/#.*$/, '').trim())
       .filter(Boolean);

@@ -301,13 +301,6 @@ policy:
   };
 
   it('the system configuration, its kubeconfig and token files, or a directory above them, writable by others: exit 2, named', async () => {
-    const oncallGid = Number(
-      fs
-        .readFileSync('/etc/group', 'utf8')
-        .split('\n')
-        .find((l) => l.startsWith(`${b.oncall}:`))!
-        .split(':')[2],
-    );
     const svc = b.service;
     const alice = b.users.alice!;
     await refusedWhile(

@@ -6,7 +6,7 @@ import { webhookBody } from '../support/builders.js';
 import { postWebhook, slackStack } from '../support/slack-daemon.js';
 
 test('five pending updates of one message become one chat.update', async (t) => {
-  const { dir, emu, daemon } = await slackStack(t);
+  const { emu, daemon } = await slackStack(t);
   const alerts = (n: number) =>
     webhookBody(
       Array.from({ length: n }, (_, k) => ({ fingerprint: `c${k}`.padStart(16, '0'), labels: { alertname: 'Coalesce', pod: `p${k}` } })),

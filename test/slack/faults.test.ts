@@ -20,7 +20,7 @@ function assertOneTopEach(emu: SlackEmulator, ids: number[]): void {
 }
 
 test('429 bursts, 500s and uncertain posts: no loss, no duplicate top message', async (t) => {
-  const { dir, emu, daemon } = await slackStack(t);
+  const { emu, daemon } = await slackStack(t);
 
   // A burst of 429s with Retry-After, then a 500 (not stored), then a dropped response (stored).
   emu.fault(
@@ -105,7 +105,7 @@ test('a crash while a post is in flight does not produce a second top message', 
 });
 
 test('dropped sockets and disconnect frames: the app reconnects and clicks are acked again', async (t) => {
-  const { dir, emu, daemon } = await slackStack(t);
+  const { emu, daemon } = await slackStack(t);
   await postWebhook(daemon.url, alertsFor(1));
   const top = await waitFor(() => emu.incidentMessages(1)[0], { what: 'posted', timeoutMs: 15_000 });
 

@@ -4,14 +4,14 @@ import { mrkdwnTexts } from '../support/mrkdwn.js';
 import { test } from 'node:test';
 import { waitFor } from '../support/daemon.js';
 import { webhookBody } from '../support/builders.js';
-import { SlackEmulator, type StoredMessage } from '../support/slack-emulator.js';
+import { type StoredMessage } from '../support/slack-emulator.js';
 import { postWebhook, slackStack } from '../support/slack-daemon.js';
 
 /** Texts Slack parses for mentions and links (mrkdwn objects and the fallback text). */
 const parsed = (m: StoredMessage): string => mrkdwnTexts(m).join('\n');
 
 test('alert text cannot ping or forge links, and oversized alerts are cut, not rejected', async (t) => {
-  const { dir, emu, daemon } = await slackStack(t);
+  const { emu, daemon } = await slackStack(t);
 
   const evil = '<!channel> <!here> <@U123> <https://evil.example|click here> &amp;';
   const r1 = await postWebhook(

@@ -19,7 +19,7 @@ import { FakeTimers } from './fake-timers.js';
 import { SlackEmulator, type EmulatorOptions } from './slack-emulator.js';
 
 /** fetch for WebClient, answered by the emulator in process (a dropped or hung answer is a network error). */
-export function emulatorFetch(emu: SlackEmulator): typeof fetch {
+function emulatorFetch(emu: SlackEmulator): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const method = url.pathname.replace(/^\/api\//, '');

@@ -15,7 +15,7 @@ const CONCURRENCY = 4;
 const MAX_FILTERED_QUERIES = 20;
 
 /** An equality matcher in Alertmanager's filter syntax; `alertname=""` matches alerts without one. */
-export function equalityMatcher(name: string, value: string): string {
+function equalityMatcher(name: string, value: string): string {
   return `${name}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
@@ -33,7 +33,7 @@ const stringRecord = (v: unknown): Record<string, string> =>
     : {};
 
 /** An active alert from the API as a firing AlertEvent, or null when it lacks what identifies it. */
-export function toFiringEvent(a: GettableAlert): AlertEvent | null {
+function toFiringEvent(a: GettableAlert): AlertEvent | null {
   const startsAt = typeof a.startsAt === 'string' ? Date.parse(a.startsAt) : NaN;
   if (typeof a.fingerprint !== 'string' || !a.fingerprint || Number.isNaN(startsAt)) return null;
   return {

@@ -34,7 +34,7 @@ export interface WebhookParser {
 }
 
 /** Parsing on the calling thread (small bodies, and the fallback). */
-export function parseInline(body: Uint8Array, now: number): ParsedBody {
+function parseInline(body: Uint8Array, now: number): ParsedBody {
   const raw = decodeBody(body);
   return { raw, delivery: parseWebhookBody(raw, now) };
 }
@@ -95,7 +95,7 @@ function toWire(d: Delivery): WireDelivery {
   };
 }
 
-export function fromWire(w: WireDelivery): Delivery {
+function fromWire(w: WireDelivery): Delivery {
   const alerts: AlertEvent[] = w.fingerprints.map(
     (fp, i) => new WireAlert(fp, w.statuses[i]!, w.startsAt[i]!, w.endsAt[i]!, w.generatorURLs[i]!, w.labels[i]!, w.annotations[i]!),
   );

@@ -29,7 +29,7 @@ export interface PngOptions {
   scale: number;
 }
 
-export const DEFAULT_PNG: PngOptions = { theme: 'light', width: 720, height: 360, scale: 2 };
+const DEFAULT_PNG: PngOptions = { theme: 'light', width: 720, height: 360, scale: 2 };
 
 interface Palette {
   background: string;
@@ -191,7 +191,7 @@ export function chartOption(spec: ChartSpec, opts: PngOptions): Record<string, u
 }
 
 /** The chart as SVG text. */
-export function renderSvg(spec: ChartSpec, opts: PngOptions = DEFAULT_PNG): string {
+function renderSvg(spec: ChartSpec, opts: PngOptions = DEFAULT_PNG): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: opts.width, height: opts.height });
   try {
     chart.setOption(chartOption(spec, opts));

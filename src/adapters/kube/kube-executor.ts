@@ -35,7 +35,7 @@ export interface KubeExecutorOptions {
 /** kubectl's restart annotation (so `kubectl rollout history` and dashboards read it the same way). */
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 /** kubectl's field manager for rollout restart: the same manager owns the same field. */
-export const RESTART_FIELD_MANAGER = 'kubectl-rollout';
+const RESTART_FIELD_MANAGER = 'kubectl-rollout';
 const REVISION = 'deployment.kubernetes.io/revision';
 /** Annotations kubectl's rollback keeps from the deployment rather than copying from the ReplicaSet. */
 const ANNOTATIONS_TO_SKIP = new Set([

@@ -6,7 +6,7 @@ export type QueryOutcome = { ok: true; data: { resultType: string; result: unkno
 export type RangeOutcome = { ok: true; series: Series[] } | { ok: false; errorType: string; error: string };
 
 /** A range query's answer larger than this is refused (thousands of series): the graph says so instead. */
-export const RANGE_MAX_BYTES = 8 * 1024 * 1024;
+const RANGE_MAX_BYTES = 8 * 1024 * 1024;
 
 const apiUrl = (baseUrl: string, path: string) => new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
 

@@ -26,7 +26,7 @@ import type { SloLine } from '../../core/slo.js';
 import { sloBlock } from './render-extras.js';
 import { cut, escapeMrkdwn, fillTemplate, httpUrl, LIMITS, link, plain, safe } from './text.js';
 
-export { ACTION, SILENCE_CHOICES, who, when, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
+export { ACTION, SILENCE_CHOICES, type ActionButton, type KnownBlock, type SlackMessage } from './blocks.js';
 export { renderDigest } from './render-digest.js';
 export { renderRequestMessage, renderRequestReply, type RequestNote } from './render-request.js';
 
@@ -88,11 +88,7 @@ function alertmanagerFilter(labels: Labels): string {
 }
 
 /** Links of an incident: runbook, dashboard, logs, Alertmanager, source (only http(s)). */
-export function incidentLinks(
-  incident: Incident,
-  alerts: readonly StoredAlert[],
-  templates: LinkTemplates,
-): { label: string; url: string }[] {
+function incidentLinks(incident: Incident, alerts: readonly StoredAlert[], templates: LinkTemplates): { label: string; url: string }[] {
   const out: { label: string; url: string }[] = [];
   const add = (label: string, url: string | null) => {
     if (url) out.push({ label, url });
@@ -237,7 +233,7 @@ function fallbackText(incident: Incident, cluster: IncidentView['cluster']): str
   );
 }
 
-export function renderEnrichment(e: Enrichment): string {
+function renderEnrichment(e: Enrichment): string {
   const head = `*Current value* of \`${safe(e.query, 300)}\``;
   const body = e.outcome === 'empty' ? '_no data_' : e.lines.map((l) => `• ${safe(l, 300)}`).join('\n');
   const more = e.more ? `\n_… and ${e.more} more series_` : '';

@@ -28,7 +28,7 @@ export class SlackCallError extends Error {
 const TRANSIENT_PLATFORM = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
 
 /** Maps a web-api error to what it means; exported for tests. */
-export function classifyError(e: unknown): CallFailure {
+function classifyError(e: unknown): CallFailure {
   const err = e as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
   switch (err?.code) {
     case ErrorCode.RateLimitedError:

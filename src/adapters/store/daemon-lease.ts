@@ -20,7 +20,7 @@ import { Database } from './sqlite-driver.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 /** Meta key of the holder's record: JSON {pid, host, url, startedAt, stoppedAt?}. */
-export const HEARTBEAT_META = 'daemon.heartbeat';
+const HEARTBEAT_META = 'daemon.heartbeat';
 
 export interface LeaseHolder {
   pid: number;

@@ -107,7 +107,7 @@ export function toAudit(r: Row): AuditRecord {
  * incidents: 84 ms against 41 ms) — the bulk of `incidents list --json`. It switches `stmt` to
  * raw mode: pass a statement of its own, not a shared one from SqliteStore.stmt.
  */
-export function* rows(stmt: Database.Statement, params: readonly unknown[]): Generator<Row> {
+function* rows(stmt: Database.Statement, params: readonly unknown[]): Generator<Row> {
   const names = stmt.columns().map((c) => c.name);
   for (const values of stmt.raw(true).iterate(...params) as Iterable<unknown[]>) {
     const row: Row = {};

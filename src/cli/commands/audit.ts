@@ -13,7 +13,7 @@ import type { Output } from '../output.js';
 /** An ISO 8601 date or date-time (what `--since` accepts besides a duration). */
 const ISO_TIME = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$/;
 
-export function parseSince(text: string | undefined, now: number): number | undefined {
+function parseSince(text: string | undefined, now: number): number | undefined {
   if (text === undefined) return undefined;
   const ago = parseDuration(text);
   if (ago !== null) return now - ago;

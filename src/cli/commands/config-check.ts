@@ -50,7 +50,7 @@ const reason = (e: unknown): string => {
   return err?.cause?.code ?? err?.cause?.errors?.[0]?.code ?? err?.cause?.message ?? err?.message ?? String(e);
 };
 
-export const checkDatabase: Check = async ({ config }) => {
+const checkDatabase: Check = async ({ config }) => {
   const name = 'database writable';
   const file = config.store.path;
   try {
@@ -110,7 +110,7 @@ function runningDaemonOn(file: string, port: number): { pid: number } | null {
   }
 }
 
-export const checkWebhookPort: Check = async ({ config }) => {
+const checkWebhookPort: Check = async ({ config }) => {
   const { host, port } = config.webhook.listen;
   const name = `webhook ${host}:${port}`;
   return new Promise((resolve) => {
@@ -164,7 +164,7 @@ function scopeCheck(granted: string | null): CheckResult | null {
     : { name: 'slack scopes', ok: true, detail: BOT_SCOPES.join(', ') };
 }
 
-export const checkSlack: Check = async ({ config, secrets }) => {
+const checkSlack: Check = async ({ config, secrets }) => {
   const bot = secrets.slackBotToken;
   const app = secrets.slackAppToken;
   if (!bot && !app)
@@ -349,7 +349,7 @@ function recognised(cluster: ClusterConfig): string {
  * always were; with named clusters, each cluster's checks (run side by side: one cluster's API
  * being down delays no other) carry its name, and print as one block per cluster.
  */
-export const checkClusters: Check = async (loaded) => {
+const checkClusters: Check = async (loaded) => {
   const all = clusterConfigs(loaded.config);
   const blocks = await Promise.all(
     all.map(async (cluster) => {
@@ -361,9 +361,9 @@ export const checkClusters: Check = async (loaded) => {
 };
 
 /** The checks in order. */
-export const CHECKS: Check[] = [checkDatabase, checkWebhookPort, checkSlack, checkClusters];
+const CHECKS: Check[] = [checkDatabase, checkWebhookPort, checkSlack, checkClusters];
 
-export async function runChecks(loaded: LoadedConfig, checks: readonly Check[] = CHECKS): Promise<CheckResult[]> {
+async function runChecks(loaded: LoadedConfig, checks: readonly Check[] = CHECKS): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const check of checks) {
     try {

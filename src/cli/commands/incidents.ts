@@ -39,7 +39,7 @@ export function parseIncidentId(text: string): number {
 }
 
 /** `--cluster a,b`: cluster names (any name: a cluster no longer configured still has its incidents). */
-export function parseClusters(text: string | undefined): string[] | undefined {
+function parseClusters(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   const names = text
     .split(',')

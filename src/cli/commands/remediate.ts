@@ -48,7 +48,7 @@ export function requestLine(r: ActionRequest): string {
   return `  ${r.id}  ${r.action} ${targetText(r.target)}${params}  ${r.state}  requested by ${clean(r.requester)}${by}${r.result ? `: ${clean(r.result.summary)}` : ''}`;
 }
 
-export function parseRequestId(text: string): string {
+function parseRequestId(text: string): string {
   const id = text.trim().toLowerCase();
   if (!/^r-[a-z2-7]{16}$/.test(id))
     throw new ChatopsError(
@@ -128,7 +128,7 @@ const requestView: OutcomeView<RequestData> = {
 };
 
 /** The target with the cluster `--cluster` names (which must agree with one the target names). */
-export function targetWithCluster(text: string, cluster: string | undefined): DeploymentTarget {
+function targetWithCluster(text: string, cluster: string | undefined): DeploymentTarget {
   const target = parseDeploymentTarget(text);
   if (cluster === undefined) return target;
   if (!CLUSTER_NAME.test(cluster))
