@@ -98,6 +98,18 @@ describe('chatops CLI', () => {
     assert.ok(!/[\u0000-\u0008\u000b-\u001f]/.test(table.stdout));
   });
 
+  it('incidents list --cluster with a name the configuration does not know: nothing listed, and a note naming the known ones', (t) => {
+    const env = { CHATOPS_DB: path.join(tempDir(t), 'c.db') };
+    assert.equal(runCli(['alerts', 'ingest', fx('01-firing-single.json')], { env }).code, 0);
+    const typo = runCli(['incidents', 'list', '--cluster', 'defualt'], { env });
+    assert.equal(typo.code, 0, typo.stderr);
+    assert.equal(typo.stdout.trim(), 'No incidents.');
+    assert.equal(typo.stderr.trim(), 'No cluster defualt in the configuration (it has: default).');
+    const known = runCli(['incidents', 'list', '--cluster', 'default'], { env });
+    assert.match(known.stdout, /^1\s/m);
+    assert.equal(known.stderr, '');
+  });
+
   it('ack of a resolved incident fails (1) with a sentence', (t) => {
     const dir = tempDir(t);
     const env = { CHATOPS_DB: path.join(dir, 'c.db') };

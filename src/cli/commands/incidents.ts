@@ -1,6 +1,7 @@
 /** `chatops incidents list|show` and `chatops ack`. */
 import { ChatopsError } from '../../core/errors.js';
 import type { IncidentData } from '../../core/incident-actions.js';
+import { clusterNames, knownCluster } from '../../core/clusters.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../core/types.js';
 import { openExisting } from '../context.js';
 import { logOf, type GlobalOptions } from '../command-log.js';
@@ -64,7 +65,13 @@ export function listIncidents(
       out.jsonArray(rt.store.iterateIncidents({ statuses, clusters, limit: opts.limit }), incidentJson);
       return;
     }
-    out.text(incidentTable(rt.store.listIncidents({ statuses, clusters, limit: opts.limit }), rt.clock.now(), rt.clusters.set.multi));
+    const rows = rt.store.listIncidents({ statuses, clusters, limit: opts.limit });
+    out.text(incidentTable(rows, rt.clock.now(), rt.clusters.set.multi));
+    // A name the configuration does not know may be a typo (or a cluster removed since): say so.
+    const unknown = (clusters ?? []).filter((name) => !knownCluster(rt.clusters.set, name));
+    if (rows.length === 0 && unknown.length > 0) {
+      out.note(`No cluster ${unknown.join(', ')} in the configuration (it has: ${clusterNames(rt.clusters.set).join(', ')}).\n`);
+    }
   } finally {
     rt.close();
   }
